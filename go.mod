@@ -1,0 +1,3 @@
+module github.com/safemigrate/safemigrate
+
+go 1.26.8
