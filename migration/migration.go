@@ -1,0 +1,261 @@
+package migration
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/safemigrate/safemigrate/annotate"
+)
+
+// Migration is one migration file with its parsed header.
+type Migration struct {
+	ID       string // "0003_add_email" or "billing/0002_invoices"
+	Chain    string // "" for the root chain
+	Version  string // the digits of the file name, as written
+	Name     string // the part after "<version>_"
+	Path     string // slash-separated path inside the migrations FS
+	SQL      []byte // the whole file
+	Checksum string // hex SHA-256 of SQL
+
+	// Directives are the header directives. When the file has no safe
+	// directive, Safe holds the configured default and DeclaredSafe is false.
+	Directives   annotate.Directives
+	DeclaredSafe bool
+}
+
+// Safe returns the migration's safe value (declared or defaulted).
+func (m *Migration) Safe() annotate.Safe { return m.Directives.Safe }
+
+// Compare orders migrations by (chain, version): the root chain first,
+// versions compared as numbers. It is the tie-break order of every
+// topological sort in safemigrate.
+func Compare(a, b *Migration) int {
+	if a.Chain != b.Chain {
+		if a.Chain == "" {
+			return -1
+		}
+		if b.Chain == "" {
+			return 1
+		}
+		return strings.Compare(a.Chain, b.Chain)
+	}
+	if c := CompareVersions(a.Version, b.Version); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
+}
+
+// CompareVersions compares two digit strings as numbers of any length.
+func CompareVersions(a, b string) int {
+	a = strings.TrimLeft(a, "0")
+	b = strings.TrimLeft(b, "0")
+	if c := cmp.Compare(len(a), len(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// Options configure [Load].
+type Options struct {
+	// DefaultSafe is the value of a migration without a safe directive.
+	// Zero means after_deploy, the safest choice.
+	DefaultSafe annotate.Safe
+}
+
+// FileError is a problem in one migration file, positioned by line
+// (0 when the problem concerns the file as a whole).
+type FileError struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Message)
+}
+
+// LoadError lists every problem found while loading a migrations directory.
+// Loading fails as a whole: no migrations are returned with it.
+type LoadError struct {
+	Errors []*FileError
+}
+
+func (e *LoadError) Error() string {
+	lines := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		lines[i] = fe.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap exposes the individual file errors to errors.As.
+func (e *LoadError) Unwrap() []error {
+	errs := make([]error, len(e.Errors))
+	for i, fe := range e.Errors {
+		errs[i] = fe
+	}
+	return errs
+}
+
+// Load reads every migration from fsys: `.sql` files at the root form the
+// root chain and each immediate subdirectory is a chain named after it.
+// Migrations are returned in (chain, version) order. On any problem Load
+// returns a *LoadError listing all of them and no migrations.
+func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
+	if opts.DefaultSafe == "" {
+		opts.DefaultSafe = annotate.AfterDeploy
+	}
+	var (
+		out  []*Migration
+		errs []*FileError
+	)
+	root, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations directory: %w", err)
+	}
+	for _, e := range root {
+		if !e.IsDir() {
+			m, fe := loadFile(fsys, "", e.Name(), opts)
+			errs = append(errs, fe...)
+			if m != nil {
+				out = append(out, m)
+			}
+			continue
+		}
+		chain := e.Name()
+		if strings.HasPrefix(chain, ".") {
+			continue // .git, editor folders
+		}
+		entries, err := fs.ReadDir(fsys, chain)
+		if err != nil {
+			errs = append(errs, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
+			continue
+		}
+		for _, f := range entries {
+			p := path.Join(chain, f.Name())
+			if f.IsDir() {
+				if hasSQL(fsys, p) {
+					errs = append(errs, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
+				}
+				continue
+			}
+			m, fe := loadFile(fsys, chain, f.Name(), opts)
+			errs = append(errs, fe...)
+			if m != nil {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, Compare)
+	errs = append(errs, duplicateVersions(out)...)
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b *FileError) int {
+			return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+		})
+		return nil, &LoadError{Errors: errs}
+	}
+	return out, nil
+}
+
+// hasSQL reports whether a nested directory holds any .sql file; an
+// unrelated folder (fixtures, docs) below a chain is not an error.
+func hasSQL(fsys fs.FS, dir string) bool {
+	found := false
+	_ = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sql") {
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
+func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*FileError) {
+	if !strings.HasSuffix(name, ".sql") {
+		return nil, nil
+	}
+	p := path.Join(chain, name)
+	base := strings.TrimSuffix(name, ".sql")
+	version, rest, ok := splitVersion(base)
+	if !ok {
+		return nil, []*FileError{{File: p, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
+	}
+	src, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, []*FileError{{File: p, Message: fmt.Sprintf("cannot read: %v", err)}}
+	}
+	dirs, probs := annotate.ParseHeader(src)
+	if len(probs) > 0 {
+		errs := make([]*FileError, len(probs))
+		for i, pr := range probs {
+			errs[i] = &FileError{File: p, Line: pr.Line, Message: pr.Message}
+		}
+		return nil, errs
+	}
+	declared := dirs.Safe != ""
+	if !declared {
+		dirs.Safe = opts.DefaultSafe
+	}
+	sum := sha256.Sum256(src)
+	id := base
+	if chain != "" {
+		id = chain + "/" + base
+	}
+	return &Migration{
+		ID:           id,
+		Chain:        chain,
+		Version:      version,
+		Name:         rest,
+		Path:         p,
+		SQL:          src,
+		Checksum:     hex.EncodeToString(sum[:]),
+		Directives:   dirs,
+		DeclaredSafe: declared,
+	}, nil
+}
+
+// splitVersion splits "0003_add_email" into ("0003", "add_email").
+func splitVersion(base string) (version, name string, ok bool) {
+	i := 0
+	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
+		i++
+	}
+	if i == 0 || i == len(base) || base[i] != '_' || i+1 == len(base) {
+		return "", "", false
+	}
+	return base[:i], base[i+1:], true
+}
+
+// duplicateVersions reports versions that are numerically equal within one
+// chain; ms must be sorted by [Compare].
+func duplicateVersions(ms []*Migration) []*FileError {
+	var errs []*FileError
+	for i := 1; i < len(ms); i++ {
+		a, b := ms[i-1], ms[i]
+		if a.Chain == b.Chain && CompareVersions(a.Version, b.Version) == 0 {
+			errs = append(errs, &FileError{File: b.Path, Message: fmt.Sprintf("duplicate version %s in chain %s (also %s); give one of them the next free version", b.Version, chainName(b.Chain), a.Path)})
+		}
+	}
+	return errs
+}
+
+func chainName(c string) string {
+	if c == "" {
+		return "(root)"
+	}
+	return c
+}
+
+// ErrNotFound is returned by lookups of a migration that does not exist.
+var ErrNotFound = errors.New("migration not found")

@@ -1,0 +1,365 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/migration"
+)
+
+// Phase is the moment of a release a run belongs to.
+type Phase string
+
+// The phases.
+const (
+	PreDeploy  Phase = "pre-deploy"
+	PostDeploy Phase = "post-deploy"
+)
+
+// Mode says how the pre-deploy phase treats blocked migrations.
+type Mode string
+
+// The modes.
+const (
+	// Strict refuses to run anything when a migration is blocked.
+	Strict Mode = "strict"
+	// Nonstrict runs what is ready and reports what is blocked.
+	Nonstrict Mode = "nonstrict"
+	// Disabled makes pre-deploy behave exactly like post-deploy.
+	Disabled Mode = "disabled"
+)
+
+// ErrInitialNotEmpty is returned when Initial is requested for a target
+// that already has applied migrations.
+var ErrInitialNotEmpty = errors.New("--initial needs a target with no applied migrations")
+
+// Input is everything a plan depends on. The planner does no I/O: the same
+// Input always yields the same Plan.
+type Input struct {
+	Graph *graph.Graph
+	// Applied maps each applied migration ID to the checksum recorded when it
+	// was applied ("" when unknown, e.g. from --applied).
+	Applied map[string]string
+	// Detected maps migration IDs to the time the pre-deploy phase first saw
+	// them waiting (SPEC §2.3).
+	Detected map[string]time.Time
+	Now      time.Time
+	Phase    Phase
+	Mode     Mode
+	// Initial runs everything in pre-deploy on a target with nothing applied.
+	Initial bool
+}
+
+// Step is one pending migration's place in the plan.
+type Step struct {
+	Migration *migration.Migration
+	// Resolved is the value planning used: an after_deploy whose delay has
+	// passed resolves to always.
+	Resolved annotate.Safe
+	// Reason says, for a person, why the step runs, waits or is blocked.
+	Reason string
+	// DetectedAt is when pre-deploy first saw the migration waiting.
+	DetectedAt *time.Time
+	// RunnableAt is when a delayed migration's delay passes; nil when it
+	// has no delay or was not detected yet.
+	RunnableAt *time.Time
+	// BlockedBy lists, for a blocked step, the delayed migrations it
+	// reaches through pending dependencies: the root causes.
+	BlockedBy []string
+}
+
+// ID returns the migration's ID.
+func (s Step) ID() string { return s.Migration.ID }
+
+// Drift is an applied migration whose file changed since it was applied.
+type Drift struct {
+	Migration       *migration.Migration
+	AppliedChecksum string
+}
+
+// Plan is the planner's answer: what runs now, in order, what waits, and
+// what is blocked.
+type Plan struct {
+	Phase Phase
+	Mode  Mode
+	// Effective is the phase semantics used: post-deploy for a disabled or
+	// initial pre-deploy.
+	Effective Phase
+	Initial   bool
+	Applied   []string // applied IDs known to the graph, in topological order
+	Run       []Step   // execution order
+	Delayed   []Step
+	Blocked   []Step
+	// Drift lists applied migrations whose checksum differs from the file.
+	Drift []Drift
+	// Unknown lists applied IDs that have no file.
+	Unknown []string
+	// OutOfOrder lists pending migrations that sort before an applied one
+	// of their chain (a merged branch); they run as usual.
+	OutOfOrder []string
+	// Waiting lists delayed migrations already detected by an earlier run:
+	// they survived a deploy and still wait for post-deploy.
+	Waiting []Step
+}
+
+// OK reports whether the plan may proceed: false exactly when a strict
+// pre-deploy has blocked migrations (exit code 3).
+func (p *Plan) OK() bool {
+	return !(p.Effective == PreDeploy && p.Mode == Strict && len(p.Blocked) > 0)
+}
+
+// NewlyDetected returns the delayed migrations without a detection time: a
+// successful pre-deploy run records them (SPEC §2.3).
+func (p *Plan) NewlyDetected() []string {
+	var ids []string
+	for _, s := range p.Delayed {
+		if s.DetectedAt == nil {
+			ids = append(ids, s.ID())
+		}
+	}
+	return ids
+}
+
+// state of a pending migration during planning.
+type state uint8
+
+const (
+	applied state = iota
+	ready
+	delayed
+	blocked
+)
+
+// New computes the plan for in, following SPEC §2 step by step.
+func New(in Input) (*Plan, error) {
+	if in.Graph == nil {
+		return nil, errors.New("planner: nil graph")
+	}
+	switch in.Phase {
+	case PreDeploy, PostDeploy:
+	default:
+		return nil, fmt.Errorf("unknown phase %q (valid: pre-deploy, post-deploy)", in.Phase)
+	}
+	if in.Mode == "" {
+		in.Mode = Strict
+	}
+	switch in.Mode {
+	case Strict, Nonstrict, Disabled:
+	default:
+		return nil, fmt.Errorf("unknown mode %q (valid: strict, nonstrict, disabled)", in.Mode)
+	}
+	g := in.Graph
+	p := &Plan{Phase: in.Phase, Mode: in.Mode, Effective: in.Phase, Initial: in.Initial}
+	if in.Initial {
+		if len(in.Applied) > 0 {
+			return nil, fmt.Errorf("%w: %d migration(s) are recorded as applied; run without --initial", ErrInitialNotEmpty, len(in.Applied))
+		}
+		p.Effective = PostDeploy
+	}
+	if in.Phase == PreDeploy && in.Mode == Disabled {
+		p.Effective = PostDeploy
+	}
+
+	n := g.Len()
+	st := make([]state, n)
+	resolved := make([]annotate.Safe, n)
+	isApplied := make([]bool, n)
+	for id, sum := range in.Applied {
+		i, ok := g.Index(id)
+		if !ok {
+			p.Unknown = append(p.Unknown, id)
+			continue
+		}
+		isApplied[i] = true
+		if m := g.At(i); sum != "" && sum != m.Checksum {
+			p.Drift = append(p.Drift, Drift{Migration: m, AppliedChecksum: sum})
+		}
+	}
+	slices.Sort(p.Unknown)
+	slices.SortFunc(p.Drift, func(a, b Drift) int { return migration.Compare(a.Migration, b.Migration) })
+	for _, i := range g.Sort(isApplied) {
+		p.Applied = append(p.Applied, g.At(i).ID)
+	}
+	p.OutOfOrder = outOfOrder(g, isApplied)
+
+	pending := make([]bool, n)
+	for i := range n {
+		pending[i] = !isApplied[i]
+		if isApplied[i] {
+			st[i] = applied
+			continue
+		}
+		m := g.At(i)
+		resolved[i] = m.Safe()
+		if p.Effective == PostDeploy {
+			st[i] = ready
+			continue
+		}
+		// Step 1: an after_deploy whose delay has passed counts as always.
+		if m.Safe() == annotate.AfterDeploy && m.Directives.Delay > 0 {
+			if t, ok := in.Detected[m.ID]; ok && !t.Add(m.Directives.Delay).After(in.Now) {
+				resolved[i] = annotate.Always
+			}
+		}
+		// Step 2.
+		if resolved[i] == annotate.AfterDeploy {
+			st[i] = delayed
+		} else {
+			st[i] = ready
+		}
+	}
+
+	if p.Effective == PreDeploy {
+		// Steps 3 and 4 reach a fixed point in one pass in topological order:
+		// a node's state depends only on its dependencies' final states.
+		for _, i := range g.Sort(pending) {
+			for _, d := range g.Deps(i) {
+				switch {
+				case st[i] == ready && (st[d] == delayed || st[d] == blocked):
+					if resolved[i] == annotate.BeforeDeploy {
+						st[i] = blocked
+					} else {
+						st[i] = delayed
+					}
+				case st[i] == delayed && st[d] == blocked:
+					st[i] = blocked
+				}
+			}
+			// A ready node moved to delayed may still meet a blocked dependency.
+			if st[i] == delayed {
+				for _, d := range g.Deps(i) {
+					if st[d] == blocked {
+						st[i] = blocked
+					}
+				}
+			}
+		}
+	}
+
+	inRun := make([]bool, n)
+	for i := range n {
+		inRun[i] = st[i] == ready
+	}
+	for _, i := range g.Sort(inRun) {
+		p.Run = append(p.Run, p.step(in, g, i, resolved[i], st))
+	}
+	for i := range n {
+		switch st[i] {
+		case delayed:
+			s := p.step(in, g, i, resolved[i], st)
+			p.Delayed = append(p.Delayed, s)
+			if s.DetectedAt != nil {
+				p.Waiting = append(p.Waiting, s)
+			}
+		case blocked:
+			p.Blocked = append(p.Blocked, p.step(in, g, i, resolved[i], st))
+		}
+	}
+	return p, nil
+}
+
+// step describes node i in state st[i].
+func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []state) Step {
+	m := g.At(i)
+	s := Step{Migration: m, Resolved: res}
+	if t, ok := in.Detected[m.ID]; ok {
+		t := t
+		s.DetectedAt = &t
+	}
+	delay := m.Directives.Delay
+	switch st[i] {
+	case ready:
+		switch {
+		case p.Effective == PostDeploy && p.Phase == PreDeploy && p.Initial:
+			s.Reason = "initial run on an empty database"
+		case p.Effective == PostDeploy && p.Phase == PreDeploy:
+			s.Reason = "mode disabled: pre-deploy runs everything"
+		case p.Effective == PostDeploy:
+			s.Reason = "post-deploy runs everything pending"
+		case res != m.Safe():
+			s.Reason = fmt.Sprintf("after_deploy, delay %s passed", annotate.FormatDuration(delay))
+		default:
+			s.Reason = string(m.Safe())
+		}
+	case delayed:
+		switch {
+		case m.Safe() == annotate.AfterDeploy && delay > 0 && s.DetectedAt == nil:
+			s.Reason = fmt.Sprintf("after_deploy with delay %s: first detected now, runnable %s after that", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
+		case m.Safe() == annotate.AfterDeploy && delay > 0 && res == annotate.AfterDeploy:
+			at := s.DetectedAt.Add(delay)
+			s.RunnableAt = &at
+			s.Reason = fmt.Sprintf("after_deploy with delay %s: runnable at %s", annotate.FormatDuration(delay), at.UTC().Format(time.RFC3339))
+		case m.Safe() == annotate.AfterDeploy && res == annotate.AfterDeploy:
+			s.Reason = "after_deploy: runs in post-deploy"
+		default:
+			s.Reason = fmt.Sprintf("%s, but depends on waiting %s", res, strings.Join(p.waitingDeps(g, i, st), ", "))
+		}
+	case blocked:
+		s.BlockedBy = blockedBy(g, i, st)
+		s.Reason = fmt.Sprintf("%s, but depends on pending after_deploy %s", m.Safe(), strings.Join(s.BlockedBy, ", "))
+	}
+	return s
+}
+
+// waitingDeps returns the direct dependencies of i that are delayed or
+// blocked.
+func (p *Plan) waitingDeps(g *graph.Graph, i int, st []state) []string {
+	var ids []string
+	for _, d := range g.Deps(i) {
+		if st[d] == delayed || st[d] == blocked {
+			ids = append(ids, g.At(d).ID)
+		}
+	}
+	return ids
+}
+
+// blockedBy returns the delayed migrations reachable from i through pending
+// dependencies, in (chain, version) order.
+func blockedBy(g *graph.Graph, i int, st []state) []string {
+	seen := map[int]bool{i: true}
+	stack := []int{i}
+	var causes []int
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, d := range g.Deps(n) {
+			if seen[d] || st[d] == applied {
+				continue
+			}
+			seen[d] = true
+			if st[d] == delayed {
+				causes = append(causes, d)
+			}
+			stack = append(stack, d)
+		}
+	}
+	slices.Sort(causes)
+	ids := make([]string, len(causes))
+	for k, c := range causes {
+		ids[k] = g.At(c).ID
+	}
+	return ids
+}
+
+// outOfOrder lists pending migrations that sort before the newest applied
+// migration of their chain.
+func outOfOrder(g *graph.Graph, isApplied []bool) []string {
+	last := map[string]int{}
+	for i := range g.Len() {
+		if isApplied[i] {
+			last[g.At(i).Chain] = i
+		}
+	}
+	var ids []string
+	for i := range g.Len() {
+		if l, ok := last[g.At(i).Chain]; ok && !isApplied[i] && i < l {
+			ids = append(ids, g.At(i).ID)
+		}
+	}
+	return ids
+}
