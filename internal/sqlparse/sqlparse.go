@@ -1,0 +1,167 @@
+package sqlparse
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"github.com/pganalyze/pg_query_go/v6/parser"
+)
+
+// Statement is one SQL statement of a file.
+type Statement struct {
+	// SQL is the statement's text without leading comments and blank space
+	// and without its terminating semicolon.
+	SQL string
+	// Start and End are byte offsets into the parsed source: src[Start:End]
+	// is SQL.
+	Start, End int
+	// Line and Column are the 1-based position of Start (columns count
+	// bytes).
+	Line, Column int
+	// Node is the statement's parse tree.
+	Node *pg_query.Node
+}
+
+// SyntaxError is a parse error positioned in the source.
+type SyntaxError struct {
+	Message string
+	Offset  int // byte offset of the error
+	Line    int // 1-based
+	Column  int // 1-based
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%d:%d: syntax error: %s", e.Line, e.Column, e.Message)
+}
+
+// Split parses src and returns its statements in order. Comments-only and
+// empty input yield no statements.
+func Split(src string) ([]Statement, error) {
+	if i := bytes.IndexByte([]byte(src), 0); i >= 0 {
+		line, col := Position(src, i)
+		return nil, &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}
+	}
+	res, err := pg_query.Parse(src)
+	if err != nil {
+		return nil, syntaxError(src, err)
+	}
+	stmts := make([]Statement, 0, len(res.Stmts))
+	var lines lineIndex
+	for _, rs := range res.Stmts {
+		start := int(rs.StmtLocation)
+		end := len(src)
+		if rs.StmtLen > 0 {
+			end = start + int(rs.StmtLen)
+		}
+		if start < 0 || end > len(src) || start > end {
+			return nil, fmt.Errorf("parser returned statement range %d..%d outside a %d-byte input", start, end, len(src))
+		}
+		start = skipSpaceAndComments(src, start, end)
+		end = trimEnd(src, start, end)
+		line, col := lines.position(src, start)
+		stmts = append(stmts, Statement{SQL: src[start:end], Start: start, End: end, Line: line, Column: col, Node: rs.Stmt})
+	}
+	return stmts, nil
+}
+
+// syntaxError converts a pg_query error into a positioned SyntaxError.
+// pg_query reports a 1-based character (not byte) position.
+func syntaxError(src string, err error) error {
+	pe, ok := err.(*parser.Error)
+	if !ok {
+		return fmt.Errorf("parse SQL: %w", err)
+	}
+	off := len(src)
+	if pe.Cursorpos > 0 {
+		off = charToByte(src, pe.Cursorpos-1)
+	}
+	line, col := Position(src, off)
+	return &SyntaxError{Message: pe.Message, Offset: off, Line: line, Column: col}
+}
+
+func charToByte(src string, chars int) int {
+	off := 0
+	for i := 0; i < chars && off < len(src); i++ {
+		_, size := utf8.DecodeRuneInString(src[off:])
+		off += size
+	}
+	return off
+}
+
+// Position returns the 1-based line and byte column of offset in src.
+func Position(src string, offset int) (line, col int) {
+	var li lineIndex
+	return li.position(src, offset)
+}
+
+// lineIndex memoises the last position so that a forward walk over many
+// statements is linear in the file size.
+type lineIndex struct {
+	off, line, lineStart int
+}
+
+func (li *lineIndex) position(src string, offset int) (int, int) {
+	if offset > len(src) {
+		offset = len(src)
+	}
+	if li.line == 0 || offset < li.off {
+		*li = lineIndex{line: 1}
+	}
+	for i := li.off; i < offset; i++ {
+		if src[i] == '\n' {
+			li.line++
+			li.lineStart = i + 1
+		}
+	}
+	li.off = offset
+	return li.line, offset - li.lineStart + 1
+}
+
+// skipSpaceAndComments returns the offset of the first byte in src[i:end]
+// that is neither white space nor inside a comment.
+func skipSpaceAndComments(src string, i, end int) int {
+	for i < end {
+		switch {
+		case src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r' || src[i] == '\f' || src[i] == '\v':
+			i++
+		case i+1 < end && src[i] == '-' && src[i+1] == '-':
+			for i < end && src[i] != '\n' {
+				i++
+			}
+		case i+1 < end && src[i] == '/' && src[i+1] == '*':
+			depth := 0
+			for i < end {
+				if i+1 < end && src[i] == '/' && src[i+1] == '*' {
+					depth++
+					i += 2
+				} else if i+1 < end && src[i] == '*' && src[i+1] == '/' {
+					depth--
+					i += 2
+					if depth == 0 {
+						break
+					}
+				} else {
+					i++
+				}
+			}
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// trimEnd drops trailing white space and a terminating semicolon.
+func trimEnd(src string, start, end int) int {
+	for end > start {
+		switch src[end-1] {
+		case ' ', '\t', '\n', '\r', '\f', '\v', ';':
+			end--
+		default:
+			return end
+		}
+	}
+	return end
+}

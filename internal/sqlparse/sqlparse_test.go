@@ -1,0 +1,94 @@
+package sqlparse_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		want  []string
+		lines []int
+		cols  []int
+	}{
+		{"empty", "", nil, nil, nil},
+		{"comments only", "-- safe: always\n/* nothing */\n", nil, nil, nil},
+		{"header then two", "-- safe: before_deploy\n\nCREATE TABLE a (id int);\n  INSERT INTO a VALUES (1);\n",
+			[]string{"CREATE TABLE a (id int)", "INSERT INTO a VALUES (1)"}, []int{3, 4}, []int{1, 3}},
+		{"semicolon in string and dollar quote", "SELECT ';';\nDO $$ BEGIN PERFORM 1; END $$;\n",
+			[]string{"SELECT ';'", "DO $$ BEGIN PERFORM 1; END $$"}, []int{1, 2}, []int{1, 1}},
+		{"comment between", "SELECT 1;\n/* a\n b */ -- c\nSELECT 2", []string{"SELECT 1", "SELECT 2"}, []int{1, 4}, []int{1, 1}},
+		{"nested block comment", "/* a /* b */ c */ SELECT 1;", []string{"SELECT 1"}, []int{1}, []int{19}},
+		{"no trailing semicolon", "SELECT 1", []string{"SELECT 1"}, []int{1}, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stmts, err := sqlparse.Split(tt.src)
+			require.NoError(t, err)
+			var got []string
+			var lines, cols []int
+			for _, s := range stmts {
+				got = append(got, s.SQL)
+				lines = append(lines, s.Line)
+				cols = append(cols, s.Column)
+				assert.Equal(t, s.SQL, tt.src[s.Start:s.End])
+				assert.NotNil(t, s.Node)
+			}
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.lines, lines)
+			assert.Equal(t, tt.cols, cols)
+		})
+	}
+}
+
+func TestSplitSyntaxError(t *testing.T) {
+	tests := []struct {
+		name      string
+		src       string
+		line, col int
+	}{
+		{"second line", "SELECT 1;\nCREAT TABLE x ();\n", 2, 1},
+		{"multibyte before error", "SELECT 'é';\nSELECT FROM WHERE;\n", 2, 13},
+		{"unterminated", "SELECT 'abc", 1, 8},
+		{"nul byte", "SELECT 1;\x00", 1, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sqlparse.Split(tt.src)
+			var se *sqlparse.SyntaxError
+			require.True(t, errors.As(err, &se), "got %v", err)
+			assert.Equal(t, tt.line, se.Line, se.Error())
+			assert.Equal(t, tt.col, se.Column, se.Error())
+			assert.NotEmpty(t, se.Message)
+		})
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{"SELECT 1;", "CREATE TABLE a(id int); -- x\n", "DO $$ ; $$;", "/* /* */", "SELECT 'é", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		stmts, err := sqlparse.Split(src)
+		if err != nil {
+			var se *sqlparse.SyntaxError
+			if errors.As(err, &se) && (se.Offset < 0 || se.Offset > len(src) || se.Line < 1 || se.Column < 1) {
+				t.Fatalf("bad error position %+v", se)
+			}
+			return
+		}
+		prev := 0
+		for _, s := range stmts {
+			if s.Start < prev || s.End < s.Start || s.End > len(src) || src[s.Start:s.End] != s.SQL {
+				t.Fatalf("bad statement range %d..%d (prev %d) in %q", s.Start, s.End, prev, src)
+			}
+			prev = s.End
+		}
+	})
+}
