@@ -1,6 +1,8 @@
 // Package annotate reads what a migration file says about itself and what
 // its SQL does.
 //
+// # Directives
+//
 // The header of a migration file is the run of blank and `--` lines at its
 // top. [ParseHeader] reads the directives in it (`-- safe: before_deploy`,
 // `-- depends: billing/0002`, `-- transaction: false`, `-- delay: 7d`,
@@ -14,6 +16,27 @@
 //	}
 //	if d.Safe == annotate.BeforeDeploy { ... }
 //
-// Everything here is a pure function of its input and safe for concurrent
-// use; nothing blocks, so nothing takes a context.
+// # SQL analysis
+//
+// [Parse] splits a file into [Statement] values through the PostgreSQL
+// parser; [Schema.Analyze] then works out, per statement, the [Action]s it
+// performs: the objects it touches, the [LockMode] it takes on each
+// relation, whether it rewrites or scans a table, whether it may run in a
+// transaction, and its [Effect] on code that is already running (expand,
+// contract, data, neutral) with a human reason. From the strictest
+// statement it suggests the migration's [Safe] value.
+//
+// A [Schema] carries knowledge from one migration to the next: analyse a
+// directory's migrations in order through one Schema and a later
+// `ALTER COLUMN ... TYPE` knows the column's old type, a `SET NOT NULL`
+// knows of a validated `CHECK (col IS NOT NULL)`. Within one migration,
+// tables it creates are known to be new, so indexing them is no lock risk.
+//
+//	an, err := annotate.Analyze(sql, annotate.Options{PGVersion: 15})
+//	fmt.Println(an.Suggested, an.Reason)
+//	// after_deploy line 4: drops column users.email: old code selecting or writing it fails
+//
+// Everything here is a pure function of its input: [ParseHeader], [Parse]
+// and [Analyze] are safe for concurrent use; a [Schema] is not and is used
+// by one goroutine at a time. Nothing blocks, so nothing takes a context.
 package annotate

@@ -1,0 +1,203 @@
+package annotate
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+)
+
+// DefaultPGVersion is the PostgreSQL major version assumed when
+// [Options.PGVersion] is zero.
+const DefaultPGVersion = 15
+
+// Options tune the analysis.
+type Options struct {
+	// PGVersion is the major version of the target server (11, 12, ...).
+	// Zero means DefaultPGVersion. It decides, for example, whether adding
+	// a column with a constant default rewrites the table (before 11).
+	PGVersion int
+}
+
+// Version returns the PostgreSQL major version the options stand for.
+func (o Options) Version() int {
+	if o.PGVersion <= 0 {
+		return DefaultPGVersion
+	}
+	return o.PGVersion
+}
+
+// SyntaxError is a positioned parse error; [Parse] and [Analyze] return it
+// (wrapped by nothing) for SQL the PostgreSQL parser rejects.
+type SyntaxError = sqlparse.SyntaxError
+
+// Op names the kind of operation an [Action] performs.
+type Op string
+
+// The operations the analysis tells apart.
+const (
+	OpCreateTable        Op = "create-table"
+	OpCreateIndex        Op = "create-index"
+	OpCreate             Op = "create" // any other CREATE
+	OpAddColumn          Op = "add-column"
+	OpDropColumn         Op = "drop-column"
+	OpAlterColumnType    Op = "alter-column-type"
+	OpSetNotNull         Op = "set-not-null"
+	OpDropNotNull        Op = "drop-not-null"
+	OpSetDefault         Op = "set-default"
+	OpDropDefault        Op = "drop-default"
+	OpAddConstraint      Op = "add-constraint"
+	OpValidateConstraint Op = "validate-constraint"
+	OpDropConstraint     Op = "drop-constraint"
+	OpAttachPartition    Op = "attach-partition"
+	OpDetachPartition    Op = "detach-partition"
+	OpAlterTable         Op = "alter-table" // any other ALTER TABLE subcommand
+	OpDropTable          Op = "drop-table"
+	OpDropIndex          Op = "drop-index"
+	OpDropSchema         Op = "drop-schema"
+	OpDropDatabase       Op = "drop-database"
+	OpDrop               Op = "drop" // any other DROP
+	OpRenameColumn       Op = "rename-column"
+	OpRenameTable        Op = "rename-table"
+	OpRename             Op = "rename" // any other RENAME or SET SCHEMA
+	OpTruncate           Op = "truncate"
+	OpVacuum             Op = "vacuum"
+	OpCluster            Op = "cluster"
+	OpReindex            Op = "reindex"
+	OpInsert             Op = "insert"
+	OpUpdate             Op = "update"
+	OpDelete             Op = "delete"
+	OpData               Op = "data" // other DML, DO, CALL, COPY, SELECT
+	OpTransaction        Op = "transaction"
+	OpLock               Op = "lock"
+	OpOther              Op = "other"
+)
+
+// Constraint kinds in [Action.Constraint].
+const (
+	ConstraintCheck      = "check"
+	ConstraintForeignKey = "foreign key"
+	ConstraintUnique     = "unique"
+	ConstraintPrimaryKey = "primary key"
+	ConstraintExclusion  = "exclusion"
+)
+
+// Default describes the default of an added column.
+type Default int
+
+// The kinds of column default.
+const (
+	NoDefault       Default = iota
+	ConstantDefault         // constant or stable expression: no rewrite on PostgreSQL 11+
+	VolatileDefault         // evaluated per row: rewrites the table
+)
+
+// Column is a column definition met in CREATE TABLE, ADD COLUMN or
+// ALTER COLUMN TYPE.
+type Column struct {
+	Name string
+	Type string // canonical, e.g. "varchar(255)", "int8", "jsonb", "text[]"
+	Pos  int    // byte offset of the definition in the file
+}
+
+// Action is one thing a statement does. ALTER TABLE with three
+// subcommands has three actions.
+type Action struct {
+	Op     Op
+	Pos    int    // byte offset in the file of the clause that does it
+	Object Object // the object acted on; for column operations Kind is "column"
+	Table  string // the table whose lock matters, printed; "" for none
+	Lock   LockMode
+	// Rewrite: the table is rewritten (every row copied) under Lock.
+	Rewrite bool
+	// Scan: the table is read in full (to build an index or check a
+	// constraint) while Lock is held.
+	Scan bool
+	// New: Table was created earlier in the same migration (or by this
+	// statement), so nothing else can be using it and its locks are no risk.
+	New    bool
+	Effect Effect
+	Reason string // human reason for Effect: "drops column users.email: old code selecting it fails"
+
+	Concurrent bool // CONCURRENTLY
+	IfExists   bool // IF EXISTS / IF NOT EXISTS / OR REPLACE
+	// Rerunnable: running the statement a second time after it succeeded
+	// (or half-succeeded outside a transaction) does not fail.
+	Rerunnable bool
+
+	Constraint     string // for OpAddConstraint and column constraints: ConstraintCheck, ...
+	ConstraintName string
+	NotValid       bool   // NOT VALID
+	UsingIndex     bool   // UNIQUE / PRIMARY KEY USING INDEX
+	NotNullCheck   string // a CHECK (col IS NOT NULL): the column
+
+	Default         Default
+	NotNull         bool     // ADD COLUMN ... NOT NULL
+	Serial          bool     // serial type or identity column
+	GeneratedStored bool     // GENERATED ALWAYS AS (...) STORED
+	Columns         []Column // columns defined (CREATE TABLE, ADD COLUMN, ALTER TYPE)
+	OldType         string   // ALTER COLUMN TYPE: the previous type when known, else ""
+	Unique          bool     // CREATE UNIQUE INDEX
+	NoWhere         bool     // UPDATE / DELETE without WHERE
+}
+
+// Statement is one SQL statement of a migration with what the analysis
+// found out about it.
+type Statement struct {
+	Index        int    // 0-based position in the file
+	SQL          string // text without leading comments and trailing semicolon
+	Start, End   int    // byte offsets: src[Start:End] == SQL
+	Line, Column int    // 1-based position of Start
+	Node         *pg_query.Node
+
+	// Filled by Analyze.
+	Kind          string // "ALTER TABLE", "CREATE INDEX", ...
+	Actions       []Action
+	Objects       []Object
+	Locks         []RelationLock // strongest lock per relation, in first-seen order
+	Rewrites      []string       // tables rewritten
+	Scans         []string       // tables read in full under a lock
+	Transactional bool           // may run inside a transaction block
+	Effect        Effect
+	Reason        string
+}
+
+// Analysis is the result of analysing one migration.
+type Analysis struct {
+	Statements []Statement
+	// Suggested is the safe value the SQL calls for: after_deploy when any
+	// statement contracts, before_deploy when any expands, else always.
+	Suggested Safe
+	// Effect is the strictest statement effect (Neutral for no statements).
+	Effect Effect
+	// Decider is the index in Statements of the first statement with the
+	// strictest effect, -1 when there are no statements.
+	Decider int
+	// Reason explains Suggested through the deciding statement.
+	Reason string
+}
+
+// Parse splits src into statements using the PostgreSQL parser. The
+// statements carry positions and parse trees; the analysis fields are
+// filled by [Schema.Analyze]. A syntax error is a *[SyntaxError]. Parse is
+// safe for concurrent use.
+func Parse(src string) ([]Statement, error) {
+	ss, err := sqlparse.Split(src)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Statement, len(ss))
+	for i, s := range ss {
+		out[i] = Statement{Index: i, SQL: s.SQL, Start: s.Start, End: s.End, Line: s.Line, Column: s.Column, Node: s.Node}
+	}
+	return out, nil
+}
+
+// Analyze parses and analyses one migration on its own, as if the
+// database held nothing the migration does not create itself.
+func Analyze(src string, opts Options) (*Analysis, error) {
+	stmts, err := Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return NewSchema().Analyze(stmts, opts), nil
+}

@@ -1,0 +1,221 @@
+package annotate
+
+import (
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+)
+
+// typeRef is a column type reduced to what decides rewrites: the
+// canonical base name, its modifiers and whether it is an array.
+type typeRef struct {
+	name  string
+	mods  []int // nil when unconstrained; -1 for a modifier that is not a constant
+	array bool
+}
+
+var typeAliases = map[string]string{
+	"integer": "int4", "int": "int4", "smallint": "int2", "bigint": "int8",
+	"real": "float4", "double precision": "float8", "float": "float8",
+	"boolean": "bool", "character varying": "varchar", "character": "bpchar",
+	"char": "bpchar", "decimal": "numeric", "timestamp with time zone": "timestamptz",
+	"time with time zone": "timetz", "bit varying": "varbit",
+}
+
+func typeOf(tn *pg_query.TypeName) typeRef {
+	if tn == nil {
+		return typeRef{}
+	}
+	var name string
+	if n := len(tn.Names); n > 0 {
+		name = tn.Names[n-1].GetString_().GetSval()
+	}
+	name = strings.ToLower(name)
+	if a, ok := typeAliases[name]; ok {
+		name = a
+	}
+	tr := typeRef{name: name, array: len(tn.ArrayBounds) > 0}
+	for _, m := range tn.Typmods {
+		v := -1
+		if c := m.GetAConst(); c != nil {
+			if iv := c.GetIval(); iv != nil {
+				v = int(iv.Ival)
+			}
+		}
+		tr.mods = append(tr.mods, v)
+	}
+	// timestamp(p) and friends are parsed with an interval-style typmod;
+	// the precision is all that matters here.
+	return tr
+}
+
+func (t typeRef) String() string {
+	var b strings.Builder
+	b.WriteString(t.name)
+	if len(t.mods) > 0 {
+		b.WriteByte('(')
+		for i, m := range t.mods {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if m < 0 {
+				b.WriteByte('?')
+			} else {
+				b.WriteString(strconv.Itoa(m))
+			}
+		}
+		b.WriteByte(')')
+	}
+	if t.array {
+		b.WriteString("[]")
+	}
+	return b.String()
+}
+
+func (t typeRef) equal(u typeRef) bool { return t.String() == u.String() }
+
+func (t typeRef) isSerial() bool {
+	switch t.name {
+	case "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2":
+		return true
+	}
+	return false
+}
+
+func (t typeRef) mod(i int) (int, bool) {
+	if i < len(t.mods) && t.mods[i] >= 0 {
+		return t.mods[i], true
+	}
+	return 0, false
+}
+
+// noRewrite reports whether changing a column from old to new is
+// binary-coercible (no table rewrite and no scan): varchar(n) → varchar(m ≥ n),
+// varchar → text, numeric(p,s) → numeric(q ≥ p,s), cidr → inet, ...
+func noRewrite(old, new typeRef) bool {
+	if old.equal(new) {
+		return true
+	}
+	if old.array != new.array {
+		return false
+	}
+	switch {
+	case old.name == "varchar" || old.name == "text":
+		switch new.name {
+		case "text":
+			return true
+		case "varchar":
+			if len(new.mods) == 0 {
+				return true
+			}
+			m, ok := new.mod(0)
+			n, ok2 := old.mod(0)
+			return old.name == "varchar" && ok && ok2 && m >= n
+		}
+	case old.name == "numeric" && new.name == "numeric":
+		if len(new.mods) == 0 {
+			return true
+		}
+		p, ok := old.mod(0)
+		q, ok2 := new.mod(0)
+		os, _ := old.mod(1)
+		ns, _ := new.mod(1)
+		return ok && ok2 && q >= p && os == ns
+	case old.name == "varbit" && new.name == "varbit":
+		if len(new.mods) == 0 {
+			return true
+		}
+		n, ok := old.mod(0)
+		m, ok2 := new.mod(0)
+		return ok && ok2 && m >= n
+	case old.name == "cidr" && new.name == "inet":
+		return true
+	}
+	return false
+}
+
+var widerInts = map[string]int{"int2": 1, "int4": 2, "int8": 3, "numeric": 4}
+
+// widens reports whether every value of old is a value of new, so that old
+// code writing the column keeps working.
+func widens(old, new typeRef) bool {
+	if noRewrite(old, new) {
+		return true
+	}
+	if old.array != new.array {
+		return false
+	}
+	if a, ok := widerInts[old.name]; ok {
+		if b, ok := widerInts[new.name]; ok && b >= a && (new.name != "numeric" || len(new.mods) == 0) {
+			return true
+		}
+	}
+	switch {
+	case old.name == "float4" && new.name == "float8":
+		return true
+	case old.name == "timestamp" && new.name == "timestamptz":
+		return true
+	case (old.name == "varchar" || old.name == "bpchar") && new.name == "varchar":
+		m, ok := new.mod(0)
+		n, ok2 := old.mod(0)
+		return len(new.mods) == 0 || ok && ok2 && m >= n
+	case old.name == "bpchar" && new.name == "text":
+		return true
+	case new.name == "text" && old.name != "bytea":
+		return true // every type has a text form
+	}
+	return false
+}
+
+// stableFuncs are functions whose value is the same for every row of one
+// statement, so a default using them needs no rewrite on PostgreSQL 11+.
+var stableFuncs = map[string]bool{
+	"now": true, "statement_timestamp": true, "transaction_timestamp": true,
+	"current_timestamp": true, "current_date": true, "localtimestamp": true,
+	"lower": true, "upper": true, "concat": true, "length": true, "coalesce": true,
+	"jsonb_build_object": true, "json_build_object": true, "jsonb_build_array": true,
+	"json_build_array": true, "to_jsonb": true, "array": true, "make_interval": true,
+	"to_timestamp": true, "to_date": true, "abs": true, "round": true,
+}
+
+// volatile reports whether a default expression may differ row by row.
+// Unknown functions count as volatile: safemigrate cannot see their
+// definition.
+func volatile(n *pg_query.Node) bool {
+	if n == nil {
+		return false
+	}
+	switch v := n.Node.(type) {
+	case *pg_query.Node_AConst, *pg_query.Node_SqlvalueFunction, *pg_query.Node_Integer, *pg_query.Node_Float, *pg_query.Node_String_, *pg_query.Node_Boolean:
+		return false
+	case *pg_query.Node_TypeCast:
+		return volatile(v.TypeCast.Arg)
+	case *pg_query.Node_AExpr:
+		return volatile(v.AExpr.Lexpr) || volatile(v.AExpr.Rexpr)
+	case *pg_query.Node_BoolExpr:
+		return anyVolatile(v.BoolExpr.Args)
+	case *pg_query.Node_AArrayExpr:
+		return anyVolatile(v.AArrayExpr.Elements)
+	case *pg_query.Node_CoalesceExpr:
+		return anyVolatile(v.CoalesceExpr.Args)
+	case *pg_query.Node_List:
+		return anyVolatile(v.List.Items)
+	case *pg_query.Node_FuncCall:
+		name := ""
+		if k := len(v.FuncCall.Funcname); k > 0 {
+			name = strings.ToLower(v.FuncCall.Funcname[k-1].GetString_().GetSval())
+		}
+		return !stableFuncs[name] || anyVolatile(v.FuncCall.Args)
+	}
+	return true
+}
+
+func anyVolatile(ns []*pg_query.Node) bool {
+	for _, n := range ns {
+		if volatile(n) {
+			return true
+		}
+	}
+	return false
+}
