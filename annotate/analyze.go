@@ -129,6 +129,9 @@ type Action struct {
 	NotValid       bool   // NOT VALID
 	UsingIndex     bool   // UNIQUE / PRIMARY KEY USING INDEX
 	NotNullCheck   string // a CHECK (col IS NOT NULL): the column
+	// Referenced: this action is the lock a foreign key takes on the table
+	// it references, not the constraint itself.
+	Referenced bool
 
 	Default         Default
 	NotNull         bool     // ADD COLUMN ... NOT NULL

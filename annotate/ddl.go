@@ -54,7 +54,7 @@ func (a *analyzer) references(con *pg_query.Constraint, fromNew bool) {
 	}
 	pk := con.Pktable
 	a.add(Action{Op: OpAddConstraint, Pos: a.pos(con.Location), Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive,
-		New: a.created[rangeVarKey(pk)] || fromNew, Effect: Expand, Constraint: ConstraintForeignKey, ConstraintName: con.Conname, NotValid: con.SkipValidation, Rerunnable: true,
+		New: a.created[rangeVarKey(pk)] || fromNew, Effect: Expand, Constraint: ConstraintForeignKey, ConstraintName: con.Conname, NotValid: con.SkipValidation, Rerunnable: true, Referenced: true,
 		Reason: fmt.Sprintf("references %s", relObject("table", pk))})
 }
 
@@ -159,7 +159,7 @@ func (a *analyzer) alterTable(st *pg_query.AlterTableStmt) {
 			a.add(act)
 		case pg_query.AlterTableType_AT_DropConstraint:
 			act := base
-			act.Op, act.Object, act.Effect, act.ConstraintName, act.IfExists, act.Rerunnable = OpDropConstraint, Object{Kind: "constraint", Schema: rv.Schemaname, Name: cmd.Name}, Expand, cmd.Name, cmd.MissingOk, cmd.MissingOk
+			act.Op, act.Object, act.Effect, act.ConstraintName, act.IfExists, act.Rerunnable = OpDropConstraint, Object{Kind: "constraint", Schema: rv.Schemaname, Name: cmd.Name}, Neutral, cmd.Name, cmd.MissingOk, cmd.MissingOk
 			act.Reason = fmt.Sprintf("drops constraint %s on %s: old code's writes are accepted as before", cmd.Name, tbl)
 			if t := a.schema.table(key); t != nil {
 				delete(t.checks, cmd.Name)
@@ -236,9 +236,7 @@ func (a *analyzer) addColumn(base Action, rv *pg_query.RangeVar, cd *pg_query.Co
 	}
 	key := rangeVarKey(rv)
 	tr := typeOf(cd.TypeName)
-	if t := a.schema.table(key); t != nil || base.New {
-		a.schema.ensure(key).cols[cd.Colname] = tr
-	}
+	a.schema.ensure(key).cols[cd.Colname] = tr
 	col := colObject(rv, cd.Colname)
 	act := base
 	act.Op, act.Object, act.Pos = OpAddColumn, col, a.pos(cd.Location)
@@ -323,9 +321,7 @@ func (a *analyzer) alterColumnType(base Action, key string, cmd *pg_query.AlterT
 		}
 		act.Reason = fmt.Sprintf("changes the type of %s%s to %s: old code may read or write values the new type does not take", base.Object, from, tr)
 	}
-	if t := a.schema.table(key); t != nil || base.New {
-		a.schema.ensure(key).cols[cmd.Name] = tr
-	}
+	a.schema.ensure(key).cols[cmd.Name] = tr
 	a.add(a.onNew(act))
 }
 
@@ -344,16 +340,14 @@ func (a *analyzer) addConstraint(base Action, rv *pg_query.RangeVar, con *pg_que
 		act.Constraint = ConstraintCheck
 		act.Scan = !con.SkipValidation
 		act.NotNullCheck = notNullCheckColumn(con.RawExpr)
-		if t := a.schema.table(key); t != nil || base.New {
-			a.schema.ensure(key).checks[con.Conname] = &check{notNullCol: act.NotNullCheck, valid: !con.SkipValidation}
-		}
+		a.schema.ensure(key).checks[con.Conname] = &check{notNullCol: act.NotNullCheck, valid: !con.SkipValidation}
 	case pg_query.ConstrType_CONSTR_FOREIGN:
 		act.Constraint = ConstraintForeignKey
 		act.Lock = ShareRowExclusive
 		act.Scan = !con.SkipValidation
 		pk := con.Pktable
 		defer a.add(Action{Op: OpAddConstraint, Pos: act.Pos, Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive, New: a.created[rangeVarKey(pk)] || base.New,
-			Effect: Neutral, Constraint: ConstraintForeignKey, ConstraintName: con.Conname, NotValid: con.SkipValidation, Rerunnable: true, Reason: fmt.Sprintf("references %s", relObject("table", pk))})
+			Effect: Neutral, Constraint: ConstraintForeignKey, ConstraintName: con.Conname, NotValid: con.SkipValidation, Rerunnable: true, Referenced: true, Reason: fmt.Sprintf("references %s", relObject("table", pk))})
 	case pg_query.ConstrType_CONSTR_UNIQUE, pg_query.ConstrType_CONSTR_PRIMARY:
 		act.Constraint = ConstraintUnique
 		if con.Contype == pg_query.ConstrType_CONSTR_PRIMARY {

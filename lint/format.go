@@ -1,0 +1,182 @@
+package lint
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Formats lists the output formats [Write] accepts.
+var Formats = []string{"text", "json", "github", "sarif"}
+
+// WriteOptions tune the output.
+type WriteOptions struct {
+	// Color adds ANSI colours to the text format.
+	Color bool
+	// WarningsAsErrors makes warnings fail the JSON "ok".
+	WarningsAsErrors bool
+	// Rules are described in the SARIF output; nil means [Rules].
+	Rules []*Rule
+	// Version of the tool, for SARIF.
+	Version string
+}
+
+// Write prints res to w in format (one of [Formats]).
+func Write(w io.Writer, format string, res *Result, opts WriteOptions) error {
+	switch format {
+	case "text", "":
+		return WriteText(w, res, opts)
+	case "json":
+		return WriteJSON(w, res, opts)
+	case "github":
+		return WriteGitHub(w, res)
+	case "sarif":
+		return WriteSARIF(w, res, opts)
+	}
+	return fmt.Errorf("unknown lint format %q (valid: %s)", format, strings.Join(Formats, ", "))
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiDim    = "\x1b[2m"
+)
+
+// WriteText prints diagnostics grouped by file, each as
+// "file:line:col: severity rule: message" followed by its indented hint,
+// and a summary line.
+func WriteText(w io.Writer, res *Result, opts WriteOptions) error {
+	paint := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	var b strings.Builder
+	prev := ""
+	files := 0
+	for _, d := range res.Diagnostics {
+		if d.File != prev {
+			if prev != "" {
+				b.WriteByte('\n')
+			}
+			prev = d.File
+			files++
+		}
+		sev := d.Severity.String()
+		switch d.Severity {
+		case Error:
+			sev = paint(ansiBold+ansiRed, sev)
+		case Warning:
+			sev = paint(ansiBold+ansiYellow, sev)
+		default:
+			sev = paint(ansiBlue, sev)
+		}
+		fmt.Fprintf(&b, "%s: %s %s: %s\n", paint(ansiBold, fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)), sev, paint(ansiBold, d.Rule), d.Message)
+		if d.Hint != "" {
+			for i, l := range strings.Split(d.Hint, "\n") {
+				lead := "    hint: "
+				if i > 0 {
+					lead = "          "
+				}
+				b.WriteString(paint(ansiDim, lead+l) + "\n")
+			}
+		}
+	}
+	if len(res.Diagnostics) > 0 {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "%s, %s in %s (%s checked)\n", plural(res.Count(Error), "error"), plural(res.Count(Warning), "warning"), plural(files, "file"), plural(res.Files, "file"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type jsonDiagnostic struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line"`
+	EndColumn int    `json:"end_column"`
+	Rule      string `json:"rule"`
+	Severity  string `json:"severity"`
+	Message   string `json:"message"`
+	Hint      string `json:"hint"`
+}
+
+type jsonSuggestion struct {
+	ID        string  `json:"id"`
+	File      string  `json:"file"`
+	Declared  *string `json:"declared"`
+	Suggested string  `json:"suggested"`
+	Line      int     `json:"line,omitempty"`
+	Reason    string  `json:"reason"`
+}
+
+type jsonResult struct {
+	OK          bool             `json:"ok"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Suggested   []jsonSuggestion `json:"suggested"`
+}
+
+// WriteJSON prints the SPEC §6 lint document: {"ok", "diagnostics",
+// "suggested"}. A missing safe directive is "declared": null.
+func WriteJSON(w io.Writer, res *Result, opts WriteOptions) error {
+	out := jsonResult{OK: res.OK(opts.WarningsAsErrors), Diagnostics: []jsonDiagnostic{}, Suggested: []jsonSuggestion{}}
+	for _, d := range res.Diagnostics {
+		out.Diagnostics = append(out.Diagnostics, jsonDiagnostic{File: d.File, Line: d.Line, Column: d.Column, EndLine: d.EndLine, EndColumn: d.EndColumn,
+			Rule: d.Rule, Severity: d.Severity.String(), Message: d.Message, Hint: d.Hint})
+	}
+	for _, s := range res.Suggested {
+		js := jsonSuggestion{ID: s.ID, File: s.File, Suggested: string(s.Suggested), Line: s.Line, Reason: s.Reason}
+		if s.Declared != "" {
+			d := string(s.Declared)
+			js.Declared = &d
+		}
+		out.Suggested = append(out.Suggested, js)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// WriteGitHub prints GitHub Actions workflow commands, one per
+// diagnostic: `::error file=F,line=L,col=C,endLine=..,endColumn=..,title=RULE::message`.
+// The hint follows the message on a new line (escaped as %0A).
+func WriteGitHub(w io.Writer, res *Result) error {
+	var b strings.Builder
+	for _, d := range res.Diagnostics {
+		cmd := "notice"
+		switch d.Severity {
+		case Error:
+			cmd = "error"
+		case Warning:
+			cmd = "warning"
+		}
+		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s::%s\n", cmd,
+			EscapeProperty(d.File), d.Line, d.Column, d.EndLine, d.EndColumn, EscapeProperty("safemigrate "+d.Rule), EscapeData(d.Message+hintSuffix(d.Hint)))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func hintSuffix(h string) string {
+	if h == "" {
+		return ""
+	}
+	return "\nhint: " + h
+}
+
+// EscapeData escapes a workflow command's message: %, CR and LF.
+func EscapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// EscapeProperty escapes a workflow command property value: like
+// [EscapeData], plus ':' and ','.
+func EscapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

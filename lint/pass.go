@@ -1,0 +1,66 @@
+package lint
+
+import (
+	"fmt"
+
+	"github.com/safemigrate/safemigrate/annotate"
+)
+
+// Pass is what a rule sees of one migration file.
+type Pass struct {
+	File string // path as printed
+	ID   string // migration ID, e.g. "billing/0002_invoices"
+	Src  []byte
+	// Directives are the header directives; Problems the header errors
+	// found while reading them.
+	Directives annotate.Directives
+	Problems   []annotate.Problem
+	// Analysis is the SQL analysis; nil when the SQL does not parse, in
+	// which case SyntaxError is set.
+	Analysis    *annotate.Analysis
+	SyntaxError *annotate.SyntaxError
+	// PGVersion is the target PostgreSQL major version.
+	PGVersion int
+
+	report func(Diagnostic)
+}
+
+// Report records a diagnostic for the running rule.
+func (p *Pass) Report(d Diagnostic) {
+	if d.End < d.Pos {
+		d.End = d.Pos
+	}
+	p.report(d)
+}
+
+// Reportf reports a diagnostic spanning [pos, end) with a hint.
+func (p *Pass) Reportf(pos, end int, hint, format string, args ...any) {
+	p.Report(Diagnostic{Pos: pos, End: end, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// Statements returns the analysed statements, none when the SQL does not
+// parse.
+func (p *Pass) Statements() []annotate.Statement {
+	if p.Analysis == nil {
+		return nil
+	}
+	return p.Analysis.Statements
+}
+
+// each calls fn for every action of every statement.
+func (p *Pass) each(fn func(s *annotate.Statement, a *annotate.Action)) {
+	stmts := p.Statements()
+	for i := range stmts {
+		for j := range stmts[i].Actions {
+			fn(&stmts[i], &stmts[i].Actions[j])
+		}
+	}
+}
+
+// Declared returns the declared safe value, "" when there is none.
+func (p *Pass) Declared() annotate.Safe {
+	if !p.Directives.Has(annotate.KeySafe) {
+		return ""
+	}
+	return p.Directives.Safe
+}

@@ -1,0 +1,123 @@
+package lint
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/safemigrate/safemigrate/annotate"
+)
+
+func runSyntaxError(p *Pass) {
+	se := p.SyntaxError
+	if se == nil {
+		return
+	}
+	pos := se.Offset
+	if pos > len(p.Src) {
+		pos = len(p.Src)
+	}
+	p.Reportf(pos, pos, "fix the SQL; safemigrate uses the PostgreSQL 17 parser, the same grammar the server uses", "syntax error: %s", se.Message)
+}
+
+func runInvalidDirective(p *Pass) {
+	li := newLineIndex(p.Src)
+	for _, pr := range p.Problems {
+		pos := li.lineStart(pr.Line)
+		p.Reportf(pos, pos, "directives are `-- key: value` lines at the top of the file: safe, depends, transaction, delay, lock_timeout, statement_timeout", "%s", pr.Message)
+	}
+}
+
+func runMissingSafe(p *Pass) {
+	if p.Directives.Has(annotate.KeySafe) {
+		return
+	}
+	hint := "add `-- safe: before_deploy`, `-- safe: after_deploy` or `-- safe: always` at the top of the file"
+	if p.Analysis != nil {
+		hint = fmt.Sprintf("add `-- safe: %s` at the top of the file (suggested by the SQL: %s)", p.Analysis.Suggested, p.Analysis.Reason)
+	}
+	p.Reportf(0, 0, hint, "no `-- safe:` directive: the file gets the configured default instead of a decision")
+}
+
+func runDirectiveOutsideHeader(p *Pass) {
+	li := newLineIndex(p.Src)
+	for _, l := range p.Directives.Outside {
+		pos := li.lineStart(l.Line)
+		p.Reportf(pos, pos+len(l.Text), "move it into the header: the comment lines before the first statement",
+			"`%s` is below the header and is ignored", strings.TrimSpace(l.Text))
+	}
+}
+
+func runContractBeforeDeploy(p *Pass) {
+	safe := p.Declared()
+	if safe != annotate.BeforeDeploy && safe != annotate.Always {
+		return
+	}
+	for _, s := range p.Statements() {
+		if s.Effect != annotate.Contract {
+			continue
+		}
+		p.Reportf(s.Start, s.End, "move this statement into a migration marked `-- safe: after_deploy` (or mark this file after_deploy), so it runs once old code is gone",
+			"%s; this migration is %s, so old code is still running when it runs", s.Reason, safe)
+	}
+}
+
+func runExpandAfterDeploy(p *Pass) {
+	if p.Declared() != annotate.AfterDeploy {
+		return
+	}
+	for _, s := range p.Statements() {
+		if s.Effect != annotate.Expand {
+			continue
+		}
+		p.Reportf(s.Start, s.End, "move it into a `-- safe: before_deploy` migration so it exists before new code starts",
+			"%s, but this migration is after_deploy: new code deployed before it runs may need it", firstClause(s.Reason))
+	}
+}
+
+func firstClause(reason string) string {
+	return strings.SplitN(reason, ":", 2)[0]
+}
+
+func runConcurrentlyInTransaction(p *Pass) {
+	if !p.Directives.Transaction {
+		return
+	}
+	for _, s := range p.Statements() {
+		if s.Transactional {
+			continue
+		}
+		p.Reportf(s.Start, s.End, "add `-- transaction: false` to the header; keep the other statements of such a migration rerunnable (IF NOT EXISTS / IF EXISTS)",
+			"%s cannot run inside a transaction block, and this migration runs in one", s.Kind)
+	}
+}
+
+func runTransactionControl(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op == annotate.OpTransaction {
+			p.Reportf(s.Start, s.End, "remove it: safemigrate runs each migration in its own transaction (or, with `-- transaction: false`, statement by statement)",
+				"transaction control statement %q in a migration", oneLine(s.SQL))
+		}
+	})
+}
+
+func runNotRerunnable(p *Pass) {
+	if p.Directives.Transaction {
+		return
+	}
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Rerunnable || a.Referenced {
+			return
+		}
+		switch a.Op {
+		case annotate.OpCreateTable, annotate.OpCreateIndex, annotate.OpCreate, annotate.OpAddColumn:
+			p.Reportf(a.Pos, s.End, "write IF NOT EXISTS (or OR REPLACE) so that a rerun skips it",
+				"not safe to rerun: %s without IF NOT EXISTS fails the second time, and this migration runs outside a transaction, so a retry after a later failure repeats it", firstClause(a.Reason))
+		case annotate.OpDropTable, annotate.OpDropIndex, annotate.OpDrop, annotate.OpDropSchema, annotate.OpDropColumn, annotate.OpDropConstraint:
+			p.Reportf(a.Pos, s.End, "write IF EXISTS so that a rerun skips it",
+				"not safe to rerun: %s without IF EXISTS fails the second time, and this migration runs outside a transaction, so a retry after a later failure repeats it", firstClause(a.Reason))
+		case annotate.OpAddConstraint, annotate.OpRenameColumn, annotate.OpRenameTable, annotate.OpRename:
+			p.Reportf(a.Pos, s.End, "move it into a transactional migration, or guard it (DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_constraint WHERE ...) THEN ... END IF; END $$)",
+				"not safe to rerun: %s fails the second time, and this migration runs outside a transaction, so a retry after a later failure repeats it", firstClause(a.Reason))
+		}
+	})
+}

@@ -1,0 +1,386 @@
+package lint
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/safemigrate/safemigrate/annotate"
+)
+
+// insertAfter rewrites the first match of re in sql by appending word to
+// it: "CREATE INDEX i ..." → "CREATE INDEX CONCURRENTLY i ...".
+func insertAfter(sql string, re *regexp.Regexp, word string) string {
+	loc := re.FindStringIndex(sql)
+	if loc == nil {
+		return sql
+	}
+	return sql[:loc[1]] + " " + word + sql[loc[1]:]
+}
+
+var (
+	reIndex     = regexp.MustCompile(`(?i)^\s*CREATE\s+(UNIQUE\s+)?INDEX`)
+	reDropIndex = regexp.MustCompile(`(?i)^\s*DROP\s+INDEX`)
+)
+
+const noTxn = "\nThe migration needs `-- transaction: false` in its header."
+
+func runRequireConcurrentIndex(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpCreateIndex || a.Concurrent || a.New {
+			return
+		}
+		p.Reportf(a.Pos, s.End, insertAfter(oneLine(s.SQL), reIndex, "CONCURRENTLY")+";"+noTxn,
+			"creates index %s without CONCURRENTLY: the SHARE lock blocks writes to %s while the index builds", a.Object.Name, a.Table)
+	})
+}
+
+func runRequireConcurrentDropIndex(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpDropIndex || a.Concurrent || a.New {
+			return
+		}
+		p.Reportf(a.Pos, s.End, insertAfter(oneLine(s.SQL), reDropIndex, "CONCURRENTLY")+";"+noTxn+" DROP INDEX CONCURRENTLY takes one index at a time.",
+			"drops index %s without CONCURRENTLY: the ACCESS EXCLUSIVE lock on its table blocks every query until the drop commits", a.Object)
+	})
+}
+
+func runRequireConcurrentReindex(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpReindex || a.Concurrent || a.New {
+			return
+		}
+		hint := fmt.Sprintf("REINDEX (CONCURRENTLY) %s %s;%s", strings.ToUpper(a.Object.Kind), a.Object, noTxn)
+		if p.PGVersion < 12 {
+			hint = "before PostgreSQL 12 there is no REINDEX CONCURRENTLY: CREATE INDEX CONCURRENTLY a new index, DROP INDEX CONCURRENTLY the old one, then rename"
+		}
+		p.Reportf(a.Pos, s.End, hint, "reindexes %s without CONCURRENTLY: writes are blocked, and reads that use the index wait, until it finishes", a.Object)
+	})
+}
+
+func runAddColumnRewritingDefault(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddColumn || a.New || a.Serial || a.GeneratedStored || a.Default == annotate.NoDefault || !a.Rewrite {
+			return
+		}
+		col := a.Object.Column
+		hint := fmt.Sprintf("add the column without a default, set the default for new rows, then backfill in batches in a separate migration:\n"+
+			"ALTER TABLE %[1]s ADD COLUMN %[2]s %[3]s;\nALTER TABLE %[1]s ALTER COLUMN %[2]s SET DEFAULT <expr>;\n"+
+			"UPDATE %[1]s SET %[2]s = <expr> WHERE %[2]s IS NULL AND <key range>;  -- repeat per batch", a.Table, col, a.Columns[0].Type)
+		why := "its default is volatile (evaluated per row)"
+		if a.Default == annotate.ConstantDefault {
+			why = fmt.Sprintf("before PostgreSQL 11 every default is written into every row (target is %d)", p.PGVersion)
+		}
+		p.Reportf(a.Pos, s.End, hint, "adds column %s with a default that rewrites %s under an ACCESS EXCLUSIVE lock: %s", a.Object, a.Table, why)
+	})
+}
+
+func runAddColumnNotNull(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddColumn || a.New || !a.NotNull || a.Default != annotate.NoDefault || a.Serial || a.GeneratedStored {
+			return
+		}
+		col := a.Object.Column
+		hint := fmt.Sprintf("add it nullable (or with a constant DEFAULT), backfill, then enforce in a later migration:\n"+
+			"ALTER TABLE %[1]s ADD COLUMN %[2]s %[3]s;\n-- backfill, then, once old code is gone:\n"+
+			"ALTER TABLE %[1]s ADD CONSTRAINT %[4]s_%[2]s_not_null CHECK (%[2]s IS NOT NULL) NOT VALID;", a.Table, col, a.Columns[0].Type, strings.ReplaceAll(a.Table, ".", "_"))
+		p.Reportf(a.Pos, s.End, hint, "adds NOT NULL column %s without a default: it fails if %s has rows, and inserts from old code that omit it fail", a.Object, a.Table)
+	})
+}
+
+func runAddColumnSerial(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddColumn || a.New || !a.Serial {
+			return
+		}
+		col := a.Object.Column
+		hint := fmt.Sprintf("add a plain column, attach a sequence as its default, and backfill in batches:\n"+
+			"CREATE SEQUENCE %[1]s_%[2]s_seq;\nALTER TABLE %[3]s ADD COLUMN %[2]s bigint;\n"+
+			"ALTER TABLE %[3]s ALTER COLUMN %[2]s SET DEFAULT nextval('%[1]s_%[2]s_seq');\n-- then backfill existing rows in batches",
+			strings.ReplaceAll(a.Table, ".", "_"), col, a.Table)
+		p.Reportf(a.Pos, s.End, hint, "adds serial or identity column %s: every existing row of %s is rewritten under an ACCESS EXCLUSIVE lock", a.Object, a.Table)
+	})
+}
+
+func runAddColumnGenerated(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddColumn || a.New || !a.GeneratedStored {
+			return
+		}
+		hint := fmt.Sprintf("add a plain column kept up to date by a trigger (or computed by the application), and backfill in batches:\n"+
+			"ALTER TABLE %s ADD COLUMN %s %s;\n-- CREATE TRIGGER ... BEFORE INSERT OR UPDATE ... to maintain it, then backfill", a.Table, a.Object.Column, a.Columns[0].Type)
+		p.Reportf(a.Pos, s.End, hint, "adds stored generated column %s: every existing row of %s is rewritten under an ACCESS EXCLUSIVE lock", a.Object, a.Table)
+	})
+}
+
+func runChangeColumnType(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAlterColumnType || a.New || !a.Rewrite {
+			return
+		}
+		newType := a.Columns[0].Type
+		hint := fmt.Sprintf("add a new column of type %[1]s, write both from the application (or a trigger), backfill in batches, switch reads, then drop the old column:\n"+
+			"ALTER TABLE %[2]s ADD COLUMN %[3]s_new %[1]s;", newType, a.Table, a.Object.Column)
+		if a.OldType == "" {
+			p.Reportf(a.Pos, s.End, hint+"\nIf the change is binary-coercible (e.g. varchar(n) to varchar(m > n) or text), lint the migration that created the column together with this one so safemigrate sees the old type.",
+				"changes the type of %s to %s: unless the change is binary-coercible, PostgreSQL rewrites %s and its indexes under an ACCESS EXCLUSIVE lock (the old type is not known to safemigrate)", a.Object, newType, a.Table)
+			return
+		}
+		p.Reportf(a.Pos, s.End, hint, "changes the type of %s from %s to %s: PostgreSQL rewrites %s and its indexes under an ACCESS EXCLUSIVE lock", a.Object, a.OldType, newType, a.Table)
+	})
+}
+
+func runSetNotNull(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpSetNotNull || a.New || !a.Scan || a.Table == "" {
+			return
+		}
+		col := a.Object.Column
+		name := strings.ReplaceAll(a.Table, ".", "_") + "_" + col + "_not_null"
+		hint := fmt.Sprintf("prove it first with a constraint that validates without blocking:\n"+
+			"ALTER TABLE %[1]s ADD CONSTRAINT %[3]s CHECK (%[2]s IS NOT NULL) NOT VALID;\n"+
+			"-- in a later migration:\nALTER TABLE %[1]s VALIDATE CONSTRAINT %[3]s;\n"+
+			"ALTER TABLE %[1]s ALTER COLUMN %[2]s SET NOT NULL;  -- no scan on PostgreSQL 12+\nALTER TABLE %[1]s DROP CONSTRAINT %[3]s;", a.Table, col, name)
+		if p.PGVersion < 12 {
+			hint = fmt.Sprintf("before PostgreSQL 12 SET NOT NULL always scans; keep a validated CHECK (%s IS NOT NULL) NOT VALID constraint instead of the column property, or run it in a quiet window", col)
+		}
+		p.Reportf(a.Pos, s.End, hint, "sets %s NOT NULL: every row of %s is scanned under an ACCESS EXCLUSIVE lock", a.Object, a.Table)
+	})
+}
+
+func runCheckWithoutNotValid(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddConstraint || a.Constraint != annotate.ConstraintCheck || a.NotValid || a.New {
+			return
+		}
+		target := a.Table
+		if target == "" {
+			target = "every column of domain " + a.Object.String()
+		}
+		hint := "add it NOT VALID (new writes are checked at once), then validate in a separate migration with a weaker lock:\n" +
+			"ALTER TABLE ... ADD CONSTRAINT name CHECK (...) NOT VALID;\nALTER TABLE ... VALIDATE CONSTRAINT name;  -- separate migration"
+		p.Reportf(a.Pos, s.End, hint, "adds CHECK constraint %swithout NOT VALID: %s is scanned under an ACCESS EXCLUSIVE lock", named(a.ConstraintName), target)
+	})
+}
+
+func named(n string) string {
+	if n == "" {
+		return ""
+	}
+	return n + " "
+}
+
+func runForeignKeyWithoutNotValid(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddConstraint || a.Constraint != annotate.ConstraintForeignKey || a.NotValid || a.New || a.Referenced {
+			return
+		}
+		hint := "add it NOT VALID, then validate in a separate migration (VALIDATE takes only SHARE UPDATE EXCLUSIVE):\n" +
+			"ALTER TABLE ... ADD CONSTRAINT name FOREIGN KEY (...) REFERENCES ... NOT VALID;\nALTER TABLE ... VALIDATE CONSTRAINT name;  -- separate migration"
+		if a.Object.Kind == "column" {
+			hint = "add the column first, then the constraint NOT VALID, then validate it in a separate migration:\n" +
+				"ALTER TABLE " + a.Table + " ADD COLUMN " + a.Object.Column + " <type>;\nALTER TABLE " + a.Table + " ADD CONSTRAINT name FOREIGN KEY (" + a.Object.Column + ") REFERENCES ... NOT VALID;"
+		}
+		p.Reportf(a.Pos, s.End, hint, "adds foreign key %swithout NOT VALID: every row of %s is checked while writes to it and to the referenced table are blocked", named(a.ConstraintName), a.Table)
+	})
+}
+
+func runValidateInSameTransaction(p *Pass) {
+	if !p.Directives.Transaction {
+		return
+	}
+	added := map[string]int{} // table/constraint -> line of ADD ... NOT VALID
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		key := a.Table + "/" + a.ConstraintName
+		switch {
+		case a.Op == annotate.OpAddConstraint && a.NotValid && !a.Referenced && a.ConstraintName != "":
+			added[key] = s.Line
+		case a.Op == annotate.OpValidateConstraint && !a.New:
+			if line, ok := added[key]; ok {
+				p.Reportf(s.Start, s.End, "move VALIDATE CONSTRAINT into a separate, later migration; on its own it takes only SHARE UPDATE EXCLUSIVE, which lets reads and writes go on",
+					"validates constraint %s in the transaction that added it NOT VALID on line %d: the lock from ADD CONSTRAINT is held while every row is checked", a.ConstraintName, line)
+			}
+		}
+	})
+}
+
+func runUniqueWithoutUsingIndex(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddConstraint || (a.Constraint != annotate.ConstraintUnique && a.Constraint != annotate.ConstraintPrimaryKey) || a.UsingIndex || a.New {
+			return
+		}
+		kw := strings.ToUpper(a.Constraint)
+		name := a.ConstraintName
+		if name == "" {
+			name = "name"
+		}
+		hint := fmt.Sprintf("build the index concurrently (in a `-- transaction: false` migration), then attach it:\n"+
+			"CREATE UNIQUE INDEX CONCURRENTLY %[1]s_idx ON %[2]s (...);\nALTER TABLE %[2]s ADD CONSTRAINT %[1]s %[3]s USING INDEX %[1]s_idx;", name, a.Table, kw)
+		p.Reportf(a.Pos, s.End, hint, "adds %s constraint %swithout USING INDEX: its index is built under an ACCESS EXCLUSIVE lock on %s", kw, named(a.ConstraintName), a.Table)
+	})
+}
+
+func runExclusionConstraint(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAddConstraint || a.Constraint != annotate.ConstraintExclusion || a.New {
+			return
+		}
+		p.Reportf(a.Pos, s.End, "there is no concurrent way to add an exclusion constraint: create a new table with the constraint and move the data, or add it in a maintenance window and ignore this rule with a justification",
+			"adds exclusion constraint %son existing table %s: its index is built under an ACCESS EXCLUSIVE lock", named(a.ConstraintName), a.Table)
+	})
+}
+
+var dropOps = map[string]annotate.Op{
+	"drop-column": annotate.OpDropColumn, "drop-table": annotate.OpDropTable,
+	"drop-schema": annotate.OpDropSchema, "drop-database": annotate.OpDropDatabase,
+}
+
+func runDrop(id string) func(*Pass) {
+	op := dropOps[id]
+	return func(p *Pass) {
+		p.each(func(s *annotate.Statement, a *annotate.Action) {
+			if a.Op != op || a.New {
+				return
+			}
+			switch op {
+			case annotate.OpDropDatabase:
+				p.Reportf(s.Start, s.End, "drop databases by hand, not from a migration", "drops database %s", a.Object.Name)
+			default:
+				hint := "run it in an after_deploy migration once no deployed code uses it; keep a backup if the data may be needed. When that is so, silence this with `-- safemigrate:ignore " + id + " -- why`"
+				p.Reportf(a.Pos, s.End, hint, "%s: the data is gone for good", firstClause(a.Reason))
+			}
+		})
+	}
+}
+
+func runRename(id string) func(*Pass) {
+	op := annotate.OpRenameColumn
+	if id == "rename-table" {
+		op = annotate.OpRenameTable
+	}
+	return func(p *Pass) {
+		p.each(func(s *annotate.Statement, a *annotate.Action) {
+			if a.Op != op || a.New {
+				return
+			}
+			hint := "expand and contract instead: add the new column, write both (application or trigger), backfill, switch reads, and drop the old column after deploy"
+			if op == annotate.OpRenameTable {
+				hint = fmt.Sprintf("rename, and keep the old name alive as a view until old code is gone:\nALTER TABLE %[1]s RENAME TO <new>;\nCREATE VIEW %[1]s AS SELECT * FROM <new>;  -- drop it in an after_deploy migration", a.Object)
+			}
+			p.Reportf(a.Pos, s.End, hint, "%s; whichever code runs on the other side of the deploy breaks", a.Reason)
+		})
+	}
+}
+
+func runTruncate(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpTruncate || a.New {
+			return
+		}
+		p.Reportf(a.Pos, s.End, "delete in batches (DELETE ... WHERE id IN (SELECT id ... LIMIT 10000)) if the table is live; if emptying it is intended, silence this with `-- safemigrate:ignore truncate -- why`",
+			"truncates %s under an ACCESS EXCLUSIVE lock: every row is gone", a.Table)
+	})
+}
+
+func runVacuumFull(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpVacuum || !a.Rewrite || a.New {
+			return
+		}
+		what := a.Table
+		if what == "" {
+			what = "every table"
+		}
+		p.Reportf(a.Pos, s.End, "use plain VACUUM (no lock on reads or writes), or pg_repack / pg_squeeze to compact a live table",
+			"VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock", what)
+	})
+}
+
+func runCluster(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpCluster || a.New {
+			return
+		}
+		what := a.Table
+		if what == "" {
+			what = "every clustered table"
+		}
+		p.Reportf(a.Pos, s.End, "use pg_repack (which reorders without a long lock) or run CLUSTER in a maintenance window, outside migrations",
+			"CLUSTER rewrites %s under an ACCESS EXCLUSIVE lock", what)
+	})
+}
+
+func runAlterTableRewrite(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpAlterTable || !a.Rewrite || a.New {
+			return
+		}
+		p.Reportf(s.Start, s.End, "create a new table with the wanted storage and move the data in batches, or do it in a maintenance window",
+			"%s: the table is rewritten under an ACCESS EXCLUSIVE lock", firstClause(a.Reason))
+	})
+}
+
+func runRequireConcurrentDetach(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op != annotate.OpDetachPartition || a.Concurrent || a.New || a.Lock != annotate.AccessExclusive {
+			return
+		}
+		hint := "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY;" + noTxn
+		if p.PGVersion < 14 {
+			hint = fmt.Sprintf("DETACH PARTITION CONCURRENTLY needs PostgreSQL 14 (target is %d): detach in a quiet window", p.PGVersion)
+		}
+		p.Reportf(a.Pos, s.End, hint, "detaches a partition of %s without CONCURRENTLY: the ACCESS EXCLUSIVE lock on %s blocks every query", a.Table, a.Table)
+	})
+}
+
+func runPreferJSONB(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		for _, c := range a.Columns {
+			if c.Type == "json" || c.Type == "json[]" {
+				p.Reportf(c.Pos, s.End, "use jsonb: "+strings.Replace(c.Type, "json", "jsonb", 1)+" (changing an existing json column to jsonb rewrites the table; do it with a new column)",
+					"column %s is json: stored as text, reparsed on every access, with no equality operator or index support", c.Name)
+			}
+		}
+	})
+}
+
+func runMultipleAccessExclusive(p *Pass) {
+	if !p.Directives.Transaction {
+		return
+	}
+	first := map[string]int{} // table -> line of the first ACCESS EXCLUSIVE statement
+	firstIdx := map[string]int{}
+	for _, s := range p.Statements() {
+		for _, a := range s.Actions {
+			if a.Lock != annotate.AccessExclusive || a.New || a.Table == "" {
+				continue
+			}
+			line, seen := first[a.Table]
+			if !seen {
+				first[a.Table], firstIdx[a.Table] = s.Line, s.Index
+				continue
+			}
+			if firstIdx[a.Table] == s.Index {
+				continue
+			}
+			firstIdx[a.Table] = s.Index // report each further statement once
+			p.Reportf(s.Start, s.End, fmt.Sprintf("combine the changes into one ALTER TABLE %s statement, or split them into separate migrations so no lock is held across statements", a.Table),
+				"takes ACCESS EXCLUSIVE on %s again (first on line %d): the lock is held from there until commit, blocking all reads and writes in between", a.Table, line)
+			break
+		}
+	}
+}
+
+func runDMLWithoutWhere(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if !a.NoWhere || a.New {
+			return
+		}
+		verb := "UPDATE"
+		if a.Op == annotate.OpDelete {
+			verb = "DELETE"
+		}
+		p.Reportf(s.Start, s.End, "work in batches by key range (WHERE id BETWEEN ... AND ...) in a `-- transaction: false` migration, or move the backfill out of the migration",
+			"%s without WHERE touches every row of %s in one transaction", verb, a.Table)
+	})
+}

@@ -1,0 +1,2 @@
+-- safe: before_deploy
+ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';

@@ -1,0 +1,2 @@
+-- safe: before_deploy
+ALTER TABLE events ADD COLUMN seq bigserial; -- want "add-column-serial"

@@ -1,0 +1,2 @@
+-- safe: always
+ALTER TABLE users SET TABLESPACE fast_ssd; -- want "alter-table-rewrite"

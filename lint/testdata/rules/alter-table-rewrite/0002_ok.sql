@@ -1,0 +1,2 @@
+-- safe: always
+ALTER TABLE users SET (fillfactor = 90);

@@ -1,0 +1,2 @@
+-- safe: before_deploy
+ALTER TABLE accounts ALTER COLUMN name TYPE varchar(100);

@@ -1,0 +1,2 @@
+-- safe: before_deploy
+ALTER TABLE accounts ALTER COLUMN note TYPE text;

@@ -1,0 +1,2 @@
+-- safe: always
+CLUSTER users USING users_pkey; -- want "cluster"

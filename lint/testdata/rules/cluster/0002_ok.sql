@@ -1,0 +1,2 @@
+-- safe: always
+ALTER TABLE users CLUSTER ON users_pkey;

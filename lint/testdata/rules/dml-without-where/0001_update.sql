@@ -1,0 +1,3 @@
+-- safe: always
+UPDATE users SET flag = false; -- want "dml-without-where"
+DELETE FROM sessions; -- want "dml-without-where"

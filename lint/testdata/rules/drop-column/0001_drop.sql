@@ -1,0 +1,2 @@
+-- safe: after_deploy
+ALTER TABLE users DROP COLUMN fax; -- want "drop-column"

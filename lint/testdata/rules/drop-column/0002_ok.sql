@@ -1,0 +1,3 @@
+-- safe: before_deploy
+CREATE TABLE tmp (a int, b int);
+ALTER TABLE tmp DROP COLUMN b;

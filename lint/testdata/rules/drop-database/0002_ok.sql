@@ -1,0 +1,2 @@
+-- safe: always
+COMMENT ON DATABASE current_database IS 'app';

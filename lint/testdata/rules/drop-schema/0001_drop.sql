@@ -1,0 +1,2 @@
+-- safe: after_deploy
+DROP SCHEMA reporting CASCADE; -- want "drop-schema"

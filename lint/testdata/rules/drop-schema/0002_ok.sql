@@ -1,0 +1,2 @@
+-- safe: before_deploy
+CREATE SCHEMA IF NOT EXISTS reporting2;

@@ -1,0 +1,3 @@
+-- safe: always
+CREATE TABLE scratch (a int);
+DROP TABLE scratch;

@@ -1,0 +1,3 @@
+-- safe: before_deploy
+-- note: an ordinary comment
+CREATE TABLE b (id int);

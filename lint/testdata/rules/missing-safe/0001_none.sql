@@ -1,0 +1,2 @@
+-- want "missing-safe"
+CREATE TABLE a (id int);

@@ -1,0 +1,3 @@
+-- safe: before_deploy
+ALTER TABLE users ADD COLUMN a text;
+ALTER TABLE users ADD COLUMN b text; -- want "multiple-access-exclusive"

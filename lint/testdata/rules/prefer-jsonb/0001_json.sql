@@ -1,0 +1,2 @@
+-- safe: before_deploy
+CREATE TABLE payloads (id bigint, body json); -- want "prefer-jsonb"

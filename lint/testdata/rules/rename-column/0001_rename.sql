@@ -1,0 +1,2 @@
+-- safe: after_deploy
+ALTER TABLE users RENAME COLUMN name TO full_name; -- want "rename-column"

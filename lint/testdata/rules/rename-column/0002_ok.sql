@@ -1,0 +1,3 @@
+-- safe: before_deploy
+CREATE TABLE drafts (titel text);
+ALTER TABLE drafts RENAME COLUMN titel TO title;

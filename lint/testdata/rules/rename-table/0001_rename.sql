@@ -1,0 +1,2 @@
+-- safe: after_deploy
+ALTER TABLE customers RENAME TO clients; -- want "rename-table"

@@ -1,0 +1,2 @@
+-- safe: always
+ALTER INDEX clients_pkey RENAME TO clients_pk;

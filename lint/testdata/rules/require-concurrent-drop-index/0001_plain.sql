@@ -1,0 +1,2 @@
+-- safe: always
+DROP INDEX users_email; -- want "require-concurrent-drop-index"

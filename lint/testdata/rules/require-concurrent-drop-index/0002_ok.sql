@@ -1,0 +1,3 @@
+-- safe: always
+-- transaction: false
+DROP INDEX CONCURRENTLY IF EXISTS users_name;

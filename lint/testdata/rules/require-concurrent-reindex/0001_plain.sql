@@ -1,0 +1,2 @@
+-- safe: always
+REINDEX INDEX users_email; -- want "require-concurrent-reindex"

@@ -1,0 +1,3 @@
+-- safe: always
+-- transaction: false
+REINDEX INDEX CONCURRENTLY users_name;

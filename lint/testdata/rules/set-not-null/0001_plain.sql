@@ -1,0 +1,2 @@
+-- safe: after_deploy
+ALTER TABLE users ALTER COLUMN email SET NOT NULL; -- want "set-not-null"

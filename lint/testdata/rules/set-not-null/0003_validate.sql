@@ -1,0 +1,2 @@
+-- safe: always
+ALTER TABLE users VALIDATE CONSTRAINT users_name_nn;

@@ -1,0 +1,3 @@
+-- safe: always
+SELECT 1;
+SELEC 2; -- want "syntax-error"

@@ -1,0 +1,2 @@
+-- safe: always
+SELECT 'SELEC 2;';

@@ -1,0 +1,2 @@
+-- safe: always
+TRUNCATE audit_log; -- want "truncate"

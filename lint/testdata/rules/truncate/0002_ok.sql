@@ -1,0 +1,3 @@
+-- safe: before_deploy
+CREATE TABLE staging (a int);
+TRUNCATE staging;

@@ -1,0 +1,3 @@
+-- safe: always
+-- transaction: false
+VACUUM (ANALYZE) users;

@@ -1,0 +1,2 @@
+-- safe: always
+ALTER TABLE orders VALIDATE CONSTRAINT orders_shop_fk;
