@@ -15,11 +15,11 @@ const (
 // ignore is one `-- safemigrate:ignore` or `-- safemigrate:ignore-file`
 // comment.
 type ignore struct {
-	pos        int // offset of the comment
-	end        int
-	file       bool // ignore-file
-	rules      []string
-	used       []bool
+	pos         int // offset of the comment
+	end         int
+	file        bool // ignore-file
+	rules       []string
+	used        []bool
 	start, stop int // the byte range of the statement it silences
 }
 
