@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
@@ -95,11 +96,47 @@ func (c *NewCmd) Run(env *Env) error {
 	if err := f.Close(); err != nil {
 		return usageError("write %s: %v", path, err)
 	}
+	if err := checkNewFile(env.dir(), path); err != nil {
+		_ = os.Remove(path)
+		return usageError("%v\nnothing was written; fix the flags and run again", err)
+	}
 	if env.Globals.Format == "json" {
 		return writeJSON(env.Stdout, map[string]any{"ok": true, "path": path, "version": version})
 	}
 	fmt.Fprintln(env.Stdout, path)
 	return nil
+}
+
+// checkNewFile loads the directory with the new file and returns the
+// problems that concern that file (e.g. a depends reference to nothing).
+// Problems elsewhere in the directory are not new's business.
+func checkNewFile(dir, path string) error {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil {
+		return nil
+	}
+	rel = filepath.ToSlash(rel)
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{})
+	if err == nil {
+		_, err = graph.New(ms)
+	}
+	var many interface{ Unwrap() []error }
+	if !errors.As(err, &many) {
+		return nil
+	}
+	var mine []string
+	for _, e := range many.Unwrap() {
+		var fe *migration.FileError
+		if errors.As(e, &fe) && fe.File == rel {
+			c := *fe
+			c.File = path
+			mine = append(mine, c.Error())
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(mine, "\n"))
 }
 
 // nextVersion picks the version after the highest one in dir: the next
