@@ -22,6 +22,7 @@ func (a *analyzer) createTable(st *pg_query.CreateStmt) {
 		a.add(Action{Op: OpAttachPartition, Object: relObject("table", parent), Table: tableName(parent), Lock: AccessExclusive, New: a.created[rangeVarKey(parent)], Effect: Expand, Rerunnable: true,
 			Reason: act.Reason})
 	}
+	var refs []*pg_query.Constraint
 	for _, e := range st.TableElts {
 		if cd := e.GetColumnDef(); cd != nil {
 			tr := typeOf(cd.TypeName)
@@ -29,7 +30,7 @@ func (a *analyzer) createTable(st *pg_query.CreateStmt) {
 			act.Columns = append(act.Columns, Column{Name: cd.Colname, Type: tr.String(), Pos: a.pos(cd.Location)})
 			for _, c := range cd.Constraints {
 				if con := c.GetConstraint(); con != nil && con.Contype == pg_query.ConstrType_CONSTR_FOREIGN {
-					a.references(con, true)
+					refs = append(refs, con)
 				}
 			}
 			continue
@@ -39,11 +40,14 @@ func (a *analyzer) createTable(st *pg_query.CreateStmt) {
 			case pg_query.ConstrType_CONSTR_CHECK:
 				t.checks[con.Conname] = &check{notNullCol: notNullCheckColumn(con.RawExpr), valid: true}
 			case pg_query.ConstrType_CONSTR_FOREIGN:
-				a.references(con, true)
+				refs = append(refs, con)
 			}
 		}
 	}
 	a.add(act)
+	for _, con := range refs {
+		a.references(con, true)
+	}
 }
 
 // references records the lock a foreign key takes on the table it
@@ -89,8 +93,7 @@ func (a *analyzer) createIndex(st *pg_query.IndexStmt) {
 		IfExists: st.IfNotExists, Rerunnable: st.IfNotExists, Unique: st.Unique, Effect: Expand,
 		Reason: fmt.Sprintf("creates index %s on %s: old code keeps working", idx.Name, relObject("table", rv))}
 	if st.Unique && !isNew {
-		act.Effect = Contract
-		act.Reason = fmt.Sprintf("creates unique index %s on %s: writes from old code that duplicate values fail", idx.Name, relObject("table", rv))
+		act.Reason = fmt.Sprintf("creates unique index %s on %s: old code keeps working unless it writes duplicates", idx.Name, relObject("table", rv))
 	}
 	a.add(act)
 }
@@ -361,8 +364,15 @@ func (a *analyzer) addConstraint(base Action, rv *pg_query.RangeVar, con *pg_que
 	default:
 		act.Constraint = strings.ToLower(strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
 	}
-	act.Effect = Contract
-	act.Reason = fmt.Sprintf("adds %s constraint %son %s: writes from old code that violate it fail", act.Constraint, name, tbl)
+	// A constraint codifies what the code already does, so old code keeps
+	// working, with one exception everybody hits: a CHECK (col IS NOT NULL)
+	// is SET NOT NULL in disguise, and old code that leaves col empty fails.
+	act.Effect = Expand
+	act.Reason = fmt.Sprintf("adds %s constraint %son %s: old code keeps working unless it writes rows that violate it", act.Constraint, name, tbl)
+	if act.NotNullCheck != "" {
+		act.Effect = Contract
+		act.Reason = fmt.Sprintf("adds CHECK (%s IS NOT NULL) on %s: inserts from old code that leave it empty fail", act.NotNullCheck, tbl)
+	}
 	a.add(a.onNew(act))
 }
 
@@ -534,14 +544,14 @@ func (a *analyzer) alterDomain(st *pg_query.AlterDomainStmt) {
 	switch st.Subtype {
 	case "C":
 		con := st.Def.GetConstraint()
-		act.Op, act.Effect, act.Rerunnable = OpAddConstraint, Contract, false
+		act.Op, act.Effect, act.Rerunnable = OpAddConstraint, Expand, false
 		act.Constraint = ConstraintCheck
 		if con != nil {
 			act.NotValid = con.SkipValidation
 			act.ConstraintName = con.Conname
 		}
 		act.Scan = !act.NotValid
-		act.Reason = fmt.Sprintf("adds a constraint to domain %s: writes from old code that violate it fail", obj)
+		act.Reason = fmt.Sprintf("adds a constraint to domain %s: old code keeps working unless it writes values that violate it", obj)
 	case "O":
 		act.Op, act.Effect, act.Scan = OpSetNotNull, Contract, true
 		act.Reason = fmt.Sprintf("sets domain %s NOT NULL: writes from old code that leave it empty fail", obj)

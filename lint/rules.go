@@ -9,6 +9,8 @@ var Rules = []*Rule{
 		Doc: "The SQL does not parse with the PostgreSQL 17 grammar; nothing else in the file is checked."},
 	{ID: "invalid-directive", Severity: Error, Run: runInvalidDirective,
 		Doc: "A header directive is malformed, misspelt, duplicated or contradictory; the file cannot be planned."},
+	{ID: "invalid-file-name", Severity: Error, Run: runInvalidFileName,
+		Doc: "A migration file name must be `<version>_<name>.sql` with an all-digit version; safemigrate refuses to load the directory otherwise."},
 	{ID: "missing-safe", Severity: Error, Run: runMissingSafe,
 		Doc: "The file has no `-- safe:` directive, so it silently gets the configured default instead of a decision."},
 	{ID: "directive-outside-header", Severity: Warning, Run: runDirectiveOutsideHeader,
@@ -80,7 +82,7 @@ var Rules = []*Rule{
 	{ID: "prefer-jsonb", Severity: Warning, Run: runPreferJSONB,
 		Doc: "A json column stores text that is reparsed on every access and cannot be compared or indexed; jsonb is what you want."},
 	{ID: "multiple-access-exclusive", Severity: Warning, Run: runMultipleAccessExclusive,
-		Doc: "Several statements take ACCESS EXCLUSIVE on one table in one transaction: the lock is held from the first until commit, across everything in between."},
+		Doc: "Several statements take ACCESS EXCLUSIVE on one table in one transaction with slow work (a scan, rewrite or backfill) in between: the lock is held from the first until commit, across all of it."},
 	{ID: "dml-without-where", Severity: Warning, Run: runDMLWithoutWhere,
 		Doc: "UPDATE or DELETE without WHERE on an existing table touches every row in one transaction: long row locks, bloat, and replication lag."},
 }

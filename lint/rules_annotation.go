@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
@@ -25,6 +26,19 @@ func runInvalidDirective(p *Pass) {
 		pos := li.lineStart(pr.Line)
 		p.Reportf(pos, pos, "directives are `-- key: value` lines at the top of the file: safe, depends, transaction, delay, lock_timeout, statement_timeout", "%s", pr.Message)
 	}
+}
+
+func runInvalidFileName(p *Pass) {
+	base := path.Base(p.ID)
+	i := 0
+	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
+		i++
+	}
+	if i > 0 && i+1 < len(base) && base[i] == '_' {
+		return
+	}
+	p.Reportf(0, 0, "rename it to <version>_<name>.sql, e.g. 0007_add_email.sql or 20260101120000_add_email.sql",
+		"file name %q has no version prefix", path.Base(p.File))
 }
 
 func runMissingSafe(p *Pass) {

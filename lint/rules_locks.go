@@ -348,27 +348,61 @@ func runMultipleAccessExclusive(p *Pass) {
 	if !p.Directives.Transaction {
 		return
 	}
-	first := map[string]int{} // table -> line of the first ACCESS EXCLUSIVE statement
-	firstIdx := map[string]int{}
-	for _, s := range p.Statements() {
+	stmts := p.Statements()
+	first := map[string]int{} // table -> index of the first statement taking ACCESS EXCLUSIVE on it
+	reported := map[string]bool{}
+	for i := range stmts {
+		s := &stmts[i]
 		for _, a := range s.Actions {
-			if a.Lock != annotate.AccessExclusive || a.New || a.Table == "" {
+			if a.Lock != annotate.AccessExclusive || a.New || a.Table == "" || reported[a.Table] {
 				continue
 			}
-			line, seen := first[a.Table]
+			f, seen := first[a.Table]
 			if !seen {
-				first[a.Table], firstIdx[a.Table] = s.Line, s.Index
+				first[a.Table] = i
 				continue
 			}
-			if firstIdx[a.Table] == s.Index {
+			if f == i {
 				continue
 			}
-			firstIdx[a.Table] = s.Index // report each further statement once
-			p.Reportf(s.Start, s.End, fmt.Sprintf("combine the changes into one ALTER TABLE %s statement, or split them into separate migrations so no lock is held across statements", a.Table),
-				"takes ACCESS EXCLUSIVE on %s again (first on line %d): the lock is held from there until commit, blocking all reads and writes in between", a.Table, line)
-			break
+			// Several quick catalog changes under one lock are harmless; the
+			// risk is slow work done while the lock is held.
+			slow := -1
+			for j := f; j <= i && slow < 0; j++ {
+				if slowStatement(&stmts[j]) {
+					slow = j
+				}
+			}
+			if slow < 0 {
+				continue
+			}
+			reported[a.Table] = true
+			p.Reportf(s.Start, s.End, fmt.Sprintf("split the migration so that the slow step runs in its own transaction, or combine the quick changes to %s into one ALTER TABLE after it", a.Table),
+				"takes ACCESS EXCLUSIVE on %s again (first on line %d, slow work on line %d): reads and writes of %s wait from line %d until commit",
+				a.Table, stmts[f].Line, stmts[slow].Line, a.Table, stmts[f].Line)
 		}
 	}
+}
+
+// slowStatement reports whether a statement's run time grows with table
+// size: it scans or rewrites a table, or changes rows.
+func slowStatement(s *annotate.Statement) bool {
+	if len(s.Scans) > 0 || len(s.Rewrites) > 0 {
+		for _, a := range s.Actions {
+			if (a.Scan || a.Rewrite) && !a.New {
+				return true
+			}
+		}
+	}
+	for _, a := range s.Actions {
+		switch a.Op {
+		case annotate.OpUpdate, annotate.OpDelete, annotate.OpData:
+			if !a.New {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func runDMLWithoutWhere(p *Pass) {

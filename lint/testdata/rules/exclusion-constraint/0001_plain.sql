@@ -1,2 +1,2 @@
--- safe: after_deploy
+-- safe: before_deploy
 ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&); -- want "exclusion-constraint"

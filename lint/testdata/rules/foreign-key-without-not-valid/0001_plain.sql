@@ -1,2 +1,2 @@
--- safe: after_deploy
+-- safe: before_deploy
 ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id); -- want "foreign-key-without-not-valid"

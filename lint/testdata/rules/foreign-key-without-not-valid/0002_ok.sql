@@ -1,2 +1,2 @@
--- safe: after_deploy
+-- safe: before_deploy
 ALTER TABLE orders ADD CONSTRAINT orders_shop_fk FOREIGN KEY (shop_id) REFERENCES shops (id) NOT VALID;

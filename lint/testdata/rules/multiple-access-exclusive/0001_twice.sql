@@ -1,3 +1,4 @@
 -- safe: before_deploy
 ALTER TABLE users ADD COLUMN a text;
-ALTER TABLE users ADD COLUMN b text; -- want "multiple-access-exclusive"
+UPDATE users SET a = name WHERE id < 1000;
+ALTER TABLE users ALTER COLUMN a SET DEFAULT ''; -- want "multiple-access-exclusive"

@@ -1,2 +1,3 @@
 -- safe: before_deploy
-ALTER TABLE users ADD COLUMN c text, ADD COLUMN d text;
+ALTER TABLE users ADD COLUMN c text;
+ALTER TABLE users ADD COLUMN d text;

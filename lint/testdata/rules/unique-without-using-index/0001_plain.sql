@@ -1,2 +1,2 @@
--- safe: after_deploy
+-- safe: before_deploy
 ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email); -- want "unique-without-using-index"

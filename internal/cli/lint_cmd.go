@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/safemigrate/safemigrate/lint"
+)
+
+// LintCmd checks directives and SQL statically.
+type LintCmd struct {
+	Paths            []string `arg:"" optional:"" help:"Migration files or directories to lint (default: the migrations directory)." placeholder:"PATH"`
+	PGVersion        int      `name:"pg-version" help:"Target PostgreSQL major version (default: pg_version from the config, else 15)." placeholder:"N"`
+	WarningsAsErrors bool     `name:"warnings-as-errors" help:"Exit 1 on warnings too, not only on errors."`
+}
+
+// Help shows examples.
+func (c *LintCmd) Help() string {
+	return `--format selects text (default), json, github (workflow annotations) or sarif (code scanning).
+Silence a finding with a justified comment before the statement:
+  -- safemigrate:ignore require-concurrent-index -- lookup table, 40 rows
+or for the whole file, in its header:
+  -- safemigrate:ignore-file drop-table -- removed from the code in v2.3
+Rules and their safe alternatives: docs/rules.md.
+
+Examples:
+  safemigrate lint
+  safemigrate lint migrations/0042_add_index.sql --pg-version 13
+  safemigrate lint --format github --warnings-as-errors
+  safemigrate lint --format sarif > safemigrate.sarif`
+}
+
+// Validate checks the flags.
+func (c *LintCmd) Validate() error {
+	if c.PGVersion != 0 && (c.PGVersion < 9 || c.PGVersion > 99) {
+		return fmt.Errorf("--pg-version %d is not a PostgreSQL major version; give e.g. 13 or 16", c.PGVersion)
+	}
+	return nil
+}
+
+// Run lints and prints; exit 1 when an error (or, with
+// --warnings-as-errors, a warning) was found.
+func (c *LintCmd) Run(env *Env) error {
+	format, err := env.format(lint.Formats...)
+	if err != nil {
+		return err
+	}
+	files, err := collectLintFiles(env, c.Paths)
+	if err != nil {
+		return err
+	}
+	l, err := lint.New(lint.Config{PGVersion: pgVersion(env, c.PGVersion)})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	res, err := l.Run(env.Ctx, files)
+	if err != nil {
+		return err
+	}
+	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}
+	if err := lint.Write(env.Stdout, format, res, opts); err != nil {
+		return err
+	}
+	if !res.OK(c.WarningsAsErrors) {
+		return silentExit{ExitFailure}
+	}
+	return nil
+}
+
+func pgVersion(env *Env, flag int) int {
+	if flag != 0 {
+		return flag
+	}
+	return env.Config.PGVersion
+}
+
+// collectLintFiles reads the files to lint: each directory argument as a
+// migrations directory (root chain plus one level of chains), each file
+// argument as it is. A file inside the configured migrations directory
+// keeps its migration ID (billing/0002_invoices), so that rules that need
+// the migration order see it.
+func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
+	if len(paths) == 0 {
+		dir := env.dir()
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, usageError("migrations directory %q not found; pass paths to lint, --dir, set SAFEMIGRATE_DIR, or set dir in safemigrate.yaml", dir)
+		}
+		paths = []string{dir}
+	}
+	var out []lint.File
+	seen := map[string]bool{}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, usageError("cannot lint %s: %v", p, err)
+		}
+		if fi.IsDir() {
+			files, err := lint.Dir(os.DirFS(p), filepath.ToSlash(filepath.Clean(p)))
+			if err != nil {
+				return nil, usageError("%v", err)
+			}
+			for _, f := range files {
+				if !seen[f.Path] {
+					seen[f.Path] = true
+					out = append(out, f)
+				}
+			}
+			continue
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usageError("cannot lint %s: %v", p, err)
+		}
+		display := filepath.ToSlash(filepath.Clean(p))
+		if !seen[display] {
+			seen[display] = true
+			out = append(out, lint.File{Path: display, ID: migrationID(env.dir(), p), Src: src})
+		}
+	}
+	return out, nil
+}
+
+// migrationID is p's ID relative to the migrations directory, or its base
+// name when p lies elsewhere.
+func migrationID(dir, p string) string {
+	id := strings.TrimSuffix(filepath.Base(p), ".sql")
+	absDir, err1 := filepath.Abs(dir)
+	absP, err2 := filepath.Abs(p)
+	if err1 != nil || err2 != nil {
+		return id
+	}
+	rel, err := filepath.Rel(absDir, absP)
+	if err != nil || strings.HasPrefix(rel, "..") || strings.Count(filepath.ToSlash(rel), "/") > 1 {
+		return id
+	}
+	return strings.TrimSuffix(filepath.ToSlash(rel), ".sql")
+}

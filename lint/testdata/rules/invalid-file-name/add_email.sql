@@ -1,0 +1,3 @@
+-- safe: always
+SELECT 1;
+-- want@1 "invalid-file-name"
