@@ -140,6 +140,7 @@ func WriteJSON(w io.Writer, res *Result, opts WriteOptions) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 

@@ -17,7 +17,11 @@ func runSyntaxError(p *Pass) {
 	if pos > len(p.Src) {
 		pos = len(p.Src)
 	}
-	p.Reportf(pos, pos, "fix the SQL; safemigrate uses the PostgreSQL 17 parser, the same grammar the server uses", "syntax error: %s", se.Message)
+	msg := se.Message
+	if !strings.HasPrefix(msg, "syntax error") {
+		msg = "syntax error: " + msg
+	}
+	p.Reportf(pos, pos, "fix the SQL; safemigrate uses the PostgreSQL 17 parser, the same grammar the server uses", "%s", msg)
 }
 
 func runInvalidDirective(p *Pass) {

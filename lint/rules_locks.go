@@ -337,7 +337,7 @@ func runPreferJSONB(p *Pass) {
 	p.each(func(s *annotate.Statement, a *annotate.Action) {
 		for _, c := range a.Columns {
 			if c.Type == "json" || c.Type == "json[]" {
-				p.Reportf(c.Pos, s.End, "use jsonb: "+strings.Replace(c.Type, "json", "jsonb", 1)+" (changing an existing json column to jsonb rewrites the table; do it with a new column)",
+				p.Reportf(c.Pos, s.End, "declare it "+strings.Replace(c.Type, "json", "jsonb", 1)+"; to convert an existing json column, add a jsonb column and backfill it, since ALTER ... TYPE jsonb rewrites the table",
 					"column %s is json: stored as text, reparsed on every access, with no equality operator or index support", c.Name)
 			}
 		}

@@ -1,0 +1,2 @@
+-- safe: always
+SELEC 1;
