@@ -1,0 +1,139 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLintGoldens(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"lint_example.txt", []string{"lint"}, 0},
+		{"lint_example.json", []string{"lint", "--format", "json"}, 0},
+		{"lint_example.github", []string{"lint", "--format", "github"}, 0},
+		{"lint_example.sarif", []string{"lint", "--format", "sarif"}, 0},
+		{"lint_bad.txt", []string{"lint", "testdata/bad"}, 1},
+		{"lint_bad.json", []string{"lint", "testdata/bad", "--format", "json"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, append([]string{"--dir", example}, tt.args...)...)
+			require.Equal(t, tt.code, r.code, "stderr: %s", r.stderr)
+			if strings.HasSuffix(tt.name, ".json") || strings.HasSuffix(tt.name, ".sarif") {
+				assertOneJSON(t, r.stdout)
+			}
+			golden(t, tt.name, r.stdout)
+		})
+	}
+}
+
+func TestLintExitCodes(t *testing.T) {
+	// The example carries only warnings: clean by default, failing with
+	// --warnings-as-errors.
+	r := run(t, "--dir", example, "lint", "--warnings-as-errors", "--format", "json")
+	assert.Equal(t, 1, r.code)
+	doc := assertOneJSON(t, r.stdout)
+	assert.Equal(t, false, doc["ok"])
+
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	bad := write("0001_idx.sql", "-- safe: before_deploy\nCREATE INDEX i ON users (email);\n")
+	ok := write("0002_ok.sql", "-- safe: before_deploy\nALTER TABLE users ADD COLUMN nickname text;\n")
+
+	r = run(t, "lint", bad)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "0001_idx.sql:2:1: error require-concurrent-index:")
+	r = run(t, "lint", ok)
+	assert.Equal(t, 0, r.code, r.stdout)
+	r = run(t, "lint", filepath.Join(dir, "missing.sql"))
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "missing.sql")
+	r = run(t, "lint", "--pg-version", "3", ok)
+	assert.Equal(t, 2, r.code)
+	r = run(t, "lint", "--format", "dot", ok)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "text, json, github, sarif")
+	r = run(t, "--dir", filepath.Join(dir, "nope"), "lint")
+	assert.Equal(t, 2, r.code)
+
+	// --pg-version and the config's pg_version change version-dependent rules.
+	def := write("0003_default.sql", "-- safe: before_deploy\nALTER TABLE users ADD COLUMN active boolean DEFAULT true;\n")
+	assert.Equal(t, 0, run(t, "lint", def).code)
+	r = run(t, "lint", "--pg-version", "10", def)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "add-column-rewriting-default")
+	cfg := write("safemigrate.yaml", "pg_version: 10\n")
+	assert.Equal(t, 1, run(t, "--config", cfg, "lint", def).code)
+}
+
+func TestAnnotate(t *testing.T) {
+	r := run(t, "--dir", example, "annotate")
+	require.Equal(t, 0, r.code, r.stderr)
+	golden(t, "annotate_example.txt", r.stdout)
+	r = run(t, "--dir", example, "annotate", "--format", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	doc := assertOneJSON(t, r.stdout)
+	assert.Equal(t, true, doc["ok"])
+	golden(t, "annotate_example.json", r.stdout)
+}
+
+func TestAnnotateWrite(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"0001_create.sql":      "-- Users of the app.\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+		"0002_drop.sql":        "ALTER TABLE users DROP COLUMN email;\r\n",
+		"0003_declared.sql":    "-- safe: always\nALTER TABLE users DROP COLUMN id;\n",
+		"0004_seed.sql":        "INSERT INTO users (id) VALUES (1);\n",
+		"billing/0001_inv.sql": "CREATE TABLE invoices (id bigint);\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	r := run(t, "--dir", dir, "annotate", "--write")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "4 safe directives written")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		return string(b)
+	}
+	assert.Equal(t, "-- safe: before_deploy\n"+files["0001_create.sql"], read("0001_create.sql"))
+	assert.Equal(t, "-- safe: after_deploy\r\n"+files["0002_drop.sql"], read("0002_drop.sql"), "CRLF files get a CRLF line")
+	assert.Equal(t, files["0003_declared.sql"], read("0003_declared.sql"), "an existing safe directive is never changed")
+	assert.Equal(t, "-- safe: always\n"+files["0004_seed.sql"], read("0004_seed.sql"))
+	assert.Equal(t, "-- safe: before_deploy\n"+files["billing/0001_inv.sql"], read("billing/0001_inv.sql"))
+
+	// The written files lint without missing-safe; a second --write is a no-op.
+	r = run(t, "--dir", dir, "lint", "--format", "json")
+	assert.NotContains(t, r.stdout, "missing-safe")
+	r = run(t, "--dir", dir, "annotate", "--write")
+	require.Equal(t, 0, r.code)
+	assert.NotContains(t, r.stdout, "written")
+	assert.Contains(t, r.stdout, "1 declared differently")
+}
+
+func TestAnnotateSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_bad.sql"), []byte("SELEC 1;\n"), 0o644))
+	r := run(t, "--dir", dir, "annotate", "--write")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stdout, "1:1: syntax error")
+	b, err := os.ReadFile(filepath.Join(dir, "0001_bad.sql"))
+	require.NoError(t, err)
+	assert.Equal(t, "SELEC 1;\n", string(b), "a file that does not parse is not written")
+}
