@@ -1,11 +1,14 @@
 package lint
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Dir reads the migration files of a migrations directory: the `.sql`
@@ -14,7 +17,7 @@ import (
 // Path is that path joined to prefix, for printing (prefix "" prints paths
 // relative to fsys). Files come back sorted by path.
 func Dir(fsys fs.FS, prefix string) ([]File, error) {
-	var out []File
+	var paths []string
 	root, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read migrations directory: %w", err)
@@ -26,11 +29,7 @@ func Dir(fsys fs.FS, prefix string) ([]File, error) {
 		}
 		if !e.IsDir() {
 			if strings.HasSuffix(name, ".sql") {
-				f, err := readFile(fsys, name, prefix)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, f)
+				paths = append(paths, name)
 			}
 			continue
 		}
@@ -42,12 +41,31 @@ func Dir(fsys fs.FS, prefix string) ([]File, error) {
 			if c.IsDir() || !strings.HasSuffix(c.Name(), ".sql") {
 				continue
 			}
-			f, err := readFile(fsys, path.Join(name, c.Name()), prefix)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, f)
+			paths = append(paths, path.Join(name, c.Name()))
 		}
+	}
+	// Reading thousands of small files is syscall-bound; a few readers at
+	// once finish sooner.
+	out := make([]File, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0)*2, len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = readFile(fsys, paths[i], prefix)
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil

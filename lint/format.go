@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -116,32 +117,53 @@ type jsonSuggestion struct {
 	Reason    string  `json:"reason"`
 }
 
-type jsonResult struct {
-	OK          bool             `json:"ok"`
-	Diagnostics []jsonDiagnostic `json:"diagnostics"`
-	Suggested   []jsonSuggestion `json:"suggested"`
-}
-
 // WriteJSON prints the SPEC §6 lint document: {"ok", "diagnostics",
-// "suggested"}. A missing safe directive is "declared": null.
+// "suggested"}. A missing safe directive is "declared": null. Each
+// diagnostic and suggestion sits on a line of its own, which keeps big
+// reports fast to write and easy to grep and diff.
 func WriteJSON(w io.Writer, res *Result, opts WriteOptions) error {
-	out := jsonResult{OK: res.OK(opts.WarningsAsErrors), Diagnostics: []jsonDiagnostic{}, Suggested: []jsonSuggestion{}}
-	for _, d := range res.Diagnostics {
-		out.Diagnostics = append(out.Diagnostics, jsonDiagnostic{File: d.File, Line: d.Line, Column: d.Column, EndLine: d.EndLine, EndColumn: d.EndColumn,
-			Rule: d.Rule, Severity: d.Severity.String(), Message: d.Message, Hint: d.Hint})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	fmt.Fprintf(&b, "{\n  \"ok\": %t,\n  \"diagnostics\": [", res.OK(opts.WarningsAsErrors))
+	for i, d := range res.Diagnostics {
+		b.WriteString(sep(i))
+		if err := enc.Encode(jsonDiagnostic{File: d.File, Line: d.Line, Column: d.Column, EndLine: d.EndLine, EndColumn: d.EndColumn,
+			Rule: d.Rule, Severity: d.Severity.String(), Message: d.Message, Hint: d.Hint}); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // the encoder's newline
 	}
-	for _, s := range res.Suggested {
+	b.WriteString(closer(len(res.Diagnostics)) + ",\n  \"suggested\": [")
+	for i, s := range res.Suggested {
+		b.WriteString(sep(i))
 		js := jsonSuggestion{ID: s.ID, File: s.File, Suggested: string(s.Suggested), Line: s.Line, Reason: s.Reason}
 		if s.Declared != "" {
 			d := string(s.Declared)
 			js.Declared = &d
 		}
-		out.Suggested = append(out.Suggested, js)
+		if err := enc.Encode(js); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	b.WriteString(closer(len(res.Suggested)) + "\n}\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func sep(i int) string {
+	if i == 0 {
+		return "\n    "
+	}
+	return ",\n    "
+}
+
+func closer(n int) string {
+	if n == 0 {
+		return "]"
+	}
+	return "\n  ]"
 }
 
 // WriteGitHub prints GitHub Actions workflow commands, one per

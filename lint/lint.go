@@ -73,13 +73,15 @@ type file struct {
 	stmts          []annotate.Statement
 	lines          lineIndex
 	diags          []Diagnostic
+	parsed         chan struct{} // closed once parse has run
 }
 
-// Run lints files. Parsing and rules run in parallel on a pool of
-// Config.Workers goroutines; the analysis that carries schema knowledge
-// from one migration to the next runs in migration order (chain, then
-// version). The result is the same whatever the scheduling. Run returns
-// early with ctx's error when ctx is done.
+// Run lints files. It is a pipeline: a pool of Config.Workers goroutines
+// parses files (headers and SQL); one goroutine analyses them in
+// migration order (chain, then version) through one annotate.Schema, so
+// that later migrations know what earlier ones created; a second pool runs
+// the rules on each analysed file. The result is the same whatever the
+// scheduling. Run returns early with ctx's error when ctx is done.
 func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 	fs := make([]*file, len(files))
 	for i, f := range files {
@@ -91,13 +93,8 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 			chain, base = "", f.ID
 		}
 		version, _, _ := strings.Cut(base, "_")
-		fs[i] = &file{File: f, chain: chain, version: version}
+		fs[i] = &file{File: f, chain: chain, version: version, parsed: make(chan struct{})}
 	}
-	// 1. Parse headers and SQL, in parallel.
-	if err := l.parallel(ctx, fs, l.parse); err != nil {
-		return nil, err
-	}
-	// 2. Analyse in migration order through one schema.
 	order := slices.Clone(fs)
 	slices.SortStableFunc(order, func(a, b *file) int {
 		if a.chain != b.chain {
@@ -111,16 +108,56 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 		}
 		return cmp.Or(migration.CompareVersions(a.version, b.version), strings.Compare(a.ID, b.ID))
 	})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := max(1, min(l.cfg.Workers, len(fs)))
+	toParse := make(chan *file)
+	toCheck := make(chan *file)
+	var parsers, checkers sync.WaitGroup
+	for range workers {
+		parsers.Add(1)
+		go func() {
+			defer parsers.Done()
+			for f := range toParse {
+				l.parse(f)
+				close(f.parsed)
+			}
+		}()
+		checkers.Add(1)
+		go func() {
+			defer checkers.Done()
+			for f := range toCheck {
+				l.check(f)
+			}
+		}()
+	}
+	// Feed the parsers in migration order, so that the analysis, which
+	// must go in that order, rarely waits.
+	go func() {
+		defer close(toParse)
+		for _, f := range order {
+			select {
+			case toParse <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	res := &Result{Files: len(fs)}
 	schema := annotate.NewSchema()
 	opts := annotate.Options{PGVersion: l.cfg.PGVersion}
-	res := &Result{Files: len(fs)}
+	var err error
+analyse:
 	for _, f := range order {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		select {
+		case <-f.parsed:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break analyse
 		}
 		if f.pass.SyntaxError == nil {
-			f.pass.Analysis = schema.Analyze(f.stmts, opts)
-			an := f.pass.Analysis
+			an := schema.Analyze(f.stmts, opts)
+			f.pass.Analysis = an
 			sg := Suggestion{ID: f.ID, File: f.Path, Declared: f.pass.Declared(), Suggested: an.Suggested, Reason: an.Reason}
 			if an.Decider >= 0 {
 				sg.Line = an.Statements[an.Decider].Line
@@ -128,11 +165,25 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 			}
 			res.Suggested = append(res.Suggested, sg)
 		}
+		select {
+		case toCheck <- f:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break analyse
+		}
 	}
-	// 3. Rules, in parallel.
-	if err := l.parallel(ctx, fs, l.check); err != nil {
+	close(toCheck)
+	cancel()
+	parsers.Wait()
+	checkers.Wait()
+	if err != nil {
 		return nil, err
 	}
+	n := 0
+	for _, f := range fs {
+		n += len(f.diags)
+	}
+	res.Diagnostics = make([]Diagnostic, 0, n)
 	for _, f := range fs {
 		res.Diagnostics = append(res.Diagnostics, f.diags...)
 	}
@@ -140,44 +191,6 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Pos, b.Pos), strings.Compare(a.Rule, b.Rule), strings.Compare(a.Message, b.Message))
 	})
 	return res, nil
-}
-
-// parallel runs fn on every file with at most Workers at once.
-func (l *Linter) parallel(ctx context.Context, fs []*file, fn func(*file)) error {
-	workers := min(l.cfg.Workers, len(fs))
-	if workers <= 1 {
-		for _, f := range fs {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			fn(f)
-		}
-		return nil
-	}
-	var wg sync.WaitGroup
-	next := make(chan *file)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range next {
-				fn(f)
-			}
-		}()
-	}
-	var err error
-feed:
-	for _, f := range fs {
-		select {
-		case next <- f:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	return err
 }
 
 func (l *Linter) parse(f *file) {
@@ -220,6 +233,9 @@ func (l *Linter) check(f *file) {
 		d.EndLine, d.EndColumn = f.lines.position(d.End)
 	}
 	f.diags = diags
+	// Parse trees are the bulk of the memory; let them go as soon as the
+	// file is done, so the live heap (and the collector's work) stays small.
+	f.pass, f.stmts = nil, nil
 }
 
 // RuleUnusedIgnore is the ID of the rule the runner itself applies: an

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/safemigrate/safemigrate/lint"
@@ -55,6 +56,9 @@ func (c *LintCmd) Run(env *Env) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	// Parse trees are short-lived garbage: collecting less often saves a
+	// tenth of lint's time on a big directory, for a few MB more memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	res, err := l.Run(env.Ctx, files)
 	if err != nil {
 		return err
