@@ -139,6 +139,7 @@ type Action struct {
 	GeneratedStored bool     // GENERATED ALWAYS AS (...) STORED
 	Columns         []Column // columns defined (CREATE TABLE, ADD COLUMN, ALTER TYPE)
 	OldType         string   // ALTER COLUMN TYPE: the previous type when known, else ""
+	Targets         []Column // INSERT column list, UPDATE SET targets (Type empty)
 	Unique          bool     // CREATE UNIQUE INDEX
 	NoWhere         bool     // UPDATE / DELETE without WHERE
 }

@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -162,13 +163,13 @@ func (a *analyzer) statement(n *pg_query.Node) {
 		a.kind("INSERT")
 		rv := v.InsertStmt.Relation
 		a.add(Action{Op: OpInsert, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
-			Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
+			Targets: a.targets(v.InsertStmt.Cols), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
 	case *pg_query.Node_UpdateStmt:
 		a.kind("UPDATE")
 		rv := v.UpdateStmt.Relation
 		noWhere := v.UpdateStmt.WhereClause == nil
 		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
-			Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
+			Targets: a.targets(v.UpdateStmt.TargetList), Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
 	case *pg_query.Node_DeleteStmt:
 		a.kind("DELETE")
 		rv := v.DeleteStmt.Relation
@@ -323,6 +324,17 @@ func (a *analyzer) statement(n *pg_query.Node) {
 
 func (a *analyzer) kind(k string) { a.stmt.Kind = k }
 
+// targets lists the columns of an INSERT column list or UPDATE SET list.
+func (a *analyzer) targets(ns []*pg_query.Node) []Column {
+	var out []Column
+	for _, n := range ns {
+		if rt := n.GetResTarget(); rt != nil && rt.Name != "" && len(rt.Indirection) == 0 {
+			out = append(out, Column{Name: rt.Name, Pos: a.pos(rt.Location)})
+		}
+	}
+	return out
+}
+
 func tableName(rv *pg_query.RangeVar) string {
 	if rv == nil {
 		return ""
@@ -347,21 +359,20 @@ func (a *analyzer) summarise() {
 	st := a.stmt
 	st.Effect, st.Reason = Neutral, ""
 	st.Objects, st.Locks, st.Rewrites, st.Scans = nil, nil, nil, nil
-	seenObj := map[Object]bool{}
-	lockAt := map[string]int{}
-	for _, act := range st.Actions {
+	// Statements have a handful of actions: linear scans beat maps here.
+	for i := range st.Actions {
+		act := &st.Actions[i]
 		if act.Effect.rank() > st.Effect.rank() || st.Reason == "" && act.Reason != "" && act.Effect == st.Effect {
 			st.Effect, st.Reason = act.Effect, act.Reason
 		}
-		if act.Object.Name != "" && !seenObj[act.Object] {
-			seenObj[act.Object] = true
+		if act.Object.Name != "" && !slices.Contains(st.Objects, act.Object) {
 			st.Objects = append(st.Objects, act.Object)
 		}
 		if act.Table != "" && act.Lock != NoLock {
-			if i, ok := lockAt[act.Table]; ok {
-				st.Locks[i].Mode = max(st.Locks[i].Mode, act.Lock)
+			j := slices.IndexFunc(st.Locks, func(l RelationLock) bool { return l.Relation == act.Table })
+			if j >= 0 {
+				st.Locks[j].Mode = max(st.Locks[j].Mode, act.Lock)
 			} else {
-				lockAt[act.Table] = len(st.Locks)
 				st.Locks = append(st.Locks, RelationLock{Relation: act.Table, Mode: act.Lock})
 			}
 		}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -122,11 +123,13 @@ type jsonSuggestion struct {
 // diagnostic and suggestion sits on a line of its own, which keeps big
 // reports fast to write and easy to grep and diff.
 func WriteJSON(w io.Writer, res *Result, opts WriteOptions) error {
-	var b bytes.Buffer
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var b bytes.Buffer // one entry at a time
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	fmt.Fprintf(&b, "{\n  \"ok\": %t,\n  \"diagnostics\": [", res.OK(opts.WarningsAsErrors))
 	for i, d := range res.Diagnostics {
+		flush(bw, &b)
 		b.WriteString(sep(i))
 		if err := enc.Encode(jsonDiagnostic{File: d.File, Line: d.Line, Column: d.Column, EndLine: d.EndLine, EndColumn: d.EndColumn,
 			Rule: d.Rule, Severity: d.Severity.String(), Message: d.Message, Hint: d.Hint}); err != nil {
@@ -136,6 +139,7 @@ func WriteJSON(w io.Writer, res *Result, opts WriteOptions) error {
 	}
 	b.WriteString(closer(len(res.Diagnostics)) + ",\n  \"suggested\": [")
 	for i, s := range res.Suggested {
+		flush(bw, &b)
 		b.WriteString(sep(i))
 		js := jsonSuggestion{ID: s.ID, File: s.File, Suggested: string(s.Suggested), Line: s.Line, Reason: s.Reason}
 		if s.Declared != "" {
@@ -148,8 +152,14 @@ func WriteJSON(w io.Writer, res *Result, opts WriteOptions) error {
 		b.Truncate(b.Len() - 1)
 	}
 	b.WriteString(closer(len(res.Suggested)) + "\n}\n")
-	_, err := w.Write(b.Bytes())
-	return err
+	flush(bw, &b)
+	return bw.Flush()
+}
+
+// flush moves b's bytes to bw; bw's error surfaces at its Flush.
+func flush(bw *bufio.Writer, b *bytes.Buffer) {
+	_, _ = bw.Write(b.Bytes())
+	b.Reset()
 }
 
 func sep(i int) string {

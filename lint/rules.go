@@ -25,6 +25,8 @@ var Rules = []*Rule{
 		Doc: "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in a migration fights the transaction safemigrate wraps it in."},
 	{ID: "not-rerunnable", Severity: Warning, Run: runNotRerunnable,
 		Doc: "A statement of a `transaction: false` migration fails when run a second time, so a retry after a partial failure gets stuck."},
+	{ID: "duplicate-column", Severity: Error, Run: runDuplicateColumn,
+		Doc: "A statement names the same column twice (CREATE TABLE, ALTER TABLE ... ADD COLUMN, INSERT column list, UPDATE ... SET); PostgreSQL rejects it at deploy time."},
 	{ID: RuleUnusedIgnore, Severity: Warning, Run: func(*Pass) {}, // applied by the runner after all other rules
 		Doc: "A `safemigrate:ignore` comment silences nothing (or names an unknown rule); stale ignores hide future problems."},
 

@@ -139,3 +139,31 @@ func runNotRerunnable(p *Pass) {
 		}
 	})
 }
+
+func runDuplicateColumn(p *Pass) {
+	stmts := p.Statements()
+	for i := range stmts {
+		s := &stmts[i]
+		seen := map[string]bool{}
+		check := func(c annotate.Column, what string) {
+			if seen[c.Name] {
+				p.Reportf(c.Pos, s.End, "remove or rename the second "+c.Name,
+					"column %s is %s more than once in this statement; PostgreSQL rejects it", c.Name, what)
+			}
+			seen[c.Name] = true
+		}
+		for _, a := range s.Actions {
+			switch a.Op {
+			case annotate.OpCreateTable, annotate.OpAddColumn:
+				for _, c := range a.Columns {
+					check(c, "defined")
+				}
+			case annotate.OpInsert, annotate.OpUpdate:
+				clear(seen)
+				for _, c := range a.Targets {
+					check(c, "assigned")
+				}
+			}
+		}
+	}
+}
