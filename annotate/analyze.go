@@ -1,7 +1,7 @@
 package annotate
 
 import (
-	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"fmt"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 )
@@ -151,7 +151,9 @@ type Statement struct {
 	SQL          string // text without leading comments and trailing semicolon
 	Start, End   int    // byte offsets: src[Start:End] == SQL
 	Line, Column int    // 1-based position of Start
-	Node         *pg_query.Node
+	// Tree is the statement's parse tree, a node wrapper such as
+	// {"AlterTableStmt": {...}}; see [Node].
+	Tree Node
 
 	// Filled by Analyze.
 	Kind          string // "ALTER TABLE", "CREATE INDEX", ...
@@ -185,15 +187,44 @@ type Analysis struct {
 // filled by [Schema.Analyze]. A syntax error is a *[SyntaxError]. Parse is
 // safe for concurrent use.
 func Parse(src string) ([]Statement, error) {
-	ss, err := sqlparse.Split(src)
+	js, err := sqlparse.ParseJSON(src)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Statement, len(ss))
-	for i, s := range ss {
-		out[i] = Statement{Index: i, SQL: s.SQL, Start: s.Start, End: s.End, Line: s.Line, Column: s.Column, Node: s.Node}
+	_, root, err := parseTree([]byte(js))
+	if err != nil {
+		return nil, fmt.Errorf("parse SQL: %w", err)
+	}
+	raw := root.A("stmts")
+	out := make([]Statement, 0, len(raw))
+	var li lines
+	for i, rs := range raw {
+		start, end, err := sqlparse.Range(src, rs.I("stmt_location"), rs.I("stmt_len"))
+		if err != nil {
+			return nil, err
+		}
+		line, col := li.position(src, start)
+		out = append(out, Statement{Index: i, SQL: src[start:end], Start: start, End: end, Line: line, Column: col, Tree: rs.Get("stmt")})
 	}
 	return out, nil
+}
+
+// lines memoises the last position so that a forward walk over a file's
+// statements is linear in its size.
+type lines struct{ off, line, lineStart int }
+
+func (li *lines) position(src string, off int) (int, int) {
+	if li.line == 0 || off < li.off {
+		*li = lines{line: 1}
+	}
+	for i := li.off; i < off && i < len(src); i++ {
+		if src[i] == '\n' {
+			li.line++
+			li.lineStart = i + 1
+		}
+	}
+	li.off = off
+	return li.line, off - li.lineStart + 1
 }
 
 // Analyze parses and analyses one migration on its own, as if the

@@ -3,43 +3,43 @@ package annotate
 import (
 	"fmt"
 	"strings"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
-func (a *analyzer) createTable(st *pg_query.CreateStmt) {
-	rv := st.Relation
+func (a *analyzer) createTable(st Node) {
+	rv := st.Get("relation")
 	key := rangeVarKey(rv)
 	obj := relObject("table", rv)
 	a.created[key] = true
 	t := a.schema.ensure(key)
-	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: st.IfNotExists, Rerunnable: st.IfNotExists,
+	ine := st.B("if_not_exists")
+	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
-	if st.Partbound != nil && len(st.InhRelations) > 0 {
+	if inh := st.A("inhRelations"); st.Has("partbound") && len(inh) > 0 {
 		// CREATE TABLE ... PARTITION OF parent locks the parent.
-		parent := st.InhRelations[0].GetRangeVar()
+		parent := inh[0].As("RangeVar")
 		act.Reason = fmt.Sprintf("creates partition %s of %s", obj, relObject("table", parent))
 		a.add(Action{Op: OpAttachPartition, Object: relObject("table", parent), Table: tableName(parent), Lock: AccessExclusive, New: a.created[rangeVarKey(parent)], Effect: Expand, Rerunnable: true,
 			Reason: act.Reason})
 	}
-	var refs []*pg_query.Constraint
-	for _, e := range st.TableElts {
-		if cd := e.GetColumnDef(); cd != nil {
-			tr := typeOf(cd.TypeName)
-			t.cols[cd.Colname] = tr
-			act.Columns = append(act.Columns, Column{Name: cd.Colname, Type: tr.String(), Pos: a.pos(cd.Location)})
-			for _, c := range cd.Constraints {
-				if con := c.GetConstraint(); con != nil && con.Contype == pg_query.ConstrType_CONSTR_FOREIGN {
+	var refs []Node
+	for _, e := range st.A("tableElts") {
+		if cd := e.As("ColumnDef"); cd.Exists() {
+			tr := typeOf(cd.Get("typeName"))
+			name := cd.S("colname")
+			t.cols[name] = tr
+			act.Columns = append(act.Columns, Column{Name: name, Type: tr.String(), Pos: a.pos(cd)})
+			for _, c := range cd.A("constraints") {
+				if con := c.As("Constraint"); con.S("contype") == "CONSTR_FOREIGN" {
 					refs = append(refs, con)
 				}
 			}
 			continue
 		}
-		if con := e.GetConstraint(); con != nil {
-			switch con.Contype {
-			case pg_query.ConstrType_CONSTR_CHECK:
-				t.checks[con.Conname] = &check{notNullCol: notNullCheckColumn(con.RawExpr), valid: true}
-			case pg_query.ConstrType_CONSTR_FOREIGN:
+		if con := e.As("Constraint"); con.Exists() {
+			switch con.S("contype") {
+			case "CONSTR_CHECK":
+				t.checks[con.S("conname")] = &check{notNullCol: notNullCheckColumn(con.Get("raw_expr")), valid: true}
+			case "CONSTR_FOREIGN":
 				refs = append(refs, con)
 			}
 		}
@@ -52,95 +52,99 @@ func (a *analyzer) createTable(st *pg_query.CreateStmt) {
 
 // references records the lock a foreign key takes on the table it
 // references.
-func (a *analyzer) references(con *pg_query.Constraint, fromNew bool) {
-	if con.Pktable == nil {
+func (a *analyzer) references(con Node, fromNew bool) {
+	pk := con.Get("pktable")
+	if !pk.Exists() {
 		return
 	}
-	pk := con.Pktable
-	a.add(Action{Op: OpAddConstraint, Pos: a.pos(con.Location), Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive,
-		New: a.created[rangeVarKey(pk)] || fromNew, Effect: Expand, Constraint: ConstraintForeignKey, ConstraintName: con.Conname, NotValid: con.SkipValidation, Rerunnable: true, Referenced: true,
+	a.add(Action{Op: OpAddConstraint, Pos: a.pos(con), Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive,
+		New: a.created[rangeVarKey(pk)] || fromNew, Effect: Expand, Constraint: ConstraintForeignKey, ConstraintName: con.S("conname"), NotValid: con.B("skip_validation"), Rerunnable: true, Referenced: true,
 		Reason: fmt.Sprintf("references %s", relObject("table", pk))})
 }
 
 // notNullCheckColumn returns col for a CHECK (col IS NOT NULL), else "".
-func notNullCheckColumn(e *pg_query.Node) string {
-	nt := e.GetNullTest()
-	if nt == nil || nt.Nulltesttype != pg_query.NullTestType_IS_NOT_NULL {
+func notNullCheckColumn(e Node) string {
+	nt := e.As("NullTest")
+	if nt.S("nulltesttype") != "IS_NOT_NULL" {
 		return ""
 	}
-	cr := nt.Arg.GetColumnRef()
-	if cr == nil || len(cr.Fields) == 0 {
+	fields := nt.Get("arg").As("ColumnRef").A("fields")
+	if len(fields) == 0 {
 		return ""
 	}
-	return cr.Fields[len(cr.Fields)-1].GetString_().GetSval()
+	return fields[len(fields)-1].Sval()
 }
 
-func (a *analyzer) createIndex(st *pg_query.IndexStmt) {
-	rv := st.Relation
+func (a *analyzer) createIndex(st Node) {
+	rv := st.Get("relation")
 	key := rangeVarKey(rv)
 	isNew := a.created[key]
+	conc, name, schema := st.B("concurrent"), st.S("idxname"), rv.S("schemaname")
 	lock := Share
-	if st.Concurrent {
+	if conc {
 		lock = ShareUpdateExclusive
 		a.stmt.Transactional = false
 	}
-	if st.Idxname != "" {
-		a.schema.indexes[relKey(rv.GetSchemaname(), st.Idxname)] = key
-		a.createdIdx[relKey(rv.GetSchemaname(), st.Idxname)] = true
+	if name != "" {
+		a.schema.indexes[relKey(schema, name)] = key
+		a.createdIdx[relKey(schema, name)] = true
 	}
-	idx := Object{Kind: "index", Schema: rv.GetSchemaname(), Name: st.Idxname}
-	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: true, New: isNew, Concurrent: st.Concurrent,
-		IfExists: st.IfNotExists, Rerunnable: st.IfNotExists, Unique: st.Unique, Effect: Expand,
+	idx := Object{Kind: "index", Schema: schema, Name: name}
+	ine, unique := st.B("if_not_exists"), st.B("unique")
+	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: true, New: isNew, Concurrent: conc,
+		IfExists: ine, Rerunnable: ine, Unique: unique, Effect: Expand,
 		Reason: fmt.Sprintf("creates index %s on %s: old code keeps working", idx.Name, relObject("table", rv))}
-	if st.Unique && !isNew {
+	if unique && !isNew {
 		act.Reason = fmt.Sprintf("creates unique index %s on %s: old code keeps working unless it writes duplicates", idx.Name, relObject("table", rv))
 	}
 	a.add(act)
 }
 
-func (a *analyzer) alterTable(st *pg_query.AlterTableStmt) {
-	rv := st.Relation
+func (a *analyzer) alterTable(st Node) {
+	rv := st.Get("relation")
 	key := rangeVarKey(rv)
 	isNew := a.created[key]
 	tbl := relObject("table", rv)
-	if st.Objtype == pg_query.ObjectType_OBJECT_INDEX {
+	schema := rv.S("schemaname")
+	if st.S("objtype") == "OBJECT_INDEX" {
 		a.add(Action{Op: OpAlterTable, Object: relObject("index", rv), Lock: ShareUpdateExclusive, Effect: Neutral, Rerunnable: true, Reason: "changes index settings"})
 		return
 	}
-	for _, c := range st.Cmds {
-		cmd := c.GetAlterTableCmd()
-		if cmd == nil {
+	for _, c := range st.A("cmds") {
+		cmd := c.As("AlterTableCmd")
+		if !cmd.Exists() {
 			continue
 		}
-		col := colObject(rv, cmd.Name)
+		name, missing, def := cmd.S("name"), cmd.B("missing_ok"), cmd.Get("def")
+		col := colObject(rv, name)
 		base := Action{Object: col, Table: tbl.String(), Lock: AccessExclusive, New: isNew, Rerunnable: true}
-		switch cmd.Subtype {
-		case pg_query.AlterTableType_AT_AddColumn:
-			a.addColumn(base, rv, cmd.GetDef().GetColumnDef(), cmd.MissingOk)
-		case pg_query.AlterTableType_AT_DropColumn:
+		switch sub := cmd.S("subtype"); sub {
+		case "AT_AddColumn":
+			a.addColumn(base, rv, def.As("ColumnDef"), missing)
+		case "AT_DropColumn":
 			act := base
-			act.Op, act.IfExists, act.Rerunnable, act.Effect = OpDropColumn, cmd.MissingOk, cmd.MissingOk, Contract
+			act.Op, act.IfExists, act.Rerunnable, act.Effect = OpDropColumn, missing, missing, Contract
 			act.Reason = fmt.Sprintf("drops column %s: old code selecting or writing it fails", col)
 			if t := a.schema.table(key); t != nil {
-				delete(t.cols, cmd.Name)
+				delete(t.cols, name)
 			}
 			a.add(a.onNew(act))
-		case pg_query.AlterTableType_AT_AlterColumnType:
-			a.alterColumnType(base, key, cmd)
-		case pg_query.AlterTableType_AT_SetNotNull:
+		case "AT_AlterColumnType":
+			a.alterColumnType(base, key, name, def.As("ColumnDef"))
+		case "AT_SetNotNull":
 			act := base
 			act.Op, act.Effect = OpSetNotNull, Contract
-			act.Scan = !(a.version >= 12 && a.schema.checkedNotNull(key, cmd.Name))
+			act.Scan = !(a.version >= 12 && a.schema.checkedNotNull(key, name))
 			act.Reason = fmt.Sprintf("sets %s NOT NULL: inserts from old code that leave it empty fail", col)
 			a.add(a.onNew(act))
-		case pg_query.AlterTableType_AT_DropNotNull:
+		case "AT_DropNotNull":
 			act := base
 			act.Op, act.Effect = OpDropNotNull, Expand
 			act.Reason = fmt.Sprintf("drops NOT NULL from %s: old code keeps working", col)
 			a.add(a.onNew(act))
-		case pg_query.AlterTableType_AT_ColumnDefault, pg_query.AlterTableType_AT_CookedColumnDefault:
+		case "AT_ColumnDefault", "AT_CookedColumnDefault":
 			act := base
-			if cmd.Def != nil {
+			if def.Exists() {
 				act.Op, act.Effect = OpSetDefault, Neutral
 				act.Reason = fmt.Sprintf("sets the default of %s", col)
 			} else {
@@ -148,76 +152,71 @@ func (a *analyzer) alterTable(st *pg_query.AlterTableStmt) {
 				act.Reason = fmt.Sprintf("drops the default of %s: inserts from old code that rely on it fail or store NULL", col)
 			}
 			a.add(a.onNew(act))
-		case pg_query.AlterTableType_AT_AddConstraint:
-			if con := cmd.GetDef().GetConstraint(); con != nil {
+		case "AT_AddConstraint":
+			if con := def.As("Constraint"); con.Exists() {
 				a.addConstraint(base, rv, con)
 			}
-		case pg_query.AlterTableType_AT_ValidateConstraint:
+		case "AT_ValidateConstraint":
 			act := base
-			act.Op, act.Object, act.Lock, act.Scan, act.Effect, act.ConstraintName = OpValidateConstraint, Object{Kind: "constraint", Schema: rv.Schemaname, Name: cmd.Name}, ShareUpdateExclusive, true, Neutral, cmd.Name
-			act.Reason = fmt.Sprintf("validates constraint %s on %s: old code keeps working", cmd.Name, tbl)
-			if t := a.schema.table(key); t != nil && t.checks[cmd.Name] != nil {
-				t.checks[cmd.Name].valid = true
+			act.Op, act.Object, act.Lock, act.Scan, act.Effect, act.ConstraintName = OpValidateConstraint, Object{Kind: "constraint", Schema: schema, Name: name}, ShareUpdateExclusive, true, Neutral, name
+			act.Reason = fmt.Sprintf("validates constraint %s on %s: old code keeps working", name, tbl)
+			if t := a.schema.table(key); t != nil && t.checks[name] != nil {
+				t.checks[name].valid = true
 			}
 			a.add(act)
-		case pg_query.AlterTableType_AT_DropConstraint:
+		case "AT_DropConstraint":
 			act := base
-			act.Op, act.Object, act.Effect, act.ConstraintName, act.IfExists, act.Rerunnable = OpDropConstraint, Object{Kind: "constraint", Schema: rv.Schemaname, Name: cmd.Name}, Neutral, cmd.Name, cmd.MissingOk, cmd.MissingOk
-			act.Reason = fmt.Sprintf("drops constraint %s on %s: old code's writes are accepted as before", cmd.Name, tbl)
+			act.Op, act.Object, act.Effect, act.ConstraintName, act.IfExists, act.Rerunnable = OpDropConstraint, Object{Kind: "constraint", Schema: schema, Name: name}, Neutral, name, missing, missing
+			act.Reason = fmt.Sprintf("drops constraint %s on %s: old code's writes are accepted as before", name, tbl)
 			if t := a.schema.table(key); t != nil {
-				delete(t.checks, cmd.Name)
+				delete(t.checks, name)
 			}
 			a.add(act)
-		case pg_query.AlterTableType_AT_AttachPartition:
-			pc := cmd.GetDef().GetPartitionCmd()
+		case "AT_AttachPartition":
+			pc := def.As("PartitionCmd")
 			act := base
 			act.Op, act.Object, act.Lock, act.Effect = OpAttachPartition, tbl, ShareUpdateExclusive, Expand
 			act.Reason = fmt.Sprintf("attaches a partition to %s: old code keeps working", tbl)
 			a.add(act)
-			if pc != nil && pc.Name != nil {
-				a.add(Action{Op: OpAttachPartition, Object: relObject("table", pc.Name), Table: tableName(pc.Name), Lock: AccessExclusive, Scan: true, New: a.created[rangeVarKey(pc.Name)], Effect: Expand, Rerunnable: true,
+			if part := pc.Get("name"); part.Exists() {
+				a.add(Action{Op: OpAttachPartition, Object: relObject("table", part), Table: tableName(part), Lock: AccessExclusive, Scan: true, New: a.created[rangeVarKey(part)], Effect: Expand, Rerunnable: true,
 					Reason: act.Reason})
 			}
-		case pg_query.AlterTableType_AT_DetachPartition, pg_query.AlterTableType_AT_DetachPartitionFinalize:
-			pc := cmd.GetDef().GetPartitionCmd()
+		case "AT_DetachPartition", "AT_DetachPartitionFinalize":
+			pc := def.As("PartitionCmd")
 			act := base
 			act.Op, act.Object, act.Effect = OpDetachPartition, tbl, Contract
-			if pc != nil {
-				act.Concurrent = pc.Concurrent
-				act.Reason = fmt.Sprintf("detaches partition %s from %s: its rows disappear from %s for old code", relObject("table", pc.Name), tbl, tbl)
-			}
-			if act.Concurrent || cmd.Subtype == pg_query.AlterTableType_AT_DetachPartitionFinalize {
+			act.Concurrent = pc.B("concurrent")
+			act.Reason = fmt.Sprintf("detaches partition %s from %s: its rows disappear from %s for old code", relObject("table", pc.Get("name")), tbl, tbl)
+			if act.Concurrent || sub == "AT_DetachPartitionFinalize" {
 				act.Lock = ShareUpdateExclusive
 				a.stmt.Transactional = false
 			}
 			a.add(a.onNew(act))
-		case pg_query.AlterTableType_AT_SetStatistics, pg_query.AlterTableType_AT_ClusterOn, pg_query.AlterTableType_AT_DropCluster,
-			pg_query.AlterTableType_AT_SetRelOptions, pg_query.AlterTableType_AT_ResetRelOptions, pg_query.AlterTableType_AT_SetOptions, pg_query.AlterTableType_AT_ResetOptions:
+		case "AT_SetStatistics", "AT_ClusterOn", "AT_DropCluster", "AT_SetRelOptions", "AT_ResetRelOptions", "AT_SetOptions", "AT_ResetOptions":
 			act := base
 			act.Op, act.Object, act.Lock, act.Effect, act.Reason = OpAlterTable, tbl, ShareUpdateExclusive, Neutral, "changes storage settings of "+tbl.String()
 			a.add(act)
-		case pg_query.AlterTableType_AT_EnableTrig, pg_query.AlterTableType_AT_DisableTrig, pg_query.AlterTableType_AT_EnableAlwaysTrig,
-			pg_query.AlterTableType_AT_EnableReplicaTrig, pg_query.AlterTableType_AT_EnableTrigAll, pg_query.AlterTableType_AT_DisableTrigAll,
-			pg_query.AlterTableType_AT_EnableTrigUser, pg_query.AlterTableType_AT_DisableTrigUser:
+		case "AT_EnableTrig", "AT_DisableTrig", "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig", "AT_EnableTrigAll", "AT_DisableTrigAll", "AT_EnableTrigUser", "AT_DisableTrigUser":
 			act := base
 			act.Op, act.Object, act.Lock, act.Effect, act.Reason = OpAlterTable, tbl, ShareRowExclusive, Neutral, "enables or disables triggers on "+tbl.String()
 			a.add(act)
-		case pg_query.AlterTableType_AT_SetTableSpace, pg_query.AlterTableType_AT_SetLogged, pg_query.AlterTableType_AT_SetUnLogged, pg_query.AlterTableType_AT_SetAccessMethod:
+		case "AT_SetTableSpace", "AT_SetLogged", "AT_SetUnLogged", "AT_SetAccessMethod":
 			act := base
 			act.Op, act.Object, act.Rewrite, act.Effect, act.Reason = OpAlterTable, tbl, true, Neutral, "moves or rewrites the storage of "+tbl.String()
 			a.add(a.onNew(act))
-		case pg_query.AlterTableType_AT_AddIdentity, pg_query.AlterTableType_AT_SetIdentity, pg_query.AlterTableType_AT_DropIdentity:
+		case "AT_AddIdentity", "AT_SetIdentity", "AT_DropIdentity":
 			act := base
 			act.Op, act.Effect, act.Reason = OpAlterTable, Expand, fmt.Sprintf("changes the identity of %s: old code keeps working", col)
 			a.add(act)
-		case pg_query.AlterTableType_AT_ChangeOwner, pg_query.AlterTableType_AT_ReplicaIdentity, pg_query.AlterTableType_AT_SetCompression, pg_query.AlterTableType_AT_SetStorage:
+		case "AT_ChangeOwner", "AT_ReplicaIdentity", "AT_SetCompression", "AT_SetStorage":
 			act := base
 			act.Op, act.Object, act.Effect, act.Reason = OpAlterTable, tbl, Neutral, "changes properties of "+tbl.String()
 			a.add(act)
 		default:
 			act := base
 			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
-			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(cmd.Subtype.String(), "AT_")))
+			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
 			a.add(act)
 		}
 	}
@@ -233,39 +232,37 @@ func (a *analyzer) onNew(act Action) Action {
 	return act
 }
 
-func (a *analyzer) addColumn(base Action, rv *pg_query.RangeVar, cd *pg_query.ColumnDef, ifNotExists bool) {
-	if cd == nil {
+func (a *analyzer) addColumn(base Action, rv Node, cd Node, ifNotExists bool) {
+	if !cd.Exists() {
 		return
 	}
 	key := rangeVarKey(rv)
-	tr := typeOf(cd.TypeName)
-	a.schema.ensure(key).cols[cd.Colname] = tr
-	col := colObject(rv, cd.Colname)
+	name := cd.S("colname")
+	tr := typeOf(cd.Get("typeName"))
+	a.schema.ensure(key).cols[name] = tr
+	col := colObject(rv, name)
 	act := base
-	act.Op, act.Object, act.Pos = OpAddColumn, col, a.pos(cd.Location)
+	act.Op, act.Object, act.Pos = OpAddColumn, col, a.pos(cd)
 	act.IfExists, act.Rerunnable = ifNotExists, ifNotExists
-	act.Columns = []Column{{Name: cd.Colname, Type: tr.String(), Pos: a.pos(cd.Location)}}
-	act.NotNull = cd.IsNotNull
-	act.Serial = tr.isSerial() || cd.Identity != ""
-	var inline []*pg_query.Constraint
-	for _, c := range cd.Constraints {
-		con := c.GetConstraint()
-		if con == nil {
-			continue
-		}
-		switch con.Contype {
-		case pg_query.ConstrType_CONSTR_NOTNULL:
+	act.Columns = []Column{{Name: name, Type: tr.String(), Pos: a.pos(cd)}}
+	act.NotNull = cd.B("is_not_null")
+	act.Serial = tr.isSerial() || cd.S("identity") != ""
+	var inline []Node
+	for _, c := range cd.A("constraints") {
+		con := c.As("Constraint")
+		switch con.S("contype") {
+		case "CONSTR_NOTNULL":
 			act.NotNull = true
-		case pg_query.ConstrType_CONSTR_DEFAULT:
+		case "CONSTR_DEFAULT":
 			act.Default = ConstantDefault
-			if volatile(con.RawExpr) {
+			if volatile(con.Get("raw_expr")) {
 				act.Default = VolatileDefault
 			}
-		case pg_query.ConstrType_CONSTR_IDENTITY:
+		case "CONSTR_IDENTITY":
 			act.Serial = true
-		case pg_query.ConstrType_CONSTR_GENERATED:
+		case "CONSTR_GENERATED":
 			act.GeneratedStored = true
-		case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN, pg_query.ConstrType_CONSTR_UNIQUE, pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_EXCLUSION:
+		case "CONSTR_CHECK", "CONSTR_FOREIGN", "CONSTR_UNIQUE", "CONSTR_PRIMARY", "CONSTR_EXCLUSION":
 			inline = append(inline, con)
 		}
 	}
@@ -294,17 +291,16 @@ func (a *analyzer) addColumn(base Action, rv *pg_query.RangeVar, cd *pg_query.Co
 	}
 }
 
-func (a *analyzer) alterColumnType(base Action, key string, cmd *pg_query.AlterTableCmd) {
-	cd := cmd.GetDef().GetColumnDef()
-	if cd == nil {
+func (a *analyzer) alterColumnType(base Action, key, name string, cd Node) {
+	if !cd.Exists() {
 		return
 	}
-	tr := typeOf(cd.TypeName)
-	old, known := a.schema.columnType(key, cmd.Name)
+	tr := typeOf(cd.Get("typeName"))
+	old, known := a.schema.columnType(key, name)
 	act := base
 	act.Op = OpAlterColumnType
-	act.Columns = []Column{{Name: cmd.Name, Type: tr.String(), Pos: a.pos(cd.Location)}}
-	using := cd.RawDefault != nil
+	act.Columns = []Column{{Name: name, Type: tr.String(), Pos: a.pos(cd)}}
+	using := cd.Has("raw_default")
 	switch {
 	case known:
 		act.OldType = old.String()
@@ -324,45 +320,46 @@ func (a *analyzer) alterColumnType(base Action, key string, cmd *pg_query.AlterT
 		}
 		act.Reason = fmt.Sprintf("changes the type of %s%s to %s: old code may read or write values the new type does not take", base.Object, from, tr)
 	}
-	a.schema.ensure(key).cols[cmd.Name] = tr
+	a.schema.ensure(key).cols[name] = tr
 	a.add(a.onNew(act))
 }
 
-func (a *analyzer) addConstraint(base Action, rv *pg_query.RangeVar, con *pg_query.Constraint) {
+func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
 	key := rangeVarKey(rv)
 	tbl := relObject("table", rv)
+	conname, notValid := con.S("conname"), con.B("skip_validation")
 	act := base
-	act.Op, act.Pos, act.Object = OpAddConstraint, a.pos(con.Location), Object{Kind: "constraint", Schema: rv.Schemaname, Name: con.Conname}
-	act.ConstraintName, act.NotValid, act.Rerunnable = con.Conname, con.SkipValidation, false
-	name := con.Conname
+	act.Op, act.Pos, act.Object = OpAddConstraint, a.pos(con), Object{Kind: "constraint", Schema: rv.S("schemaname"), Name: conname}
+	act.ConstraintName, act.NotValid, act.Rerunnable = conname, notValid, false
+	name := conname
 	if name != "" {
 		name += " "
 	}
-	switch con.Contype {
-	case pg_query.ConstrType_CONSTR_CHECK:
+	switch typ := con.S("contype"); typ {
+	case "CONSTR_CHECK":
 		act.Constraint = ConstraintCheck
-		act.Scan = !con.SkipValidation
-		act.NotNullCheck = notNullCheckColumn(con.RawExpr)
-		a.schema.ensure(key).checks[con.Conname] = &check{notNullCol: act.NotNullCheck, valid: !con.SkipValidation}
-	case pg_query.ConstrType_CONSTR_FOREIGN:
+		act.Scan = !notValid
+		act.NotNullCheck = notNullCheckColumn(con.Get("raw_expr"))
+		a.schema.ensure(key).checks[conname] = &check{notNullCol: act.NotNullCheck, valid: !notValid}
+	case "CONSTR_FOREIGN":
 		act.Constraint = ConstraintForeignKey
 		act.Lock = ShareRowExclusive
-		act.Scan = !con.SkipValidation
-		pk := con.Pktable
+		act.Scan = !notValid
+		pk := con.Get("pktable")
 		defer a.add(Action{Op: OpAddConstraint, Pos: act.Pos, Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive, New: a.created[rangeVarKey(pk)] || base.New,
-			Effect: Neutral, Constraint: ConstraintForeignKey, ConstraintName: con.Conname, NotValid: con.SkipValidation, Rerunnable: true, Referenced: true, Reason: fmt.Sprintf("references %s", relObject("table", pk))})
-	case pg_query.ConstrType_CONSTR_UNIQUE, pg_query.ConstrType_CONSTR_PRIMARY:
+			Effect: Neutral, Constraint: ConstraintForeignKey, ConstraintName: conname, NotValid: notValid, Rerunnable: true, Referenced: true, Reason: fmt.Sprintf("references %s", relObject("table", pk))})
+	case "CONSTR_UNIQUE", "CONSTR_PRIMARY":
 		act.Constraint = ConstraintUnique
-		if con.Contype == pg_query.ConstrType_CONSTR_PRIMARY {
+		if typ == "CONSTR_PRIMARY" {
 			act.Constraint = ConstraintPrimaryKey
 		}
-		act.UsingIndex = con.Indexname != ""
+		act.UsingIndex = con.S("indexname") != ""
 		act.Scan = !act.UsingIndex
-	case pg_query.ConstrType_CONSTR_EXCLUSION:
+	case "CONSTR_EXCLUSION":
 		act.Constraint = ConstraintExclusion
 		act.Scan = true
 	default:
-		act.Constraint = strings.ToLower(strings.TrimPrefix(con.Contype.String(), "CONSTR_"))
+		act.Constraint = strings.ToLower(strings.TrimPrefix(typ, "CONSTR_"))
 	}
 	// A constraint codifies what the code already does, so old code keeps
 	// working, with one exception everybody hits: a CHECK (col IS NOT NULL)
@@ -376,22 +373,24 @@ func (a *analyzer) addConstraint(base Action, rv *pg_query.RangeVar, con *pg_que
 	a.add(a.onNew(act))
 }
 
-func (a *analyzer) drop(st *pg_query.DropStmt) {
-	kind := objectKind(st.RemoveType)
-	for _, o := range st.Objects {
+func (a *analyzer) drop(st Node) {
+	removeType := st.S("removeType")
+	kind := objectKind(removeType)
+	missing, conc := st.B("missing_ok"), st.B("concurrent")
+	for _, o := range st.A("objects") {
 		obj := nameObject(kind, o)
 		key := relKey(obj.Schema, obj.Name)
-		act := Action{Object: obj, IfExists: st.MissingOk, Rerunnable: st.MissingOk, Effect: Contract, Concurrent: st.Concurrent}
-		switch st.RemoveType {
-		case pg_query.ObjectType_OBJECT_TABLE:
+		act := Action{Object: obj, IfExists: missing, Rerunnable: missing, Effect: Contract, Concurrent: conc}
+		switch removeType {
+		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
 			act.Reason = fmt.Sprintf("drops table %s: old code using it fails", obj)
 			a.schema.dropTable(key)
-		case pg_query.ObjectType_OBJECT_INDEX:
+		case "OBJECT_INDEX":
 			act.Op, act.Effect = OpDropIndex, Neutral
 			act.Reason = fmt.Sprintf("drops index %s: old code keeps working, perhaps slower", obj)
 			act.Lock = AccessExclusive
-			if st.Concurrent {
+			if conc {
 				act.Lock = ShareUpdateExclusive
 				a.stmt.Transactional = false
 			}
@@ -403,12 +402,12 @@ func (a *analyzer) drop(st *pg_query.DropStmt) {
 			}
 			act.New = act.New || a.createdIdx[key]
 			delete(a.schema.indexes, key)
-		case pg_query.ObjectType_OBJECT_SCHEMA:
+		case "OBJECT_SCHEMA":
 			act.Op = OpDropSchema
 			act.Reason = fmt.Sprintf("drops schema %s: old code using anything in it fails", obj)
 		default:
 			act.Op = OpDrop
-			if st.RemoveType == pg_query.ObjectType_OBJECT_VIEW || st.RemoveType == pg_query.ObjectType_OBJECT_MATVIEW {
+			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
 			}
 			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
@@ -421,111 +420,120 @@ func (a *analyzer) drop(st *pg_query.DropStmt) {
 	}
 }
 
-func (a *analyzer) rename(st *pg_query.RenameStmt) {
-	rv := st.Relation
+func (a *analyzer) rename(st Node) {
+	rv := st.Get("relation")
 	key := rangeVarKey(rv)
+	sub, newName, renameType := st.S("subname"), st.S("newname"), st.S("renameType")
 	act := Action{Op: OpRename, Table: tableName(rv), Lock: AccessExclusive, New: a.created[key], Effect: Contract}
-	switch st.RenameType {
-	case pg_query.ObjectType_OBJECT_COLUMN:
-		act.Op, act.Object = OpRenameColumn, colObject(rv, st.Subname)
-		act.Reason = fmt.Sprintf("renames column %s to %s: old code using %s fails", act.Object, st.Newname, st.Subname)
+	switch renameType {
+	case "OBJECT_COLUMN":
+		act.Op, act.Object = OpRenameColumn, colObject(rv, sub)
+		act.Reason = fmt.Sprintf("renames column %s to %s: old code using %s fails", act.Object, newName, sub)
 		if t := a.schema.table(key); t != nil {
-			if tr, ok := t.cols[st.Subname]; ok {
-				delete(t.cols, st.Subname)
-				t.cols[st.Newname] = tr
+			if tr, ok := t.cols[sub]; ok {
+				delete(t.cols, sub)
+				t.cols[newName] = tr
 			}
 		}
-	case pg_query.ObjectType_OBJECT_TABLE:
+	case "OBJECT_TABLE":
 		act.Op, act.Object = OpRenameTable, relObject("table", rv)
-		act.Reason = fmt.Sprintf("renames table %s to %s: old code using %s fails", act.Object, st.Newname, act.Object)
-		a.schema.renameTable(key, relKey(rv.GetSchemaname(), st.Newname))
+		act.Reason = fmt.Sprintf("renames table %s to %s: old code using %s fails", act.Object, newName, act.Object)
+		newKey := relKey(rv.S("schemaname"), newName)
+		a.schema.renameTable(key, newKey)
 		if a.created[key] {
-			a.created[relKey(rv.GetSchemaname(), st.Newname)] = true
+			a.created[newKey] = true
 		}
-	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
-		act.Object = relObject(objectKind(st.RenameType), rv)
-		if st.RenameType == pg_query.ObjectType_OBJECT_TABCONSTRAINT {
-			act.Object = Object{Kind: "constraint", Schema: rv.GetSchemaname(), Name: st.Subname}
+	case "OBJECT_INDEX", "OBJECT_TABCONSTRAINT":
+		act.Object = relObject(objectKind(renameType), rv)
+		if renameType == "OBJECT_TABCONSTRAINT" {
+			act.Object = Object{Kind: "constraint", Schema: rv.S("schemaname"), Name: sub}
 		}
 		act.Lock, act.Effect = ShareUpdateExclusive, Neutral
-		act.Reason = fmt.Sprintf("renames %s %s to %s: old code does not name it", act.Object.Kind, act.Object, st.Newname)
+		act.Reason = fmt.Sprintf("renames %s %s to %s: old code does not name it", act.Object.Kind, act.Object, newName)
 	default:
-		act.Object = relObject(objectKind(st.RenameType), rv)
-		if rv == nil {
-			act.Object = nameObject(objectKind(st.RenameType), st.Object)
+		act.Object = relObject(objectKind(renameType), rv)
+		if !rv.Exists() {
+			act.Object = nameObject(objectKind(renameType), st.Get("object"))
 			act.Lock = NoLock
 		}
-		act.Reason = fmt.Sprintf("renames %s %s to %s: old code using the old name fails", act.Object.Kind, act.Object, st.Newname)
+		act.Reason = fmt.Sprintf("renames %s %s to %s: old code using the old name fails", act.Object.Kind, act.Object, newName)
 	}
 	a.add(a.onNew(act))
 }
 
-func hasOption(opts []*pg_query.Node, name string) bool {
+// hasOption reports whether a DefElem list sets the boolean option name.
+func hasOption(opts []Node, name string) bool {
 	for _, o := range opts {
-		if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, name) {
-			if d.Arg == nil {
-				return true
-			}
-			if b := d.Arg.GetBoolean(); b != nil {
-				return b.Boolval
-			}
-			if s := d.Arg.GetString_(); s != nil {
-				return !strings.EqualFold(s.Sval, "false") && s.Sval != "0" && !strings.EqualFold(s.Sval, "off")
-			}
-			if i := d.Arg.GetInteger(); i != nil {
-				return i.Ival != 0
-			}
+		d := o.As("DefElem")
+		if !d.Exists() || !strings.EqualFold(d.S("defname"), name) {
+			continue
+		}
+		arg := d.Get("arg")
+		if !arg.Exists() {
 			return true
 		}
+		typ, v := arg.Type()
+		switch typ {
+		case "Boolean":
+			return v.B("boolval")
+		case "String":
+			s := v.S("sval")
+			return !strings.EqualFold(s, "false") && s != "0" && !strings.EqualFold(s, "off")
+		case "Integer":
+			return v.I("ival") != 0
+		}
+		return true
 	}
 	return false
 }
 
-func (a *analyzer) vacuum(st *pg_query.VacuumStmt) {
-	if !st.IsVacuumcmd {
+func (a *analyzer) vacuum(st Node) {
+	isVacuum := st.B("is_vacuumcmd")
+	if !isVacuum {
 		a.kind("ANALYZE")
 	} else {
 		a.kind("VACUUM")
 		a.stmt.Transactional = false
 	}
-	full := st.IsVacuumcmd && hasOption(st.Options, "full")
+	full := isVacuum && hasOption(st.A("options"), "full")
 	lock := ShareUpdateExclusive
 	if full {
 		lock = AccessExclusive
 	}
-	rels := st.Rels
+	rels := st.A("rels")
 	if len(rels) == 0 {
 		a.add(Action{Op: OpVacuum, Lock: NoLock, Rewrite: full, Effect: Neutral, Rerunnable: true, Reason: "vacuums the database"})
 		return
 	}
 	for _, r := range rels {
-		rv := r.GetVacuumRelation().GetRelation()
+		rv := r.As("VacuumRelation").Get("relation")
 		a.add(Action{Op: OpVacuum, Object: relObject("table", rv), Table: tableName(rv), Lock: lock, Rewrite: full, New: a.created[rangeVarKey(rv)], Effect: Neutral, Rerunnable: true,
 			Reason: "vacuums or analyses a table: no change old code can see"})
 	}
 }
 
-func (a *analyzer) reindex(st *pg_query.ReindexStmt) {
+func (a *analyzer) reindex(st Node) {
 	a.kind("REINDEX")
-	conc := hasOption(st.Params, "concurrently")
+	conc := hasOption(st.A("params"), "concurrently")
+	rv := st.Get("relation")
 	act := Action{Op: OpReindex, Concurrent: conc, Effect: Neutral, Rerunnable: true, Reason: "rebuilds indexes: no change old code can see"}
-	switch st.Kind {
-	case pg_query.ReindexObjectType_REINDEX_OBJECT_INDEX:
-		act.Object = relObject("index", st.Relation)
-		key := rangeVarKey(st.Relation)
+	switch st.S("kind") {
+	case "REINDEX_OBJECT_INDEX":
+		act.Object = relObject("index", rv)
+		key := rangeVarKey(rv)
 		act.Table = act.Object.String()
-		if tk := a.schema.indexTable(st.Relation.GetSchemaname(), st.Relation.GetRelname()); tk != "" {
+		if tk := a.schema.indexTable(rv.S("schemaname"), rv.S("relname")); tk != "" {
 			act.Table, act.New = tk, a.created[tk]
 		}
 		act.New = act.New || a.createdIdx[key]
 		act.Lock = AccessExclusive
-	case pg_query.ReindexObjectType_REINDEX_OBJECT_TABLE:
-		act.Object = relObject("table", st.Relation)
+	case "REINDEX_OBJECT_TABLE":
+		act.Object = relObject("table", rv)
 		act.Table = act.Object.String()
-		act.New = a.created[rangeVarKey(st.Relation)]
+		act.New = a.created[rangeVarKey(rv)]
 		act.Lock = Share
 	default:
-		act.Object = Object{Kind: "schema", Name: st.Name}
+		act.Object = Object{Kind: "schema", Name: st.S("name")}
 		act.Lock = Share
 		a.stmt.Transactional = false
 	}
@@ -537,19 +545,17 @@ func (a *analyzer) reindex(st *pg_query.ReindexStmt) {
 	a.add(act)
 }
 
-func (a *analyzer) alterDomain(st *pg_query.AlterDomainStmt) {
+func (a *analyzer) alterDomain(st Node) {
 	a.kind("ALTER DOMAIN")
-	obj := nameObject("domain", &pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: st.TypeName}}})
+	obj := qualified("domain", st.A("typeName"))
 	act := Action{Op: OpOther, Object: obj, Effect: Neutral, Rerunnable: true, Reason: "alters domain " + obj.String()}
-	switch st.Subtype {
+	switch st.S("subtype") {
 	case "C":
-		con := st.Def.GetConstraint()
+		con := st.Get("def").As("Constraint")
 		act.Op, act.Effect, act.Rerunnable = OpAddConstraint, Expand, false
 		act.Constraint = ConstraintCheck
-		if con != nil {
-			act.NotValid = con.SkipValidation
-			act.ConstraintName = con.Conname
-		}
+		act.NotValid = con.B("skip_validation")
+		act.ConstraintName = con.S("conname")
 		act.Scan = !act.NotValid
 		act.Reason = fmt.Sprintf("adds a constraint to domain %s: old code keeps working unless it writes values that violate it", obj)
 	case "O":

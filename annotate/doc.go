@@ -26,6 +26,12 @@
 // contract, data, neutral) with a human reason. From the strictest
 // statement it suggests the migration's [Safe] value.
 //
+// Each statement keeps its parse tree as a [Node]: libpg_query's tree,
+// decoded from the parser's JSON into a flat table (producing JSON costs
+// the parser a fraction of what the protobuf tree does, which is most of
+// lint's time on a big directory). Walk it with [Node.Get], [Node.Type],
+// [Node.As] and friends: an absent field reads as the zero value.
+//
 // A [Schema] carries knowledge from one migration to the next: analyse a
 // directory's migrations in order through one Schema and a later
 // `ALTER COLUMN ... TYPE` knows the column's old type, a `SET NOT NULL`

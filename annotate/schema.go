@@ -2,8 +2,6 @@ package annotate
 
 import (
 	"strings"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // Schema is what safemigrate knows of the database from the migrations it
@@ -41,11 +39,12 @@ func relKey(schema, name string) string {
 	return schema + "." + name
 }
 
-func rangeVarKey(rv *pg_query.RangeVar) string {
-	if rv == nil {
+// rangeVarKey is the key of a RangeVar node's content.
+func rangeVarKey(rv Node) string {
+	if !rv.Exists() {
 		return ""
 	}
-	return relKey(rv.Schemaname, rv.Relname)
+	return relKey(rv.S("schemaname"), rv.S("relname"))
 }
 
 func (s *Schema) table(key string) *table {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // Analyze fills in the analysis fields of stmts (one migration, in file
@@ -18,7 +16,7 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 		a.stmt = &stmts[i]
 		a.stmt.Actions = a.stmt.Actions[:0]
 		a.stmt.Transactional = true
-		a.statement(stmts[i].Node)
+		a.statement(stmts[i].Tree)
 		a.summarise()
 	}
 	return suggest(stmts)
@@ -42,281 +40,288 @@ func (a *analyzer) add(act Action) {
 	a.stmt.Actions = append(a.stmt.Actions, act)
 }
 
-// pos converts a parse-tree location into a file offset, falling back to
-// the statement start. Parse-tree locations are byte offsets into the
-// parsed text, which is the whole file.
-func (a *analyzer) pos(loc int32) int {
-	if loc <= 0 || int(loc) < a.stmt.Start || int(loc) > a.stmt.End {
+// pos converts a parse-tree location field into a file offset, falling
+// back to the statement start. Parse-tree locations are byte offsets into
+// the parsed text, which is the whole file.
+func (a *analyzer) pos(n Node) int {
+	loc := n.I("location")
+	if loc <= 0 || loc < a.stmt.Start || loc > a.stmt.End {
 		return a.stmt.Start
 	}
-	return int(loc)
+	return loc
 }
 
-func relObject(kind string, rv *pg_query.RangeVar) Object {
-	if rv == nil {
-		return Object{Kind: kind}
-	}
-	return Object{Kind: kind, Schema: rv.Schemaname, Name: rv.Relname}
+// relObject builds an object from a RangeVar node's content.
+func relObject(kind string, rv Node) Object {
+	return Object{Kind: kind, Schema: rv.S("schemaname"), Name: rv.S("relname")}
 }
 
-func colObject(rv *pg_query.RangeVar, col string) Object {
+func colObject(rv Node, col string) Object {
 	o := relObject("column", rv)
 	o.Column = col
 	return o
 }
 
-// nameObject builds an object from a qualified name list (DROP, COMMENT).
-func nameObject(kind string, n *pg_query.Node) Object {
-	var parts []string
-	if l := n.GetList(); l != nil {
-		for _, it := range l.Items {
-			parts = append(parts, it.GetString_().GetSval())
-		}
-	} else if s := n.GetString_(); s != nil {
-		parts = []string{s.Sval}
-	} else if tn := n.GetTypeName(); tn != nil {
-		for _, it := range tn.Names {
-			parts = append(parts, it.GetString_().GetSval())
-		}
-	} else if ow := n.GetObjectWithArgs(); ow != nil {
-		for _, it := range ow.Objname {
-			parts = append(parts, it.GetString_().GetSval())
-		}
+// nameObject builds an object from a qualified name (DROP, COMMENT): a
+// List of Strings, a String, a TypeName or an ObjectWithArgs.
+func nameObject(kind string, n Node) Object {
+	var parts []Node
+	typ, v := n.Type()
+	switch typ {
+	case "List":
+		parts = v.A("items")
+	case "String":
+		parts = []Node{n}
+	case "TypeName":
+		parts = v.A("names")
+	case "ObjectWithArgs":
+		parts = v.A("objname")
 	}
+	return qualified(kind, parts)
+}
+
+// qualified builds an object from a list of String nodes.
+func qualified(kind string, parts []Node) Object {
 	switch len(parts) {
 	case 0:
 		return Object{Kind: kind}
 	case 1:
-		return Object{Kind: kind, Name: parts[0]}
+		return Object{Kind: kind, Name: parts[0].Sval()}
 	default:
-		return Object{Kind: kind, Schema: parts[len(parts)-2], Name: parts[len(parts)-1]}
+		return Object{Kind: kind, Schema: parts[len(parts)-2].Sval(), Name: parts[len(parts)-1].Sval()}
 	}
 }
 
-func (a *analyzer) statement(n *pg_query.Node) {
-	if n == nil {
-		return
-	}
-	switch v := n.Node.(type) {
-	case *pg_query.Node_CreateStmt:
+func (a *analyzer) statement(n Node) {
+	typ, v := n.Type()
+	switch typ {
+	case "CreateStmt":
 		a.kind("CREATE TABLE")
-		a.createTable(v.CreateStmt)
-	case *pg_query.Node_CreateTableAsStmt:
+		a.createTable(v)
+	case "CreateTableAsStmt":
 		a.kind("CREATE TABLE AS")
-		rv := v.CreateTableAsStmt.GetInto().GetRel()
+		rv := v.Get("into").Get("rel").As("RangeVar")
+		if !rv.Exists() {
+			rv = v.Get("into").Get("rel")
+		}
 		key := rangeVarKey(rv)
 		a.created[key] = true
 		a.schema.ensure(key)
 		kind := "table"
-		if v.CreateTableAsStmt.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
+		if v.S("objtype") == "OBJECT_MATVIEW" {
 			kind = "materialized view"
 		}
-		a.add(Action{Op: OpCreateTable, Object: relObject(kind, rv), Table: relObject(kind, rv).String(), New: true, Effect: Expand,
-			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, relObject(kind, rv)), IfExists: v.CreateTableAsStmt.IfNotExists, Rerunnable: v.CreateTableAsStmt.IfNotExists})
-	case *pg_query.Node_IndexStmt:
+		obj := relObject(kind, rv)
+		ine := v.B("if_not_exists")
+		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
+			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
+	case "IndexStmt":
 		a.kind("CREATE INDEX")
-		a.createIndex(v.IndexStmt)
-	case *pg_query.Node_AlterTableStmt:
+		a.createIndex(v)
+	case "AlterTableStmt":
 		a.kind("ALTER TABLE")
-		a.alterTable(v.AlterTableStmt)
-	case *pg_query.Node_DropStmt:
+		a.alterTable(v)
+	case "DropStmt":
 		a.kind("DROP")
-		a.drop(v.DropStmt)
-	case *pg_query.Node_DropdbStmt:
+		a.drop(v)
+	case "DropdbStmt":
 		a.kind("DROP DATABASE")
 		a.stmt.Transactional = false
-		a.add(Action{Op: OpDropDatabase, Object: Object{Kind: "database", Name: v.DropdbStmt.Dbname}, Effect: Contract, IfExists: v.DropdbStmt.MissingOk, Rerunnable: v.DropdbStmt.MissingOk,
-			Reason: fmt.Sprintf("drops database %s: everything in it is gone", v.DropdbStmt.Dbname)})
-	case *pg_query.Node_RenameStmt:
+		name, missing := v.S("dbname"), v.B("missing_ok")
+		a.add(Action{Op: OpDropDatabase, Object: Object{Kind: "database", Name: name}, Effect: Contract, IfExists: missing, Rerunnable: missing,
+			Reason: fmt.Sprintf("drops database %s: everything in it is gone", name)})
+	case "RenameStmt":
 		a.kind("RENAME")
-		a.rename(v.RenameStmt)
-	case *pg_query.Node_AlterObjectSchemaStmt:
+		a.rename(v)
+	case "AlterObjectSchemaStmt":
 		a.kind("ALTER SET SCHEMA")
-		st := v.AlterObjectSchemaStmt
-		obj := relObject(strings.ToLower(objectKind(st.ObjectType)), st.Relation)
-		if st.Relation == nil {
-			obj = nameObject(objectKind(st.ObjectType), st.Object)
+		rv := v.Get("relation")
+		kind := objectKind(v.S("objectType"))
+		obj := relObject(kind, rv)
+		if !rv.Exists() {
+			obj = nameObject(kind, v.Get("object"))
 		}
-		a.add(Action{Op: OpRename, Object: obj, Table: tableName(st.Relation), Lock: AccessExclusive, New: a.created[rangeVarKey(st.Relation)], Effect: Contract,
-			Reason: fmt.Sprintf("moves %s %s to schema %s: old code naming it fails", obj.Kind, obj, st.Newschema)})
-	case *pg_query.Node_TruncateStmt:
+		a.add(Action{Op: OpRename, Object: obj, Table: tableName(rv), Lock: AccessExclusive, New: a.created[rangeVarKey(rv)], Effect: Contract,
+			Reason: fmt.Sprintf("moves %s %s to schema %s: old code naming it fails", obj.Kind, obj, v.S("newschema"))})
+	case "TruncateStmt":
 		a.kind("TRUNCATE")
-		for _, r := range v.TruncateStmt.Relations {
-			rv := r.GetRangeVar()
-			key := rangeVarKey(rv)
-			a.add(Action{Op: OpTruncate, Object: relObject("table", rv), Table: tableName(rv), Lock: AccessExclusive, New: a.created[key], Effect: Data, Rerunnable: true,
+		for _, r := range v.A("relations") {
+			rv := r.As("RangeVar")
+			a.add(Action{Op: OpTruncate, Object: relObject("table", rv), Table: tableName(rv), Lock: AccessExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 				Reason: fmt.Sprintf("truncates %s: every row is removed", relObject("table", rv))})
 		}
-	case *pg_query.Node_VacuumStmt:
-		a.vacuum(v.VacuumStmt)
-	case *pg_query.Node_ClusterStmt:
+	case "VacuumStmt":
+		a.vacuum(v)
+	case "ClusterStmt":
 		a.kind("CLUSTER")
-		rv := v.ClusterStmt.Relation
-		if rv == nil {
+		rv := v.Get("relation")
+		if !rv.Exists() {
 			a.stmt.Transactional = false
 		}
 		a.add(Action{Op: OpCluster, Object: relObject("table", rv), Table: tableName(rv), Lock: AccessExclusive, Rewrite: true, New: a.created[rangeVarKey(rv)], Effect: Neutral, Rerunnable: true,
 			Reason: "reorders a table physically: no change old code can see"})
-	case *pg_query.Node_ReindexStmt:
-		a.reindex(v.ReindexStmt)
-	case *pg_query.Node_InsertStmt:
+	case "ReindexStmt":
+		a.reindex(v)
+	case "InsertStmt":
 		a.kind("INSERT")
-		rv := v.InsertStmt.Relation
+		rv := v.Get("relation")
 		a.add(Action{Op: OpInsert, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
-			Targets: a.targets(v.InsertStmt.Cols), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
-	case *pg_query.Node_UpdateStmt:
+			Targets: a.targets(v.A("cols")), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
+	case "UpdateStmt":
 		a.kind("UPDATE")
-		rv := v.UpdateStmt.Relation
-		noWhere := v.UpdateStmt.WhereClause == nil
+		rv := v.Get("relation")
+		noWhere := !v.Has("whereClause")
 		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
-			Targets: a.targets(v.UpdateStmt.TargetList), Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
-	case *pg_query.Node_DeleteStmt:
+			Targets: a.targets(v.A("targetList")), Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
+	case "DeleteStmt":
 		a.kind("DELETE")
-		rv := v.DeleteStmt.Relation
-		noWhere := v.DeleteStmt.WhereClause == nil
+		rv := v.Get("relation")
+		noWhere := !v.Has("whereClause")
 		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Reason: fmt.Sprintf("deletes rows of %s", relObject("table", rv))})
-	case *pg_query.Node_MergeStmt:
+	case "MergeStmt":
 		a.kind("MERGE")
-		rv := v.MergeStmt.Relation
+		rv := v.Get("relation")
 		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
-	case *pg_query.Node_CopyStmt:
+	case "CopyStmt":
 		a.kind("COPY")
-		rv := v.CopyStmt.Relation
+		rv := v.Get("relation")
 		lock := AccessShare
-		if v.CopyStmt.IsFrom {
+		if v.B("is_from") {
 			lock = RowExclusive
 		}
-		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: lock, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: !v.CopyStmt.IsFrom,
+		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: lock, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: !v.B("is_from"),
 			Reason: "copies data"})
-	case *pg_query.Node_SelectStmt:
+	case "SelectStmt":
 		a.kind("SELECT")
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a query"})
-	case *pg_query.Node_DoStmt:
+	case "DoStmt":
 		a.kind("DO")
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a DO block, whose effect safemigrate cannot see"})
-	case *pg_query.Node_CallStmt:
+	case "CallStmt":
 		a.kind("CALL")
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "calls a procedure, whose effect safemigrate cannot see"})
-	case *pg_query.Node_TransactionStmt:
+	case "TransactionStmt":
 		a.kind("TRANSACTION")
 		a.add(Action{Op: OpTransaction, Effect: Neutral, Rerunnable: true, Reason: "controls the transaction"})
-	case *pg_query.Node_LockStmt:
+	case "LockStmt":
 		a.kind("LOCK")
-		for _, r := range v.LockStmt.Relations {
-			rv := r.GetRangeVar()
-			a.add(Action{Op: OpLock, Object: relObject("table", rv), Table: tableName(rv), Lock: LockMode(v.LockStmt.Mode), New: a.created[rangeVarKey(rv)], Effect: Neutral, Rerunnable: true,
+		for _, r := range v.A("relations") {
+			rv := r.As("RangeVar")
+			a.add(Action{Op: OpLock, Object: relObject("table", rv), Table: tableName(rv), Lock: LockMode(v.I("mode")), New: a.created[rangeVarKey(rv)], Effect: Neutral, Rerunnable: true,
 				Reason: "locks a table explicitly"})
 		}
-	case *pg_query.Node_CreateTrigStmt:
+	case "CreateTrigStmt":
 		a.kind("CREATE TRIGGER")
-		st := v.CreateTrigStmt
-		a.add(Action{Op: OpCreate, Object: Object{Kind: "trigger", Name: st.Trigname}, Table: tableName(st.Relation), Lock: ShareRowExclusive, New: a.created[rangeVarKey(st.Relation)], Effect: Expand,
-			IfExists: st.Replace, Rerunnable: st.Replace, Reason: fmt.Sprintf("creates trigger %s on %s: old code keeps working", st.Trigname, relObject("table", st.Relation))})
-	case *pg_query.Node_ViewStmt:
+		rv, name, replace := v.Get("relation"), v.S("trigname"), v.B("replace")
+		a.add(Action{Op: OpCreate, Object: Object{Kind: "trigger", Name: name}, Table: tableName(rv), Lock: ShareRowExclusive, New: a.created[rangeVarKey(rv)], Effect: Expand,
+			IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates trigger %s on %s: old code keeps working", name, relObject("table", rv))})
+	case "ViewStmt":
 		a.kind("CREATE VIEW")
-		st := v.ViewStmt
+		replace := v.B("replace")
 		verb := "creates"
-		if st.Replace {
+		if replace {
 			verb = "replaces"
 		}
-		a.add(Action{Op: OpCreate, Object: relObject("view", st.View), Effect: Expand, IfExists: st.Replace, Rerunnable: st.Replace,
-			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, relObject("view", st.View))})
-	case *pg_query.Node_CreateFunctionStmt:
-		st := v.CreateFunctionStmt
+		view := relObject("view", v.Get("view"))
+		a.add(Action{Op: OpCreate, Object: view, Effect: Expand, IfExists: replace, Rerunnable: replace,
+			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, view)})
+	case "CreateFunctionStmt":
 		kind := "function"
-		if st.IsProcedure {
+		if v.B("is_procedure") {
 			kind = "procedure"
 		}
 		a.kind("CREATE " + strings.ToUpper(kind))
-		obj := nameObject(kind, &pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: st.Funcname}}})
-		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: st.Replace, Rerunnable: st.Replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
-	case *pg_query.Node_CreateSeqStmt:
+		obj := qualified(kind, v.A("funcname"))
+		replace := v.B("replace")
+		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
+	case "CreateSeqStmt":
 		a.kind("CREATE SEQUENCE")
-		st := v.CreateSeqStmt
-		a.add(Action{Op: OpCreate, Object: relObject("sequence", st.Sequence), Effect: Expand, IfExists: st.IfNotExists, Rerunnable: st.IfNotExists, Reason: fmt.Sprintf("creates sequence %s", relObject("sequence", st.Sequence))})
-	case *pg_query.Node_CreateSchemaStmt:
+		seq, ine := relObject("sequence", v.Get("sequence")), v.B("if_not_exists")
+		a.add(Action{Op: OpCreate, Object: seq, Effect: Expand, IfExists: ine, Rerunnable: ine, Reason: fmt.Sprintf("creates sequence %s", seq)})
+	case "CreateSchemaStmt":
 		a.kind("CREATE SCHEMA")
-		st := v.CreateSchemaStmt
-		a.add(Action{Op: OpCreate, Object: Object{Kind: "schema", Name: st.Schemaname}, Effect: Expand, IfExists: st.IfNotExists, Rerunnable: st.IfNotExists, Reason: fmt.Sprintf("creates schema %s", st.Schemaname)})
-	case *pg_query.Node_CreateExtensionStmt:
+		name, ine := v.S("schemaname"), v.B("if_not_exists")
+		a.add(Action{Op: OpCreate, Object: Object{Kind: "schema", Name: name}, Effect: Expand, IfExists: ine, Rerunnable: ine, Reason: fmt.Sprintf("creates schema %s", name)})
+	case "CreateExtensionStmt":
 		a.kind("CREATE EXTENSION")
-		st := v.CreateExtensionStmt
-		a.add(Action{Op: OpCreate, Object: Object{Kind: "extension", Name: st.Extname}, Effect: Expand, IfExists: st.IfNotExists, Rerunnable: st.IfNotExists, Reason: fmt.Sprintf("creates extension %s", st.Extname)})
-	case *pg_query.Node_CreateEnumStmt:
+		name, ine := v.S("extname"), v.B("if_not_exists")
+		a.add(Action{Op: OpCreate, Object: Object{Kind: "extension", Name: name}, Effect: Expand, IfExists: ine, Rerunnable: ine, Reason: fmt.Sprintf("creates extension %s", name)})
+	case "CreateEnumStmt":
 		a.kind("CREATE TYPE")
-		obj := nameObject("type", &pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: v.CreateEnumStmt.TypeName}}})
+		obj := qualified("type", v.A("typeName"))
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, Reason: fmt.Sprintf("creates type %s", obj)})
-	case *pg_query.Node_CompositeTypeStmt:
+	case "CompositeTypeStmt":
 		a.kind("CREATE TYPE")
-		obj := relObject("type", v.CompositeTypeStmt.Typevar)
+		obj := relObject("type", v.Get("typevar"))
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, Reason: fmt.Sprintf("creates type %s", obj)})
-	case *pg_query.Node_CreateDomainStmt:
+	case "CreateDomainStmt":
 		a.kind("CREATE DOMAIN")
-		obj := nameObject("domain", &pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: v.CreateDomainStmt.Domainname}}})
+		obj := qualified("domain", v.A("domainname"))
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, Reason: fmt.Sprintf("creates domain %s", obj)})
-	case *pg_query.Node_AlterEnumStmt:
+	case "AlterEnumStmt":
 		a.kind("ALTER TYPE")
-		st := v.AlterEnumStmt
-		obj := nameObject("type", &pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: st.TypeName}}})
-		if st.OldVal != "" {
-			a.add(Action{Op: OpRename, Object: obj, Effect: Contract, Reason: fmt.Sprintf("renames value %q of type %s: old code writing it fails", st.OldVal, obj)})
+		obj := qualified("type", v.A("typeName"))
+		if old := v.S("oldVal"); old != "" {
+			a.add(Action{Op: OpRename, Object: obj, Effect: Contract, Reason: fmt.Sprintf("renames value %q of type %s: old code writing it fails", old, obj)})
 			break
 		}
 		if a.version < 12 {
 			a.stmt.Transactional = false
 		}
-		a.add(Action{Op: OpAlterTable, Object: obj, Effect: Expand, IfExists: st.SkipIfNewValExists, Rerunnable: st.SkipIfNewValExists,
-			Reason: fmt.Sprintf("adds value %q to type %s: old code keeps working", st.NewVal, obj)})
-	case *pg_query.Node_AlterDomainStmt:
-		a.alterDomain(v.AlterDomainStmt)
-	case *pg_query.Node_RefreshMatViewStmt:
+		skip := v.B("skipIfNewValExists")
+		a.add(Action{Op: OpAlterTable, Object: obj, Effect: Expand, IfExists: skip, Rerunnable: skip,
+			Reason: fmt.Sprintf("adds value %q to type %s: old code keeps working", v.S("newVal"), obj)})
+	case "AlterDomainStmt":
+		a.alterDomain(v)
+	case "RefreshMatViewStmt":
 		a.kind("REFRESH MATERIALIZED VIEW")
-		st := v.RefreshMatViewStmt
+		rv, conc := v.Get("relation"), v.B("concurrent")
 		lock := AccessExclusive
-		if st.Concurrent {
+		if conc {
 			lock = Exclusive
 		}
-		a.add(Action{Op: OpOther, Object: relObject("materialized view", st.Relation), Table: tableName(st.Relation), Lock: lock, Concurrent: st.Concurrent, New: a.created[rangeVarKey(st.Relation)], Effect: Neutral, Rerunnable: true,
+		a.add(Action{Op: OpOther, Object: relObject("materialized view", rv), Table: tableName(rv), Lock: lock, Concurrent: conc, New: a.created[rangeVarKey(rv)], Effect: Neutral, Rerunnable: true,
 			Reason: "refreshes a materialized view"})
-	case *pg_query.Node_CommentStmt:
+	case "CommentStmt":
 		a.kind("COMMENT")
-		a.add(Action{Op: OpOther, Object: nameObject(objectKind(v.CommentStmt.Objtype), v.CommentStmt.Object), Effect: Neutral, Rerunnable: true, Reason: "sets a comment"})
-	case *pg_query.Node_GrantStmt, *pg_query.Node_GrantRoleStmt, *pg_query.Node_AlterDefaultPrivilegesStmt:
+		a.add(Action{Op: OpOther, Object: nameObject(objectKind(v.S("objtype")), v.Get("object")), Effect: Neutral, Rerunnable: true, Reason: "sets a comment"})
+	case "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt":
 		a.kind("GRANT")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
-	case *pg_query.Node_AlterOwnerStmt:
+	case "AlterOwnerStmt":
 		a.kind("ALTER OWNER")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes an owner"})
-	case *pg_query.Node_VariableSetStmt:
+	case "VariableSetStmt":
 		a.kind("SET")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "sets a session variable"})
-	case *pg_query.Node_AlterSystemStmt:
+	case "AlterSystemStmt":
 		a.kind("ALTER SYSTEM")
 		a.stmt.Transactional = false
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes server configuration"})
-	case *pg_query.Node_CreatedbStmt:
+	case "CreatedbStmt":
 		a.kind("CREATE DATABASE")
 		a.stmt.Transactional = false
-		a.add(Action{Op: OpCreate, Object: Object{Kind: "database", Name: v.CreatedbStmt.Dbname}, Effect: Expand, Reason: "creates a database"})
-	case *pg_query.Node_CreateTableSpaceStmt, *pg_query.Node_DropTableSpaceStmt:
+		a.add(Action{Op: OpCreate, Object: Object{Kind: "database", Name: v.S("dbname")}, Effect: Expand, Reason: "creates a database"})
+	case "CreateTableSpaceStmt", "DropTableSpaceStmt":
 		a.kind("TABLESPACE")
 		a.stmt.Transactional = false
 		a.add(Action{Op: OpOther, Effect: Neutral, Reason: "manages a tablespace"})
-	case *pg_query.Node_AlterSeqStmt:
+	case "AlterSeqStmt":
 		a.kind("ALTER SEQUENCE")
-		a.add(Action{Op: OpOther, Object: relObject("sequence", v.AlterSeqStmt.Sequence), Effect: Neutral, Rerunnable: true, Reason: "changes a sequence"})
-	case *pg_query.Node_CreatePolicyStmt, *pg_query.Node_RuleStmt, *pg_query.Node_CreateStatsStmt, *pg_query.Node_CreateCastStmt,
-		*pg_query.Node_DefineStmt, *pg_query.Node_CreateRangeStmt, *pg_query.Node_CreatePublicationStmt, *pg_query.Node_CreateRoleStmt:
+		a.add(Action{Op: OpOther, Object: relObject("sequence", v.Get("sequence")), Effect: Neutral, Rerunnable: true, Reason: "changes a sequence"})
+	case "CreatePolicyStmt", "RuleStmt", "CreateStatsStmt", "CreateCastStmt", "DefineStmt", "CreateRangeStmt", "CreatePublicationStmt", "CreateRoleStmt":
 		a.kind("CREATE")
 		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
-	case *pg_query.Node_ExplainStmt, *pg_query.Node_NotifyStmt, *pg_query.Node_ListenStmt, *pg_query.Node_CheckPointStmt, *pg_query.Node_DiscardStmt:
+	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt", "DiscardStmt":
 		a.kind("UTILITY")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
+	case "":
+		a.kind("UNKNOWN")
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "an empty statement"})
 	default:
-		name := fmt.Sprintf("%T", n.Node)
-		name = strings.TrimSuffix(strings.TrimPrefix(name, "*pg_query.Node_"), "Stmt")
+		name := strings.TrimSuffix(typ, "Stmt")
 		a.kind(strings.ToUpper(name))
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "a statement kind safemigrate does not analyse (" + name + ")"})
 	}
@@ -325,25 +330,26 @@ func (a *analyzer) statement(n *pg_query.Node) {
 func (a *analyzer) kind(k string) { a.stmt.Kind = k }
 
 // targets lists the columns of an INSERT column list or UPDATE SET list.
-func (a *analyzer) targets(ns []*pg_query.Node) []Column {
+func (a *analyzer) targets(ns []Node) []Column {
 	var out []Column
 	for _, n := range ns {
-		if rt := n.GetResTarget(); rt != nil && rt.Name != "" && len(rt.Indirection) == 0 {
-			out = append(out, Column{Name: rt.Name, Pos: a.pos(rt.Location)})
+		if rt := n.As("ResTarget"); rt.Exists() && rt.S("name") != "" && !rt.Has("indirection") {
+			out = append(out, Column{Name: rt.S("name"), Pos: a.pos(rt)})
 		}
 	}
 	return out
 }
 
-func tableName(rv *pg_query.RangeVar) string {
-	if rv == nil {
+func tableName(rv Node) string {
+	if !rv.Exists() {
 		return ""
 	}
 	return relObject("table", rv).String()
 }
 
-func objectKind(t pg_query.ObjectType) string {
-	s := strings.TrimPrefix(t.String(), "OBJECT_")
+// objectKind turns an ObjectType enum name ("OBJECT_MATVIEW") into words.
+func objectKind(t string) string {
+	s := strings.TrimPrefix(t, "OBJECT_")
 	s = strings.ToLower(strings.ReplaceAll(s, "_", " "))
 	switch s {
 	case "matview":

@@ -3,8 +3,6 @@ package annotate
 import (
 	"strconv"
 	"strings"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // typeRef is a column type reduced to what decides rewrites: the
@@ -23,25 +21,24 @@ var typeAliases = map[string]string{
 	"time with time zone": "timetz", "bit varying": "varbit",
 }
 
-func typeOf(tn *pg_query.TypeName) typeRef {
-	if tn == nil {
+// typeOf reads a TypeName node's content.
+func typeOf(tn Node) typeRef {
+	if !tn.Exists() {
 		return typeRef{}
 	}
 	var name string
-	if n := len(tn.Names); n > 0 {
-		name = tn.Names[n-1].GetString_().GetSval()
+	if names := tn.A("names"); len(names) > 0 {
+		name = names[len(names)-1].Sval()
 	}
 	name = strings.ToLower(name)
 	if a, ok := typeAliases[name]; ok {
 		name = a
 	}
-	tr := typeRef{name: name, array: len(tn.ArrayBounds) > 0}
-	for _, m := range tn.Typmods {
+	tr := typeRef{name: name, array: tn.Has("arrayBounds")}
+	for _, m := range tn.A("typmods") {
 		v := -1
-		if c := m.GetAConst(); c != nil {
-			if iv := c.GetIval(); iv != nil {
-				v = int(iv.Ival)
-			}
+		if c := m.As("A_Const"); c.Exists() && c.Has("ival") {
+			v = c.Get("ival").I("ival")
 		}
 		tr.mods = append(tr.mods, v)
 	}
@@ -182,36 +179,35 @@ var stableFuncs = map[string]bool{
 // volatile reports whether a default expression may differ row by row.
 // Unknown functions count as volatile: safemigrate cannot see their
 // definition.
-func volatile(n *pg_query.Node) bool {
-	if n == nil {
+func volatile(n Node) bool {
+	if !n.Exists() {
 		return false
 	}
-	switch v := n.Node.(type) {
-	case *pg_query.Node_AConst, *pg_query.Node_SqlvalueFunction, *pg_query.Node_Integer, *pg_query.Node_Float, *pg_query.Node_String_, *pg_query.Node_Boolean:
+	typ, v := n.Type()
+	switch typ {
+	case "A_Const", "SQLValueFunction", "Integer", "Float", "String", "Boolean":
 		return false
-	case *pg_query.Node_TypeCast:
-		return volatile(v.TypeCast.Arg)
-	case *pg_query.Node_AExpr:
-		return volatile(v.AExpr.Lexpr) || volatile(v.AExpr.Rexpr)
-	case *pg_query.Node_BoolExpr:
-		return anyVolatile(v.BoolExpr.Args)
-	case *pg_query.Node_AArrayExpr:
-		return anyVolatile(v.AArrayExpr.Elements)
-	case *pg_query.Node_CoalesceExpr:
-		return anyVolatile(v.CoalesceExpr.Args)
-	case *pg_query.Node_List:
-		return anyVolatile(v.List.Items)
-	case *pg_query.Node_FuncCall:
+	case "TypeCast":
+		return volatile(v.Get("arg"))
+	case "A_Expr":
+		return volatile(v.Get("lexpr")) || volatile(v.Get("rexpr"))
+	case "BoolExpr", "CoalesceExpr", "MinMaxExpr":
+		return anyVolatile(v.A("args"))
+	case "A_ArrayExpr":
+		return anyVolatile(v.A("elements"))
+	case "List":
+		return anyVolatile(v.A("items"))
+	case "FuncCall":
 		name := ""
-		if k := len(v.FuncCall.Funcname); k > 0 {
-			name = strings.ToLower(v.FuncCall.Funcname[k-1].GetString_().GetSval())
+		if fn := v.A("funcname"); len(fn) > 0 {
+			name = strings.ToLower(fn[len(fn)-1].Sval())
 		}
-		return !stableFuncs[name] || anyVolatile(v.FuncCall.Args)
+		return !stableFuncs[name] || anyVolatile(v.A("args"))
 	}
 	return true
 }
 
-func anyVolatile(ns []*pg_query.Node) bool {
+func anyVolatile(ns []Node) bool {
 	for _, n := range ns {
 		if volatile(n) {
 			return true

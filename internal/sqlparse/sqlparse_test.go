@@ -92,3 +92,24 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+func TestParseJSONAndRange(t *testing.T) {
+	src := "-- safe: always\nSELECT 1;\n/* c */ SELECT 2"
+	js, err := sqlparse.ParseJSON(src)
+	require.NoError(t, err)
+	assert.Contains(t, js, `"SelectStmt"`)
+	start, end, err := sqlparse.Range(src, 0, 25)
+	require.NoError(t, err)
+	assert.Equal(t, "SELECT 1", src[start:end])
+	start, end, err = sqlparse.Range(src, 26, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "SELECT 2", src[start:end])
+	_, _, err = sqlparse.Range(src, 10, 100)
+	assert.Error(t, err)
+
+	_, err = sqlparse.ParseJSON("SELECT 1;\nSELEC 2;")
+	var se *sqlparse.SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 2, se.Line)
+	assert.Equal(t, 1, se.Column)
+}

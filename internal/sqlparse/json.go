@@ -1,0 +1,40 @@
+package sqlparse
+
+import (
+	"bytes"
+	"fmt"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+)
+
+// ParseJSON parses src and returns its parse tree in libpg_query's JSON
+// form. Producing JSON is several times cheaper than the protobuf tree
+// [Split] decodes, which matters to callers that parse thousands of files
+// and walk the tree themselves (lint). A syntax error is a *[SyntaxError].
+func ParseJSON(src string) (string, error) {
+	if i := bytes.IndexByte([]byte(src), 0); i >= 0 {
+		line, col := Position(src, i)
+		return "", &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}
+	}
+	out, err := pg_query.ParseToJSON(src)
+	if err != nil {
+		return "", syntaxError(src, err)
+	}
+	return out, nil
+}
+
+// Range turns a statement's location and length as the parser reports them
+// (length 0: to the end of the input) into the byte range [start, end) of
+// its text without leading comments, blank space and the terminating
+// semicolon, the way [Split] does.
+func Range(src string, location, length int) (start, end int, err error) {
+	start, end = location, len(src)
+	if length > 0 {
+		end = start + length
+	}
+	if start < 0 || end > len(src) || start > end {
+		return 0, 0, fmt.Errorf("parser returned statement range %d..%d outside a %d-byte input", start, end, len(src))
+	}
+	start = skipSpaceAndComments(src, start, end)
+	return start, trimEnd(src, start, end), nil
+}
