@@ -34,13 +34,25 @@ import (
 func (s *Session) Preflight(ctx context.Context, plan *planner.Plan) (*PreflightReport, error) {
 	defer s.setCurrent("")
 	attempts := s.opts.LockRetries + 1
+	seen := map[string][]Blocker{} // blockers of earlier attempts, by migration
 	for attempt := 1; ; attempt++ {
 		rep, retry, err := s.preflightOnce(ctx, plan, attempt == attempts)
 		if rep != nil {
 			rep.Attempts = attempt
+			for _, m := range rep.Migrations {
+				if e := m.Error; e != nil && e.SQLState == sqlstateLockNotAvailable {
+					e.Attempts = attempt
+					if len(e.Blockers) == 0 {
+						e.Blockers = seen[e.ID]
+					}
+				}
+			}
 		}
 		if err != nil || retry == nil {
 			return rep, err
+		}
+		if len(retry.Blockers) > 0 {
+			seen[retry.ID] = retry.Blockers
 		}
 		s.log.printf("preflight: lock timeout in %s statement %d (%s); restarting the rehearsal in about %s (attempt %d of %d)",
 			retry.ID, retry.Statement, describeBlockers(retry.Blockers), s.opts.RetryBackoff<<(attempt-1), attempt+1, attempts)
