@@ -389,7 +389,9 @@ func Run(ctx context.Context, t Target, g *graph.Graph, opts Options) (*Result, 
 		return nil, err
 	}
 	res, err := s.run(ctx, g)
-	if cerr := s.Close(ctx); cerr != nil && err == nil && !s.opts.DryRun {
+	if cerr := s.Close(ctx); cerr != nil {
+		// The lock goes with the connection anyway; the run's outcome
+		// stands.
 		s.log.printf("warning: releasing the migration lock: %v", cerr)
 	}
 	return res, err
