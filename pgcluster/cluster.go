@@ -90,7 +90,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 	timeout := opts.startTimeout()
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout,
-		fmt.Errorf("server not ready after %s: %w", timeout, context.DeadlineExceeded))
+		fmt.Errorf("start did not finish within %s: %w", timeout, context.DeadlineExceeded))
 	defer cancel()
 
 	parent := opts.TempDir

@@ -153,7 +153,7 @@ func TestStartTimeout(t *testing.T) {
 	parent := tempParent(t)
 	_, err := pgcluster.Start(t.Context(), pgcluster.Options{TempDir: parent, StartTimeout: 100 * time.Millisecond})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "not ready after 100ms")
+	assert.Contains(t, err.Error(), "did not finish within 100ms")
 	entries, err := os.ReadDir(parent)
 	require.NoError(t, err)
 	assert.Empty(t, entries)

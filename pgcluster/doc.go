@@ -46,7 +46,10 @@
 // If the process dies without calling Stop, Linux sends the server
 // SIGQUIT (a parent-death signal), and the next Start in the same
 // temporary directory removes the directory of every cluster whose owner
-// process is gone.
+// process is gone. (Linux ties the parent-death signal to the thread that
+// started the server; Go keeps that thread alive unless a goroutine
+// exits while locked to it with [runtime.LockOSThread], so do not call
+// Start from such a goroutine.)
 //
 // When the process runs as root, initdb and postgres run as
 // Options.User (default "postgres"), because PostgreSQL refuses to run

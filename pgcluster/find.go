@@ -21,7 +21,7 @@ const InstallHint = "install PostgreSQL (Debian/Ubuntu: apt-get install -y postg
 
 // ErrNoServer is matched (via [errors.Is]) by every [NotFoundError]: the
 // PostgreSQL binaries a cluster needs are not installed or not found.
-var ErrNoServer = errors.New("PostgreSQL server binaries not found")
+var ErrNoServer = errors.New("pgcluster: PostgreSQL server binaries not found")
 
 // NotFoundError reports a PostgreSQL binary that is in none of the
 // searched directories. It matches [ErrNoServer].

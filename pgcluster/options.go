@@ -10,9 +10,13 @@ import (
 
 // Defaults used when the corresponding [Options] field is zero.
 const (
-	DefaultUser         = "postgres"
+	// DefaultUser runs initdb and postgres when this process is root.
+	DefaultUser = "postgres"
+	// DefaultStartTimeout bounds [Start].
 	DefaultStartTimeout = 60 * time.Second
-	DefaultStopTimeout  = 10 * time.Second
+	// DefaultStopTimeout is how long [Cluster.Stop] waits for a fast
+	// shutdown before it kills the server.
+	DefaultStopTimeout = 10 * time.Second
 )
 
 // Options configures [Start] and the binary search of [Options.FindBin].
