@@ -2,7 +2,10 @@ package executor
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/safemigrate/safemigrate/planner"
 )
@@ -69,34 +72,32 @@ func (s *Session) applyTx(ctx context.Context, step planner.Step, phase string) 
 }
 
 // applyTxOnce runs one attempt: BEGIN, the timeouts, the statements, the
-// tracking row, COMMIT. It returns the failure, after rolling back.
+// tracking row, COMMIT. BEGIN and the timeouts travel with the first
+// statement, and the tracking row with COMMIT, so that a migration of n
+// statements costs n+1 round trips. It returns the failure, after rolling
+// back.
 func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *MigrationError {
 	m := u.m
 	start := time.Now()
-	if _, err := s.conn.Exec(ctx, "BEGIN; "+u.timeouts(true)); err != nil {
-		s.rollback(ctx)
-		return s.fail(u, 0, err, nil)
-	}
+	prefix := "BEGIN; " + u.timeouts(true) + "; "
 	for i, st := range u.stmts {
-		blockers, err := s.exec(ctx, st.SQL, u.lockTimeout)
+		blockers, err := s.exec(ctx, prefix+st.SQL, u.lockTimeout)
+		prefix = ""
 		if err != nil {
 			s.rollback(ctx)
 			return s.fail(u, i+1, err, blockers)
 		}
 	}
-	dur := time.Since(start)
-	if _, err := s.conn.Exec(ctx,
-		`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, true)`,
-		m.ID, m.Checksum, string(m.Safe()), phase, dur.Milliseconds()); err != nil {
-		s.rollback(ctx)
+	_, err := s.conn.Exec(ctx,
+		prefix+`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, true); COMMIT`,
+		pgx.QueryExecModeSimpleProtocol, m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds())
+	if err != nil {
+		s.rollback(ctx) // after a failed COMMIT there is nothing to roll back: harmless
 		me := s.fail(u, 0, err, nil)
 		me.Context = "recording it in " + MigrationsTable
-		return me
-	}
-	if _, err := s.conn.Exec(ctx, "COMMIT"); err != nil {
-		// A failed COMMIT rolls back; it fails for deferred constraints.
-		me := s.fail(u, 0, err, nil)
-		me.Context = "deferred constraint check at commit"
+		if pe := pgError(err); pe != nil && strings.HasPrefix(pe.Code, "23") && pe.TableName != MigrationsTable {
+			me.Context = "deferred constraint check at commit" // integrity errors at COMMIT
+		}
 		return me
 	}
 	s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())

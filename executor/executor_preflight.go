@@ -81,10 +81,11 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 		}
 	}()
 	var skipped []string // IDs of migrations not rehearsed
+	var pending string   // SQL that travels with the next command
 	for _, step := range plan.Run {
 		m := step.Migration
 		s.setCurrent(m.ID)
-		r, me, err := s.rehearse(ctx, step, final)
+		r, me, err := s.rehearse(ctx, step, &pending)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -134,7 +135,12 @@ const (
 
 // rehearse runs one migration inside the preflight transaction. err is
 // set only when the rehearsal cannot go on (connection lost).
-func (s *Session) rehearse(ctx context.Context, step planner.Step, final bool) (MigrationReport, *MigrationError, error) {
+//
+// To save round trips, the savepoint and the timeouts travel with the
+// first statement, and the release of a passing migration's savepoints
+// (*pending) with the next migration's first command: none of them can
+// fail, so an error still belongs to the statement.
+func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *string) (MigrationReport, *MigrationError, error) {
 	m := step.Migration
 	r := MigrationReport{ID: m.ID, Status: StatusOK}
 	start := time.Now()
@@ -163,9 +169,8 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, final bool) (
 			r.Notice += " (" + strings.Join(notes, "; ") + ")"
 		}
 	}
-	if _, err := s.conn.Exec(ctx, "SAVEPOINT "+spMigration+"; "+u.timeouts(true)); err != nil {
-		return r, nil, fmt.Errorf("preflight %s: %w", m.ID, s.connLost(err))
-	}
+	prefix := *pending + "SAVEPOINT " + spMigration + "; " + u.timeouts(true) + "; "
+	*pending = ""
 	rollback := func() error {
 		if _, err := s.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT "+spMigration+"; RELEASE SAVEPOINT "+spMigration); err != nil {
 			return fmt.Errorf("preflight %s: roll back to savepoint: %w", m.ID, s.connLost(err))
@@ -176,7 +181,8 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, final bool) (
 		if st.SQL == "" { // a statement without equivalent, skipped in rehearsal
 			continue
 		}
-		blockers, err := s.exec(ctx, st.SQL, u.lockTimeout)
+		blockers, err := s.exec(ctx, prefix+st.SQL, u.lockTimeout)
+		prefix = ""
 		if err == nil {
 			continue
 		}
@@ -203,7 +209,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, final bool) (
 	// Surface deferred constraint violations as a commit would, then undo
 	// the SET CONSTRAINTS with its subtransaction so that later migrations'
 	// constraints keep their declared mode.
-	if _, err := s.conn.Exec(ctx, "SAVEPOINT "+spCheck+"; SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
+	if _, err := s.conn.Exec(ctx, prefix+"SAVEPOINT "+spCheck+"; SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
 		done()
 		me := s.fail(u, 0, err, nil)
 		me.Context = "deferred constraint check at the end of the migration"
@@ -216,9 +222,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, final bool) (
 		r.Status, r.Error = StatusFailed, me
 		return r, me, nil
 	}
-	if _, err := s.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT "+spCheck+"; RELEASE SAVEPOINT "+spMigration); err != nil {
-		return r, nil, fmt.Errorf("preflight %s: %w", m.ID, s.connLost(err))
-	}
+	*pending = "ROLLBACK TO SAVEPOINT " + spCheck + "; RELEASE SAVEPOINT " + spMigration + "; "
 	done()
 	return r, nil, nil
 }
