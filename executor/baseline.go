@@ -16,9 +16,6 @@ import (
 // topological order; IDs already applied are left as they are. An unknown
 // ID is an error wrapping migration.ErrNotFound.
 func Baseline(ctx context.Context, t Target, g *graph.Graph, through string, opts Options) ([]string, error) {
-	if opts.Phase == "" {
-		opts.Phase = PhaseBaseline
-	}
 	s, err := Open(ctx, t, opts)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,8 @@ type Blocker struct {
 // MaxQueryText is the length to which a blocker's query text is cut.
 const MaxQueryText = 120
 
+// String describes the session in one line: pid, application, user,
+// state, start times and query.
 func (b Blocker) String() string {
 	var parts []string
 	if b.Application != "" {

@@ -65,6 +65,8 @@ type MigrationError struct {
 	Err error `json:"-"`
 }
 
+// Error renders the failure as file:line, statement, message, SQLSTATE,
+// DETAIL, HINT and, for a lock timeout, the blocking sessions.
 func (e *MigrationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s", e.File)
@@ -88,15 +90,15 @@ func (e *MigrationError) Error() string {
 	if e.Hint != "" {
 		fmt.Fprintf(&b, "\n  HINT: %s", e.Hint)
 	}
+	for _, bl := range e.Blockers {
+		fmt.Fprintf(&b, "\n  blocked by %s", bl)
+	}
 	if e.SQLState == sqlstateLockNotAvailable {
 		if e.Attempts > 1 {
 			fmt.Fprintf(&b, "\n  gave up after %d attempts", e.Attempts)
 		}
 		if len(e.Blockers) == 0 {
 			b.WriteString("\n  the blocking session could not be identified (it may have finished)")
-		}
-		for _, bl := range e.Blockers {
-			fmt.Fprintf(&b, "\n  blocked by %s", bl)
 		}
 		b.WriteString("\n  retry once the blocking session is done, or raise the lock timeout (--lock-timeout, -- lock_timeout:)")
 	}
@@ -115,6 +117,7 @@ type PreflightError struct {
 	Failures []*MigrationError
 }
 
+// Error lists every failure.
 func (e *PreflightError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
@@ -146,6 +149,7 @@ type PartialError struct {
 	Err     error
 }
 
+// Error says what failed, what stays applied and what to do next.
 func (e *PartialError) Error() string {
 	applied := "nothing was applied"
 	if len(e.Applied) > 0 {
@@ -162,6 +166,7 @@ type DriftError struct {
 	Drift []planner.Drift
 }
 
+// Error names each changed file and what to do.
 func (e *DriftError) Error() string {
 	var b strings.Builder
 	b.WriteString("applied migrations were changed after they were applied:")
@@ -181,6 +186,7 @@ type BlockedError struct {
 	Blocked []planner.Step
 }
 
+// Error names each blocked migration and its root causes.
 func (e *BlockedError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d migration(s) are blocked in strict pre-deploy; nothing was run:", len(e.Blocked))
@@ -203,6 +209,7 @@ type LockWaitError struct {
 	Holder *Blocker
 }
 
+// Error names the session holding the lock.
 func (e *LockWaitError) Error() string {
 	who := "another session"
 	if e.Holder != nil {

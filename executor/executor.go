@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -278,15 +279,9 @@ func (s *Session) prepareSession(ctx context.Context) error {
 	// A killed safemigrate process must not leave its backend running a
 	// long statement while holding locks: since PostgreSQL 14 the server
 	// can notice the dead client while a query runs.
-	v, _ := strconv.Atoi(s.conn.PgConn().ParameterStatus("server_version_num"))
-	if v == 0 {
-		var sv string
-		if err := s.conn.QueryRow(ctx, "SHOW server_version_num").Scan(&sv); err != nil {
-			return s.connLost(err)
-		}
-		v, _ = strconv.Atoi(sv)
-	}
-	if v >= 140000 {
+	version := s.conn.PgConn().ParameterStatus("server_version") // "15.4 (Debian 15.4-1)"
+	major, _ := strconv.Atoi(strings.TrimRightFunc(strings.SplitN(version, ".", 2)[0], func(r rune) bool { return r < '0' || r > '9' }))
+	if major >= 14 {
 		if _, err := s.conn.Exec(ctx, "SET client_connection_check_interval = 1000"); err != nil {
 			return s.connLost(err)
 		}

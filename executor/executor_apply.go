@@ -81,7 +81,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	start := time.Now()
 	prefix := "BEGIN; " + u.timeouts(true) + "; "
 	for i, st := range u.stmts {
-		blockers, err := s.exec(ctx, prefix+st.SQL, u.lockTimeout)
+		blockers, err := s.exec(ctx, prefix+st.SQL, u)
 		prefix = ""
 		if err != nil {
 			s.rollback(ctx)
@@ -92,7 +92,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		prefix+`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, true); COMMIT`,
 		pgx.QueryExecModeSimpleProtocol, m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds())
 	if err != nil {
-		s.rollback(ctx) // after a failed COMMIT there is nothing to roll back: harmless
+		s.rollback(ctx)
 		me := s.fail(u, 0, err, nil)
 		me.Context = "recording it in " + MigrationsTable
 		if pe := pgError(err); pe != nil && strings.HasPrefix(pe.Code, "23") && pe.TableName != MigrationsTable {
@@ -107,8 +107,8 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 // rollback ends a failed transaction; on a lost connection there is
 // nothing to end.
 func (s *Session) rollback(ctx context.Context) {
-	if s.conn.IsClosed() {
-		return
+	if s.conn.IsClosed() || s.conn.PgConn().TxStatus() == 'I' {
+		return // a failed COMMIT has ended the transaction already
 	}
 	_, _ = s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 }

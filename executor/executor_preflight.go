@@ -181,7 +181,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *stri
 		if st.SQL == "" { // a statement without equivalent, skipped in rehearsal
 			continue
 		}
-		blockers, err := s.exec(ctx, prefix+st.SQL, u.lockTimeout)
+		blockers, err := s.exec(ctx, prefix+st.SQL, u)
 		prefix = ""
 		if err == nil {
 			continue

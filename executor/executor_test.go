@@ -2,7 +2,6 @@ package executor_test
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 
@@ -401,9 +400,65 @@ func TestStatusOf(t *testing.T) {
 	}
 }
 
-// errorsAs is a generic errors.As.
-func errorsAs[T error](err error) (T, bool) {
-	var target T
-	ok := errors.As(err, &target)
-	return target, ok
+func TestRunWarnsAboutUnknownAndOutOfOrder(t *testing.T) {
+	t.Parallel()
+	_, tg := fresh(t)
+	_, err := executor.Run(ctx(t), tg, load(t, files(
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0003_c.sql", "-- safe: always\n-- depends: 0001\nCREATE TABLE c (id int);\n",
+		"0009_gone.sql", "-- safe: always\nSELECT 1;\n",
+	)), executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+
+	var log syncBuffer
+	res, err := executor.Run(ctx(t), tg, load(t, files(
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n",
+		"0003_c.sql", "-- safe: always\n-- depends: 0001\nCREATE TABLE c (id int);\n",
+	)), executor.Options{Phase: planner.PostDeploy, Log: &log})
+	require.NoError(t, err)
+	require.Equal(t, []string{"0002_b"}, res.Applied)
+	require.Contains(t, log.String(), "warning: 0009_gone is recorded as applied but has no migration file")
+	require.Contains(t, log.String(), "note: 0002_b sorts before an applied migration")
+}
+
+// TestSessionSteps drives a Session step by step the way a fleet
+// orchestrator will, rehearsing the plan of one database on another.
+func TestSessionSteps(t *testing.T) {
+	t.Parallel()
+	_, prod := fresh(t)
+	_, copyDB := fresh(t)
+	base := files("0001_t.sql", "-- safe: always\nCREATE TABLE t (id int);\n")
+	for _, tg := range []executor.Target{prod, copyDB} {
+		_, err := executor.Run(ctx(t), tg, load(t, base), executor.Options{Phase: planner.PostDeploy})
+		require.NoError(t, err)
+	}
+	g := load(t, files(
+		"0001_t.sql", "-- safe: always\nCREATE TABLE t (id int);\n",
+		"0002_idx.sql", "-- safe: before_deploy\n-- transaction: false\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n",
+		"0003_late.sql", "-- safe: after_deploy\nALTER TABLE t DROP COLUMN id;\n",
+	))
+	opts := executor.Options{Phase: planner.PreDeploy, RehearseNonTransactional: true}
+	s, err := executor.Open(ctx(t), prod, opts)
+	require.NoError(t, err)
+	defer s.Close(ctx(t))
+	plan, st, err := s.Plan(ctx(t), g)
+	require.NoError(t, err)
+	require.Contains(t, st.Applied, "0001_t")
+	require.NoError(t, s.Check(plan))
+
+	rehearsal, err := executor.Open(ctx(t), copyDB, opts)
+	require.NoError(t, err)
+	report, err := rehearsal.Preflight(ctx(t), plan)
+	require.NoError(t, err)
+	require.NoError(t, rehearsal.Close(ctx(t)))
+	require.True(t, report.OK)
+	require.Equal(t, executor.StatusOK, report.Migrations[0].Status, "rehearsed with CREATE INDEX on the copy")
+
+	applied, err := s.Apply(ctx(t), plan)
+	require.NoError(t, err)
+	require.Equal(t, []string{"0002_idx"}, applied)
+	detected, err := s.RecordDetected(ctx(t), plan)
+	require.NoError(t, err)
+	require.Equal(t, []string{"0003_late"}, detected)
 }

@@ -146,19 +146,3 @@ SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
 	}
 	return b.String()
 }
-
-// mustEqual fails the test when got != want.
-func mustEqual[T comparable](t testing.TB, what string, got, want T) {
-	t.Helper()
-	if got != want {
-		t.Fatalf("%s = %v, want %v", what, got, want)
-	}
-}
-
-// mustContain fails the test when s lacks sub.
-func mustContain(t testing.TB, what, s, sub string) {
-	t.Helper()
-	if !strings.Contains(s, sub) {
-		t.Fatalf("%s does not contain %q:\n%s", what, sub, s)
-	}
-}

@@ -137,7 +137,7 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
 				}
 			}
 		}
-		blockers, err := s.exec(ctx, st.SQL, u.lockTimeout)
+		blockers, err := s.exec(ctx, st.SQL, u)
 		if err == nil {
 			return nil
 		}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,9 +119,11 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 	return me
 }
 
-// exec runs one statement, watching for the sessions it waits on.
-func (s *Session) exec(ctx context.Context, sql string, lockTimeout time.Duration) ([]Blocker, error) {
-	stop := s.watch.watch(lockTimeout)
+// exec runs one statement, watching for the sessions it waits on once it
+// has run for half of its lock timeout (or, without one, of its statement
+// timeout).
+func (s *Session) exec(ctx context.Context, sql string, u *unit) ([]Blocker, error) {
+	stop := s.watch.watch(cmp.Or(u.lockTimeout, u.stmtTimeout))
 	_, err := s.conn.Exec(ctx, sql)
 	return stop(), err
 }
