@@ -223,13 +223,11 @@ func (e *LockWaitError) Is(target error) bool { return target == ErrLockWait }
 
 // SQLSTATE codes the executor branches on.
 const (
-	sqlstateLockNotAvailable   = "55P03"
-	sqlstateQueryCanceled      = "57014"
-	sqlstateAdminShutdown      = "57P01"
-	sqlstateActiveSQLTxn       = "25001"
-	sqlstateSyntaxError        = "42601"
-	sqlstateInvalidTxnTerm     = "2D000"
-	sqlstateFeatureUnsupported = "0A000"
+	sqlstateLockNotAvailable = "55P03"
+	sqlstateAdminShutdown    = "57P01"
+	sqlstateActiveSQLTxn     = "25001"
+	sqlstateSyntaxError      = "42601"
+	sqlstateInvalidTxnTerm   = "2D000"
 )
 
 // pgError returns err's *pgconn.PgError, or nil.
@@ -239,12 +237,6 @@ func pgError(err error) *pgconn.PgError {
 		return pe
 	}
 	return nil
-}
-
-// isLockTimeout reports whether err is a lock_timeout expiry.
-func isLockTimeout(err error) bool {
-	pe := pgError(err)
-	return pe != nil && pe.Code == sqlstateLockNotAvailable
 }
 
 func short(sum string) string {

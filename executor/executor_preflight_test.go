@@ -201,4 +201,11 @@ func TestPreflightRejectsTransactionControl(t *testing.T) {
 	require.Equal(t, 1, f.Statement)
 	require.Equal(t, 2, f.Line)
 	require.Contains(t, f.Hint, "own transaction")
+
+	g = load(t, files("0001_cic.sql", "-- safe: always\nCREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"))
+	res, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+	require.ErrorIs(t, err, executor.ErrPreflight)
+	f = res.Preflight.Migrations[0].Error
+	require.Equal(t, "25001", f.SQLState)
+	require.Contains(t, f.Hint, "transaction: false")
 }

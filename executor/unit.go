@@ -102,6 +102,9 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 		me.Message = pe.Message
 		me.Detail = pe.Detail
 		me.Hint = pe.Hint
+		if pe.Code == sqlstateActiveSQLTxn && u.m.Directives.Transaction && me.Hint == "" {
+			me.Hint = "this statement cannot run inside a transaction: add `-- transaction: false` to the header (and keep such statements in a migration of their own)"
+		}
 		if pe.Code == sqlstateAdminShutdown || s.conn.IsClosed() {
 			me.Message = "the database session was terminated: " + pe.Message
 			if me.Hint == "" {
