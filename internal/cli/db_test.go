@@ -48,6 +48,13 @@ func TestReleaseOnTheExample(t *testing.T) {
 	assert.Equal(t, "skipped", statuses["0005_index_users_email"], "transaction: false is not rehearsed on the target")
 	assert.Equal(t, "ok", statuses["0001_create_accounts"])
 
+	r = runDB(t, url, example, "graph")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `0005_index_users_email\s+before_deploy\s+applied`, r.stdout)
+	assert.Regexp(t, `0006_drop_users_full_name\s+after_deploy\s+pending`, r.stdout)
+	r = runDB(t, url, example, "graph", "--offline")
+	assert.NotContains(t, r.stdout, "applied")
+
 	r = runDB(t, url, example, "status", "--check")
 	assert.Equal(t, 1, r.code, "pending migrations make --check fail")
 	assert.Contains(t, r.stdout, "11 applied, 5 pending")
