@@ -8,6 +8,8 @@ require (
 )
 
 require (
+	github.com/alecthomas/kong v1.17.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	google.golang.org/protobuf v1.33.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

@@ -274,34 +274,26 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 	delay := m.Directives.Delay
 	switch st[i] {
 	case ready:
-		switch {
-		case p.Effective == PostDeploy && p.Phase == PreDeploy && p.Initial:
-			s.Reason = "initial run on an empty database"
-		case p.Effective == PostDeploy && p.Phase == PreDeploy:
-			s.Reason = "mode disabled: pre-deploy runs everything"
-		case p.Effective == PostDeploy:
-			s.Reason = "post-deploy runs everything pending"
-		case res != m.Safe():
-			s.Reason = fmt.Sprintf("after_deploy, delay %s passed", annotate.FormatDuration(delay))
-		default:
-			s.Reason = string(m.Safe())
+		s.Reason = string(m.Safe())
+		if res != m.Safe() {
+			s.Reason = fmt.Sprintf("delay %s passed (detected %s)", annotate.FormatDuration(delay), s.DetectedAt.UTC().Format(time.RFC3339))
 		}
 	case delayed:
 		switch {
 		case m.Safe() == annotate.AfterDeploy && delay > 0 && s.DetectedAt == nil:
-			s.Reason = fmt.Sprintf("after_deploy with delay %s: first detected now, runnable %s after that", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
+			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
 		case m.Safe() == annotate.AfterDeploy && delay > 0 && res == annotate.AfterDeploy:
 			at := s.DetectedAt.Add(delay)
 			s.RunnableAt = &at
-			s.Reason = fmt.Sprintf("after_deploy with delay %s: runnable at %s", annotate.FormatDuration(delay), at.UTC().Format(time.RFC3339))
+			s.Reason = fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(delay), at.UTC().Format(time.RFC3339))
 		case m.Safe() == annotate.AfterDeploy && res == annotate.AfterDeploy:
-			s.Reason = "after_deploy: runs in post-deploy"
+			s.Reason = "runs in post-deploy"
 		default:
-			s.Reason = fmt.Sprintf("%s, but depends on waiting %s", res, strings.Join(p.waitingDeps(g, i, st), ", "))
+			s.Reason = fmt.Sprintf("waits for %s", strings.Join(p.waitingDeps(g, i, st), ", "))
 		}
 	case blocked:
 		s.BlockedBy = blockedBy(g, i, st)
-		s.Reason = fmt.Sprintf("%s, but depends on pending after_deploy %s", m.Safe(), strings.Join(s.BlockedBy, ", "))
+		s.Reason = fmt.Sprintf("waits for pending after_deploy %s", strings.Join(s.BlockedBy, ", "))
 	}
 	return s
 }

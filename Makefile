@@ -1,0 +1,40 @@
+# safemigrate — see README.md.
+GO       ?= go
+BIN      := bin/safemigrate
+FUZZTIME ?= 5s
+
+.PHONY: all build test fuzz demo bench bench-lint check clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/safemigrate
+
+## test: gofmt, vet and the whole test suite (starts a throwaway PostgreSQL
+## unless SAFEMIGRATE_TEST_DATABASE_URL is set).
+test: check
+	$(GO) test -count=1 ./...
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: a short run of every fuzz target (FUZZTIME each).
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+## demo: the example migrations through plan, pre-deploy, status and
+## post-deploy on a throwaway local PostgreSQL.
+demo: build
+	./scripts/demo.sh
+
+## bench: benchmark figures (planner; executor against goose).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./planner/
+
+bench-lint: build
+	./bench/lint/run.sh
+
+clean:
+	rm -rf bin .bench

@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/safemigrate/safemigrate/internal/config"
+)
+
+// Exit codes of SPEC §5.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // a migration, preflight or lint failure, or --check found work
+	ExitUsage   = 2 // usage, configuration, input file, connection or lock-wait error
+	ExitBlocked = 3 // blocked in strict pre-deploy
+)
+
+// Globals are the flags every command accepts.
+type Globals struct {
+	Dir         string `help:"Migrations directory (default: migrations)." env:"SAFEMIGRATE_DIR" placeholder:"DIR"`
+	DatabaseURL string `name:"database-url" help:"PostgreSQL connection URL; the libpq PG* variables work too." env:"SAFEMIGRATE_DATABASE_URL,DATABASE_URL" placeholder:"URL"`
+	Config      string `help:"Configuration file (default: safemigrate.yaml in the working directory, if present)." placeholder:"FILE"`
+	Format      string `help:"Output format: text or json (lint also github and sarif; graph also dot and mermaid)." default:"text" placeholder:"FORMAT"`
+	NoColor     bool   `name:"no-color" help:"Never colour output (NO_COLOR does the same)."`
+}
+
+// CLI is the command tree.
+type CLI struct {
+	Globals
+
+	Plan    PlanCmd    `cmd:"" help:"Print what a phase would run, what waits and what is blocked."`
+	Graph   GraphCmd   `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
+	New     NewCmd     `cmd:"" help:"Create the next migration file with its header."`
+	Version VersionCmd `cmd:"" help:"Print version and build information."`
+}
+
+// Env is what every command receives: the resolved configuration, the
+// output writers and the clock. The CLI builds one per Run; nothing is
+// global.
+type Env struct {
+	Ctx     context.Context
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Globals *Globals
+	Config  config.Config
+	// Color says whether stdout may carry ANSI colours.
+	Color bool
+	// ColorErr says whether stderr may carry ANSI colours.
+	ColorErr bool
+	Now      func() time.Time
+	// wrote is set once a command wrote to stdout, so that a failing
+	// command in JSON mode still yields exactly one document.
+	wrote *bool
+}
+
+// exitError carries an exit code through a command's error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode attaches an exit code to err.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// usageError is an input or configuration problem: exit code 2.
+func usageError(format string, args ...any) error {
+	return withCode(ExitUsage, fmt.Errorf(format, args...))
+}
+
+// silentExit ends the command with code after it has already reported
+// everything on stdout (e.g. a blocked plan).
+type silentExit struct{ code int }
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// kongExit is panicked by kong's Exit hook (after --help) and recovered by Run.
+type kongExit struct{ code int }
+
+// Run executes the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	var cli CLI
+	wrote := false
+	out := &trackingWriter{w: stdout, wrote: &wrote}
+	parser, err := kong.New(&cli,
+		kong.Name("safemigrate"),
+		kong.Description("Make PostgreSQL schema migrations safe to ship: plan by deploy phase, lint the SQL, rehearse, then apply."),
+		kong.Writers(out, stderr),
+		kong.Exit(func(c int) { panic(kongExit{c}) }),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "safemigrate: internal error: %v\n", err)
+		return ExitUsage
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ke, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			code = ke.code
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `safemigrate --help` for usage.\n", err)
+		return ExitUsage
+	}
+	env, err := newEnv(ctx, &cli.Globals, stdin, out, stderr)
+	if err != nil {
+		return report(env, stderr, &cli.Globals, withCode(ExitUsage, err))
+	}
+	env.wrote = &wrote
+	return report(env, stderr, &cli.Globals, kctx.Run(env))
+}
+
+// newEnv reads the configuration file and settles colours.
+func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer) (*Env, error) {
+	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Globals: g, Now: time.Now}
+	noColor := g.NoColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
+	env.Color = !noColor && isTerminal(stdout) && g.Format == "text"
+	env.ColorErr = !noColor && isTerminal(stderr)
+	path, optional := g.Config, false
+	if path == "" {
+		path, optional = config.DefaultFile, true
+	}
+	cfg, err := config.Load(path, optional)
+	if err != nil {
+		return env, fmt.Errorf("%w\nFix the file, or pass --config to use another one.", err)
+	}
+	env.Config = cfg
+	return env, nil
+}
+
+// report prints err (if any) and returns the exit code for it.
+func report(env *Env, stderr io.Writer, g *Globals, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var se silentExit
+	if errors.As(err, &se) {
+		return se.code
+	}
+	code := ExitFailure
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	msg := err.Error()
+	prefix := "safemigrate: error: "
+	if env != nil && env.ColorErr {
+		prefix = "\x1b[1;31msafemigrate: error:\x1b[0m "
+	}
+	fmt.Fprintf(stderr, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n  "))
+	if g.Format == "json" && env != nil && env.wrote != nil && !*env.wrote {
+		_ = writeJSON(env.Stdout, map[string]any{
+			"ok":    false,
+			"error": map[string]any{"message": msg, "exit_code": code},
+		})
+	}
+	return code
+}
+
+// writeJSON writes v as one indented JSON document.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// trackingWriter remembers whether anything was written.
+type trackingWriter struct {
+	w     io.Writer
+	wrote *bool
+}
+
+func (t *trackingWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		*t.wrote = true
+	}
+	return t.w.Write(p)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	if t, ok := w.(*trackingWriter); ok {
+		w = t.w
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// format returns the output format after checking it is one of valid.
+func (e *Env) format(valid ...string) (string, error) {
+	f := e.Globals.Format
+	for _, v := range valid {
+		if f == v {
+			return f, nil
+		}
+	}
+	return "", usageError("--format %s is not supported here (valid: %s)", f, strings.Join(valid, ", "))
+}

@@ -1,0 +1,218 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/safemigrate/safemigrate/internal/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const example = "../../migrations_example"
+
+// result is one in-process run of the CLI.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./internal/cli -update")
+	assert.Equal(t, string(want), got, "output differs from %s; run with -update if the change is intended", path)
+}
+
+// cleanState is a dependency-closed applied set of the example in which
+// pre-deploy runs without blocking.
+const cleanState = "0001_create_accounts,0002_create_users,0003_add_users_display_name,0004_backfill_users_display_name,0005_index_users_email,0006_drop_users_full_name,0007_users_display_name_not_null,0008_validate_users_display_name,billing/0001_create_plans,billing/0002_create_invoices,billing/0003_seed_plans"
+
+// blockedState leaves the root chain's contract steps pending.
+const blockedState = "0001_create_accounts,0002_create_users,0003_add_users_display_name,0004_backfill_users_display_name,0005_index_users_email,billing/0001_create_plans,billing/0002_create_invoices,billing/0003_seed_plans"
+
+const now = "--now=2026-11-22T10:00:00Z"
+
+func TestGoldenOutputs(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"plan_pre_offline.txt", []string{"plan", "--phase", "pre-deploy", "--offline", now}, 3},
+		{"plan_pre_offline.json", []string{"plan", "--phase", "pre-deploy", "--offline", now, "--format", "json"}, 3},
+		{"plan_pre_clean.txt", []string{"plan", "--phase", "pre-deploy", "--applied", cleanState, now}, 0},
+		{"plan_pre_clean.json", []string{"plan", "--phase", "pre-deploy", "--applied", cleanState, now, "--format", "json"}, 0},
+		{"plan_pre_blocked.txt", []string{"plan", "--phase", "pre-deploy", "--applied", blockedState, now}, 3},
+		{"plan_pre_blocked.json", []string{"plan", "--phase", "pre-deploy", "--applied", blockedState, now, "--format", "json"}, 3},
+		{"plan_pre_nonstrict.txt", []string{"plan", "--phase", "pre-deploy", "--applied", blockedState, "--mode", "nonstrict", now}, 0},
+		{"plan_pre_disabled.txt", []string{"plan", "--phase", "pre-deploy", "--applied", blockedState, "--mode", "disabled", now}, 0},
+		{"plan_pre_initial.txt", []string{"plan", "--phase", "pre-deploy", "--offline", "--initial", now}, 0},
+		{"plan_post_blocked.txt", []string{"plan", "--phase", "post-deploy", "--applied", blockedState, now}, 0},
+		{"plan_post_blocked.json", []string{"plan", "--phase", "post-deploy", "--applied", blockedState, now, "--format", "json"}, 0},
+		{"graph.txt", []string{"graph"}, 0},
+		{"graph_applied.txt", []string{"graph", "--applied", blockedState}, 0},
+		{"graph.dot", []string{"graph", "--format", "dot"}, 0},
+		{"graph_applied.dot", []string{"graph", "--format", "dot", "--applied", blockedState}, 0},
+		{"graph.mermaid", []string{"graph", "--format", "mermaid"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, append([]string{"--dir", example}, tt.args...)...)
+			require.Equal(t, tt.code, r.code, "stderr: %s", r.stderr)
+			if strings.HasSuffix(tt.name, ".json") {
+				assertOneJSON(t, r.stdout)
+			}
+			golden(t, tt.name, r.stdout)
+		})
+	}
+}
+
+// assertOneJSON checks that s holds exactly one JSON document.
+func assertOneJSON(t *testing.T, s string) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s))
+	var doc map[string]any
+	require.NoError(t, dec.Decode(&doc), "stdout is not JSON: %q", s)
+	var extra any
+	require.Error(t, dec.Decode(&extra), "stdout holds more than one JSON document")
+	return doc
+}
+
+func TestPlanJSONContract(t *testing.T) {
+	r := run(t, "--dir", example, "plan", "--phase", "pre-deploy", "--applied", blockedState, now, "--format", "json")
+	require.Equal(t, 3, r.code)
+	doc := assertOneJSON(t, r.stdout)
+	for _, k := range []string{"phase", "mode", "ok", "applied", "run", "delayed", "blocked"} {
+		assert.Contains(t, doc, k)
+	}
+	assert.Equal(t, false, doc["ok"], "ok is false exactly when the command exits 3")
+	blocked := doc["blocked"].([]any)
+	require.Len(t, blocked, 1)
+	b := blocked[0].(map[string]any)
+	assert.Equal(t, "0009_create_audit_events", b["id"])
+	assert.Equal(t, []any{"0006_drop_users_full_name", "0007_users_display_name_not_null", "0008_validate_users_display_name"}, b["blocked_by"])
+	d := doc["delayed"].([]any)[0].(map[string]any)
+	assert.Contains(t, d, "runnable_at")
+	assert.Nil(t, d["runnable_at"])
+}
+
+func TestErrors(t *testing.T) {
+	bad := filepath.Join("testdata", "bad")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"missing dir", []string{"--dir", "testdata/nope", "plan", "--phase", "pre-deploy", "--offline"}, 2, []string{`migrations directory "testdata/nope" not found`, "--dir"}},
+		{"bad headers list every file and line", []string{"--dir", bad, "graph"}, 2, []string{
+			"testdata/bad/0001_a.sql:1: unknown safe value \"befor_deploy\", did you mean before_deploy?",
+			"testdata/bad/0002_b.sql:2: unknown directive \"saftey\", did you mean safe?",
+			"testdata/bad/0002_b.sql:4: duplicate directive depends (first on line 3)",
+			"testdata/bad/0003_c.sql:2: delay needs safe: after_deploy",
+			"testdata/bad/0004_d.sql:2: delay: malformed duration",
+			"testdata/bad/notversioned.sql: file name has no version prefix",
+			"6 problems in testdata/bad",
+		}},
+		{"no state", []string{"--dir", example, "plan", "--phase", "pre-deploy"}, 2, []string{"--applied", "--offline"}},
+		{"unknown applied id", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--applied", "0042_nope"}, 2, []string{`"0042_nope"`}},
+		{"bad phase", []string{"--dir", example, "plan", "--phase", "deploy", "--offline"}, 2, []string{"--phase"}},
+		{"bad mode", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--offline", "--mode", "lax"}, 2, []string{"--mode"}},
+		{"bad format", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--offline", "--format", "dot"}, 2, []string{"--format dot is not supported here"}},
+		{"bad now", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--offline", "--now", "yesterday"}, 2, []string{"RFC3339"}},
+		{"offline and applied", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--offline", "--applied", "0001_create_accounts"}, 2, []string{"exclude each other"}},
+		{"initial with applied", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--initial", "--applied", "0001_create_accounts"}, 2, []string{"--initial"}},
+		{"unknown command", []string{"frobnicate"}, 2, []string{"unexpected argument frobnicate"}},
+		{"bad config", []string{"--config", "testdata/bad_config.yaml", "version"}, 2, []string{"testdata/bad_config.yaml", "line 2", "lock_timout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.args...)
+			assert.Equal(t, tt.code, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+			for _, w := range tt.want {
+				assert.Contains(t, r.stderr, w)
+			}
+			assert.NotContains(t, r.stderr, "goroutine", "no stack traces")
+		})
+	}
+}
+
+func TestJSONErrorDocument(t *testing.T) {
+	r := run(t, "--dir", "testdata/nope", "--format", "json", "plan", "--phase", "pre-deploy", "--offline")
+	require.Equal(t, 2, r.code)
+	doc := assertOneJSON(t, r.stdout)
+	assert.Equal(t, false, doc["ok"])
+	assert.Contains(t, doc["error"].(map[string]any)["message"], "not found")
+}
+
+func TestEnvAndConfig(t *testing.T) {
+	t.Run("SAFEMIGRATE_DIR", func(t *testing.T) {
+		t.Setenv("SAFEMIGRATE_DIR", example)
+		r := run(t, "plan", "--phase", "post-deploy", "--offline")
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "16 to run")
+	})
+	t.Run("config dir and mode", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+		abs, err := filepath.Abs(example)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(cfg, []byte("dir: "+abs+"\nmode: nonstrict\n"), 0o644))
+		r := run(t, "--config", cfg, "plan", "--phase", "pre-deploy", "--offline")
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "pre-deploy (nonstrict)")
+	})
+	t.Run("flag beats env", func(t *testing.T) {
+		t.Setenv("SAFEMIGRATE_DIR", "testdata/nope")
+		r := run(t, "--dir", example, "graph")
+		assert.Equal(t, 0, r.code, r.stderr)
+	})
+}
+
+func TestNoColourOffTerminal(t *testing.T) {
+	r := run(t, "--dir", example, "plan", "--phase", "pre-deploy", "--offline")
+	assert.NotContains(t, r.stdout, "\x1b[")
+	assert.NotContains(t, r.stderr, "\x1b[")
+}
+
+func TestHelp(t *testing.T) {
+	r := run(t, "--help")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "plan")
+	r = run(t, "plan", "--help")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "--applied")
+}
+
+func TestVersion(t *testing.T) {
+	r := run(t, "version")
+	require.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "safemigrate ")
+	r = run(t, "version", "--format", "json")
+	require.Equal(t, 0, r.code)
+	doc := assertOneJSON(t, r.stdout)
+	assert.NotEmpty(t, doc["version"])
+	assert.NotEmpty(t, doc["go"])
+}

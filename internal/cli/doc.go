@@ -1,0 +1,14 @@
+// Package cli is the safemigrate command line: one kong struct and one file
+// per command, each with a Run method.
+//
+// [Run] is the whole program: it parses args, reads safemigrate.yaml, binds
+// an [*Env] (writers, configuration, clock) into every command, and maps the
+// command's error to an exit code (SPEC §5): 0 success, 1 a migration,
+// preflight or lint failure, 2 usage, configuration, input, connection or
+// lock-wait errors, 3 blocked in a strict pre-deploy.
+//
+//	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+//
+// Tests call Run in-process with buffers for stdout and stderr. Nothing here
+// keeps package-level state, so concurrent Runs are independent.
+package cli

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// style wraps text in ANSI colours when enabled.
+type style struct{ on bool }
+
+func (s style) wrap(code, text string) string {
+	if !s.on || text == "" {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func (s style) bold(t string) string   { return s.wrap("1", t) }
+func (s style) dim(t string) string    { return s.wrap("2", t) }
+func (s style) green(t string) string  { return s.wrap("32", t) }
+func (s style) yellow(t string) string { return s.wrap("33", t) }
+func (s style) red(t string) string    { return s.wrap("31", t) }
+func (s style) cyan(t string) string   { return s.wrap("36", t) }
+
+// table aligns rows of cells into columns; colours are applied after
+// padding so that escape codes never disturb the alignment.
+type table struct {
+	indent string
+	rows   [][]cell
+}
+
+type cell struct {
+	text  string
+	color func(string) string
+}
+
+func plain(t string) cell { return cell{text: t} }
+
+func (t *table) add(cells ...cell) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(w io.Writer) {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c.text))
+		}
+	}
+	for _, r := range t.rows {
+		var b strings.Builder
+		b.WriteString(t.indent)
+		for i, c := range r {
+			text := c.text
+			pad := ""
+			if i < len(r)-1 {
+				pad = strings.Repeat(" ", widths[i]-utf8.RuneCountInString(text)+2)
+			}
+			if c.color != nil {
+				text = c.color(text)
+			}
+			b.WriteString(text + pad)
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// plural returns "1 migration" / "3 migrations".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

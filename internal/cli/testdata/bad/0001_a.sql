@@ -1,0 +1,2 @@
+-- safe: befor_deploy
+SELECT 1;

@@ -1,0 +1,4 @@
+-- safe: always
+-- saftey: x
+-- depends: 0001_a
+-- depends: 0001_a

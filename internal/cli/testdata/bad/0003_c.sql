@@ -1,0 +1,3 @@
+-- safe: before_deploy
+-- delay: 7d
+SELECT 1;

@@ -1,0 +1,3 @@
+-- safe: after_deploy
+-- delay: 7 days
+SELECT 1;

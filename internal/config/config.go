@@ -1,0 +1,138 @@
+// Package config reads safemigrate.yaml.
+//
+// The file is optional. Every key mirrors a command-line flag; flags and
+// environment variables win over the file, and the file wins over built-in
+// defaults. Unknown keys are errors (with their line), so a typo never
+// silently changes behaviour.
+//
+//	cfg, err := config.Load("safemigrate.yaml")
+//
+// A Config is a plain value: the CLI reads it once and passes it down.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/safemigrate/safemigrate/annotate"
+)
+
+// DefaultFile is read from the working directory when --config is not given.
+const DefaultFile = "safemigrate.yaml"
+
+// Config is the content of safemigrate.yaml. Zero values mean "not set".
+type Config struct {
+	Dir            string        `yaml:"dir"`
+	DatabaseURL    string        `yaml:"database_url"`
+	DefaultSafe    annotate.Safe `yaml:"default_safe"`
+	TrackingSchema string        `yaml:"tracking_schema"`
+	Mode           string        `yaml:"mode"`
+	Versioning     string        `yaml:"versioning"`
+	PGVersion      int           `yaml:"pg_version"`
+	LockRetries    *int          `yaml:"lock_retries"`
+
+	LockTimeout      Duration `yaml:"lock_timeout"`
+	StatementTimeout Duration `yaml:"statement_timeout"`
+	LockWait         Duration `yaml:"lock_wait"`
+
+	Tenants Tenants `yaml:"tenants"`
+}
+
+// Tenants configures multi-tenant fleets (SPEC §4).
+type Tenants struct {
+	Schemas    []string `yaml:"schemas"`
+	Query      string   `yaml:"query"`
+	SearchPath []string `yaml:"search_path"` // appended after the tenant schema, e.g. [public]
+	Jobs       int      `yaml:"jobs"`
+}
+
+// Duration is a time.Duration written as in migration headers ("5s", "7d").
+type Duration struct {
+	time.Duration
+	Set bool
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := annotate.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	d.Duration, d.Set = v, true
+	return nil
+}
+
+// Error is a problem in the configuration file.
+type Error struct {
+	File string
+	Err  error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads path. When optional is true and the file does not exist, Load
+// returns an empty Config.
+func Load(path string, optional bool) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if optional && errors.Is(err, os.ErrNotExist) {
+			return Config{}, nil
+		}
+		return Config{}, &Error{File: path, Err: err}
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return Config{}, &Error{File: path, Err: err}
+	}
+	return cfg, nil
+}
+
+// Parse decodes and validates a configuration document.
+func Parse(data []byte) (Config, error) {
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if cfg.DefaultSafe != "" {
+		if _, err := annotate.ParseSafe(string(cfg.DefaultSafe)); err != nil {
+			return Config{}, fmt.Errorf("default_safe: %w", err)
+		}
+	}
+	if err := oneOf("mode", cfg.Mode, "strict", "nonstrict", "disabled"); err != nil {
+		return Config{}, err
+	}
+	if err := oneOf("versioning", cfg.Versioning, "sequential", "timestamp"); err != nil {
+		return Config{}, err
+	}
+	if cfg.LockRetries != nil && *cfg.LockRetries < 0 {
+		return Config{}, fmt.Errorf("lock_retries must not be negative")
+	}
+	if cfg.Tenants.Query != "" && len(cfg.Tenants.Schemas) > 0 {
+		return Config{}, fmt.Errorf("tenants: give either schemas or query, not both")
+	}
+	return cfg, nil
+}
+
+func oneOf(key, v string, valid ...string) error {
+	if v == "" {
+		return nil
+	}
+	for _, ok := range valid {
+		if v == ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %q is not one of %s", key, v, strings.Join(valid, ", "))
+}

@@ -1,0 +1,74 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/safemigrate/safemigrate/internal/config"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParse(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+dir: db/migrations
+default_safe: before_deploy
+tracking_schema: ops
+mode: nonstrict
+versioning: timestamp
+pg_version: 13
+lock_timeout: 2s
+statement_timeout: 1d
+lock_wait: 90s
+lock_retries: 0
+tenants:
+  query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'
+  search_path: [public]
+  jobs: 4
+`))
+	require.NoError(t, err)
+	assert.Equal(t, "db/migrations", cfg.Dir)
+	assert.EqualValues(t, "before_deploy", cfg.DefaultSafe)
+	assert.Equal(t, 2*time.Second, cfg.LockTimeout.Duration)
+	assert.Equal(t, 24*time.Hour, cfg.StatementTimeout.Duration)
+	assert.True(t, cfg.LockWait.Set)
+	require.NotNil(t, cfg.LockRetries)
+	assert.Equal(t, 0, *cfg.LockRetries)
+	assert.Equal(t, []string{"public"}, cfg.Tenants.SearchPath)
+	assert.Equal(t, 13, cfg.PGVersion)
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, doc, want string }{
+		{"unknown key with line", "dir: x\nlock_timout: 5s\n", "line 2: field lock_timout not found"},
+		{"bad safe", "default_safe: befor_deploy\n", "did you mean before_deploy"},
+		{"bad duration", "lock_timeout: soon\n", "line 1"},
+		{"bad mode", "mode: lax\n", `mode: "lax" is not one of strict, nonstrict, disabled`},
+		{"bad versioning", "versioning: semver\n", "versioning"},
+		{"tenants both", "tenants:\n  schemas: [a]\n  query: SELECT 1\n", "either schemas or query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse([]byte(tt.doc))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Load(filepath.Join(dir, "absent.yaml"), true)
+	require.NoError(t, err)
+	assert.Equal(t, config.Config{}, cfg)
+
+	_, err = config.Load(filepath.Join(dir, "absent.yaml"), false)
+	require.Error(t, err)
+
+	p := filepath.Join(dir, "safemigrate.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("mode: [\n"), 0o644))
+	_, err = config.Load(p, false)
+	require.ErrorContains(t, err, p)
+}

@@ -1,0 +1,3 @@
+-- safe: always
+
+ALTER TABLE invoices VALIDATE CONSTRAINT invoices_status_check;

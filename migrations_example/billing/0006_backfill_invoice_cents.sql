@@ -1,0 +1,3 @@
+-- safe: always
+
+UPDATE invoices SET total_cents = round(total * 100) WHERE total_cents IS NULL AND total IS NOT NULL;
