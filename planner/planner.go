@@ -201,7 +201,7 @@ func New(in Input) (*Plan, error) {
 			continue
 		}
 		// Step 1: an after_deploy whose delay has passed counts as always.
-		if m.Safe() == annotate.AfterDeploy && m.Directives.Delay > 0 {
+		if m.Safe() == annotate.AfterDeploy && hasDelay(m) {
 			if t, ok := in.Detected[m.ID]; ok && !t.Add(m.Directives.Delay).After(in.Now) {
 				resolved[i] = annotate.Always
 			}
@@ -271,7 +271,7 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 		t := t
 		s.DetectedAt = &t
 	}
-	delay := m.Directives.Delay
+	delay, timed := m.Directives.Delay, hasDelay(m)
 	switch st[i] {
 	case ready:
 		s.Reason = string(m.Safe())
@@ -280,9 +280,9 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 		}
 	case delayed:
 		switch {
-		case m.Safe() == annotate.AfterDeploy && delay > 0 && s.DetectedAt == nil:
+		case m.Safe() == annotate.AfterDeploy && timed && s.DetectedAt == nil:
 			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
-		case m.Safe() == annotate.AfterDeploy && delay > 0 && res == annotate.AfterDeploy:
+		case m.Safe() == annotate.AfterDeploy && timed && res == annotate.AfterDeploy:
 			at := s.DetectedAt.Add(delay)
 			s.RunnableAt = &at
 			s.Reason = fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(delay), at.UTC().Format(time.RFC3339))
@@ -296,6 +296,12 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 		s.Reason = fmt.Sprintf("waits for pending after_deploy %s", strings.Join(s.BlockedBy, ", "))
 	}
 	return s
+}
+
+// hasDelay reports whether m has a delay directive; `delay: 0s` is a delay
+// too (runnable by the first pre-deploy run after its detection).
+func hasDelay(m *migration.Migration) bool {
+	return m.Directives.Delay > 0 || m.Directives.Has(annotate.KeyDelay)
 }
 
 // waitingDeps returns the direct dependencies of i that are delayed or
