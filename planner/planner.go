@@ -367,7 +367,11 @@ func rootCauses(g *graph.Graph, order []int, st []state) [][]string {
 		if st[i] != blocked {
 			continue
 		}
-		ids := []string{}
+		k := 0
+		for _, x := range row(i) {
+			k += bits.OnesCount64(x)
+		}
+		ids := make([]string, 0, k)
 		for w, x := range row(i) {
 			for ; x != 0; x &= x - 1 {
 				ids = append(ids, g.At(delayedNodes[w*64+bits.TrailingZeros64(x)]).ID)
