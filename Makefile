@@ -27,7 +27,7 @@ fuzz:
 ## demo: the example migrations through plan, pre-deploy, status and
 ## post-deploy on a throwaway local PostgreSQL.
 demo: build
-	./scripts/demo.sh
+	$(GO) run ./internal/demo -bin $(BIN) -dir migrations_example
 
 ## bench: benchmark figures (planner; executor against goose).
 bench:
