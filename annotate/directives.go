@@ -122,6 +122,9 @@ func ParseHeader(src []byte) (Directives, []Problem) {
 		}
 		lineNo++
 		raw := strings.TrimRight(string(src[off:end]), "\r")
+		if lineNo == 1 {
+			raw = strings.TrimPrefix(raw, "\ufeff") // a UTF-8 byte-order mark is not content
+		}
 		text := strings.TrimSpace(raw)
 		if inHeader && text != "" && !strings.HasPrefix(text, "--") {
 			inHeader = false

@@ -549,3 +549,10 @@ func FuzzParseHeader(f *testing.F) {
 		}
 	})
 }
+
+func TestParseHeaderByteOrderMark(t *testing.T) {
+	d, probs := annotate.ParseHeader([]byte("\ufeff-- safe: before_deploy\nSELECT 1;\n"))
+	require.Empty(t, probs)
+	assert.Equal(t, annotate.BeforeDeploy, d.Safe, "a BOM must not hide the first directive")
+	assert.Equal(t, 1, d.Lines[annotate.KeySafe])
+}

@@ -297,7 +297,7 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 		}
 	case blocked:
 		s.BlockedBy = causes[i]
-		s.Reason = fmt.Sprintf("waits for pending after_deploy %s", strings.Join(s.BlockedBy, ", "))
+		s.Reason = fmt.Sprintf("%s behind delayed %s", m.Safe(), strings.Join(s.BlockedBy, ", "))
 	}
 	return s
 }
