@@ -49,7 +49,9 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 			return err
 		}
 		if err := s.saveProgress(ctx, u, i+1, ""); err != nil {
-			return s.fail(u, i+1, err, nil)
+			me := s.fail(u, 0, err, nil)
+			me.Context = fmt.Sprintf("recording progress after statement %d (which completed)", i+1)
+			return me
 		}
 	}
 	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
