@@ -68,7 +68,11 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 		me.Context = "recording it in " + MigrationsTable
 		return me
 	}
-	s.log.printf("applied %s (%dms, %d statements outside a transaction)", m.ID, time.Since(start).Milliseconds(), len(u.stmts))
+	noun := "statements"
+	if len(u.stmts) == 1 {
+		noun = "statement"
+	}
+	s.log.printf("applied %s (%dms, %d %s outside a transaction)", m.ID, time.Since(start).Milliseconds(), len(u.stmts), noun)
 	return nil
 }
 
