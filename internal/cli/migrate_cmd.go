@@ -105,8 +105,11 @@ func exitCode(err error) int {
 func renderRun(env *Env, res *executor.Result, runErr error) {
 	w := env.Stdout
 	st := style{on: env.Color}
-	renderPlanBody(env, res.Plan)
-	if pf := res.Preflight; pf != nil && !pf.Skipped && len(pf.Migrations) > 0 {
+	// The preflight and applied lists name the selected migrations; the
+	// plan's own run list is only worth printing when neither will.
+	pf := res.Preflight
+	renderPlanBody(env, res.Plan, pf == nil || (pf.Skipped && len(res.Applied) == 0 && res.Failed == nil))
+	if pf != nil && !pf.Skipped && len(pf.Migrations) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold("Preflight (one transaction, rolled back):"))
 		t := table{indent: "  "}
 		for _, m := range pf.Migrations {

@@ -228,7 +228,7 @@ func planWarnings(p *planner.Plan) []string {
 
 // renderPlan prints a plan for a release log, with its verdict.
 func renderPlan(env *Env, p *planner.Plan) {
-	renderPlanBody(env, p)
+	renderPlanBody(env, p, true)
 	w := env.Stdout
 	st := style{on: env.Color}
 	fmt.Fprintln(w)
@@ -246,8 +246,9 @@ func renderPlan(env *Env, p *planner.Plan) {
 	}
 }
 
-// renderPlanBody prints the plan's summary line and its sections.
-func renderPlanBody(env *Env, p *planner.Plan) {
+// renderPlanBody prints the plan's summary line and its sections; the run
+// list is left out when the caller lists those migrations itself.
+func renderPlanBody(env *Env, p *planner.Plan, withRun bool) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	mode := ""
@@ -263,7 +264,7 @@ func renderPlanBody(env *Env, p *planner.Plan) {
 	case p.Effective != p.Phase:
 		fmt.Fprintln(w, st.dim("mode disabled: pre-deploy runs everything, like post-deploy."))
 	}
-	if len(p.Run) > 0 {
+	if withRun && len(p.Run) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Run now, in order (%d):", len(p.Run))))
 		t := table{indent: "  "}
 		for i, s := range p.Run {
