@@ -491,3 +491,22 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadRootPrefixesPathsAndErrors(t *testing.T) {
+	fsys := fstest.MapFS{
+		"0001_a.sql":         {Data: []byte("-- safe: always\n")},
+		"billing/0001_b.sql": {Data: []byte("-- safe: always\n")},
+	}
+	ms, err := migration.Load(fsys, migration.Options{Root: "db/migrations"})
+	require.NoError(t, err)
+	assert.Equal(t, "db/migrations/0001_a.sql", ms[0].Path)
+	assert.Equal(t, "db/migrations/billing/0001_b.sql", ms[1].Path)
+	assert.Equal(t, "billing/0001_b", ms[1].ID, "IDs do not depend on the root")
+
+	fsys["0002_c.sql"] = &fstest.MapFile{Data: []byte("-- safe: befor_deploy\n")}
+	fsys["01_d.sql"] = &fstest.MapFile{Data: []byte("-- safe: always\n")}
+	_, err = migration.Load(fsys, migration.Options{Root: "db/migrations"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "db/migrations/0002_c.sql:1: unknown safe value")
+	assert.Contains(t, err.Error(), "db/migrations/01_d.sql: duplicate version 01 in chain (root) (also db/migrations/0001_a.sql)")
+}

@@ -87,10 +87,13 @@ func reportRun(env *Env, format string, res *executor.Result, runErr error) erro
 		return nil
 	}
 	renderRun(env, res, runErr)
-	if runErr != nil {
-		return execError(runErr)
+	if runErr != nil && (errors.Is(runErr, executor.ErrPreflight) || errors.Is(runErr, executor.ErrMigration)) {
+		// The details are on stdout already; stderr gets the one-line
+		// summary that log scanners and humans look for.
+		summary := strings.TrimSuffix(strings.SplitN(runErr.Error(), "\n", 2)[0], ":")
+		return withCode(exitCode(execError(runErr)), fmt.Errorf("%s (details above)", summary))
 	}
-	return nil
+	return execError(runErr)
 }
 
 func exitCode(err error) int {
@@ -154,6 +157,8 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 	case runErr != nil && errors.Is(runErr, executor.ErrBlocked):
 		fmt.Fprintf(w, "%s strict pre-deploy ran nothing: %s blocked by %s (exit 3).\n", st.red("BLOCKED:"),
 			plural(len(res.Plan.Blocked), "migration"), strings.Join(rootCauses(res.Plan), ", "))
+	case runErr != nil && errors.Is(runErr, executor.ErrDrift):
+		fmt.Fprintf(w, "%s applied migrations changed on disk; nothing was run (exit 2).\n", st.red("STOPPED:"))
 	case runErr != nil && errors.Is(runErr, executor.ErrPreflight):
 		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n", st.red("FAILED:"))
 	case runErr != nil:
