@@ -160,9 +160,9 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 	case runErr != nil && errors.Is(runErr, executor.ErrDrift):
 		fmt.Fprintf(w, "%s applied migrations changed on disk; nothing was run (exit 2).\n", st.red("STOPPED:"))
 	case runErr != nil && errors.Is(runErr, executor.ErrPreflight):
-		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n", st.red("FAILED:"))
+		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil:
-		fmt.Fprintf(w, "%s %s applied before the failure (exit %d).\n", st.red("FAILED:"), plural(len(res.Applied), "migration"), exitCode(execError(runErr)))
+		fmt.Fprintf(w, "%s %s applied before the failure and kept (exit %d).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), plural(len(res.Applied), "migration"), exitCode(execError(runErr)))
 	case res.DryRun:
 		fmt.Fprintf(w, "%s dry run: preflight passed for %s; nothing applied.\n", st.green("OK:"), plural(len(res.Plan.Run), "migration"))
 	case len(res.Applied) == 0:
