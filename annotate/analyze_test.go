@@ -123,6 +123,14 @@ func TestAnalyzeSyntaxError(t *testing.T) {
 	assert.Equal(t, 2, se.Line)
 }
 
+func TestByteOrderMark(t *testing.T) {
+	an, err := annotate.Analyze("\ufeff-- safe: always\nSELECT 1;", annotate.Options{})
+	require.NoError(t, err)
+	require.Len(t, an.Statements, 1)
+	assert.Equal(t, "SELECT 1", an.Statements[0].SQL)
+	assert.Equal(t, 2, an.Statements[0].Line)
+}
+
 func TestActionPositions(t *testing.T) {
 	src := "ALTER TABLE users\n  ADD COLUMN a text,\n  ADD COLUMN b int;"
 	an, err := annotate.Analyze(src, annotate.Options{})

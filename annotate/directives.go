@@ -3,6 +3,7 @@ package annotate
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +122,9 @@ func ParseHeader(src []byte) (Directives, []Problem) {
 		}
 		lineNo++
 		raw := strings.TrimRight(string(src[off:end]), "\r")
+		if lineNo == 1 {
+			raw = strings.TrimPrefix(raw, "\ufeff") // a UTF-8 byte-order mark is not content
+		}
 		text := strings.TrimSpace(raw)
 		if inHeader && text != "" && !strings.HasPrefix(text, "--") {
 			inHeader = false
@@ -148,7 +152,7 @@ func ParseHeader(src []byte) (Directives, []Problem) {
 	if d.Has(KeyDelay) && d.Safe != AfterDeploy && d.Safe != "" {
 		probs = append(probs, Problem{d.Lines[KeyDelay], fmt.Sprintf("delay needs safe: after_deploy (this file is %s); remove the delay or change the safe value", d.Safe)})
 	}
-	if d.Has(KeyDelay) && d.Safe == "" {
+	if d.Has(KeyDelay) && !d.Has(KeySafe) {
 		probs = append(probs, Problem{d.Lines[KeyDelay], "delay needs safe: after_deploy; add `-- safe: after_deploy` to the header"})
 	}
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
@@ -242,19 +246,20 @@ func ParseDuration(s string) (time.Duration, error) {
 	var total time.Duration
 	rest := s
 	// Peel off whole days first; time.ParseDuration handles the remainder.
+	const day = 24 * time.Hour
 	if i := strings.IndexByte(rest, 'd'); i >= 0 {
-		n, err := strconv.ParseUint(rest[:i], 10, 16)
-		if err != nil || i == 0 {
+		n, err := strconv.ParseUint(rest[:i], 10, 64)
+		if err != nil || i == 0 || n > uint64(math.MaxInt64/day) {
 			return 0, fmt.Errorf("malformed duration %q; write e.g. 36h, 7d or 1d12h", s)
 		}
-		total = time.Duration(n) * 24 * time.Hour
+		total = time.Duration(n) * day
 		rest = rest[i+1:]
 		if rest == "" {
 			return total, nil
 		}
 	}
 	dur, err := time.ParseDuration(rest)
-	if err != nil || dur < 0 || (total > 0 && strings.HasPrefix(rest, "-")) {
+	if err != nil || dur < 0 || (total > 0 && strings.HasPrefix(rest, "-")) || total+dur < total {
 		return 0, fmt.Errorf("malformed duration %q; write e.g. 36h, 7d or 1d12h", s)
 	}
 	return total + dur, nil

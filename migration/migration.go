@@ -20,7 +20,7 @@ type Migration struct {
 	Chain    string // "" for the root chain
 	Version  string // the digits of the file name, as written
 	Name     string // the part after "<version>_"
-	Path     string // slash-separated path inside the migrations FS
+	Path     string // the file's path for people: Options.Root joined with its path in the FS
 	SQL      []byte // the whole file
 	Checksum string // hex SHA-256 of SQL
 
@@ -67,6 +67,10 @@ type Options struct {
 	// DefaultSafe is the value of a migration without a safe directive.
 	// Zero means after_deploy, the safest choice.
 	DefaultSafe annotate.Safe
+	// Root is prepended to every path in migrations and errors, so that
+	// messages name files the way the user sees them ("db/migrations/
+	// 0001_init.sql:3: …"). Typically the directory the FS was opened on.
+	Root string
 }
 
 // FileError is a problem in one migration file, positioned by line
@@ -157,6 +161,14 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		}
 	}
 	slices.SortFunc(out, Compare)
+	if opts.Root != "" && opts.Root != "." {
+		for _, m := range out {
+			m.Path = path.Join(opts.Root, m.Path)
+		}
+		for _, fe := range errs {
+			fe.File = path.Join(opts.Root, fe.File)
+		}
+	}
 	errs = append(errs, duplicateVersions(out)...)
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b *FileError) int {

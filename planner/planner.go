@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -201,7 +202,7 @@ func New(in Input) (*Plan, error) {
 			continue
 		}
 		// Step 1: an after_deploy whose delay has passed counts as always.
-		if m.Safe() == annotate.AfterDeploy && m.Directives.Delay > 0 {
+		if m.Safe() == annotate.AfterDeploy && hasDelay(m) {
 			if t, ok := in.Detected[m.ID]; ok && !t.Add(m.Directives.Delay).After(in.Now) {
 				resolved[i] = annotate.Always
 			}
@@ -214,10 +215,12 @@ func New(in Input) (*Plan, error) {
 		}
 	}
 
+	var causes [][]string
 	if p.Effective == PreDeploy {
 		// Steps 3 and 4 reach a fixed point in one pass in topological order:
 		// a node's state depends only on its dependencies' final states.
-		for _, i := range g.Sort(pending) {
+		order := g.Sort(pending)
+		for _, i := range order {
 			for _, d := range g.Deps(i) {
 				switch {
 				case st[i] == ready && (st[d] == delayed || st[d] == blocked):
@@ -239,6 +242,7 @@ func New(in Input) (*Plan, error) {
 				}
 			}
 		}
+		causes = rootCauses(g, order, st)
 	}
 
 	inRun := make([]bool, n)
@@ -246,32 +250,32 @@ func New(in Input) (*Plan, error) {
 		inRun[i] = st[i] == ready
 	}
 	for _, i := range g.Sort(inRun) {
-		p.Run = append(p.Run, p.step(in, g, i, resolved[i], st))
+		p.Run = append(p.Run, p.step(in, g, i, resolved[i], st, causes))
 	}
 	for i := range n {
 		switch st[i] {
 		case delayed:
-			s := p.step(in, g, i, resolved[i], st)
+			s := p.step(in, g, i, resolved[i], st, causes)
 			p.Delayed = append(p.Delayed, s)
 			if s.DetectedAt != nil {
 				p.Waiting = append(p.Waiting, s)
 			}
 		case blocked:
-			p.Blocked = append(p.Blocked, p.step(in, g, i, resolved[i], st))
+			p.Blocked = append(p.Blocked, p.step(in, g, i, resolved[i], st, causes))
 		}
 	}
 	return p, nil
 }
 
 // step describes node i in state st[i].
-func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []state) Step {
+func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []state, causes [][]string) Step {
 	m := g.At(i)
 	s := Step{Migration: m, Resolved: res}
 	if t, ok := in.Detected[m.ID]; ok {
 		t := t
 		s.DetectedAt = &t
 	}
-	delay := m.Directives.Delay
+	delay, timed := m.Directives.Delay, hasDelay(m)
 	switch st[i] {
 	case ready:
 		s.Reason = string(m.Safe())
@@ -280,9 +284,9 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 		}
 	case delayed:
 		switch {
-		case m.Safe() == annotate.AfterDeploy && delay > 0 && s.DetectedAt == nil:
+		case m.Safe() == annotate.AfterDeploy && timed && s.DetectedAt == nil:
 			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
-		case m.Safe() == annotate.AfterDeploy && delay > 0 && res == annotate.AfterDeploy:
+		case m.Safe() == annotate.AfterDeploy && timed && res == annotate.AfterDeploy:
 			at := s.DetectedAt.Add(delay)
 			s.RunnableAt = &at
 			s.Reason = fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(delay), at.UTC().Format(time.RFC3339))
@@ -292,10 +296,16 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 			s.Reason = fmt.Sprintf("waits for %s", strings.Join(p.waitingDeps(g, i, st), ", "))
 		}
 	case blocked:
-		s.BlockedBy = blockedBy(g, i, st)
-		s.Reason = fmt.Sprintf("waits for pending after_deploy %s", strings.Join(s.BlockedBy, ", "))
+		s.BlockedBy = causes[i]
+		s.Reason = fmt.Sprintf("%s behind delayed %s", m.Safe(), strings.Join(s.BlockedBy, ", "))
 	}
 	return s
+}
+
+// hasDelay reports whether m has a delay directive; `delay: 0s` is a delay
+// too (runnable by the first pre-deploy run after its detection).
+func hasDelay(m *migration.Migration) bool {
+	return m.Directives.Delay > 0 || m.Directives.Has(annotate.KeyDelay)
 }
 
 // waitingDeps returns the direct dependencies of i that are delayed or
@@ -310,32 +320,66 @@ func (p *Plan) waitingDeps(g *graph.Graph, i int, st []state) []string {
 	return ids
 }
 
-// blockedBy returns the delayed migrations reachable from i through pending
-// dependencies, in (chain, version) order.
-func blockedBy(g *graph.Graph, i int, st []state) []string {
-	seen := map[int]bool{i: true}
-	stack := []int{i}
-	var causes []int
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, d := range g.Deps(n) {
-			if seen[d] || st[d] == applied {
-				continue
-			}
-			seen[d] = true
-			if st[d] == delayed {
-				causes = append(causes, d)
-			}
-			stack = append(stack, d)
+// rootCauses returns, for every blocked node, its blocked_by: the delayed
+// migrations it reaches through pending dependencies, in (chain, version)
+// order. One pass in topological order (order) unions each node's
+// dependencies' sets, kept as bitsets over the delayed nodes, so planning
+// stays linear in the graph even when thousands of migrations are blocked.
+func rootCauses(g *graph.Graph, order []int, st []state) [][]string {
+	n := g.Len()
+	var delayedNodes []int // bit k stands for node delayedNodes[k], ascending
+	bit := make([]int, n)
+	hasBlocked := false
+	for i := range n {
+		switch st[i] {
+		case delayed:
+			bit[i] = len(delayedNodes)
+			delayedNodes = append(delayedNodes, i)
+		case blocked:
+			hasBlocked = true
 		}
 	}
-	slices.Sort(causes)
-	ids := make([]string, len(causes))
-	for k, c := range causes {
-		ids[k] = g.At(c).ID
+	if !hasBlocked {
+		return nil
 	}
-	return ids
+	words := (len(delayedNodes) + 63) / 64
+	sets := make([]uint64, n*words)
+	row := func(i int) []uint64 { return sets[i*words : (i+1)*words] }
+	for _, i := range order {
+		if st[i] != delayed && st[i] != blocked {
+			continue // applied, or ready: a ready node reaches only ready ones
+		}
+		ri := row(i)
+		for _, d := range g.Deps(i) {
+			if st[d] != delayed && st[d] != blocked {
+				continue
+			}
+			for w, x := range row(d) {
+				ri[w] |= x
+			}
+			if st[d] == delayed {
+				ri[bit[d]/64] |= 1 << (bit[d] % 64)
+			}
+		}
+	}
+	out := make([][]string, n)
+	for i := range n {
+		if st[i] != blocked {
+			continue
+		}
+		k := 0
+		for _, x := range row(i) {
+			k += bits.OnesCount64(x)
+		}
+		ids := make([]string, 0, k)
+		for w, x := range row(i) {
+			for ; x != 0; x &= x - 1 {
+				ids = append(ids, g.At(delayedNodes[w*64+bits.TrailingZeros64(x)]).ID)
+			}
+		}
+		out[i] = ids
+	}
+	return out
 }
 
 // outOfOrder lists pending migrations that sort before the newest applied

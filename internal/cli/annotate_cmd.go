@@ -163,7 +163,13 @@ func insertSafe(path string, src []byte, value annotate.Safe) error {
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("annotate --write: %w", err))
 	}
-	out := append([]byte("-- safe: "+string(value)+nl), src...)
+	bom := []byte("\ufeff")
+	var out []byte
+	if bytes.HasPrefix(src, bom) { // keep a byte-order mark first
+		out = append(append(append(out, bom...), "-- safe: "+string(value)+nl...), src[len(bom):]...)
+	} else {
+		out = append([]byte("-- safe: "+string(value)+nl), src...)
+	}
 	if err := os.WriteFile(path, out, fi.Mode().Perm()); err != nil {
 		return withCode(ExitUsage, fmt.Errorf("annotate --write: %w", err))
 	}

@@ -36,12 +36,16 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Plan     PlanCmd     `cmd:"" help:"Print what a phase would run, what waits and what is blocked."`
-	Graph    GraphCmd    `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
-	New      NewCmd      `cmd:"" help:"Create the next migration file with its header."`
-	Lint     LintCmd     `cmd:"" help:"Check directives and SQL for unsafe migrations."`
-	Annotate AnnotateCmd `cmd:"" help:"Show the safe value the SQL suggests for each migration; --write fills in missing ones."`
-	Version  VersionCmd  `cmd:"" help:"Print version and build information."`
+	Plan      PlanCmd      `cmd:"" help:"Print what a phase would run, what waits and what is blocked."`
+	Migrate   MigrateCmd   `cmd:"" help:"Plan, rehearse in a rolled-back transaction, then apply."`
+	Preflight PreflightCmd `cmd:"" help:"Rehearse pending migrations in one transaction and roll back."`
+	Status    StatusCmd    `cmd:"" help:"Show every migration: applied, pending, drift, unknown."`
+	Lint      LintCmd      `cmd:"" help:"Check directives and SQL for unsafe migrations."`
+	Annotate  AnnotateCmd  `cmd:"" help:"Show the safe value the SQL suggests for each migration; --write fills in missing ones."`
+	Baseline  BaselineCmd  `cmd:"" help:"Record migrations as applied without running them."`
+	Graph     GraphCmd     `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
+	New       NewCmd       `cmd:"" help:"Create the next migration file with its header."`
+	Version   VersionCmd   `cmd:"" help:"Print version and build information."`
 }
 
 // Env is what every command receives: the resolved configuration, the

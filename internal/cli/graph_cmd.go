@@ -1,17 +1,20 @@
 package cli
 
 import (
+	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/graph"
 )
 
 // GraphCmd draws the dependency graph.
 type GraphCmd struct {
-	Applied []string `sep:"," help:"IDs to mark as applied (the others are marked pending)." placeholder:"ID,ID"`
+	Applied []string `sep:"," help:"IDs to mark as applied (the others are marked pending), instead of reading the database." placeholder:"ID,ID"`
+	Offline bool     `help:"Do not read the database even if a URL is configured: mark nodes by value only."`
 }
 
 // Help shows examples.
 func (c *GraphCmd) Help() string {
-	return `Nodes are marked by their safe value; with --applied, also by state.
+	return `Nodes are marked by their safe value, and by their state (applied, pending,
+drift) when a database URL is configured or --applied is given.
 --format selects text (default), dot (Graphviz) or mermaid.
 
 Examples:
@@ -31,7 +34,9 @@ func (c *GraphCmd) Run(env *Env) error {
 		return err
 	}
 	var opts graph.RenderOptions
-	if len(c.Applied) > 0 {
+	switch {
+	case c.Offline:
+	case len(c.Applied) > 0:
 		applied := map[string]bool{}
 		for _, id := range c.Applied {
 			if _, ok := g.Lookup(id); !ok {
@@ -44,6 +49,26 @@ func (c *GraphCmd) Run(env *Env) error {
 				return "applied"
 			}
 			return "pending"
+		}
+	case env.Globals.DatabaseURL != "" || env.Config.DatabaseURL != "":
+		t, err := env.target()
+		if err != nil {
+			return err
+		}
+		st, err := executor.ReadState(env.Ctx, t)
+		if err != nil {
+			return execError(err)
+		}
+		opts.State = func(id string) string {
+			a, ok := st.Applied[id]
+			m, _ := g.Lookup(id)
+			switch {
+			case !ok:
+				return executor.StatePending
+			case a.Checksum != "" && m != nil && a.Checksum != m.Checksum:
+				return executor.StateDrift
+			}
+			return executor.StateApplied
 		}
 	}
 	return graph.Render(env.Stdout, g, format, opts)

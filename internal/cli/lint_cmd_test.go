@@ -98,6 +98,7 @@ func TestAnnotateWrite(t *testing.T) {
 		"0003_declared.sql":    "-- safe: always\nALTER TABLE users DROP COLUMN id;\n",
 		"0004_seed.sql":        "INSERT INTO users (id) VALUES (1);\n",
 		"billing/0001_inv.sql": "CREATE TABLE invoices (id bigint);\n",
+		"0005_bom.sql":         "\ufeffCREATE TABLE bom (id bigint);\n",
 	}
 	for name, body := range files {
 		p := filepath.Join(dir, name)
@@ -106,7 +107,7 @@ func TestAnnotateWrite(t *testing.T) {
 	}
 	r := run(t, "--dir", dir, "annotate", "--write")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "4 safe directives written")
+	assert.Contains(t, r.stdout, "5 safe directives written")
 	read := func(name string) string {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err)
@@ -117,6 +118,7 @@ func TestAnnotateWrite(t *testing.T) {
 	assert.Equal(t, files["0003_declared.sql"], read("0003_declared.sql"), "an existing safe directive is never changed")
 	assert.Equal(t, "-- safe: always\n"+files["0004_seed.sql"], read("0004_seed.sql"))
 	assert.Equal(t, "-- safe: before_deploy\n"+files["billing/0001_inv.sql"], read("billing/0001_inv.sql"))
+	assert.Equal(t, "\ufeff-- safe: before_deploy\nCREATE TABLE bom (id bigint);\n", read("0005_bom.sql"), "a byte-order mark stays first")
 
 	// The written files lint without missing-safe; a second --write is a no-op.
 	r = run(t, "--dir", dir, "lint", "--format", "json")

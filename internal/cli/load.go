@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
@@ -29,7 +30,7 @@ func (e *Env) loadGraph() (*graph.Graph, error) {
 	if err != nil || !fi.IsDir() {
 		return nil, usageError("migrations directory %q not found; pass --dir, set SAFEMIGRATE_DIR, or set dir in safemigrate.yaml", dir)
 	}
-	ms, err := migration.Load(os.DirFS(dir), migration.Options{DefaultSafe: e.Config.DefaultSafe})
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{DefaultSafe: e.Config.DefaultSafe, Root: filepath.ToSlash(dir)})
 	if err != nil {
 		return nil, usageError("%s", prefixFiles(dir, err))
 	}
@@ -40,8 +41,7 @@ func (e *Env) loadGraph() (*graph.Graph, error) {
 	return g, nil
 }
 
-// prefixFiles rewrites positioned file errors so their paths are relative
-// to the working directory, not to the migrations FS, and adds what to do.
+// prefixFiles lists every positioned file error and adds what to do.
 func prefixFiles(dir string, err error) string {
 	var les interface{ Unwrap() []error }
 	if !errors.As(err, &les) {
@@ -52,18 +52,9 @@ func prefixFiles(dir string, err error) string {
 	for _, e := range les.Unwrap() {
 		var fe *migration.FileError
 		if errors.As(e, &fe) {
-			c := *fe
-			c.File = displayPath(dir, fe.File)
-			out += c.Error() + "\n"
+			out += fe.Error() + "\n"
 			n++
 		}
 	}
 	return fmt.Sprintf("%s%s in %s; fix them, then run again (nothing was run)", out, plural(n, "problem"), dir)
-}
-
-func displayPath(dir, file string) string {
-	if dir == "." || dir == "" {
-		return file
-	}
-	return dir + "/" + file
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -70,7 +71,15 @@ func (c *PlanCmd) Run(env *Env) error {
 			in.Applied[id] = ""
 		}
 	default:
-		return usageError("plan needs the applied state: pass --applied ID,… or --offline")
+		t, err := env.target()
+		if err != nil {
+			return err
+		}
+		st, err := executor.ReadState(env.Ctx, t)
+		if err != nil {
+			return execError(fmt.Errorf("%w\n(plan reads the applied state from the database; --applied or --offline plan without one)", err))
+		}
+		in.Applied, in.Detected = st.Checksums(), st.DetectedTimes()
 	}
 	plan, err := planner.New(in)
 	if err != nil {
@@ -217,8 +226,29 @@ func planWarnings(p *planner.Plan) []string {
 	return w
 }
 
-// renderPlan prints a plan for a release log.
+// renderPlan prints a plan for a release log, with its verdict.
 func renderPlan(env *Env, p *planner.Plan) {
+	renderPlanBody(env, p, true)
+	w := env.Stdout
+	st := style{on: env.Color}
+	fmt.Fprintln(w)
+	switch {
+	case !p.OK():
+		fmt.Fprintf(w, "%s strict pre-deploy runs nothing while a migration is blocked (exit 3).\n", st.red("BLOCKED:"))
+		fmt.Fprintf(w, "  Blocked by: %s\n", strings.Join(rootCauses(p), ", "))
+		fmt.Fprintln(w, "  Deploy, run the post-deploy phase, then release again; or use --mode nonstrict\n  to run what is ready and skip the blocked migrations.")
+	case len(p.Blocked) > 0:
+		fmt.Fprintf(w, "%s %s, %s skipped (nonstrict).\n", st.yellow("OK:"), plural(len(p.Run), "migration")+" will run", plural(len(p.Blocked), "blocked migration"))
+	case len(p.Run) == 0:
+		fmt.Fprintf(w, "%s nothing to run.\n", st.green("OK:"))
+	default:
+		fmt.Fprintf(w, "%s %s will run.\n", st.green("OK:"), plural(len(p.Run), "migration"))
+	}
+}
+
+// renderPlanBody prints the plan's summary line and its sections; the run
+// list is left out when the caller lists those migrations itself.
+func renderPlanBody(env *Env, p *planner.Plan, withRun bool) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	mode := ""
@@ -234,7 +264,7 @@ func renderPlan(env *Env, p *planner.Plan) {
 	case p.Effective != p.Phase:
 		fmt.Fprintln(w, st.dim("mode disabled: pre-deploy runs everything, like post-deploy."))
 	}
-	if len(p.Run) > 0 {
+	if withRun && len(p.Run) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Run now, in order (%d):", len(p.Run))))
 		t := table{indent: "  "}
 		for i, s := range p.Run {
@@ -267,19 +297,6 @@ func renderPlan(env *Env, p *planner.Plan) {
 		for _, s := range ws {
 			fmt.Fprintf(w, "  %s %s\n", st.yellow("!"), s)
 		}
-	}
-	fmt.Fprintln(w)
-	switch {
-	case !p.OK():
-		fmt.Fprintf(w, "%s strict pre-deploy runs nothing while a migration is blocked (exit 3).\n", st.red("BLOCKED:"))
-		fmt.Fprintf(w, "  Blocked by: %s\n", strings.Join(rootCauses(p), ", "))
-		fmt.Fprintln(w, "  Deploy, run the post-deploy phase, then release again; or use --mode nonstrict\n  to run what is ready and skip the blocked migrations.")
-	case len(p.Blocked) > 0:
-		fmt.Fprintf(w, "%s %s, %s skipped (nonstrict).\n", st.yellow("OK:"), plural(len(p.Run), "migration")+" will run", plural(len(p.Blocked), "blocked migration"))
-	case len(p.Run) == 0:
-		fmt.Fprintf(w, "%s nothing to run.\n", st.green("OK:"))
-	default:
-		fmt.Fprintf(w, "%s %s will run.\n", st.green("OK:"), plural(len(p.Run), "migration"))
 	}
 }
 

@@ -1,0 +1,143 @@
+// Command exec-bench measures how fast safemigrate applies migrations,
+// side by side in one run with goose v3 and with one psql session.
+//
+//	go run ./bench/exec -n 500 -rounds 3
+//
+// It starts a throwaway PostgreSQL (pgcluster), writes N small migrations
+// (create a table, insert a row) in each tool's format, applies them to a
+// fresh database per tool and round, and prints median wall times and the
+// ratios against goose. goose is installed by bench/exec/run.sh into .bench/
+// (never committed); pass its path with -goose.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/safemigrate/safemigrate/pgcluster"
+)
+
+func main() {
+	n := flag.Int("n", 500, "number of migrations")
+	rounds := flag.Int("rounds", 3, "rounds per tool (median reported)")
+	bin := flag.String("bin", "bin/safemigrate", "safemigrate binary")
+	goose := flag.String("goose", ".bench/bin/goose", "goose binary")
+	flag.Parse()
+	if err := run(context.Background(), *n, *rounds, *bin, *goose); err != nil {
+		fmt.Fprintf(os.Stderr, "exec-bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type tool struct {
+	name string
+	cmd  func(url string) *exec.Cmd
+}
+
+func run(ctx context.Context, n, rounds int, bin, goose string) error {
+	work, err := os.MkdirTemp("", "safemigrate-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	smDir, gooseDir := filepath.Join(work, "safemigrate"), filepath.Join(work, "goose")
+	all := filepath.Join(work, "all.sql")
+	if err := writeMigrations(n, smDir, gooseDir, all); err != nil {
+		return err
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Options{})
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+	psql, err := pgcluster.FindBin("psql")
+	if err != nil {
+		return err
+	}
+	tools := []tool{
+		{"psql (one session, floor)", func(url string) *exec.Cmd {
+			return exec.Command(psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", all, url)
+		}},
+		{"goose v3 up", func(url string) *exec.Cmd {
+			return exec.Command(goose, "-dir", gooseDir, "postgres", url, "up")
+		}},
+		{"safemigrate --no-preflight", func(url string) *exec.Cmd {
+			return exec.Command(bin, "--dir", smDir, "--database-url", url, "migrate", "--phase", "post-deploy", "--no-preflight")
+		}},
+		{"safemigrate (with preflight)", func(url string) *exec.Cmd {
+			return exec.Command(bin, "--dir", smDir, "--database-url", url, "migrate", "--phase", "post-deploy")
+		}},
+	}
+	times := make([][]time.Duration, len(tools))
+	db := 0
+	for r := 0; r < rounds; r++ {
+		// Interleave tools within a round so drift in machine load hits all.
+		for i, t := range tools {
+			db++
+			url, err := c.CreateDatabase(ctx, fmt.Sprintf("bench_%d", db))
+			if err != nil {
+				return err
+			}
+			cmd := t.cmd(url)
+			out := &strings.Builder{}
+			cmd.Stdout, cmd.Stderr = out, out
+			start := time.Now()
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s: %v\n%s", t.name, err, out.String())
+			}
+			times[i] = append(times[i], time.Since(start))
+			if err := c.DropDatabase(ctx, fmt.Sprintf("bench_%d", db)); err != nil {
+				return err
+			}
+		}
+	}
+	med := make([]time.Duration, len(tools))
+	for i := range tools {
+		slices.Sort(times[i])
+		med[i] = times[i][len(times[i])/2]
+	}
+	goosed := med[1]
+	fmt.Printf("Applying %d migrations (CREATE TABLE + INSERT each), median of %d rounds, fresh database each:\n\n", n, rounds)
+	fmt.Printf("  %-30s %10s %10s %12s\n", "tool", "wall", "per migr.", "vs goose")
+	for i, t := range tools {
+		fmt.Printf("  %-30s %10s %10s %11.2fx\n", t.name, med[i].Round(time.Millisecond), (med[i] / time.Duration(n)).Round(time.Microsecond), float64(med[i])/float64(goosed))
+	}
+	np, wp := float64(med[2])/float64(goosed), float64(med[3])/float64(goosed)
+	fmt.Printf("\nTargets: --no-preflight <= 1.00x goose: %.2fx %s; with preflight <= 1.80x goose: %.2fx %s\n",
+		np, verdict(np <= 1.0), wp, verdict(wp <= 1.8))
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "(met)"
+	}
+	return "(MISSED)"
+}
+
+func writeMigrations(n int, smDir, gooseDir, all string) error {
+	for _, d := range []string{smDir, gooseDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	var everything strings.Builder
+	for i := 1; i <= n; i++ {
+		body := fmt.Sprintf("CREATE TABLE bench_%d (id integer PRIMARY KEY, note text NOT NULL);\nINSERT INTO bench_%d VALUES (1, 'row %d');\n", i, i, i)
+		everything.WriteString(body)
+		if err := os.WriteFile(filepath.Join(smDir, fmt.Sprintf("%05d_bench_%d.sql", i, i)), []byte("-- safe: before_deploy\n\n"+body), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(gooseDir, fmt.Sprintf("%05d_bench_%d.sql", i, i)), []byte("-- +goose Up\n"+body), 0o644); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(all, []byte(everything.String()), 0o644)
+}

@@ -1,0 +1,80 @@
+// Package executor runs migrations against PostgreSQL the way SPEC §3
+// says: under a session-level advisory lock, after a transactional
+// rehearsal, each migration in its own transaction with its tracking row.
+//
+// # Targets
+//
+// A [Target] is one place migrations run: a pgx connection configuration,
+// the schema they run in (search_path) and the schema of the tracking
+// tables. A single database is one Target; a tenant fleet is many Targets
+// on one database, each with its own schema and tracking tables. The
+// executor opens its own sessions from the Target.
+//
+//	t, err := executor.ParseTarget(os.Getenv("DATABASE_URL")) // "" = PG* variables
+//	res, err := executor.Run(ctx, t, g, executor.Options{
+//		Phase: planner.PreDeploy,
+//		Log:   os.Stderr,
+//	})
+//	switch {
+//	case errors.Is(err, executor.ErrBlocked):   // exit 3
+//	case errors.Is(err, executor.ErrPreflight): // exit 1: nothing applied
+//	case errors.As(err, &partial):              // exit 1: partial.Applied stay applied
+//	case err != nil:                            // exit 2: connection, lock wait, drift, …
+//	}
+//	json.NewEncoder(os.Stdout).Encode(res)       // SPEC §6 shape
+//
+// # What a run does
+//
+// [Run] opens a [Session] ([Open]): it connects and takes the advisory lock
+// of the tracking schema, waiting up to Options.LockWait while another run
+// holds it and saying on Options.Log which session that is. Under the lock
+// it reads the tracking tables ([Session.State]; missing tables read as
+// "nothing applied") and plans with the [planner] package. It refuses
+// drift (*[DriftError]) and, in strict pre-deploy, blocked migrations
+// (*[BlockedError]) before touching anything.
+//
+// [Session.Preflight] then rehearses the whole selection in one
+// transaction that is rolled back at the end: a SAVEPOINT per migration,
+// statements one by one (split by the PostgreSQL parser, so that a failure
+// names the statement number and the line in the file), and after each
+// migration `SET CONSTRAINTS ALL IMMEDIATE` inside a nested savepoint that
+// is rolled back once the check passes, which checks deferred constraints
+// as a commit would without changing how later migrations' constraints
+// behave. A failing migration is rolled back to its savepoint and the
+// rehearsal goes on, so one run reports every failure (*[PreflightError]).
+// If anything failed, nothing is applied.
+//
+// [Session.Apply] applies each migration in its own transaction together
+// with its row in safemigrate_migrations, with lock_timeout and
+// statement_timeout set (Options, overridden per file). A lock timeout is
+// retried with backoff; the final error names the blocking session, found
+// by sampling pg_blocking_pids() of the migrating backend from a second
+// connection while the statement waits. A failure stops the run with a
+// *[PartialError]: what was applied before stays applied.
+//
+// `transaction: false` migrations run statement by statement in
+// autocommit, with progress in safemigrate_progress so that a rerun
+// resumes at the statement that failed; a failed CREATE INDEX
+// CONCURRENTLY leaves no INVALID index behind. Preflight on the target
+// skips them with a notice; Options.RehearseNonTransactional rehearses
+// them with transactional equivalents on disposable databases.
+//
+// After a successful pre-deploy run, [Session.RecordDetected] records when
+// each delayed migration was first seen (SPEC §2.3).
+//
+// [ReadState], [StatusOf] and [Baseline] serve `plan`, `status` and
+// `baseline`.
+//
+// # Context, concurrency and safety
+//
+// Every call that talks to the database takes a context; cancelling it
+// aborts the statement in flight, and PostgreSQL rolls back the open
+// transaction. A killed process leaves no partial migration behind either:
+// its backend notices the lost client (client_connection_check_interval on
+// PostgreSQL 14+), rolls back and releases the lock. A [Session] is not
+// safe for concurrent use; run many targets with one Session each.
+//
+// Passwords never appear in errors or log lines: connection errors go
+// through internal/redact, and the query text of other sessions is
+// masked and truncated.
+package executor

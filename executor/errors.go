@@ -1,0 +1,250 @@
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// Sentinel errors for the cases callers branch on. The typed errors below
+// match them with [errors.Is], so a caller can map each to an exit code
+// without knowing the type:
+//
+//	ErrConnect, ErrLockWait, ErrDrift           → exit 2
+//	ErrPreflight, ErrMigration (and *PartialError) → exit 1
+//	ErrBlocked                                   → exit 3
+var (
+	// ErrConnect means the target database could not be reached.
+	ErrConnect = errors.New("cannot connect to the database")
+	// ErrLockWait means another run held the migration lock for longer
+	// than Options.LockWait.
+	ErrLockWait = errors.New("timed out waiting for the migration lock")
+	// ErrDrift means applied migrations changed since they were applied.
+	ErrDrift = errors.New("applied migrations changed since they were applied")
+	// ErrBlocked means a strict pre-deploy run found blocked migrations
+	// and stopped before touching the database.
+	ErrBlocked = errors.New("blocked migrations in strict pre-deploy")
+	// ErrPreflight means the transactional rehearsal found failures;
+	// nothing was applied.
+	ErrPreflight = errors.New("preflight failed")
+	// ErrMigration means a migration failed while it was applied.
+	ErrMigration = errors.New("migration failed")
+)
+
+// MigrationError is one migration's failure, positioned in its file. It is
+// both an error and the `error` object of SPEC §6's JSON.
+type MigrationError struct {
+	ID   string `json:"id"`
+	File string `json:"file"`
+	// Statement is the 1-based number of the failing statement in the
+	// file; 0 when the failure is not tied to one statement (a deferred
+	// constraint checked at the end of the migration, a parse error).
+	Statement int `json:"statement"`
+	// Line is the line of the file where the failing statement starts (or
+	// the line of a syntax error).
+	Line     int    `json:"line"`
+	SQLState string `json:"sqlstate"`
+	Message  string `json:"message"`
+	Detail   string `json:"detail"`
+	Hint     string `json:"hint"`
+	// Context says where the failure surfaced when that is not a
+	// statement, e.g. "deferred constraint check".
+	Context string `json:"context,omitempty"`
+	// Attempts is how often the migration was tried (lock timeouts are
+	// retried); 1 when it was not retried.
+	Attempts int `json:"attempts,omitempty"`
+	// Blockers are the sessions the statement waited for when it failed
+	// with a lock timeout.
+	Blockers []Blocker `json:"blockers,omitempty"`
+	// Err is the underlying error (usually a *pgconn.PgError).
+	Err error `json:"-"`
+}
+
+// Error renders the failure as file:line, statement, message, SQLSTATE,
+// DETAIL, HINT and, for a lock timeout, the blocking sessions.
+func (e *MigrationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	fmt.Fprintf(&b, ": migration %s", e.ID)
+	switch {
+	case e.Statement > 0:
+		fmt.Fprintf(&b, ", statement %d", e.Statement)
+	case e.Context != "":
+		fmt.Fprintf(&b, ", %s", e.Context)
+	}
+	fmt.Fprintf(&b, ": %s", e.Message)
+	if e.SQLState != "" {
+		fmt.Fprintf(&b, " (SQLSTATE %s)", e.SQLState)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, "\n  DETAIL: %s", e.Detail)
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, "\n  HINT: %s", e.Hint)
+	}
+	for _, bl := range e.Blockers {
+		fmt.Fprintf(&b, "\n  blocked by %s", bl)
+	}
+	if e.SQLState == sqlstateLockNotAvailable {
+		if e.Attempts > 1 {
+			fmt.Fprintf(&b, "\n  gave up after %d attempts", e.Attempts)
+		}
+		if len(e.Blockers) == 0 {
+			b.WriteString("\n  the blocking session could not be identified (it may have finished)")
+		}
+		b.WriteString("\n  retry once the blocking session is done, or raise the lock timeout (--lock-timeout, -- lock_timeout:)")
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying database error.
+func (e *MigrationError) Unwrap() error { return e.Err }
+
+// Is makes every MigrationError match [ErrMigration].
+func (e *MigrationError) Is(target error) bool { return target == ErrMigration }
+
+// PreflightError lists every migration that failed the transactional
+// rehearsal. Nothing was applied.
+type PreflightError struct {
+	Failures []*MigrationError
+}
+
+// Error lists every failure.
+func (e *PreflightError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
+	for _, f := range e.Failures {
+		b.WriteString("\n")
+		b.WriteString(f.Error())
+	}
+	return b.String()
+}
+
+// Unwrap exposes each failure to errors.As.
+func (e *PreflightError) Unwrap() []error {
+	errs := make([]error, len(e.Failures))
+	for i, f := range e.Failures {
+		errs[i] = f
+	}
+	return errs
+}
+
+// Is makes a PreflightError match [ErrPreflight].
+func (e *PreflightError) Is(target error) bool { return target == ErrPreflight }
+
+// PartialError is returned when applying stopped at a failing migration.
+// The migrations in Applied were applied (and stay applied); Failed is the
+// one that failed and was rolled back; the rest were not attempted.
+type PartialError struct {
+	Applied []string
+	Failed  string
+	Err     error
+}
+
+// Error says what failed, what stays applied and what to do next.
+func (e *PartialError) Error() string {
+	applied := "nothing was applied"
+	if len(e.Applied) > 0 {
+		applied = fmt.Sprintf("applied before the failure and kept: %s", strings.Join(e.Applied, ", "))
+	}
+	return fmt.Sprintf("apply %s failed and was rolled back (%s); fix it and run again to continue:\n%v", e.Failed, applied, e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// DriftError names the applied migrations whose files changed.
+type DriftError struct {
+	Drift []planner.Drift
+}
+
+// Error names each changed file and what to do.
+func (e *DriftError) Error() string {
+	var b strings.Builder
+	b.WriteString("applied migrations were changed after they were applied:")
+	for _, d := range e.Drift {
+		fmt.Fprintf(&b, "\n  %s: checksum %s, applied as %s", d.Migration.Path, short(d.Migration.Checksum), short(d.AppliedChecksum))
+	}
+	b.WriteString("\nrestore the applied version of each file and put the change in a new migration, or pass --allow-drift")
+	return b.String()
+}
+
+// Is makes a DriftError match [ErrDrift].
+func (e *DriftError) Is(target error) bool { return target == ErrDrift }
+
+// BlockedError names each blocked migration and what blocks it. A strict
+// pre-deploy run returns it before touching the database.
+type BlockedError struct {
+	Blocked []planner.Step
+}
+
+// Error names each blocked migration and its root causes.
+func (e *BlockedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d migration(s) are blocked in strict pre-deploy; nothing was run:", len(e.Blocked))
+	for _, s := range e.Blocked {
+		fmt.Fprintf(&b, "\n  %s (%s) depends on pending after_deploy %s", s.ID(), s.Migration.Safe(), strings.Join(s.BlockedBy, ", "))
+	}
+	b.WriteString("\nrun the blocking migrations in post-deploy first, mark them always or before_deploy if that is safe, or use --mode nonstrict")
+	return b.String()
+}
+
+// Is makes a BlockedError match [ErrBlocked].
+func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
+
+// LockWaitError is returned when the migration lock stayed taken for
+// longer than Options.LockWait.
+type LockWaitError struct {
+	Waited time.Duration
+	// Holder is the session that held the lock when the wait ended; nil if
+	// it could not be identified.
+	Holder *Blocker
+}
+
+// Error names the session holding the lock.
+func (e *LockWaitError) Error() string {
+	who := "another session"
+	if e.Holder != nil {
+		who = e.Holder.String()
+	}
+	return fmt.Sprintf("another safemigrate run is in progress: waited %s for the migration lock held by %s; try again when it is done, or raise --lock-wait", e.Waited.Round(time.Millisecond), who)
+}
+
+// Is makes a LockWaitError match [ErrLockWait].
+func (e *LockWaitError) Is(target error) bool { return target == ErrLockWait }
+
+// SQLSTATE codes the executor branches on.
+const (
+	sqlstateLockNotAvailable = "55P03"
+	sqlstateAdminShutdown    = "57P01"
+	sqlstateActiveSQLTxn     = "25001"
+	sqlstateSyntaxError      = "42601"
+	sqlstateInvalidTxnTerm   = "2D000"
+)
+
+// pgError returns err's *pgconn.PgError, or nil.
+func pgError(err error) *pgconn.PgError {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
+func short(sum string) string {
+	if len(sum) > 12 {
+		return sum[:12]
+	}
+	if sum == "" {
+		return "(unknown)"
+	}
+	return sum
+}

@@ -1,0 +1,442 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/internal/redact"
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// DefaultTrackingSchema is the schema of the tracking tables when
+// Target.TrackingSchema is empty.
+const DefaultTrackingSchema = "public"
+
+// DefaultApplicationName is the application_name of safemigrate's
+// sessions when the connection string sets none, so that other sessions
+// (and a second safemigrate run) can tell who holds a lock.
+const DefaultApplicationName = "safemigrate"
+
+// Target is one place migrations run: a database, the schema they run in,
+// and the schema of the tracking tables. A tenant fleet is many Targets on
+// one database, each with its own schema and tracking tables.
+type Target struct {
+	// Config is the connection configuration. The executor opens its own
+	// sessions from it and never modifies it.
+	Config *pgx.ConnConfig
+	// Schema is the schema migrations run in: when set, sessions start with
+	// search_path set to it (quoted as an identifier), followed by
+	// SearchPath. Empty leaves the server's default search_path.
+	Schema string
+	// SearchPath lists schemas appended after Schema (e.g. "public" for
+	// shared extensions in tenant mode). Ignored when Schema is empty.
+	SearchPath []string
+	// TrackingSchema holds safemigrate_migrations, safemigrate_detected
+	// and safemigrate_progress. Empty means [DefaultTrackingSchema]. It is
+	// created on first apply when missing.
+	TrackingSchema string
+	// Name labels the target in logs and reports (a tenant's name); empty
+	// for a single-database run.
+	Name string
+}
+
+// ParseTarget parses a connection string (a postgres:// URL or libpq
+// key=value pairs; empty uses the PG* environment variables, as pgx does)
+// into a Target with the default schemas. The error never contains the
+// password.
+func ParseTarget(connString string) (Target, error) {
+	cfg, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return Target{}, fmt.Errorf("%w: %w", ErrConnect, redact.Error(err))
+	}
+	return Target{Config: cfg}, nil
+}
+
+func (t Target) trackingSchema() string {
+	if t.TrackingSchema == "" {
+		return DefaultTrackingSchema
+	}
+	return t.TrackingSchema
+}
+
+// String describes the target without its password.
+func (t Target) String() string {
+	where := "(no connection)"
+	if t.Config != nil {
+		where = fmt.Sprintf("database %q on %s:%d", t.Config.Database, t.Config.Host, t.Config.Port)
+	}
+	if t.Name != "" {
+		where = t.Name + " in " + where
+	}
+	return where
+}
+
+// Options configure a run. The zero value of every field is its default,
+// except Phase, which is required.
+type Options struct {
+	Phase planner.Phase
+	// Mode is strict (default), nonstrict or disabled.
+	Mode planner.Mode
+	// Initial runs everything in pre-deploy on a target with nothing
+	// applied (SPEC §2.1); an error otherwise.
+	Initial bool
+	// AllowDrift proceeds when applied migrations changed (with a warning).
+	AllowDrift bool
+	// NoPreflight skips the transactional rehearsal.
+	NoPreflight bool
+	// DryRun plans and rehearses but applies and records nothing.
+	DryRun bool
+	// RehearseNonTransactional rehearses `transaction: false` migrations
+	// with their transactional equivalent (CREATE INDEX CONCURRENTLY →
+	// CREATE INDEX) instead of skipping them. Only for disposable
+	// databases: the equivalents take stronger locks.
+	RehearseNonTransactional bool
+
+	// LockWait bounds the wait for the migration lock held by another
+	// run; default 5m.
+	LockWait time.Duration
+	// LockTimeout is lock_timeout for every migration; default 5s. A file's
+	// `-- lock_timeout:` overrides it. Negative disables it.
+	LockTimeout time.Duration
+	// StatementTimeout is statement_timeout for every migration; default
+	// 0 = none. A file's `-- statement_timeout:` overrides it.
+	StatementTimeout time.Duration
+	// LockRetries is how often a statement that hit its lock timeout is
+	// retried; default 3. Negative means no retries.
+	LockRetries int
+	// RetryBackoff is the wait before the first retry, doubled for each
+	// further one (with ±20% jitter); default 1s.
+	RetryBackoff time.Duration
+
+	// Now is the clock used for detection times and delays; default
+	// time.Now.
+	Now func() time.Time
+	// Log receives progress and warnings, one line per message (stderr in
+	// the CLI). Nil discards them. Writes are serialised by the executor.
+	Log io.Writer
+}
+
+// Defaults of [Options].
+const (
+	DefaultLockWait     = 5 * time.Minute
+	DefaultLockTimeout  = 5 * time.Second
+	DefaultLockRetries  = 3
+	DefaultRetryBackoff = time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.Mode == "" {
+		o.Mode = planner.Strict
+	}
+	if o.LockWait <= 0 {
+		o.LockWait = DefaultLockWait
+	}
+	if o.LockTimeout == 0 {
+		o.LockTimeout = DefaultLockTimeout
+	} else if o.LockTimeout < 0 {
+		o.LockTimeout = 0
+	}
+	if o.StatementTimeout < 0 {
+		o.StatementTimeout = 0
+	}
+	if o.LockRetries == 0 {
+		o.LockRetries = DefaultLockRetries
+	} else if o.LockRetries < 0 {
+		o.LockRetries = 0
+	}
+	if o.RetryBackoff <= 0 {
+		o.RetryBackoff = DefaultRetryBackoff
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Session is one connection to a target holding the migration lock. It is
+// the building block of [Run]; callers that orchestrate many targets (a
+// tenant fleet: preflight everywhere, then apply everywhere) use it
+// directly:
+//
+//	s, err := executor.Open(ctx, target, opts)
+//	defer s.Close(ctx)
+//	plan, _, err := s.Plan(ctx, g)
+//	report, err := s.Preflight(ctx, plan)
+//	applied, err := s.Apply(ctx, plan)
+//
+// A Session is not safe for concurrent use.
+type Session struct {
+	target  Target
+	opts    Options
+	conn    *pgx.Conn
+	log     *logger
+	names   tracking
+	lockKey int64
+	locked  bool
+	ready   bool // tracking tables known to exist
+	watch   *watcher
+
+	mu      sync.Mutex // guards current (read by the notice handler)
+	current string     // ID of the migration being run, for notices
+
+	parsed map[string][]sqlparse.Statement
+}
+
+// Open connects to t and takes the migration lock, waiting up to
+// opts.LockWait while another run holds it (and saying so on opts.Log).
+// The lock is held until [Session.Close].
+func Open(ctx context.Context, t Target, opts Options) (*Session, error) {
+	s, err := connect(ctx, t, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.lock(ctx); err != nil {
+		s.closeConn()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect opens the session's connection without taking the lock.
+func connect(ctx context.Context, t Target, opts Options) (*Session, error) {
+	if t.Config == nil {
+		return nil, fmt.Errorf("%w: target has no connection configuration", ErrConnect)
+	}
+	opts = opts.withDefaults()
+	s := &Session{
+		target:  t,
+		opts:    opts,
+		log:     newLogger(opts.Log, t.Name),
+		names:   newTracking(t.trackingSchema()),
+		lockKey: lockKey(t.trackingSchema()),
+		parsed:  map[string][]sqlparse.Statement{},
+	}
+	cfg := sessionConfig(t)
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		s.mu.Lock()
+		id := s.current
+		s.mu.Unlock()
+		if id != "" {
+			s.log.printf("%s %s: %s", n.Severity, id, n.Message)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(t, err)
+	}
+	s.conn = conn
+	if err := s.prepareSession(ctx); err != nil {
+		s.closeConn()
+		return nil, err
+	}
+	s.watch = newWatcher(t, int(conn.PgConn().PID()))
+	return s, nil
+}
+
+// sessionConfig copies t.Config with safemigrate's session settings.
+func sessionConfig(t Target) *pgx.ConnConfig {
+	cfg := t.Config.Copy()
+	cfg.RuntimeParams = make(map[string]string, len(t.Config.RuntimeParams)+2)
+	for k, v := range t.Config.RuntimeParams {
+		cfg.RuntimeParams[k] = v
+	}
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = DefaultApplicationName
+	}
+	if t.Schema != "" {
+		cfg.RuntimeParams["search_path"] = searchPath(t)
+	}
+	return cfg
+}
+
+// searchPath renders the target's search_path with quoted identifiers.
+func searchPath(t Target) string {
+	path := pgx.Identifier{t.Schema}.Sanitize()
+	for _, s := range t.SearchPath {
+		path += ", " + pgx.Identifier{s}.Sanitize()
+	}
+	return path
+}
+
+// connectError wraps a connection failure without any password.
+func connectError(t Target, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrConnect, t, redact.Error(err))
+}
+
+// prepareSession applies per-session settings that depend on the server.
+func (s *Session) prepareSession(ctx context.Context) error {
+	// A killed safemigrate process must not leave its backend running a
+	// long statement while holding locks: since PostgreSQL 14 the server
+	// can notice the dead client while a query runs.
+	version := s.conn.PgConn().ParameterStatus("server_version") // "15.4 (Debian 15.4-1)"
+	major, _ := strconv.Atoi(strings.TrimRightFunc(strings.SplitN(version, ".", 2)[0], func(r rune) bool { return r < '0' || r > '9' }))
+	if major >= 14 {
+		if _, err := s.conn.Exec(ctx, "SET client_connection_check_interval = 1000"); err != nil {
+			return s.connLost(err)
+		}
+	}
+	return nil
+}
+
+// connLost wraps an error of safemigrate's own queries.
+func (s *Session) connLost(err error) error {
+	return fmt.Errorf("%s: %w", s.target, redact.Error(err))
+}
+
+// Close releases the migration lock and closes the session's connections.
+func (s *Session) Close(ctx context.Context) error {
+	var err error
+	if s.locked && !s.conn.IsClosed() {
+		err = s.unlock(ctx)
+	}
+	s.closeConn()
+	return err
+}
+
+func (s *Session) closeConn() {
+	if s.watch != nil {
+		s.watch.close()
+	}
+	if s.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.conn.Close(ctx)
+	}
+}
+
+// Target returns the session's target.
+func (s *Session) Target() Target { return s.target }
+
+// Plan reads the target's state under the lock and plans with the
+// session's options. Drift and strict blocking are not errors here; see
+// [Session.Check].
+func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *State, error) {
+	st, err := s.State(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := planner.New(planner.Input{
+		Graph:    g,
+		Applied:  st.Checksums(),
+		Detected: st.DetectedTimes(),
+		Now:      s.opts.Now(),
+		Phase:    s.opts.Phase,
+		Mode:     s.opts.Mode,
+		Initial:  s.opts.Initial,
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	return p, st, nil
+}
+
+// Check returns the error that stops a run of plan before it touches the
+// database: a *DriftError unless AllowDrift, a *BlockedError for a strict
+// pre-deploy with blocked migrations. It logs unknown applied IDs and
+// allowed drift as warnings.
+func (s *Session) Check(plan *planner.Plan) error {
+	for _, id := range plan.Unknown {
+		s.log.printf("warning: %s is recorded as applied but has no migration file", id)
+	}
+	if len(plan.Drift) > 0 {
+		if !s.opts.AllowDrift {
+			return &DriftError{Drift: plan.Drift}
+		}
+		for _, d := range plan.Drift {
+			s.log.printf("warning: %s changed since it was applied (--allow-drift)", d.Migration.Path)
+		}
+	}
+	if !plan.OK() {
+		return &BlockedError{Blocked: plan.Blocked}
+	}
+	return nil
+}
+
+// Run does everything `safemigrate migrate` does for one target: take the
+// lock, read the state, plan, refuse drift and strict blocking, preflight
+// (unless NoPreflight), apply (unless DryRun), record detection times
+// after a successful pre-deploy run, release the lock.
+//
+// The Result is non-nil whenever planning succeeded, also together with an
+// error, so that callers can report it. Errors: ErrConnect, *LockWaitError,
+// *DriftError, *BlockedError, planner.ErrInitialNotEmpty, *PreflightError
+// (nothing applied), *PartialError (applied up to a failure).
+func Run(ctx context.Context, t Target, g *graph.Graph, opts Options) (*Result, error) {
+	if g == nil {
+		return nil, errors.New("executor: nil graph")
+	}
+	if opts.Phase == "" {
+		return nil, errors.New("executor: Options.Phase is required")
+	}
+	s, err := Open(ctx, t, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.run(ctx, g)
+	if cerr := s.Close(ctx); cerr != nil {
+		// The lock goes with the connection anyway; the run's outcome
+		// stands.
+		s.log.printf("warning: releasing the migration lock: %v", cerr)
+	}
+	return res, err
+}
+
+func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
+	plan, _, err := s.Plan(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	res := newResult(plan, s.opts)
+	if err := s.Check(plan); err != nil {
+		return res, err
+	}
+	for _, id := range plan.OutOfOrder {
+		s.log.printf("note: %s sorts before an applied migration of its chain (a merged branch); it runs as usual", id)
+	}
+	if !s.opts.NoPreflight {
+		pf, err := s.Preflight(ctx, plan)
+		res.Preflight = pf
+		if err != nil {
+			return res, err
+		}
+		if !pf.OK {
+			return res, pf.Err()
+		}
+	}
+	if s.opts.DryRun {
+		res.OK = true
+		return res, nil
+	}
+	applied, err := s.Apply(ctx, plan)
+	res.Applied = append(res.Applied, applied...)
+	if err != nil {
+		var pe *PartialError
+		if errors.As(err, &pe) {
+			var me *MigrationError
+			if errors.As(pe.Err, &me) {
+				res.Failed = me
+			}
+		}
+		return res, err
+	}
+	if plan.Effective == planner.PreDeploy {
+		detected, err := s.RecordDetected(ctx, plan)
+		res.Detected = detected
+		if err != nil {
+			return res, err
+		}
+	}
+	res.OK = true
+	return res, nil
+}

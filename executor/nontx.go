@@ -1,0 +1,295 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// applyNonTx applies a `transaction: false` migration: its statements one
+// by one in autocommit, recording progress in safemigrate_progress after
+// each, so that a rerun resumes at the statement that failed (from the
+// start when the file changed since). A failed CREATE INDEX CONCURRENTLY
+// leaves no INVALID index behind: it is dropped concurrently.
+func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase string) error {
+	m := step.Migration
+	u, me := s.unit(m)
+	if me != nil {
+		return me
+	}
+	done, err := s.resumePoint(ctx, u)
+	if err != nil {
+		return err
+	}
+	if _, err := s.conn.Exec(ctx, u.timeouts(false)); err != nil {
+		return s.fail(u, 0, err, nil)
+	}
+	defer func() {
+		if !s.conn.IsClosed() {
+			_, _ = s.conn.Exec(context.WithoutCancel(ctx), "RESET lock_timeout; RESET statement_timeout")
+		}
+	}()
+	start := time.Now()
+	for i := done; i < len(u.stmts); i++ {
+		if err := s.runNonTxStatement(ctx, u, i); err != nil {
+			var me *MigrationError
+			if errors.As(err, &me) && !s.conn.IsClosed() {
+				if perr := s.saveProgress(ctx, u, i, me.Message); perr != nil {
+					s.log.printf("warning: %s: %v", m.ID, perr)
+				}
+			}
+			return err
+		}
+		if err := s.saveProgress(ctx, u, i+1, ""); err != nil {
+			me := s.fail(u, 0, err, nil)
+			me.Context = fmt.Sprintf("recording progress after statement %d (which completed)", i+1)
+			return me
+		}
+	}
+	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx,
+			`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, false)`,
+			m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
+		return err
+	})
+	if err != nil {
+		me := s.fail(u, 0, err, nil)
+		me.Context = "recording it in " + MigrationsTable
+		return me
+	}
+	noun := "statements"
+	if len(u.stmts) == 1 {
+		noun = "statement"
+	}
+	s.log.printf("applied %s (%dms, %d %s outside a transaction)", m.ID, time.Since(start).Milliseconds(), len(u.stmts), noun)
+	return nil
+}
+
+// resumePoint returns how many statements of u earlier runs completed.
+func (s *Session) resumePoint(ctx context.Context, u *unit) (int, error) {
+	var sum string
+	var done int
+	err := s.conn.QueryRow(ctx, `SELECT checksum, statements_done FROM `+s.names.progress+` WHERE id = $1`, u.m.ID).Scan(&sum, &done)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("read progress of %s: %w", u.m.ID, s.connLost(err))
+	case sum != u.m.Checksum:
+		s.log.printf("%s changed since its interrupted run (%d statement(s) were done); starting over at statement 1", u.m.ID, done)
+		return 0, nil
+	case done > len(u.stmts):
+		return len(u.stmts), nil
+	case done > 0:
+		s.log.printf("resuming %s at statement %d of %d (statements 1-%d completed in an earlier run)", u.m.ID, done+1, len(u.stmts), done)
+	}
+	return done, nil
+}
+
+// saveProgress records that the first done statements of u completed.
+func (s *Session) saveProgress(ctx context.Context, u *unit, done int, lastError string) error {
+	var le *string
+	if lastError != "" {
+		le = &lastError
+	}
+	_, err := s.conn.Exec(ctx, `
+INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, last_error, updated_at)
+VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
+	statements_total = excluded.statements_total, last_error = excluded.last_error, updated_at = excluded.updated_at`,
+		u.m.ID, u.m.Checksum, done, len(u.stmts), le)
+	if err != nil {
+		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
+	}
+	return nil
+}
+
+// runNonTxStatement runs statement i of u in autocommit, retrying after a
+// lock timeout and cleaning up after a failed CREATE INDEX CONCURRENTLY.
+func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
+	st := u.stmts[i]
+	cic := concurrentIndex(st)
+	var seen []Blocker
+	for attempt := 1; ; attempt++ {
+		var before []indexName
+		if cic != nil {
+			var err error
+			if before, err = s.invalidIndexes(ctx, cic); err != nil {
+				return s.fail(u, i+1, err, nil)
+			}
+			// An earlier run killed in the middle of this statement left
+			// its INVALID index behind: drop it before building again.
+			if cic.Idxname != "" {
+				for k, ix := range before {
+					if ix.name == cic.Idxname {
+						s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, ix)
+						if err := s.dropIndex(ctx, ix); err != nil {
+							return s.fail(u, i+1, err, nil)
+						}
+						before = slices.Delete(before, k, k+1)
+						break
+					}
+				}
+			}
+		}
+		blockers, err := s.exec(ctx, st.SQL, u)
+		if err == nil {
+			return nil
+		}
+		me := s.fail(u, i+1, err, blockers)
+		me.Attempts = attempt
+		if len(me.Blockers) > 0 {
+			seen = me.Blockers
+		} else if me.SQLState == sqlstateLockNotAvailable {
+			me.Blockers = seen
+		}
+		if s.conn.IsClosed() {
+			return me
+		}
+		if cic != nil {
+			s.cleanupIndex(ctx, u, cic, before)
+		}
+		if me.SQLState != sqlstateLockNotAvailable || attempt > s.opts.LockRetries {
+			return me
+		}
+		s.log.printf("%s: lock timeout at statement %d (%s); retrying in about %s (attempt %d of %d)",
+			u.m.ID, i+1, describeBlockers(me.Blockers), s.opts.RetryBackoff<<(attempt-1), attempt+1, s.opts.LockRetries+1)
+		if err := s.backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// concurrentIndex returns the statement's CREATE INDEX CONCURRENTLY, or nil.
+func concurrentIndex(st sqlparse.Statement) *pg_query.IndexStmt {
+	if ix := st.Node.GetIndexStmt(); ix != nil && ix.Concurrent && ix.Relation != nil {
+		return ix
+	}
+	return nil
+}
+
+// indexName is a schema-qualified index name.
+type indexName struct{ schema, name string }
+
+func (ix indexName) String() string { return pgx.Identifier{ix.schema, ix.name}.Sanitize() }
+
+// invalidIndexes lists the INVALID indexes of the table ix is built on.
+func (s *Session) invalidIndexes(ctx context.Context, ix *pg_query.IndexStmt) ([]indexName, error) {
+	table := pgx.Identifier{ix.Relation.Relname}
+	if ix.Relation.Schemaname != "" {
+		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
+	}
+	rows, err := s.conn.Query(ctx, `
+SELECT n.nspname, c.relname
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE i.indrelid = to_regclass($1) AND NOT i.indisvalid
+ ORDER BY 1, 2`, table.Sanitize())
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexName, error) {
+		var n indexName
+		err := r.Scan(&n.schema, &n.name)
+		return n, err
+	})
+}
+
+// cleanupIndex drops the INVALID indexes a failed CREATE INDEX
+// CONCURRENTLY left: the named one, or (unnamed) every INVALID index of
+// the table that was not there before.
+func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexStmt, before []indexName) {
+	ctx = context.WithoutCancel(ctx)
+	after, err := s.invalidIndexes(ctx, ix)
+	if err != nil {
+		s.log.printf("warning: %s: cannot look for an INVALID index left by the failed statement: %v", u.m.ID, s.connLost(err))
+		return
+	}
+	for _, n := range after {
+		if slices.Contains(before, n) || (ix.Idxname != "" && n.name != ix.Idxname) {
+			continue
+		}
+		if err := s.dropIndex(ctx, n); err != nil {
+			s.log.printf("warning: %s: the failed CREATE INDEX CONCURRENTLY left INVALID index %s and dropping it failed: %v; drop it with DROP INDEX CONCURRENTLY IF EXISTS %s", u.m.ID, n, err, n)
+			continue
+		}
+		s.log.printf("%s: dropped INVALID index %s left by the failed CREATE INDEX CONCURRENTLY", u.m.ID, n)
+	}
+}
+
+func (s *Session) dropIndex(ctx context.Context, n indexName) error {
+	if _, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+n.String()); err != nil {
+		return s.connLost(err)
+	}
+	return nil
+}
+
+// equivalents returns the statements of a `transaction: false` migration
+// rewritten to run inside a transaction for rehearsal: CREATE INDEX
+// CONCURRENTLY → CREATE INDEX, DROP INDEX CONCURRENTLY → DROP INDEX,
+// REINDEX … CONCURRENTLY → REINDEX, DETACH PARTITION … CONCURRENTLY →
+// DETACH PARTITION. VACUUM has no effect worth rehearsing and is left out
+// (its SQL is set to ""). Other statements are kept as written. notes
+// describe what was changed.
+func equivalents(stmts []sqlparse.Statement) (out []sqlparse.Statement, notes []string, err error) {
+	out = make([]sqlparse.Statement, len(stmts))
+	for i, st := range stmts {
+		out[i] = st
+		tree, err := pg_query.Parse(st.SQL)
+		if err != nil || len(tree.Stmts) != 1 {
+			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal", i+1)
+		}
+		n := tree.Stmts[0].Stmt
+		changed := false
+		switch {
+		case n.GetIndexStmt() != nil && n.GetIndexStmt().Concurrent:
+			n.GetIndexStmt().Concurrent = false
+			changed = true
+		case n.GetDropStmt() != nil && n.GetDropStmt().Concurrent:
+			n.GetDropStmt().Concurrent = false
+			changed = true
+		case n.GetReindexStmt() != nil:
+			rs := n.GetReindexStmt()
+			kept := rs.Params[:0]
+			for _, p := range rs.Params {
+				if d := p.GetDefElem(); d != nil && d.Defname == "concurrently" {
+					changed = true
+					continue
+				}
+				kept = append(kept, p)
+			}
+			rs.Params = kept
+		case n.GetAlterTableStmt() != nil:
+			for _, c := range n.GetAlterTableStmt().Cmds {
+				if pc := c.GetAlterTableCmd().GetDef().GetPartitionCmd(); pc != nil && pc.Concurrent {
+					pc.Concurrent = false
+					changed = true
+				}
+			}
+		case n.GetVacuumStmt() != nil:
+			out[i].SQL = ""
+			notes = append(notes, fmt.Sprintf("statement %d (VACUUM/ANALYZE) left out", i+1))
+			continue
+		}
+		if !changed {
+			continue
+		}
+		sql, err := pg_query.Deparse(tree)
+		if err != nil {
+			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal: %v", i+1, err)
+		}
+		out[i].SQL = sql
+		notes = append(notes, fmt.Sprintf("statement %d without CONCURRENTLY", i+1))
+	}
+	return out, notes, nil
+}

@@ -1,0 +1,119 @@
+package executor_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+const secret = "Sup3rS3cretPW"
+
+// withCredentials returns connString with the given user and password.
+func withCredentials(t *testing.T, connString, user, password string) string {
+	t.Helper()
+	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
+		u, err := url.Parse(connString)
+		require.NoError(t, err)
+		if user == "" {
+			user = u.User.Username()
+		}
+		u.User = url.UserPassword(user, password)
+		return u.String()
+	}
+	s := connString + " password=" + password
+	if user != "" {
+		s += " user=" + user
+	}
+	return s
+}
+
+func TestPasswordsNeverAppear(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, what ...string) {
+		t.Helper()
+		for _, s := range what {
+			require.NotContains(t, s, secret)
+		}
+	}
+
+	t.Run("unparsable connection string", func(t *testing.T) {
+		t.Parallel()
+		_, err := executor.ParseTarget("postgres://app:" + secret + "@db:notaport/x")
+		require.ErrorIs(t, err, executor.ErrConnect)
+		check(t, err.Error())
+	})
+
+	t.Run("connection refused", func(t *testing.T) {
+		t.Parallel()
+		var log syncBuffer
+		tg := target(t, "postgres://app:"+secret+"@127.0.0.1:1/db?connect_timeout=5")
+		res, err := executor.Run(ctx(t), tg, load(t, files("0001_a.sql", "-- safe: always\nSELECT 1;\n")),
+			executor.Options{Phase: planner.PostDeploy, Log: &log})
+		require.ErrorIs(t, err, executor.ErrConnect)
+		require.Nil(t, res)
+		check(t, err.Error(), log.String(), tg.String())
+		_, err = executor.ReadState(ctx(t), tg)
+		require.ErrorIs(t, err, executor.ErrConnect)
+		check(t, err.Error())
+	})
+
+	t.Run("server rejects the login", func(t *testing.T) {
+		t.Parallel()
+		url, _ := fresh(t)
+		tg := target(t, withCredentials(t, url, "no_such_role", secret))
+		_, err := executor.Run(ctx(t), tg, load(t, files("0001_a.sql", "-- safe: always\nSELECT 1;\n")),
+			executor.Options{Phase: planner.PostDeploy})
+		require.ErrorIs(t, err, executor.ErrConnect)
+		require.Contains(t, err.Error(), "no_such_role")
+		check(t, err.Error())
+	})
+
+	t.Run("failing run", func(t *testing.T) {
+		t.Parallel()
+		url, _ := fresh(t)
+		tg := target(t, withCredentials(t, url, "", secret))
+		var log syncBuffer
+		g := load(t, files(
+			"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+			"0002_b.sql", "-- safe: always\nSELECT current_setting('no.such_setting');\n",
+		))
+		res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, Log: &log})
+		require.ErrorIs(t, err, executor.ErrPreflight)
+		b, jerr := json.Marshal(res)
+		require.NoError(t, jerr)
+		check(t, err.Error(), log.String(), string(b))
+
+		// A lock wait names the holder: still no password.
+		s, err := executor.Open(ctx(t), tg, executor.Options{})
+		require.NoError(t, err)
+		defer s.Close(ctx(t))
+		_, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, Log: &log, LockWait: 50 * time.Millisecond})
+		require.ErrorIs(t, err, executor.ErrLockWait)
+		check(t, err.Error(), log.String())
+	})
+}
+
+func TestCleanQuery(t *testing.T) {
+	t.Parallel()
+	long := "SELECT " + strings.Repeat("x, ", 100) + "1"
+	tests := []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"LOCK TABLE t\n   IN ACCESS EXCLUSIVE MODE", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"},
+		{"ALTER ROLE app PASSWORD '" + secret + "'", "ALTER ROLE app PASSWORD 'xxxxx'"},
+		{"CREATE ROLE app LOGIN password 'it''s " + secret + "'", "CREATE ROLE app LOGIN password 'xxxxx'"},
+		{"SELECT dblink('host=db password=" + secret + "', 'q')", "SELECT dblink('host=db password=xxxxx 'q')"}, // masks generously
+		{long, long[:executor.MaxQueryText-1] + "…"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in[:min(len(tc.in), 30)], func(t *testing.T) {
+			require.Equal(t, tc.want, executor.CleanQuery(tc.in))
+		})
+	}
+}

@@ -1,0 +1,166 @@
+package executor
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/internal/redact"
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+	"github.com/safemigrate/safemigrate/migration"
+)
+
+// unit is a migration ready to run: its statements and effective timeouts.
+type unit struct {
+	m           *migration.Migration
+	stmts       []sqlparse.Statement
+	lockTimeout time.Duration // 0 = none
+	stmtTimeout time.Duration // 0 = none
+}
+
+// unit parses m (once per session) and resolves its timeouts. A file that
+// does not parse or that contains transaction control fails as a
+// *MigrationError positioned at the problem.
+func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
+	stmts, ok := s.parsed[m.ID]
+	if !ok {
+		var err error
+		stmts, err = sqlparse.Split(string(m.SQL))
+		if err != nil {
+			me := &MigrationError{ID: m.ID, File: m.Path, SQLState: sqlstateSyntaxError, Err: err}
+			var se *sqlparse.SyntaxError
+			if errors.As(err, &se) {
+				me.Line = se.Line
+				me.Message = "syntax error: " + se.Message
+			} else {
+				me.Message = err.Error()
+			}
+			return nil, me
+		}
+		s.parsed[m.ID] = stmts
+	}
+	for i, st := range stmts {
+		if ts := st.Node.GetTransactionStmt(); ts != nil {
+			switch ts.Kind {
+			case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT,
+				pg_query.TransactionStmtKind_TRANS_STMT_RELEASE,
+				pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+				if m.Directives.Transaction {
+					continue
+				}
+			}
+			hint := "remove it: safemigrate runs each migration in its own transaction"
+			if !m.Directives.Transaction {
+				hint = "remove it: a `transaction: false` migration runs each statement on its own; use `transaction: true` for one transaction"
+			}
+			return nil, &MigrationError{ID: m.ID, File: m.Path, Statement: i + 1, Line: st.Line,
+				SQLState: sqlstateInvalidTxnTerm, Message: "transaction control statement in a migration", Hint: hint}
+		}
+	}
+	u := &unit{m: m, stmts: stmts, lockTimeout: s.opts.LockTimeout, stmtTimeout: s.opts.StatementTimeout}
+	if m.Directives.Has(annotate.KeyLockTimeout) {
+		u.lockTimeout = m.Directives.LockTimeout
+	}
+	if m.Directives.Has(annotate.KeyStatementTimeout) {
+		u.stmtTimeout = m.Directives.StatementTimeout
+	}
+	return u, nil
+}
+
+// timeouts renders the SET commands for the unit's timeouts; local scopes
+// them to the current transaction.
+func (u *unit) timeouts(local bool) string {
+	set := "SET "
+	if local {
+		set = "SET LOCAL "
+	}
+	return fmt.Sprintf("%slock_timeout = %d; %sstatement_timeout = %d", set, millis(u.lockTimeout), set, millis(u.stmtTimeout))
+}
+
+// millis rounds d up to whole milliseconds, the unit of the timeouts.
+func millis(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// fail builds the MigrationError of statement n (1-based; 0 = none) of u.
+func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *MigrationError {
+	me := &MigrationError{ID: u.m.ID, File: u.m.Path, Statement: n, Err: err, Blockers: blockers, Attempts: 1}
+	if n > 0 && n <= len(u.stmts) {
+		me.Line = u.stmts[n-1].Line
+	}
+	if pe := pgError(err); pe != nil {
+		me.SQLState = pe.Code
+		me.Message = pe.Message
+		me.Detail = pe.Detail
+		me.Hint = pe.Hint
+		if pe.Code == sqlstateActiveSQLTxn && u.m.Directives.Transaction && me.Hint == "" {
+			me.Hint = "this statement cannot run inside a transaction: add `-- transaction: false` to the header (and keep such statements in a migration of their own)"
+		}
+		if pe.Code == sqlstateAdminShutdown || s.conn.IsClosed() {
+			me.Message = "the database session was terminated: " + pe.Message
+			if me.Hint == "" {
+				me.Hint = "the migration's transaction was rolled back; run again to continue"
+			}
+		}
+		return me
+	}
+	msg := redact.String(err.Error())
+	if s.conn.IsClosed() {
+		msg = "lost the connection to the database: " + msg
+		me.Hint = "the migration's transaction was rolled back; run again to continue"
+	}
+	me.Message = msg
+	return me
+}
+
+// exec runs one statement, watching for the sessions it waits on once it
+// has run for half of its lock timeout (or, without one, of its statement
+// timeout).
+func (s *Session) exec(ctx context.Context, sql string, u *unit) ([]Blocker, error) {
+	stop := s.watch.watch(cmp.Or(u.lockTimeout, u.stmtTimeout))
+	_, err := s.conn.Exec(ctx, sql)
+	return stop(), err
+}
+
+// setCurrent names the migration notices belong to.
+func (s *Session) setCurrent(id string) {
+	s.mu.Lock()
+	s.current = id
+	s.mu.Unlock()
+}
+
+// backoff sleeps before retry number attempt (1-based): RetryBackoff
+// doubled per attempt, ±20% jitter.
+func (s *Session) backoff(ctx context.Context, attempt int) error {
+	d := s.opts.RetryBackoff << (attempt - 1)
+	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// describeBlockers summarises blockers for a log line.
+func describeBlockers(bs []Blocker) string {
+	if len(bs) == 0 {
+		return "blocker unknown"
+	}
+	s := "blocked by " + bs[0].String()
+	if len(bs) > 1 {
+		s += fmt.Sprintf(" and %d more", len(bs)-1)
+	}
+	return s
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// target builds the executor target: --database-url or its environment
+// variables, then database_url from the config, then libpq's PG* variables
+// (an empty connection string).
+func (e *Env) target() (executor.Target, error) {
+	url := e.Globals.DatabaseURL
+	if url == "" {
+		url = e.Config.DatabaseURL
+	}
+	t, err := executor.ParseTarget(url)
+	if err != nil {
+		return t, withCode(ExitUsage, fmt.Errorf("%w\ncheck --database-url (or SAFEMIGRATE_DATABASE_URL / DATABASE_URL)", err))
+	}
+	t.TrackingSchema = e.Config.TrackingSchema
+	return t, nil
+}
+
+// runFlags are the execution settings shared by migrate, preflight and
+// baseline. Durations accept Go syntax plus d for days; an empty flag
+// falls back to safemigrate.yaml and then to the executor's default.
+type runFlags struct {
+	LockTimeout      string `name:"lock-timeout" help:"lock_timeout for every migration (default 5s; a file's -- lock_timeout: wins)." placeholder:"DURATION"`
+	StatementTimeout string `name:"statement-timeout" help:"statement_timeout for every migration (default none)." placeholder:"DURATION"`
+	LockRetries      string `name:"lock-retries" help:"Retries after a lock timeout, with backoff (default 3)." placeholder:"N"`
+	LockWait         string `name:"lock-wait" help:"How long to wait for another run's migration lock (default 5m)." placeholder:"DURATION"`
+}
+
+// options turns the flags and config into executor options.
+func (f *runFlags) options(e *Env) (executor.Options, error) {
+	o := executor.Options{Log: e.Stderr, Now: e.Now}
+	var err error
+	if o.LockTimeout, err = duration("--lock-timeout", f.LockTimeout, e.Config.LockTimeout.Duration, e.Config.LockTimeout.Set, -1); err != nil {
+		return o, err
+	}
+	if o.StatementTimeout, err = duration("--statement-timeout", f.StatementTimeout, e.Config.StatementTimeout.Duration, e.Config.StatementTimeout.Set, -1); err != nil {
+		return o, err
+	}
+	if o.LockWait, err = duration("--lock-wait", f.LockWait, e.Config.LockWait.Duration, e.Config.LockWait.Set, 0); err != nil {
+		return o, err
+	}
+	switch {
+	case f.LockRetries != "":
+		var n int
+		if _, err := fmt.Sscanf(f.LockRetries, "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != f.LockRetries {
+			return o, usageError("--lock-retries %q is not a whole number ≥ 0", f.LockRetries)
+		}
+		o.LockRetries = retries(n)
+	case e.Config.LockRetries != nil:
+		o.LockRetries = retries(*e.Config.LockRetries)
+	}
+	return o, nil
+}
+
+// retries maps "0 retries" to the executor's "negative means none".
+func retries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// duration resolves one duration setting. zero is what the executor
+// understands as "explicitly none" for an explicit 0 (its zero value means
+// "default").
+func duration(flag, value string, cfg time.Duration, cfgSet bool, zero time.Duration) (time.Duration, error) {
+	var d time.Duration
+	switch {
+	case value != "":
+		if value == "0" {
+			return zero, nil
+		}
+		v, err := annotate.ParseDuration(value)
+		if err != nil {
+			return 0, usageError("%s: %v", flag, err)
+		}
+		d = v
+	case cfgSet:
+		d = cfg
+	default:
+		return 0, nil
+	}
+	if d == 0 {
+		return zero, nil
+	}
+	return d, nil
+}
+
+// execError maps executor errors to exit codes (SPEC §5).
+func execError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, executor.ErrBlocked):
+		return withCode(ExitBlocked, err)
+	case errors.Is(err, executor.ErrConnect), errors.Is(err, executor.ErrLockWait),
+		errors.Is(err, executor.ErrDrift), errors.Is(err, planner.ErrInitialNotEmpty):
+		return withCode(ExitUsage, err)
+	}
+	return withCode(ExitFailure, err)
+}

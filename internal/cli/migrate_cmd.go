@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// MigrateCmd plans, rehearses and applies.
+type MigrateCmd struct {
+	Phase       string `required:"" enum:"pre-deploy,post-deploy" help:"pre-deploy (the release phase, before new code starts) or post-deploy."`
+	Mode        string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
+	NoPreflight bool   `name:"no-preflight" help:"Skip the transactional rehearsal."`
+	DryRun      bool   `name:"dry-run" help:"Plan and rehearse, apply nothing."`
+	Initial     bool   `help:"First run on an empty database: pre-deploy runs everything."`
+	AllowDrift  bool   `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
+	runFlags
+}
+
+// Help shows examples.
+func (c *MigrateCmd) Help() string {
+	return `Runs: take the migration lock, plan, rehearse every selected migration in one
+transaction with a savepoint each (rolled back; all failures reported), then
+apply each migration in its own transaction with its tracking row.
+
+Examples:
+  safemigrate migrate --phase pre-deploy               # Heroku release phase
+  safemigrate migrate --phase pre-deploy --mode nonstrict
+  safemigrate migrate --phase post-deploy
+  safemigrate migrate --phase post-deploy --dry-run --format json`
+}
+
+// Validate checks flag combinations.
+func (c *MigrateCmd) Validate() error {
+	if c.DryRun && c.NoPreflight {
+		return errors.New("--dry-run with --no-preflight would do nothing: a dry run is the preflight")
+	}
+	return validMode(c.Mode)
+}
+
+// Run migrates.
+func (c *MigrateCmd) Run(env *Env) error {
+	format, err := env.format("text", "json")
+	if err != nil {
+		return err
+	}
+	g, err := env.loadGraph()
+	if err != nil {
+		return err
+	}
+	t, err := env.target()
+	if err != nil {
+		return err
+	}
+	opts, err := c.runFlags.options(env)
+	if err != nil {
+		return err
+	}
+	opts.Phase, opts.Mode = planner.Phase(c.Phase), env.mode(c.Mode)
+	opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift = c.NoPreflight, c.DryRun, c.Initial, c.AllowDrift
+	res, runErr := executor.Run(env.Ctx, t, g, opts)
+	return reportRun(env, format, res, runErr)
+}
+
+// runDoc is the SPEC §6 JSON of migrate and preflight, with the plan.
+type runDoc struct {
+	*executor.Result
+	Plan any `json:"plan"`
+}
+
+// reportRun prints a run's result (text or JSON) and maps its error to
+// the exit code.
+func reportRun(env *Env, format string, res *executor.Result, runErr error) error {
+	if res == nil {
+		return execError(runErr)
+	}
+	if format == "json" {
+		if err := writeJSON(env.Stdout, runDoc{res, planJSON(res.Plan)}); err != nil {
+			return err
+		}
+		if runErr != nil {
+			return silentExit{exitCode(execError(runErr))}
+		}
+		return nil
+	}
+	renderRun(env, res, runErr)
+	if runErr != nil && (errors.Is(runErr, executor.ErrPreflight) || errors.Is(runErr, executor.ErrMigration)) {
+		// The details are on stdout already; stderr gets the one-line
+		// summary that log scanners and humans look for.
+		summary := strings.TrimSuffix(strings.SplitN(runErr.Error(), "\n", 2)[0], ":")
+		return withCode(exitCode(execError(runErr)), fmt.Errorf("%s (details above)", summary))
+	}
+	return execError(runErr)
+}
+
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return ExitFailure
+}
+
+// renderRun prints the plan, the preflight and what was applied.
+func renderRun(env *Env, res *executor.Result, runErr error) {
+	w := env.Stdout
+	st := style{on: env.Color}
+	// The preflight and applied lists name the selected migrations; the
+	// plan's own run list is only worth printing when neither will.
+	pf := res.Preflight
+	renderPlanBody(env, res.Plan, pf == nil || (pf.Skipped && len(res.Applied) == 0 && res.Failed == nil))
+	if pf != nil && !pf.Skipped && len(pf.Migrations) > 0 {
+		fmt.Fprintf(w, "\n%s\n", st.bold("Preflight (one transaction, rolled back):"))
+		t := table{indent: "  "}
+		for _, m := range pf.Migrations {
+			var status cell
+			note := m.Notice
+			switch m.Status {
+			case executor.StatusOK:
+				status = cell{"ok", st.green}
+			case executor.StatusSkipped:
+				status = cell{"skipped", st.yellow}
+			default:
+				status = cell{"FAILED", st.red}
+				if m.Error != nil {
+					note = failureLine(m.Error)
+				}
+			}
+			t.add(status, plain(m.ID), plain(fmt.Sprintf("%dms", m.DurationMS)), plain(note))
+		}
+		t.write(w)
+		for _, m := range pf.Migrations {
+			if m.Error != nil {
+				fmt.Fprintf(w, "\n%s %s\n", st.red("✗"), indent(m.Error.Error()))
+			}
+		}
+	} else if pf != nil && pf.Skipped {
+		fmt.Fprintf(w, "\n%s\n", st.dim("Preflight skipped (--no-preflight)."))
+	}
+	if len(res.Applied) > 0 {
+		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Applied (%d):", len(res.Applied))))
+		for _, id := range res.Applied {
+			fmt.Fprintf(w, "  %s %s\n", st.green("✓"), id)
+		}
+	}
+	if res.Failed != nil {
+		fmt.Fprintf(w, "\n%s %s\n", st.red("✗ failed:"), indent(res.Failed.Error()))
+	}
+	if len(res.Detected) > 0 {
+		fmt.Fprintf(w, "\n%s %s\n", st.dim("Detected (delays start now):"), strings.Join(res.Detected, ", "))
+	}
+	fmt.Fprintln(w)
+	switch {
+	case runErr != nil && errors.Is(runErr, executor.ErrBlocked):
+		fmt.Fprintf(w, "%s strict pre-deploy ran nothing: %s blocked by %s (exit 3).\n", st.red("BLOCKED:"),
+			plural(len(res.Plan.Blocked), "migration"), strings.Join(rootCauses(res.Plan), ", "))
+	case runErr != nil && errors.Is(runErr, executor.ErrDrift):
+		fmt.Fprintf(w, "%s applied migrations changed on disk; nothing was run (exit 2).\n", st.red("STOPPED:"))
+	case runErr != nil && errors.Is(runErr, executor.ErrPreflight):
+		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
+	case runErr != nil:
+		fmt.Fprintf(w, "%s %s applied before the failure and kept (exit %d).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), plural(len(res.Applied), "migration"), exitCode(execError(runErr)))
+	case res.DryRun:
+		fmt.Fprintf(w, "%s dry run: preflight passed for %s; nothing applied.\n", st.green("OK:"), plural(len(res.Plan.Run), "migration"))
+	case len(res.Applied) == 0:
+		fmt.Fprintf(w, "%s nothing to apply.\n", st.green("OK:"))
+	default:
+		extra := ""
+		if n := len(res.Plan.Blocked); n > 0 {
+			extra = fmt.Sprintf(", %s skipped (nonstrict)", plural(n, "blocked migration"))
+		}
+		fmt.Fprintf(w, "%s %s applied%s.\n", st.green("OK:"), plural(len(res.Applied), "migration"), extra)
+	}
+}
+
+func failureLine(e *executor.MigrationError) string {
+	var b strings.Builder
+	if e.Statement > 0 {
+		fmt.Fprintf(&b, "statement %d, line %d: ", e.Statement, e.Line)
+	}
+	b.WriteString(e.Message)
+	if e.SQLState != "" {
+		fmt.Fprintf(&b, " (%s)", e.SQLState)
+	}
+	return b.String()
+}
+
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }

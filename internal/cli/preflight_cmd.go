@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// PreflightCmd rehearses pending migrations and rolls back.
+type PreflightCmd struct {
+	Phase      string `default:"post-deploy" enum:"pre-deploy,post-deploy" help:"Which phase's selection to rehearse (default post-deploy: everything pending)."`
+	Mode       string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
+	AllowDrift bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
+	runFlags
+}
+
+// Help shows examples.
+func (c *PreflightCmd) Help() string {
+	return `Runs every selected migration in one transaction, a savepoint each, checks
+deferred constraints after each, reports every failure, and rolls everything
+back. transaction: false migrations are skipped on the target (with a notice).
+
+Examples:
+  safemigrate preflight
+  safemigrate preflight --phase pre-deploy --format json`
+}
+
+// Validate checks the mode.
+func (c *PreflightCmd) Validate() error { return validMode(c.Mode) }
+
+// Run rehearses.
+func (c *PreflightCmd) Run(env *Env) error {
+	format, err := env.format("text", "json")
+	if err != nil {
+		return err
+	}
+	g, err := env.loadGraph()
+	if err != nil {
+		return err
+	}
+	t, err := env.target()
+	if err != nil {
+		return err
+	}
+	opts, err := c.runFlags.options(env)
+	if err != nil {
+		return err
+	}
+	opts.Phase, opts.Mode, opts.AllowDrift, opts.DryRun = planner.Phase(c.Phase), env.mode(c.Mode), c.AllowDrift, true
+	res, runErr := executor.Run(env.Ctx, t, g, opts)
+	return reportRun(env, format, res, runErr)
+}

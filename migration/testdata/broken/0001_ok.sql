@@ -1,0 +1,2 @@
+-- safe: before_deploy
+SELECT 1;

@@ -1,0 +1,4 @@
+-- safe: befor_deploy
+--
+-- transaction: maybe
+SELECT 1;

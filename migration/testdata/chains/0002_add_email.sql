@@ -1,0 +1,4 @@
+-- Adds the email column.
+-- safe: before_deploy
+
+ALTER TABLE users ADD COLUMN email text;

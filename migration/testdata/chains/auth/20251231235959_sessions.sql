@@ -1,0 +1,1 @@
+CREATE TABLE sessions (id bigint, user_id bigint);

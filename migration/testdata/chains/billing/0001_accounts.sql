@@ -1,0 +1,3 @@
+-- safe: always
+-- depends: 0002
+CREATE TABLE accounts (id bigint);

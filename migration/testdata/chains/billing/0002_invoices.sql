@@ -1,0 +1,3 @@
+-- safe: before_deploy
+-- depends: billing/0001_accounts
+CREATE TABLE invoices (id bigint);
