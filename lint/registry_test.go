@@ -39,9 +39,7 @@ func TestValidateRejects(t *testing.T) {
 			require.Error(t, err, "New validates the registry")
 		})
 	}
-	lint.Retired["old-rule"] = "merged into another"
-	defer delete(lint.Retired, "old-rule")
-	err := lint.Validate([]*lint.Rule{{ID: "old-rule", Doc: "x", Run: noop}})
+	err := lint.ValidateRetired([]*lint.Rule{{ID: "old-rule", Doc: "x", Run: noop}}, map[string]string{"old-rule": "merged into another"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "retired")
 }

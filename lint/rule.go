@@ -50,7 +50,9 @@ var ruleID = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
 // Validate checks a rule registry: every rule has a kebab-case ID unique
 // in the registry and not retired, a non-empty Doc, and a Run function.
-func Validate(rules []*Rule) error {
+func Validate(rules []*Rule) error { return validate(rules, retired) }
+
+func validate(rules []*Rule, retired map[string]string) error {
 	var errs []error
 	seen := map[string]bool{}
 	for i, r := range rules {
@@ -62,8 +64,8 @@ func Validate(rules []*Rule) error {
 			errs = append(errs, fmt.Errorf("rule %d: ID %q is not kebab-case", i, r.ID))
 		case seen[r.ID]:
 			errs = append(errs, fmt.Errorf("rule %s: duplicate ID", r.ID))
-		case Retired[r.ID] != "":
-			errs = append(errs, fmt.Errorf("rule %s: the ID was retired (%s) and cannot be reused", r.ID, Retired[r.ID]))
+		case retired[r.ID] != "":
+			errs = append(errs, fmt.Errorf("rule %s: the ID was retired (%s) and cannot be reused", r.ID, retired[r.ID]))
 		}
 		seen[r.ID] = true
 		if r.Doc == "" {
@@ -79,9 +81,10 @@ func Validate(rules []*Rule) error {
 	return errors.Join(errs...)
 }
 
-// Retired lists rule IDs that were published once and removed, with why.
-// They stay here so that no new rule takes their ID.
-var Retired = map[string]string{}
+// retired lists rule IDs that were published once and removed, with why.
+// They stay here so that no new rule takes their ID (users' ignore
+// comments name them).
+var retired = map[string]string{}
 
 // Lookup returns the rule with the given ID from rules, or nil.
 func Lookup(rules []*Rule, id string) *Rule {

@@ -1,0 +1,4 @@
+package lint
+
+// ValidateRetired is validate with a given set of retired IDs.
+var ValidateRetired = validate
