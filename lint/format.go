@@ -92,7 +92,11 @@ func WriteText(w io.Writer, res *Result, opts WriteOptions) error {
 	if len(res.Diagnostics) > 0 {
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "%s, %s in %s (%s checked)\n", plural(res.Count(Error), "error"), plural(res.Count(Warning), "warning"), plural(files, "file"), plural(res.Files, "file"))
+	if res.Count(Error)+res.Count(Warning) == 0 && files == 0 {
+		fmt.Fprintf(&b, "No problems (%s checked)\n", plural(res.Files, "file"))
+	} else {
+		fmt.Fprintf(&b, "%s, %s in %s (%s checked)\n", plural(res.Count(Error), "error"), plural(res.Count(Warning), "warning"), plural(files, "file"), plural(res.Files, "file"))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

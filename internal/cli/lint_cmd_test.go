@@ -36,12 +36,11 @@ func TestLintGoldens(t *testing.T) {
 }
 
 func TestLintExitCodes(t *testing.T) {
-	// The example carries only warnings: clean by default, failing with
-	// --warnings-as-errors.
+	// The example is clean, with justified ignores.
 	r := run(t, "--dir", example, "lint", "--warnings-as-errors", "--format", "json")
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 0, r.code, r.stdout)
 	doc := assertOneJSON(t, r.stdout)
-	assert.Equal(t, false, doc["ok"])
+	assert.Equal(t, true, doc["ok"])
 
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -77,6 +76,15 @@ func TestLintExitCodes(t *testing.T) {
 	assert.Contains(t, r.stdout, "add-column-rewriting-default")
 	cfg := write("safemigrate.yaml", "pg_version: 10\n")
 	assert.Equal(t, 1, run(t, "--config", cfg, "lint", def).code)
+
+	// Warnings pass unless --warnings-as-errors.
+	warn := write("0004_drop.sql", "-- safe: after_deploy\nALTER TABLE users DROP COLUMN nickname;\n")
+	r = run(t, "lint", warn)
+	assert.Equal(t, 0, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "warning drop-column")
+	r = run(t, "lint", "--warnings-as-errors", "--format", "json", warn)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, false, assertOneJSON(t, r.stdout)["ok"])
 }
 
 func TestAnnotate(t *testing.T) {
