@@ -2,7 +2,6 @@ package annotate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 )
@@ -188,11 +187,6 @@ type Analysis struct {
 // filled by [Schema.Analyze]. A syntax error is a *[SyntaxError]. Parse is
 // safe for concurrent use.
 func Parse(src string) ([]Statement, error) {
-	// A UTF-8 byte-order mark is not SQL; blank it so that offsets stay
-	// those of the file (ParseHeader ignores it too).
-	if strings.HasPrefix(src, "\ufeff") {
-		src = "   " + src[3:]
-	}
 	js, err := sqlparse.ParseJSON(src)
 	if err != nil {
 		return nil, err

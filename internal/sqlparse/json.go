@@ -1,7 +1,6 @@
 package sqlparse
 
 import (
-	"bytes"
 	"fmt"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -12,11 +11,11 @@ import (
 // [Split] decodes, which matters to callers that parse thousands of files
 // and walk the tree themselves (lint). A syntax error is a *[SyntaxError].
 func ParseJSON(src string) (string, error) {
-	if i := bytes.IndexByte([]byte(src), 0); i >= 0 {
-		line, col := Position(src, i)
-		return "", &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}
+	clean, err := prepare(src)
+	if err != nil {
+		return "", err
 	}
-	out, err := pg_query.ParseToJSON(src)
+	out, err := pg_query.ParseToJSON(clean)
 	if err != nil {
 		return "", syntaxError(src, err)
 	}

@@ -1,8 +1,8 @@
 package sqlparse
 
 import (
-	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -39,11 +39,11 @@ func (e *SyntaxError) Error() string {
 // Split parses src and returns its statements in order. Comments-only and
 // empty input yield no statements.
 func Split(src string) ([]Statement, error) {
-	if i := bytes.IndexByte([]byte(src), 0); i >= 0 {
-		line, col := Position(src, i)
-		return nil, &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}
+	clean, err := prepare(src)
+	if err != nil {
+		return nil, err
 	}
-	res, err := pg_query.Parse(src)
+	res, err := pg_query.Parse(clean)
 	if err != nil {
 		return nil, syntaxError(src, err)
 	}
@@ -64,6 +64,23 @@ func Split(src string) ([]Statement, error) {
 		stmts = append(stmts, Statement{SQL: src[start:end], Start: start, End: end, Line: line, Column: col, Node: rs.Stmt})
 	}
 	return stmts, nil
+}
+
+// bom is the UTF-8 byte-order mark some editors put first in a file.
+const bom = "\ufeff"
+
+// prepare returns src ready for the parser: a leading byte-order mark is
+// blanked (same length, so offsets stay those of the file) and a NUL byte,
+// which would silently truncate the C string, is an error.
+func prepare(src string) (string, error) {
+	if i := strings.IndexByte(src, 0); i >= 0 {
+		line, col := Position(src, i)
+		return "", &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}
+	}
+	if strings.HasPrefix(src, bom) {
+		src = "   " + src[len(bom):]
+	}
+	return src, nil
 }
 
 // syntaxError converts a pg_query error into a positioned SyntaxError.
@@ -124,6 +141,8 @@ func (li *lineIndex) position(src string, offset int) (int, int) {
 func skipSpaceAndComments(src string, i, end int) int {
 	for i < end {
 		switch {
+		case i == 0 && strings.HasPrefix(src, bom):
+			i += len(bom)
 		case src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r' || src[i] == '\f' || src[i] == '\v':
 			i++
 		case i+1 < end && src[i] == '-' && src[i+1] == '-':

@@ -26,6 +26,8 @@ func TestSplit(t *testing.T) {
 		{"comment between", "SELECT 1;\n/* a\n b */ -- c\nSELECT 2", []string{"SELECT 1", "SELECT 2"}, []int{1, 4}, []int{1, 1}},
 		{"nested block comment", "/* a /* b */ c */ SELECT 1;", []string{"SELECT 1"}, []int{1}, []int{19}},
 		{"no trailing semicolon", "SELECT 1", []string{"SELECT 1"}, []int{1}, []int{1}},
+		{"byte-order mark", "\ufeff-- safe: always\nSELECT 1;\n", []string{"SELECT 1"}, []int{2}, []int{1}},
+		{"byte-order mark right before SQL", "\ufeffSELECT 1;", []string{"SELECT 1"}, []int{1}, []int{4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
