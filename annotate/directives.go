@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/safemigrate/safemigrate/internal/spell"
 )
 
 // Safe says when a migration may run relative to a code deploy.
@@ -36,7 +38,7 @@ func ParseSafe(s string) (Safe, error) {
 		names[i] = string(v)
 	}
 	msg := fmt.Sprintf("unknown safe value %q (valid: %s)", s, strings.Join(names, ", "))
-	if best := closest(s, names, 3); best != "" {
+	if best := spell.Closest(s, names, 3); best != "" {
 		msg = fmt.Sprintf("unknown safe value %q, did you mean %s?", s, best)
 	}
 	return "", fmt.Errorf("%s", msg)
@@ -191,7 +193,7 @@ func isKey(k string) bool {
 // duplicates and near-miss keys; any other `-- word: text` is a comment.
 func (d *Directives) set(key, value string, line int) (Problem, bool) {
 	if !isKey(key) {
-		if best := closest(key, Keys, 2); best != "" {
+		if best := spell.Closest(key, Keys, 2); best != "" {
 			return Problem{line, fmt.Sprintf("unknown directive %q, did you mean %s?", key, best)}, true
 		}
 		return Problem{}, false
@@ -286,35 +288,4 @@ func FormatDuration(d time.Duration) string {
 		b.WriteString(d.String())
 	}
 	return b.String()
-}
-
-// closest returns the candidate within maxDist edits of s, or "".
-func closest(s string, candidates []string, maxDist int) string {
-	best, bestDist := "", maxDist+1
-	for _, c := range candidates {
-		if d := levenshtein(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
+
+	"github.com/safemigrate/safemigrate/internal/spell"
 )
 
 // Config configures a [Linter].
@@ -263,7 +265,7 @@ func unusedIgnores(f *file, igs []*ignore, rules []*Rule, r *Rule) []Diagnostic 
 			case id == r.ID:
 			case Lookup(rules, id) == nil:
 				msg := fmt.Sprintf("%s names unknown rule %q", kw, id)
-				if best := closest(id, ids); best != "" {
+				if best := spell.Closest(id, ids, 3); best != "" {
 					msg += fmt.Sprintf(", did you mean %s?", best)
 				}
 				out = append(out, Diagnostic{Pos: ig.pos, End: ig.end, Rule: r.ID, Severity: r.Severity, Message: msg, Hint: "see docs/rules.md for the rule IDs"})
@@ -280,34 +282,4 @@ func unusedIgnores(f *file, igs []*ignore, rules []*Rule, r *Rule) []Diagnostic 
 		}
 	}
 	return out
-}
-
-func closest(s string, candidates []string) string {
-	best, bestDist := "", 4
-	for _, c := range candidates {
-		if d := levenshtein(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
