@@ -12,9 +12,8 @@ import (
 	"sync"
 
 	"github.com/safemigrate/safemigrate/annotate"
-	"github.com/safemigrate/safemigrate/migration"
-
 	"github.com/safemigrate/safemigrate/internal/spell"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Config configures a [Linter].
