@@ -216,3 +216,28 @@ func TestVersion(t *testing.T) {
 	assert.NotEmpty(t, doc["version"])
 	assert.NotEmpty(t, doc["go"])
 }
+
+func TestJSONErrorDocumentForEveryUsageError(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("dirr: x\n"), 0o644))
+	tests := [][]string{
+		{"--format", "json", "plan", "--offline"},                           // missing --phase
+		{"--format=json", "plan", "--phase", "pre-deploy", "--mode", "lax"}, // Validate
+		{"--format", "json", "frobnicate"},                                  // unknown command
+		{"plan", "--phase", "deploy", "--format", "json"},                   // bad enum
+		{"--format", "json", "--config", cfg, "version"},                    // configuration error
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := run(t, append([]string{"--dir", example}, args...)...)
+			assert.Equal(t, 2, r.code, r.stderr)
+			doc := assertOneJSON(t, r.stdout)
+			assert.Equal(t, false, doc["ok"])
+			e, _ := doc["error"].(map[string]any)
+			require.NotNil(t, e, "error object: %s", r.stdout)
+			assert.NotEmpty(t, e["message"])
+			assert.EqualValues(t, 2, e["exit_code"])
+			assert.NotEmpty(t, r.stderr, "the message goes to stderr too")
+		})
+	}
+}
