@@ -160,10 +160,17 @@ func jsonRequested(args []string, format string) bool {
 // writeErrorJSON writes the error document of a command that failed
 // before writing anything to stdout.
 func writeErrorJSON(w io.Writer, msg string, code int) {
-	_ = writeJSON(w, map[string]any{
-		"ok":    false,
-		"error": map[string]any{"message": msg, "exit_code": code},
-	})
+	_ = writeJSON(w, struct {
+		OK    bool     `json:"ok"`
+		Error errorDoc `json:"error"`
+	}{false, errorDoc{msg, code}})
+}
+
+// errorDoc is the "error" object of every JSON document of a failed
+// command.
+type errorDoc struct {
+	Message  string `json:"message"`
+	ExitCode int    `json:"exit_code"`
 }
 
 // newEnv reads the configuration file and settles colours.

@@ -195,3 +195,44 @@ func TestPasswordNeverPrinted(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.False(t, strings.Contains(r.stderr+r.stdout, secret))
 }
+
+func TestRefusedOrFailedRunsExplainThemselves(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := writeDir(t, map[string]string{
+		"0001_a.sql": "-- safe: before_deploy\nCREATE TABLE a (id int);\n",
+	})
+	require.Equal(t, 0, runDB(t, url, dir, "migrate", "--phase", "post-deploy").code)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_a.sql"), []byte("-- safe: before_deploy\nCREATE TABLE a (id bigint);\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0002_b.sql"), []byte("-- safe: before_deploy\nINSERT INTO nowhere VALUES (1);\n"), 0o644))
+
+	for _, cmd := range [][]string{{"migrate", "--phase", "post-deploy"}, {"preflight"}} {
+		t.Run("drift "+cmd[0], func(t *testing.T) {
+			r := runDB(t, url, dir, cmd...)
+			require.Equal(t, 2, r.code, r.stderr)
+			assert.NotContains(t, r.stdout, "drift allowed", "drift was refused, not allowed")
+			assert.Contains(t, r.stdout, "nothing was run")
+
+			r = runDB(t, url, dir, append(cmd, "--format", "json")...)
+			require.Equal(t, 2, r.code, r.stderr)
+			doc := assertOneJSON(t, r.stdout)
+			assert.Equal(t, false, doc["ok"])
+			e, _ := doc["error"].(map[string]any)
+			require.NotNil(t, e, "the JSON says why the run stopped: %s", r.stdout)
+			assert.Contains(t, e["message"], "0001_a.sql")
+			assert.EqualValues(t, 2, e["exit_code"])
+			assert.Contains(t, r.stderr, "0001_a.sql", "the error goes to stderr in JSON mode too")
+			assert.NotContains(t, r.stdout, "drift allowed")
+		})
+	}
+
+	t.Run("failed apply in JSON mode", func(t *testing.T) {
+		r := runDB(t, url, dir, "migrate", "--phase", "post-deploy", "--allow-drift", "--no-preflight", "--format", "json")
+		require.Equal(t, 1, r.code, r.stderr)
+		doc := assertOneJSON(t, r.stdout)
+		e, _ := doc["error"].(map[string]any)
+		require.NotNil(t, e, r.stdout)
+		assert.Contains(t, e["message"], "0002_b")
+		assert.EqualValues(t, 1, e["exit_code"])
+		assert.Contains(t, r.stderr, "nowhere")
+	})
+}

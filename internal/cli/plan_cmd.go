@@ -89,7 +89,7 @@ func (c *PlanCmd) Run(env *Env) error {
 		return err
 	}
 	if format == "json" {
-		if err := writeJSON(env.Stdout, planJSON(plan)); err != nil {
+		if err := writeJSON(env.Stdout, planJSON(plan, true)); err != nil {
 			return err
 		}
 	} else {
@@ -165,7 +165,9 @@ type stepDoc struct {
 	BlockedBy []string `json:"blocked_by,omitempty"`
 }
 
-func planJSON(p *planner.Plan) any {
+// planJSON shapes p; driftAllowed says whether its drift was let through
+// (--allow-drift) or stopped the run.
+func planJSON(p *planner.Plan, driftAllowed bool) any {
 	step := func(s planner.Step) stepDoc {
 		d := stepDoc{ID: s.ID(), Safe: string(s.Migration.Safe()), Reason: s.Reason}
 		if s.Resolved != s.Migration.Safe() {
@@ -176,7 +178,7 @@ func planJSON(p *planner.Plan) any {
 	doc := planDoc{
 		Phase: string(p.Phase), Mode: string(p.Mode), OK: p.OK(),
 		Applied: nonNil(p.Applied), Run: []stepDoc{}, Delayed: []delayedDoc{}, Blocked: []stepDoc{},
-		Unknown: nonNil(p.Unknown), OutOfOrder: nonNil(p.OutOfOrder), Warnings: nonNil(planWarnings(p)),
+		Unknown: nonNil(p.Unknown), OutOfOrder: nonNil(p.OutOfOrder), Warnings: nonNil(planWarnings(p, driftAllowed)),
 	}
 	for _, s := range p.Run {
 		doc.Run = append(doc.Run, step(s))
@@ -209,7 +211,7 @@ func timeOrNil(t *time.Time) *string {
 
 // planWarnings are the things a release engineer should know but that do
 // not stop the run.
-func planWarnings(p *planner.Plan) []string {
+func planWarnings(p *planner.Plan, driftAllowed bool) []string {
 	var w []string
 	for _, id := range p.Unknown {
 		w = append(w, fmt.Sprintf("%s is recorded as applied but has no file", id))
@@ -221,14 +223,18 @@ func planWarnings(p *planner.Plan) []string {
 		w = append(w, fmt.Sprintf("%s has waited since %s (it survived a deploy); run the post-deploy phase", s.ID(), s.DetectedAt.UTC().Format(time.RFC3339)))
 	}
 	for _, d := range p.Drift {
-		w = append(w, fmt.Sprintf("%s changed since it was applied (drift allowed)", d.Migration.ID))
+		if driftAllowed {
+			w = append(w, fmt.Sprintf("%s changed since it was applied (drift allowed)", d.Migration.ID))
+		} else {
+			w = append(w, fmt.Sprintf("%s changed since it was applied: nothing runs until the file is restored (or --allow-drift)", d.Migration.ID))
+		}
 	}
 	return w
 }
 
 // renderPlan prints a plan for a release log, with its verdict.
 func renderPlan(env *Env, p *planner.Plan) {
-	renderPlanBody(env, p)
+	renderPlanBody(env, p, true)
 	w := env.Stdout
 	st := style{on: env.Color}
 	fmt.Fprintln(w)
@@ -246,8 +252,9 @@ func renderPlan(env *Env, p *planner.Plan) {
 	}
 }
 
-// renderPlanBody prints the plan's summary line and its sections.
-func renderPlanBody(env *Env, p *planner.Plan) {
+// renderPlanBody prints the plan's summary line and its sections;
+// driftAllowed as for [planJSON].
+func renderPlanBody(env *Env, p *planner.Plan, driftAllowed bool) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	mode := ""
@@ -291,7 +298,7 @@ func renderPlanBody(env *Env, p *planner.Plan) {
 		}
 		t.write(w)
 	}
-	if ws := planWarnings(p); len(ws) > 0 {
+	if ws := planWarnings(p, driftAllowed); len(ws) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold("Warnings:"))
 		for _, s := range ws {
 			fmt.Fprintf(w, "  %s %s\n", st.yellow("!"), s)
