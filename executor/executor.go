@@ -384,7 +384,10 @@ func Run(ctx context.Context, t Target, g *graph.Graph, opts Options) (*Result, 
 		return nil, err
 	}
 	res, err := s.run(ctx, g)
-	if cerr := s.Close(ctx); cerr != nil {
+	// Release the lock also after an interruption (a cancelled ctx).
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if cerr := s.Close(closeCtx); cerr != nil {
 		// The lock goes with the connection anyway; the run's outcome
 		// stands.
 		s.log.printf("warning: releasing the migration lock: %v", cerr)

@@ -33,7 +33,7 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 			err = s.applyNonTx(ctx, step, string(plan.Phase))
 		}
 		if err != nil {
-			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err}
+			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction}
 		}
 		applied = append(applied, step.ID())
 	}

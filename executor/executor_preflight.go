@@ -189,6 +189,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *stri
 		done()
 		me := s.fail(u, i+1, err, blockers)
 		if s.conn.IsClosed() || ctx.Err() != nil {
+			me.Hint = "the rehearsal was rolled back and nothing was applied; run again"
 			return r, me, fmt.Errorf("preflight: %w", me)
 		}
 		if me.SQLState == sqlstateActiveSQLTxn && !m.Directives.Transaction {

@@ -97,6 +97,15 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 	if n > 0 && n <= len(u.stmts) {
 		me.Line = u.stmts[n-1].Line
 	}
+	stopped := "the migration's transaction was rolled back; run again to continue"
+	if !u.m.Directives.Transaction {
+		stopped = "transaction: false: the statements before this one stay applied; the next run resumes at this statement"
+	}
+	if interrupted(err) {
+		me.Message = "interrupted: the run was cancelled (SIGINT or SIGTERM) while this statement ran"
+		me.Hint = stopped
+		return me
+	}
 	if pe := pgError(err); pe != nil {
 		me.SQLState = pe.Code
 		me.Message = pe.Message
@@ -108,7 +117,7 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 		if pe.Code == sqlstateAdminShutdown || s.conn.IsClosed() {
 			me.Message = "the database session was terminated: " + pe.Message
 			if me.Hint == "" {
-				me.Hint = "the migration's transaction was rolled back; run again to continue"
+				me.Hint = stopped
 			}
 		}
 		return me
@@ -116,10 +125,16 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 	msg := redact.String(err.Error())
 	if s.conn.IsClosed() {
 		msg = "lost the connection to the database: " + msg
-		me.Hint = "the migration's transaction was rolled back; run again to continue"
+		me.Hint = stopped
 	}
 	me.Message = msg
 	return me
+}
+
+// interrupted reports whether err comes from a cancelled context: the
+// CLI cancels it on SIGINT and SIGTERM.
+func interrupted(err error) bool {
+	return errors.Is(err, context.Canceled)
 }
 
 // exec runs one statement, watching for the sessions it waits on once it
@@ -147,7 +162,7 @@ func (s *Session) backoff(ctx context.Context, attempt int) error {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("interrupted while waiting to retry: %w", ctx.Err())
 	case <-t.C:
 		return nil
 	}
