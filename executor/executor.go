@@ -104,7 +104,8 @@ type Options struct {
 	RehearseNonTransactional bool
 
 	// LockWait bounds the wait for the migration lock held by another
-	// run; default 5m.
+	// run; default 5m. Negative means do not wait: give up at once when
+	// another run holds it.
 	LockWait time.Duration
 	// LockTimeout is lock_timeout for every migration; default 5s. A file's
 	// `-- lock_timeout:` overrides it. Negative disables it.
@@ -139,8 +140,10 @@ func (o Options) withDefaults() Options {
 	if o.Mode == "" {
 		o.Mode = planner.Strict
 	}
-	if o.LockWait <= 0 {
+	if o.LockWait == 0 {
 		o.LockWait = DefaultLockWait
+	} else if o.LockWait < 0 {
+		o.LockWait = 0
 	}
 	if o.LockTimeout == 0 {
 		o.LockTimeout = DefaultLockTimeout

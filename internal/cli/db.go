@@ -33,7 +33,7 @@ type runFlags struct {
 	LockTimeout      string `name:"lock-timeout" help:"lock_timeout for every migration (default 5s; a file's -- lock_timeout: wins)." placeholder:"DURATION"`
 	StatementTimeout string `name:"statement-timeout" help:"statement_timeout for every migration (default none)." placeholder:"DURATION"`
 	LockRetries      string `name:"lock-retries" help:"Retries after a lock timeout, with backoff (default 3)." placeholder:"N"`
-	LockWait         string `name:"lock-wait" help:"How long to wait for another run's migration lock (default 5m)." placeholder:"DURATION"`
+	LockWait         string `name:"lock-wait" help:"How long to wait for another run's migration lock (default 5m; 0: do not wait)." placeholder:"DURATION"`
 }
 
 // options turns the flags and config into executor options.
@@ -46,7 +46,7 @@ func (f *runFlags) options(e *Env) (executor.Options, error) {
 	if o.StatementTimeout, err = duration("--statement-timeout", f.StatementTimeout, e.Config.StatementTimeout.Duration, e.Config.StatementTimeout.Set, -1); err != nil {
 		return o, err
 	}
-	if o.LockWait, err = duration("--lock-wait", f.LockWait, e.Config.LockWait.Duration, e.Config.LockWait.Set, 0); err != nil {
+	if o.LockWait, err = duration("--lock-wait", f.LockWait, e.Config.LockWait.Duration, e.Config.LockWait.Set, -1); err != nil {
 		return o, err
 	}
 	switch {

@@ -1,15 +1,19 @@
 package cli_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/planner"
 )
 
 // runDB runs the CLI against url with the migrations in dir.
@@ -235,4 +239,20 @@ func TestRefusedOrFailedRunsExplainThemselves(t *testing.T) {
 		assert.EqualValues(t, 1, e["exit_code"])
 		assert.Contains(t, r.stderr, "nowhere")
 	})
+}
+
+func TestLockWaitZeroDoesNotWait(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	tg, err := executor.ParseTarget(url)
+	require.NoError(t, err)
+	holder, err := executor.Open(context.Background(), tg, executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+	defer holder.Close(context.Background())
+
+	start := time.Now()
+	r := runDB(t, url, example, "migrate", "--phase", "post-deploy", "--lock-wait", "0")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "another safemigrate run is in progress")
+	assert.Less(t, time.Since(start), 3*time.Second, "--lock-wait 0 gives up at once")
+	assert.NotContains(t, r.stderr, "up to 5m")
 }
