@@ -124,7 +124,7 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		return nil, fmt.Errorf("read migrations directory: %w", err)
 	}
 	for _, e := range root {
-		if !e.IsDir() {
+		if !isDir(fsys, e.Name(), e) {
 			m, fe := loadFile(fsys, "", e.Name(), opts)
 			errs = append(errs, fe...)
 			if m != nil {
@@ -143,7 +143,7 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		}
 		for _, f := range entries {
 			p := path.Join(chain, f.Name())
-			if f.IsDir() {
+			if isDir(fsys, p, f) {
 				if hasSQL(fsys, p) {
 					errs = append(errs, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
 				}
@@ -165,6 +165,16 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		return nil, &LoadError{Errors: errs}
 	}
 	return out, nil
+}
+
+// isDir reports whether the entry at p is a directory, following a
+// symbolic link (a chain may be a link to shared migrations).
+func isDir(fsys fs.FS, p string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.IsDir()
+	}
+	fi, err := fs.Stat(fsys, p)
+	return err == nil && fi.IsDir()
 }
 
 // hasSQL reports whether a nested directory holds any .sql file; an

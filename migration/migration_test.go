@@ -491,3 +491,29 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadFollowsSymlinks: a chain directory or a file may be a symlink
+// (shared migrations, a monorepo); a symlinked chain used to be taken for
+// a file without .sql and silently left out.
+func TestLoadFollowsSymlinks(t *testing.T) {
+	shared := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(shared, "billing"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "billing", "0001_plans.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "0001_a.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(shared, "deep", "x"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "deep", "x", "0001_x.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(shared, "billing"), filepath.Join(dir, "billing")))
+	require.NoError(t, os.Symlink(filepath.Join(shared, "0001_a.sql"), filepath.Join(dir, "0001_a.sql")))
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0001_a", "billing/0001_plans"}, ids(ms))
+
+	// A symlinked directory below a chain is nesting, as a real one is.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "auth"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(shared, "deep", "x"), filepath.Join(dir, "auth", "x")))
+	_, err = migration.Load(os.DirFS(dir), migration.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "auth/x: nested directories are not allowed")
+}
