@@ -3,6 +3,7 @@ package sqlparse
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -36,9 +37,18 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%d:%d: syntax error: %s", e.Line, e.Column, e.Message)
 }
 
+// bom is the UTF-8 byte order mark some editors write at the start of a
+// file.
+const bom = "\ufeff"
+
 // Split parses src and returns its statements in order. Comments-only and
-// empty input yield no statements.
+// empty input yield no statements. A leading UTF-8 byte order mark is
+// ignored (offsets still count its three bytes).
 func Split(src string) ([]Statement, error) {
+	if strings.HasPrefix(src, bom) {
+		// Three spaces keep every offset, line and column as in the file.
+		src = "   " + src[len(bom):]
+	}
 	if i := bytes.IndexByte([]byte(src), 0); i >= 0 {
 		line, col := Position(src, i)
 		return nil, &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}

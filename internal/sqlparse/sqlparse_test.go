@@ -26,6 +26,10 @@ func TestSplit(t *testing.T) {
 		{"comment between", "SELECT 1;\n/* a\n b */ -- c\nSELECT 2", []string{"SELECT 1", "SELECT 2"}, []int{1, 4}, []int{1, 1}},
 		{"nested block comment", "/* a /* b */ c */ SELECT 1;", []string{"SELECT 1"}, []int{1}, []int{19}},
 		{"no trailing semicolon", "SELECT 1", []string{"SELECT 1"}, []int{1}, []int{1}},
+		// Editors on Windows save a UTF-8 byte order mark; the parser
+		// took it for a token ("syntax error at or near \"\ufeff\"").
+		{"byte order mark before header", "\ufeff-- safe: always\nCREATE TABLE a (id int);\n", []string{"CREATE TABLE a (id int)"}, []int{2}, []int{1}},
+		{"byte order mark before statement", "\ufeffSELECT 1;", []string{"SELECT 1"}, []int{1}, []int{4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
