@@ -58,9 +58,27 @@ type Target struct {
 func ParseTarget(connString string) (Target, error) {
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		return Target{}, fmt.Errorf("%w: %w", ErrConnect, redact.Error(err))
+		return Target{}, fmt.Errorf("%w: %w", ErrConnect, parseError(connString, err))
 	}
 	return Target{Config: cfg}, nil
+}
+
+// parseError redacts a connection string parse error. pgx's message
+// echoes the string with pgx's own masking, which misses passwords with
+// escaped quotes; the echo is replaced with the string masked by
+// [redact.ConnString], which knows libpq's quoting.
+func parseError(connString string, err error) error {
+	var pce *pgconn.ParseConfigError
+	if !errors.As(err, &pce) {
+		return redact.Error(err)
+	}
+	const prefix = "cannot parse `"
+	msg := pce.Error()
+	tail := strings.LastIndex(msg, "`: ")
+	if !strings.HasPrefix(msg, prefix) || tail < len(prefix) {
+		return redact.Error(err)
+	}
+	return errors.New(prefix + redact.ConnString(connString) + redact.String(msg[tail:]))
 }
 
 func (t Target) trackingSchema() string {
