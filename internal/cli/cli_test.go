@@ -241,3 +241,25 @@ func TestJSONErrorDocumentForEveryUsageError(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantConfigIsNotIgnored: tenant mode is not implemented; a
+// configuration asking for it must not quietly migrate the database's
+// default schema instead.
+func TestTenantConfigIsNotIgnored(t *testing.T) {
+	for _, tenants := range []string{"tenants:\n  schemas: [tenant_a, tenant_b]\n", "tenants:\n  query: SELECT nspname FROM pg_namespace\n"} {
+		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte(tenants), 0o644))
+		for _, args := range [][]string{
+			{"migrate", "--phase", "pre-deploy"},
+			{"preflight"},
+			{"status"},
+			{"baseline", "--through", "0001_create_accounts"},
+			{"plan", "--phase", "pre-deploy"},
+		} {
+			r := run(t, append([]string{"--config", cfg, "--dir", example, "--database-url", "postgres://u@127.0.0.1:1/db"}, args...)...)
+			assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+			assert.Contains(t, r.stderr, "tenants", "%v", args)
+			assert.NotContains(t, r.stderr, "connect", "%v refuses before connecting", args)
+		}
+	}
+}

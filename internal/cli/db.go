@@ -14,6 +14,11 @@ import (
 // variables, then database_url from the config, then libpq's PG* variables
 // (an empty connection string).
 func (e *Env) target() (executor.Target, error) {
+	if tn := e.Config.Tenants; len(tn.Schemas) > 0 || tn.Query != "" {
+		// Tenant fleets (SPEC §4) are not implemented: running on the
+		// database's default schema instead would be silently wrong.
+		return executor.Target{}, usageError("safemigrate.yaml configures tenants, but this version cannot migrate tenant fleets yet; nothing was run\nremove tenants: from the configuration to migrate the database's own schema")
+	}
 	url := e.Globals.DatabaseURL
 	if url == "" {
 		url = e.Config.DatabaseURL
