@@ -263,3 +263,14 @@ func TestTenantConfigIsNotIgnored(t *testing.T) {
 		}
 	}
 }
+
+func TestAppliedListToleratesSpacesAndEmptyEntries(t *testing.T) {
+	for _, list := range []string{"0001_create_accounts, 0002_create_users", "0001_create_accounts,,0002_create_users,"} {
+		r := run(t, "--dir", example, "graph", "--applied", list)
+		assert.Equal(t, 0, r.code, "graph --applied %q: %s", list, r.stderr)
+		assert.Regexp(t, `0002_create_users\s+before_deploy\s+applied`, r.stdout)
+		r = run(t, "--dir", example, "plan", "--phase", "post-deploy", "--applied", list)
+		assert.Equal(t, 0, r.code, "plan --applied %q: %s", list, r.stderr)
+		assert.Contains(t, r.stdout, "2 migrations applied")
+	}
+}

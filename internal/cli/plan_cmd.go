@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -62,12 +63,12 @@ func (c *PlanCmd) Run(env *Env) error {
 	switch {
 	case c.Offline:
 	case len(c.Applied) > 0:
+		ids, err := env.appliedFlag(g, c.Applied)
+		if err != nil {
+			return err
+		}
 		in.Applied = map[string]string{}
-		for _, id := range c.Applied {
-			id = strings.TrimSpace(id)
-			if _, ok := g.Lookup(id); !ok {
-				return usageError("--applied names %q, which is not a migration in %s", id, env.dir())
-			}
+		for _, id := range ids {
 			in.Applied[id] = ""
 		}
 	default:
@@ -99,6 +100,23 @@ func (c *PlanCmd) Run(env *Env) error {
 		return silentExit{ExitBlocked}
 	}
 	return nil
+}
+
+// appliedFlag checks the IDs of --applied, ignoring white space around
+// them and empty entries ("a, b", "a,,b", "a,").
+func (e *Env) appliedFlag(g *graph.Graph, list []string) ([]string, error) {
+	var ids []string
+	for _, id := range list {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if _, ok := g.Lookup(id); !ok {
+			return nil, usageError("--applied names %q, which is not a migration in %s", id, e.dir())
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // mode resolves the pre-deploy mode: flag, then config, then strict.
