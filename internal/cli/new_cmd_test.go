@@ -74,3 +74,13 @@ func TestNewErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, files, "a failed new must leave no file behind")
 }
+
+func TestNewRejectsUnsupportedFormatBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, "--dir", dir, "--format", "yaml", "new", "x", "--safe", "always")
+	assert.Equal(t, 2, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "--format yaml is not supported here")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing was written")
+}
