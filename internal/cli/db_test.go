@@ -256,3 +256,30 @@ func TestLockWaitZeroDoesNotWait(t *testing.T) {
 	assert.Less(t, time.Since(start), 3*time.Second, "--lock-wait 0 gives up at once")
 	assert.NotContains(t, r.stderr, "up to 5m")
 }
+
+// TestFailurePathsAreRelativeToTheWorkingDirectory: a failure names the
+// file as the user can open it (migrations/0002_b.sql:2), as load errors
+// do, not relative to the migrations directory.
+func TestFailurePathsAreRelativeToTheWorkingDirectory(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := writeDir(t, map[string]string{
+		"0001_a.sql":         "-- safe: before_deploy\nCREATE TABLE a (id int);\n",
+		"billing/0001_b.sql": "-- safe: before_deploy\nINSERT INTO nowhere VALUES (1);\n",
+	})
+	r := runDB(t, url, dir, "migrate", "--phase", "post-deploy")
+	require.Equal(t, 1, r.code, r.stderr)
+	want := filepath.ToSlash(filepath.Join(dir, "billing", "0001_b.sql")) + ":2"
+	assert.Contains(t, r.stdout, want)
+	assert.Contains(t, r.stderr, want)
+	r = runDB(t, url, dir, "migrate", "--phase", "post-deploy", "--format", "json")
+	assert.Contains(t, r.stdout, `"file": "`+filepath.ToSlash(filepath.Join(dir, "billing", "0001_b.sql"))+`"`)
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "billing", "0001_b.sql")))
+	require.Equal(t, 0, runDB(t, url, dir, "migrate", "--phase", "post-deploy").code)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_a.sql"), []byte("-- safe: before_deploy\nCREATE TABLE a (id bigint);\n"), 0o644))
+	for _, args := range [][]string{{"plan", "--phase", "post-deploy"}, {"migrate", "--phase", "post-deploy"}} {
+		r = runDB(t, url, dir, args...)
+		require.Equal(t, 2, r.code, r.stderr)
+		assert.Contains(t, r.stderr, filepath.ToSlash(filepath.Join(dir, "0001_a.sql")), "%v", args)
+	}
+}

@@ -37,6 +37,11 @@ func (e *Env) loadGraph() (*graph.Graph, error) {
 	if err != nil {
 		return nil, usageError("%s", prefixFiles(dir, err))
 	}
+	// Every later message (a failing statement, drift) names the file as
+	// the user opens it, like the load errors above.
+	for _, m := range ms {
+		m.Path = displayPath(dir, m.Path)
+	}
 	return g, nil
 }
 
