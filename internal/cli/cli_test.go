@@ -274,3 +274,21 @@ func TestAppliedListToleratesSpacesAndEmptyEntries(t *testing.T) {
 		assert.Contains(t, r.stdout, "2 migrations applied")
 	}
 }
+
+func TestConnectionErrorsSayWhatToCheck(t *testing.T) {
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", "1")
+	t.Setenv("PGCONNECT_TIMEOUT", "2")
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
+	for _, args := range [][]string{
+		{"status"},
+		{"migrate", "--phase", "post-deploy"},
+		{"--database-url", "postgres://u@127.0.0.1:1/db?connect_timeout=2", "preflight"},
+		{"baseline", "--through", "0001_create_accounts"},
+	} {
+		r := run(t, append([]string{"--dir", example}, args...)...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "--database-url", "%v says where the connection comes from", args)
+	}
+}
