@@ -237,6 +237,7 @@ func (e *LockWaitError) Is(target error) bool { return target == ErrLockWait }
 const (
 	sqlstateLockNotAvailable = "55P03"
 	sqlstateAdminShutdown    = "57P01"
+	sqlstateQueryCanceled    = "57014"
 	sqlstateActiveSQLTxn     = "25001"
 	sqlstateSyntaxError      = "42601"
 	sqlstateInvalidTxnTerm   = "2D000"

@@ -210,6 +210,12 @@ func TestRunTimeoutsPerFile(t *testing.T) {
 	res, err = executor.Run(ctx(t), tg2, g, executor.Options{Phase: planner.PostDeploy})
 	require.ErrorIs(t, err, executor.ErrPreflight)
 	require.Equal(t, "57014", res.Preflight.Migrations[0].Error.SQLState)
+	require.Contains(t, res.Preflight.Migrations[0].Error.Hint, "statement_timeout", "a statement timeout says how to raise it")
+	require.Contains(t, res.Preflight.Migrations[0].Error.Hint, "50ms")
+
+	res, err = executor.Run(ctx(t), tg2, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.ErrorIs(t, err, executor.ErrMigration)
+	require.Contains(t, res.Failed.Hint, "--statement-timeout")
 }
 
 func TestRunSchemaAndTrackingSchema(t *testing.T) {

@@ -111,6 +111,9 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 		me.Message = pe.Message
 		me.Detail = pe.Detail
 		me.Hint = pe.Hint
+		if pe.Code == sqlstateQueryCanceled && u.stmtTimeout > 0 && me.Hint == "" {
+			me.Hint = fmt.Sprintf("statement_timeout is %s for this migration; if the statement needs longer, raise --statement-timeout or the file's -- statement_timeout:", u.stmtTimeout)
+		}
 		if pe.Code == sqlstateActiveSQLTxn && u.m.Directives.Transaction && me.Hint == "" {
 			me.Hint = "this statement cannot run inside a transaction: add `-- transaction: false` to the header (and keep such statements in a migration of their own)"
 		}
