@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/safemigrate/safemigrate/annotate"
@@ -19,16 +20,26 @@ func (e *Env) target() (executor.Target, error) {
 		// database's default schema instead would be silently wrong.
 		return executor.Target{}, usageError("safemigrate.yaml configures tenants, but this version cannot migrate tenant fleets yet; nothing was run\nremove tenants: from the configuration to migrate the database's own schema")
 	}
-	url := e.Globals.DatabaseURL
-	if url == "" {
-		url = e.Config.DatabaseURL
-	}
-	t, err := executor.ParseTarget(url)
+	t, err := executor.ParseTarget(e.databaseURL())
 	if err != nil {
 		return t, withCode(ExitUsage, fmt.Errorf("%w\ncheck --database-url (or SAFEMIGRATE_DATABASE_URL / DATABASE_URL)", err))
 	}
 	t.TrackingSchema = e.Config.TrackingSchema
 	return t, nil
+}
+
+// databaseURL returns the connection string: --database-url, then
+// SAFEMIGRATE_DATABASE_URL, then DATABASE_URL (an empty variable counts
+// as unset, which kong's first-set-variable rule does not do), then the
+// config file. Empty means libpq's PG* variables.
+func (e *Env) databaseURL() string {
+	if e.Globals.DatabaseURL != "" {
+		return e.Globals.DatabaseURL
+	}
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return e.Config.DatabaseURL
 }
 
 // runFlags are the execution settings shared by migrate, preflight and

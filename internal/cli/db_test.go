@@ -283,3 +283,16 @@ func TestFailurePathsAreRelativeToTheWorkingDirectory(t *testing.T) {
 		assert.Contains(t, r.stderr, filepath.ToSlash(filepath.Join(dir, "0001_a.sql")), "%v", args)
 	}
 }
+
+// TestEmptyEnvironmentVariableDoesNotHideDatabaseURL: a CI job may define
+// SAFEMIGRATE_DATABASE_URL as an empty string; DATABASE_URL still applies.
+func TestEmptyEnvironmentVariableDoesNotHideDatabaseURL(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
+	t.Setenv("DATABASE_URL", url)
+	r := run(t, "--dir", example, "status")
+	assert.Equal(t, 0, r.code, r.stderr)
+	r = run(t, "--dir", example, "graph")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "pending", "graph reads the state from DATABASE_URL")
+}

@@ -51,7 +51,7 @@ func (c *GraphCmd) Run(env *Env) error {
 			}
 			return "pending"
 		}
-	case env.Globals.DatabaseURL != "" || env.Config.DatabaseURL != "":
+	case env.databaseURL() != "":
 		t, err := env.target()
 		if err != nil {
 			return err
