@@ -456,7 +456,7 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 	}
 	if plan.Effective == planner.PreDeploy {
 		detected, err := s.RecordDetected(ctx, plan)
-		res.Detected = detected
+		res.Detected = append(res.Detected, detected...)
 		if err != nil {
 			return res, err
 		}

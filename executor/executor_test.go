@@ -468,3 +468,17 @@ func TestSessionSteps(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"0003_late"}, detected)
 }
+
+// TestResultListsAreNeverNull: a pre-deploy run that detects nothing
+// reports "detected": [], as "applied" is [], not null.
+func TestResultListsAreNeverNull(t *testing.T) {
+	t.Parallel()
+	_, tg := fresh(t)
+	g := load(t, files("0001_a.sql", "-- safe: always\nSELECT 1;\n"))
+	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PreDeploy})
+	require.NoError(t, err)
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"detected":[]`)
+	require.Contains(t, string(b), `"applied":["0001_a"]`)
+}
