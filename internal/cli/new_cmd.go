@@ -75,8 +75,14 @@ func (c *NewCmd) Run(env *Env) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- safe: %s\n", c.Safe)
-	if len(c.Depends) > 0 {
-		fmt.Fprintf(&b, "-- depends: %s\n", strings.Join(c.Depends, ", "))
+	var depends []string // "a, b" and "a,,b," as the user meant them
+	for _, d := range c.Depends {
+		if d = strings.TrimSpace(d); d != "" {
+			depends = append(depends, d)
+		}
+	}
+	if len(depends) > 0 {
+		fmt.Fprintf(&b, "-- depends: %s\n", strings.Join(depends, ", "))
 	}
 	if c.Delay != "" {
 		fmt.Fprintf(&b, "-- delay: %s\n", c.Delay)

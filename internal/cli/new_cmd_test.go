@@ -84,3 +84,13 @@ func TestNewRejectsUnsupportedFormatBeforeWriting(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing was written")
 }
+
+func TestNewDependsListIsTidied(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_a.sql"), []byte("-- safe: always\n"), 0o644))
+	r := run(t, "--dir", dir, "new", "b", "--safe", "always", "--depends", "0001, 0001_a,,")
+	require.Equal(t, 0, r.code, r.stderr)
+	body, err := os.ReadFile(filepath.Join(dir, "0002_b.sql"))
+	require.NoError(t, err)
+	assert.Equal(t, "-- safe: always\n-- depends: 0001, 0001_a\n\n", string(body))
+}
