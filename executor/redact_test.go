@@ -133,6 +133,12 @@ func TestCleanQuery(t *testing.T) {
 		{"CREATE ROLE app LOGIN password 'it''s " + secret + "'", "CREATE ROLE app LOGIN password 'xxxxx'"},
 		{"SELECT dblink('host=db password=" + secret + "', 'q')", "SELECT dblink('host=db password=xxxxx 'q')"}, // masks generously
 		{long, long[:executor.MaxQueryText-1] + "…"},
+		// pg_stat_activity cuts query text at track_activity_query_size,
+		// possibly inside the literal.
+		{"ALTER ROLE app PASSWORD '" + secret, "ALTER ROLE app PASSWORD 'xxxxx'"},
+		{"ALTER ROLE app PASSWORD E'" + secret + "'", "ALTER ROLE app PASSWORD 'xxxxx'"},
+		{"ALTER ROLE app ENCRYPTED PASSWORD $pw$" + secret + "$pw$ VALID UNTIL 'infinity'", "ALTER ROLE app ENCRYPTED PASSWORD 'xxxxx' VALID UNTIL 'infinity'"},
+		{"ALTER ROLE app PASSWORD $$" + secret, "ALTER ROLE app PASSWORD 'xxxxx'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in[:min(len(tc.in), 30)], func(t *testing.T) {
