@@ -209,3 +209,16 @@ func TestPreflightRejectsTransactionControl(t *testing.T) {
 	require.Equal(t, "25001", f.SQLState)
 	require.Contains(t, f.Hint, "transaction: false")
 }
+
+func TestPreflightSyntaxErrorIsPositioned(t *testing.T) {
+	t.Parallel()
+	_, tg := fresh(t)
+	g := load(t, files("0001_typo.sql", "-- safe: always\nCREATE TABLE a (id int);\n\nSELEC 1;\n"))
+	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+	require.ErrorIs(t, err, executor.ErrPreflight)
+	f := res.Preflight.Migrations[0].Error
+	require.Equal(t, 4, f.Line)
+	require.Equal(t, "42601", f.SQLState)
+	require.Equal(t, `syntax error at or near "SELEC"`, f.Message, "said once, not \"syntax error: syntax error at …\"")
+	require.Contains(t, err.Error(), `0001_typo.sql:4: migration 0001_typo: syntax error at or near "SELEC"`)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -37,7 +38,10 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 			var se *sqlparse.SyntaxError
 			if errors.As(err, &se) {
 				me.Line = se.Line
-				me.Message = "syntax error: " + se.Message
+				me.Message = se.Message
+				if !strings.HasPrefix(me.Message, "syntax error") {
+					me.Message = "syntax error: " + me.Message
+				}
 			} else {
 				me.Message = err.Error()
 			}
