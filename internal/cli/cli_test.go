@@ -137,6 +137,9 @@ func TestErrors(t *testing.T) {
 			"testdata/bad/notversioned.sql: file name has no version prefix",
 			"6 problems in testdata/bad",
 		}},
+		{"dir with trailing slash", []string{"--dir", "./" + bad + "/", "graph"}, 2, []string{
+			" testdata/bad/0002_b.sql:2: unknown directive", // not ./testdata/bad//0002_b.sql
+		}},
 		{"no state", []string{"--dir", example, "plan", "--phase", "pre-deploy"}, 2, []string{"--applied", "--offline"}},
 		{"unknown applied id", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--applied", "0042_nope"}, 2, []string{`"0042_nope"`}},
 		{"bad phase", []string{"--dir", example, "plan", "--phase", "deploy", "--offline"}, 2, []string{"--phase"}},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
@@ -66,9 +67,9 @@ func prefixFiles(dir string, err error) string {
 	return fmt.Sprintf("%s%s in %s; fix them, then run again (nothing was run)", out, plural(n, "problem"), dir)
 }
 
+// displayPath returns the path of file (slash-separated, inside dir) as
+// the user would type it: "migrations/0001_a.sql", also for --dir
+// ./migrations/.
 func displayPath(dir, file string) string {
-	if dir == "." || dir == "" {
-		return file
-	}
-	return dir + "/" + file
+	return filepath.Join(dir, filepath.FromSlash(file))
 }
