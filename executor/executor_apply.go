@@ -82,10 +82,13 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	prefix := "BEGIN; " + u.timeouts(true) + "; "
 	for i, st := range u.stmts {
 		blockers, err := s.exec(ctx, prefix+st.SQL, u)
+		sent := prefix
 		prefix = ""
 		if err != nil {
 			s.rollback(ctx)
-			return s.fail(u, i+1, err, blockers)
+			me := s.fail(u, i+1, err, blockers)
+			atPosition(me, err, sent, st)
+			return me
 		}
 	}
 	_, err := s.conn.Exec(ctx,

@@ -162,6 +162,7 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
 			return nil
 		}
 		me := s.fail(u, i+1, err, blockers)
+		atPosition(me, err, "", st)
 		me.Attempts = attempt
 		if len(me.Blockers) > 0 {
 			seen = me.Blockers

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -136,6 +137,26 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 	}
 	me.Message = msg
 	return me
+}
+
+// atPosition moves me.Line to the line of the error's position inside
+// statement st, when PostgreSQL reported one; prefix is what was sent
+// before the statement in the same query string.
+func atPosition(me *MigrationError, err error, prefix string, st sqlparse.Statement) {
+	pe := pgError(err)
+	if pe == nil || pe.Position <= 0 || st.Line == 0 {
+		return
+	}
+	chars := int(pe.Position) - 1 - utf8.RuneCountInString(prefix) // 0-based, in st.SQL
+	if chars < 0 || chars > utf8.RuneCountInString(st.SQL) {
+		return
+	}
+	off := 0
+	for i := 0; i < chars; i++ {
+		_, size := utf8.DecodeRuneInString(st.SQL[off:])
+		off += size
+	}
+	me.Line = st.Line + strings.Count(st.SQL[:off], "\n")
 }
 
 // interrupted reports whether err comes from a cancelled context: the
