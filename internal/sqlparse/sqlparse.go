@@ -53,6 +53,18 @@ func Split(src string) ([]Statement, error) {
 		line, col := Position(src, i)
 		return nil, &SyntaxError{Message: "NUL byte in SQL text", Offset: i, Line: line, Column: col}
 	}
+	if !utf8.ValidString(src) {
+		i := 0
+		for i < len(src) {
+			r, size := utf8.DecodeRuneInString(src[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		line, col := Position(src, i)
+		return nil, &SyntaxError{Message: fmt.Sprintf("invalid UTF-8 (byte 0x%02x): save the file as UTF-8", src[i]), Offset: i, Line: line, Column: col}
+	}
 	res, err := pg_query.Parse(src)
 	if err != nil {
 		return nil, syntaxError(src, err)

@@ -61,6 +61,9 @@ func TestSplitSyntaxError(t *testing.T) {
 		{"multibyte before error", "SELECT 'é';\nSELECT FROM WHERE;\n", 2, 13},
 		{"unterminated", "SELECT 'abc", 1, 8},
 		{"nul byte", "SELECT 1;\x00", 1, 10},
+		// A file in Latin-1 or cp1252 failed with "parse SQL: string field
+		// contains invalid UTF-8", without a position.
+		{"invalid utf-8", "SELECT 1;\nSELECT 'caf\xe9';\n", 2, 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
