@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/safemigrate/safemigrate/annotate"
 )
@@ -136,6 +137,10 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		if strings.HasPrefix(chain, ".") {
 			continue // .git, editor folders
 		}
+		if !utf8.ValidString(chain) {
+			errs = append(errs, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
+			continue
+		}
 		entries, err := fs.ReadDir(fsys, chain)
 		if err != nil {
 			errs = append(errs, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
@@ -196,6 +201,9 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		return nil, nil
 	}
 	p := path.Join(chain, name)
+	if !utf8.ValidString(name) {
+		return nil, []*FileError{{File: strings.ToValidUTF8(p, "?"), Message: "file name is not valid UTF-8; rename the file"}}
+	}
 	base := strings.TrimSuffix(name, ".sql")
 	version, rest, ok := splitVersion(base)
 	if !ok {

@@ -517,3 +517,19 @@ func TestLoadFollowsSymlinks(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "auth/x: nested directories are not allowed")
 }
+
+// TestLoadFileNameNotUTF8: io/fs refuses such names with a bare "invalid
+// argument"; the error says what is wrong and what to do.
+func TestLoadFileNameNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_caf\xe9.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+	_, err := migration.Load(os.DirFS(dir), migration.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "file name is not valid UTF-8")
+	assert.NotContains(t, err.Error(), "invalid argument")
+
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "b\xe9"), 0o755))
+	_, err = migration.Load(os.DirFS(dir), migration.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "directory name is not valid UTF-8")
+}
