@@ -295,3 +295,18 @@ func TestConnectionErrorsSayWhatToCheck(t *testing.T) {
 		assert.Contains(t, r.stderr, "--database-url", "%v says where the connection comes from", args)
 	}
 }
+
+// TestTablesAlignWideAndCombiningCharacters: columns line up by display
+// width: a CJK character takes two columns, a combining accent none.
+func TestTablesAlignWideAndCombiningCharacters(t *testing.T) {
+	dir := t.TempDir()
+	for name, safe := range map[string]string{"0001_添加用户表.sql": "always", "0002_add_users.sql": "before_deploy", "0003_cafe\u0301.sql": "always"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("-- safe: "+safe+"\nSELECT 1;\n"), 0o644))
+	}
+	r := run(t, "--dir", dir, "plan", "--phase", "post-deploy", "--offline")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, ""+
+		"  1.  0001_添加用户表  always\n"+
+		"  2.  0002_add_users   before_deploy\n"+
+		"  3.  0003_cafe\u0301        always\n")
+}
