@@ -79,8 +79,10 @@ func scanBlockers(rows pgx.Rows) ([]Blocker, error) {
 	return out, rows.Err()
 }
 
-// sqlPassword finds PASSWORD 'literal' in SQL text (CREATE/ALTER ROLE).
-var sqlPassword = regexp.MustCompile(`(?i)(password\s+)'(?:[^']|'')*'`)
+// sqlPassword finds PASSWORD 'literal' in SQL text (CREATE/ALTER ROLE):
+// also E'…' and dollar-quoted literals, and a literal cut short because
+// pg_stat_activity truncates query text (track_activity_query_size).
+var sqlPassword = regexp.MustCompile(`(?i)(password\s+)(?:e?'(?:[^'\\]|''|\\.)*(?:'|$)|\$\w*\$[^$]*(?:\$\w*\$)?)`)
 
 // cleanQuery flattens white space, masks passwords and truncates.
 func cleanQuery(q string) string {

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,6 +148,10 @@ type PartialError struct {
 	Applied []string
 	Failed  string
 	Err     error
+	// NonTransactional is set when Failed is a `transaction: false`
+	// migration: its statements before the failing one stay applied and
+	// a rerun resumes at the failing one.
+	NonTransactional bool
 }
 
 // Error says what failed, what stays applied and what to do next.
@@ -155,7 +160,14 @@ func (e *PartialError) Error() string {
 	if len(e.Applied) > 0 {
 		applied = fmt.Sprintf("applied before the failure and kept: %s", strings.Join(e.Applied, ", "))
 	}
-	return fmt.Sprintf("apply %s failed and was rolled back (%s); fix it and run again to continue:\n%v", e.Failed, applied, e.Err)
+	what, next := "failed", "fix it and run again to continue"
+	if errors.Is(e.Err, context.Canceled) {
+		what, next = "was interrupted", "run again to continue"
+	}
+	if e.NonTransactional {
+		return fmt.Sprintf("apply %s %s (transaction: false: its earlier statements stay applied and a rerun resumes at the one that stopped; %s); %s:\n%v", e.Failed, what, applied, next, e.Err)
+	}
+	return fmt.Sprintf("apply %s %s and was rolled back (%s); %s:\n%v", e.Failed, what, applied, next, e.Err)
 }
 
 // Unwrap returns the failure.
@@ -225,6 +237,7 @@ func (e *LockWaitError) Is(target error) bool { return target == ErrLockWait }
 const (
 	sqlstateLockNotAvailable = "55P03"
 	sqlstateAdminShutdown    = "57P01"
+	sqlstateQueryCanceled    = "57014"
 	sqlstateActiveSQLTxn     = "25001"
 	sqlstateSyntaxError      = "42601"
 	sqlstateInvalidTxnTerm   = "2D000"

@@ -58,9 +58,27 @@ type Target struct {
 func ParseTarget(connString string) (Target, error) {
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		return Target{}, fmt.Errorf("%w: %w", ErrConnect, redact.Error(err))
+		return Target{}, fmt.Errorf("%w: %w", ErrConnect, parseError(connString, err))
 	}
 	return Target{Config: cfg}, nil
+}
+
+// parseError redacts a connection string parse error. pgx's message
+// echoes the string with pgx's own masking, which misses passwords with
+// escaped quotes; the echo is replaced with the string masked by
+// [redact.ConnString], which knows libpq's quoting.
+func parseError(connString string, err error) error {
+	var pce *pgconn.ParseConfigError
+	if !errors.As(err, &pce) {
+		return redact.Error(err)
+	}
+	const prefix = "cannot parse `"
+	msg := pce.Error()
+	tail := strings.LastIndex(msg, "`: ")
+	if !strings.HasPrefix(msg, prefix) || tail < len(prefix) {
+		return redact.Error(err)
+	}
+	return errors.New(prefix + redact.ConnString(connString) + redact.String(msg[tail:]))
 }
 
 func (t Target) trackingSchema() string {
@@ -104,7 +122,8 @@ type Options struct {
 	RehearseNonTransactional bool
 
 	// LockWait bounds the wait for the migration lock held by another
-	// run; default 5m.
+	// run; default 5m. Negative means do not wait: give up at once when
+	// another run holds it.
 	LockWait time.Duration
 	// LockTimeout is lock_timeout for every migration; default 5s. A file's
 	// `-- lock_timeout:` overrides it. Negative disables it.
@@ -139,8 +158,10 @@ func (o Options) withDefaults() Options {
 	if o.Mode == "" {
 		o.Mode = planner.Strict
 	}
-	if o.LockWait <= 0 {
+	if o.LockWait == 0 {
 		o.LockWait = DefaultLockWait
+	} else if o.LockWait < 0 {
+		o.LockWait = 0
 	}
 	if o.LockTimeout == 0 {
 		o.LockTimeout = DefaultLockTimeout
@@ -384,7 +405,10 @@ func Run(ctx context.Context, t Target, g *graph.Graph, opts Options) (*Result, 
 		return nil, err
 	}
 	res, err := s.run(ctx, g)
-	if cerr := s.Close(ctx); cerr != nil {
+	// Release the lock also after an interruption (a cancelled ctx).
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if cerr := s.Close(closeCtx); cerr != nil {
 		// The lock goes with the connection anyway; the run's outcome
 		// stands.
 		s.log.printf("warning: releasing the migration lock: %v", cerr)
@@ -432,7 +456,7 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 	}
 	if plan.Effective == planner.PreDeploy {
 		detected, err := s.RecordDetected(ctx, plan)
-		res.Detected = detected
+		res.Detected = append(res.Detected, detected...)
 		if err != nil {
 			return res, err
 		}

@@ -33,7 +33,7 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 			err = s.applyNonTx(ctx, step, string(plan.Phase))
 		}
 		if err != nil {
-			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err}
+			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction}
 		}
 		applied = append(applied, step.ID())
 	}
@@ -82,10 +82,13 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	prefix := "BEGIN; " + u.timeouts(true) + "; "
 	for i, st := range u.stmts {
 		blockers, err := s.exec(ctx, prefix+st.SQL, u)
+		sent := prefix
 		prefix = ""
 		if err != nil {
 			s.rollback(ctx)
-			return s.fail(u, i+1, err, blockers)
+			me := s.fail(u, i+1, err, blockers)
+			atPosition(me, err, sent, st)
+			return me
 		}
 	}
 	_, err := s.conn.Exec(ctx,

@@ -182,13 +182,16 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *stri
 			continue
 		}
 		blockers, err := s.exec(ctx, prefix+st.SQL, u)
+		sent := prefix
 		prefix = ""
 		if err == nil {
 			continue
 		}
 		done()
 		me := s.fail(u, i+1, err, blockers)
+		atPosition(me, err, sent, st)
 		if s.conn.IsClosed() || ctx.Err() != nil {
+			me.Hint = "the rehearsal was rolled back and nothing was applied; run again"
 			return r, me, fmt.Errorf("preflight: %w", me)
 		}
 		if me.SQLState == sqlstateActiveSQLTxn && !m.Directives.Transaction {

@@ -209,3 +209,51 @@ func TestPreflightRejectsTransactionControl(t *testing.T) {
 	require.Equal(t, "25001", f.SQLState)
 	require.Contains(t, f.Hint, "transaction: false")
 }
+
+func TestPreflightSyntaxErrorIsPositioned(t *testing.T) {
+	t.Parallel()
+	_, tg := fresh(t)
+	g := load(t, files("0001_typo.sql", "-- safe: always\nCREATE TABLE a (id int);\n\nSELEC 1;\n"))
+	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+	require.ErrorIs(t, err, executor.ErrPreflight)
+	f := res.Preflight.Migrations[0].Error
+	require.Equal(t, 4, f.Line)
+	require.Equal(t, "42601", f.SQLState)
+	require.Equal(t, `syntax error at or near "SELEC"`, f.Message, "said once, not \"syntax error: syntax error at …\"")
+	require.Contains(t, err.Error(), `0001_typo.sql:4: migration 0001_typo: syntax error at or near "SELEC"`)
+}
+
+// TestErrorLineIsWhereThePositionIs: when PostgreSQL gives the position of
+// the error, the reported line is that line of the file, not the first
+// line of a long statement.
+func TestErrorLineIsWhereThePositionIs(t *testing.T) {
+	t.Parallel()
+	body := "-- safe: always\nCREATE TABLE a (id int);\nSELECT id,\n       nope\n  FROM a;\n"
+	for _, tc := range []struct {
+		name string
+		src  string
+		opts executor.Options
+	}{
+		{"preflight", body, executor.Options{Phase: planner.PostDeploy}},
+		{"apply", body, executor.Options{Phase: planner.PostDeploy, NoPreflight: true}},
+		{"transaction false", "-- safe: always\n-- transaction: false\nCREATE TABLE a (id int);\nSELECT id,\n       nope\n  FROM a;\n", executor.Options{Phase: planner.PostDeploy}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, tg := fresh(t)
+			res, err := executor.Run(ctx(t), tg, load(t, files("0001_a.sql", tc.src)), tc.opts)
+			require.Error(t, err)
+			f := res.Failed
+			if f == nil {
+				f = res.Preflight.Migrations[0].Error
+			}
+			require.Equal(t, "42703", f.SQLState)
+			require.Equal(t, 2, f.Statement)
+			want := 4
+			if tc.name == "transaction false" {
+				want = 5
+			}
+			require.Equal(t, want, f.Line, "the line of \"nope\"")
+		})
+	}
+}

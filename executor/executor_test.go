@@ -210,6 +210,12 @@ func TestRunTimeoutsPerFile(t *testing.T) {
 	res, err = executor.Run(ctx(t), tg2, g, executor.Options{Phase: planner.PostDeploy})
 	require.ErrorIs(t, err, executor.ErrPreflight)
 	require.Equal(t, "57014", res.Preflight.Migrations[0].Error.SQLState)
+	require.Contains(t, res.Preflight.Migrations[0].Error.Hint, "statement_timeout", "a statement timeout says how to raise it")
+	require.Contains(t, res.Preflight.Migrations[0].Error.Hint, "50ms")
+
+	res, err = executor.Run(ctx(t), tg2, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.ErrorIs(t, err, executor.ErrMigration)
+	require.Contains(t, res.Failed.Hint, "--statement-timeout")
 }
 
 func TestRunSchemaAndTrackingSchema(t *testing.T) {
@@ -461,4 +467,18 @@ func TestSessionSteps(t *testing.T) {
 	detected, err := s.RecordDetected(ctx(t), plan)
 	require.NoError(t, err)
 	require.Equal(t, []string{"0003_late"}, detected)
+}
+
+// TestResultListsAreNeverNull: a pre-deploy run that detects nothing
+// reports "detected": [], as "applied" is [], not null.
+func TestResultListsAreNeverNull(t *testing.T) {
+	t.Parallel()
+	_, tg := fresh(t)
+	g := load(t, files("0001_a.sql", "-- safe: always\nSELECT 1;\n"))
+	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PreDeploy})
+	require.NoError(t, err)
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"detected":[]`)
+	require.Contains(t, string(b), `"applied":["0001_a"]`)
 }

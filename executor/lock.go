@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"time"
 )
@@ -27,6 +28,9 @@ func (s *Session) lock(ctx context.Context) error {
 	for {
 		var ok bool
 		if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.lockKey).Scan(&ok); err != nil {
+			if interrupted(err) {
+				return errLockInterrupted(ctx)
+			}
 			return s.connLost(err)
 		}
 		if ok {
@@ -38,6 +42,9 @@ func (s *Session) lock(ctx context.Context) error {
 		}
 		h, err := s.lockHolder(ctx)
 		if err != nil {
+			if interrupted(err) {
+				return errLockInterrupted(ctx)
+			}
 			return err
 		}
 		if h != nil && (holder == nil || holder.PID != h.PID) {
@@ -57,11 +64,15 @@ func (s *Session) lock(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return errLockInterrupted(ctx)
 		case <-t.C:
 		}
 		interval = min(interval*2, time.Second)
 	}
+}
+
+func errLockInterrupted(ctx context.Context) error {
+	return fmt.Errorf("interrupted while waiting for the migration lock; nothing was run: %w", context.Cause(ctx))
 }
 
 // lockHolder returns the session holding the migration lock, or nil when

@@ -2,6 +2,8 @@ package executor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,7 +19,7 @@ import (
 // applyNonTx applies a `transaction: false` migration: its statements one
 // by one in autocommit, recording progress in safemigrate_progress after
 // each, so that a rerun resumes at the statement that failed (from the
-// start when the file changed since). A failed CREATE INDEX CONCURRENTLY
+// start when a completed statement changed since). A failed CREATE INDEX CONCURRENTLY
 // leaves no INVALID index behind: it is dropped concurrently.
 func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase string) error {
 	m := step.Migration
@@ -77,6 +79,11 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 }
 
 // resumePoint returns how many statements of u earlier runs completed.
+// The recorded checksum covers the completed statements (see
+// [doneChecksum]); rows of older versions hold the file's checksum. When
+// the completed statements are unchanged the run resumes after them, also
+// if the file changed further down (the usual fix of the failed
+// statement); otherwise it starts over.
 func (s *Session) resumePoint(ctx context.Context, u *unit) (int, error) {
 	var sum string
 	var done int
@@ -86,18 +93,29 @@ func (s *Session) resumePoint(ctx context.Context, u *unit) (int, error) {
 		return 0, nil
 	case err != nil:
 		return 0, fmt.Errorf("read progress of %s: %w", u.m.ID, s.connLost(err))
-	case sum != u.m.Checksum:
-		s.log.printf("%s changed since its interrupted run (%d statement(s) were done); starting over at statement 1", u.m.ID, done)
-		return 0, nil
-	case done > len(u.stmts):
+	case sum == u.m.Checksum && done > len(u.stmts):
 		return len(u.stmts), nil
+	case sum != u.m.Checksum && (done > len(u.stmts) || sum != doneChecksum(u, done)):
+		s.log.printf("%s changed since its interrupted run, in the %d statement(s) that run completed; starting over at statement 1", u.m.ID, done)
+		return 0, nil
 	case done > 0:
 		s.log.printf("resuming %s at statement %d of %d (statements 1-%d completed in an earlier run)", u.m.ID, done+1, len(u.stmts), done)
 	}
 	return done, nil
 }
 
-// saveProgress records that the first done statements of u completed.
+// doneChecksum identifies the text of the first done statements of u.
+func doneChecksum(u *unit, done int) string {
+	h := sha256.New()
+	for _, st := range u.stmts[:done] {
+		h.Write([]byte(st.SQL))
+		h.Write([]byte{0})
+	}
+	return "statements:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// saveProgress records that the first done statements of u completed,
+// with the checksum of their text.
 func (s *Session) saveProgress(ctx context.Context, u *unit, done int, lastError string) error {
 	var le *string
 	if lastError != "" {
@@ -108,7 +126,7 @@ INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements
 VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
 	statements_total = excluded.statements_total, last_error = excluded.last_error, updated_at = excluded.updated_at`,
-		u.m.ID, u.m.Checksum, done, len(u.stmts), le)
+		u.m.ID, doneChecksum(u, done), done, len(u.stmts), le)
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
 	}
@@ -148,6 +166,7 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
 			return nil
 		}
 		me := s.fail(u, i+1, err, blockers)
+		atPosition(me, err, "", st)
 		me.Attempts = attempt
 		if len(me.Blockers) > 0 {
 			seen = me.Blockers

@@ -84,6 +84,34 @@ func TestNonTransactionalChangedFileStartsOver(t *testing.T) {
 	require.Equal(t, 100, queryInt(t, conn, `SELECT count(*) FROM t`))
 }
 
+// TestNonTransactionalFixedFailingStatementResumes: the usual repair
+// after a failure is to fix the failing statement in the file. The
+// statements that completed are unchanged, so the rerun resumes at the
+// fixed one instead of running statement 1 again ("relation t_v_idx
+// already exists", a dead end without manual work).
+func TestNonTransactionalFixedFailingStatementResumes(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	broken := "-- safe: always\n-- transaction: false\n" +
+		"CREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n" +
+		"CREATE INDEX CONCURRENTLY t_w_idx ON t (w);\n"
+	_, err := executor.Run(ctx(t), tg, load(t, files("0001_t.sql", nontxBase, "0002_indexes.sql", broken)),
+		executor.Options{Phase: planner.PostDeploy})
+	require.ErrorIs(t, err, executor.ErrMigration)
+
+	fixed := "-- safe: always\n-- transaction: false\n" +
+		"CREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n" +
+		"CREATE INDEX CONCURRENTLY t_v_id_idx ON t (v, id);\n"
+	var log syncBuffer
+	res, err := executor.Run(ctx(t), tg, load(t, files("0001_t.sql", nontxBase, "0002_indexes.sql", fixed)),
+		executor.Options{Phase: planner.PostDeploy, Log: &log})
+	require.NoError(t, err)
+	require.Equal(t, []string{"0002_indexes"}, res.Applied)
+	require.Contains(t, log.String(), "resuming 0002_indexes at statement 2 of 2")
+	require.Equal(t, 1, queryInt(t, conn, `SELECT count(*) FROM pg_indexes WHERE indexname = 't_v_id_idx'`))
+}
+
 func TestNonTransactionalDropsLeftoverInvalidIndex(t *testing.T) {
 	t.Parallel()
 	url, tg := fresh(t)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/internal/redact"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -48,6 +49,28 @@ func TestPasswordsNeverAppear(t *testing.T) {
 		_, err := executor.ParseTarget("postgres://app:" + secret + "@db:notaport/x")
 		require.ErrorIs(t, err, executor.ErrConnect)
 		check(t, err.Error())
+	})
+
+	t.Run("unparsable key=value strings", func(t *testing.T) {
+		t.Parallel()
+		// pgx echoes the connection string with its own masking, which
+		// stops at an escaped quote ('se\'cret') and ate the closing
+		// backtick of an unquoted last value.
+		for _, cs := range []string{
+			`password='ab\'` + secret + `' port=abc`,
+			`password='` + secret + ` \' ` + secret + `' port=abc`,
+			`port=abc password=` + secret,
+			`host=x port=abc sslpassword=` + secret,
+			`postgres://u@127.0.0.1:abc/db?password=` + secret,
+			`postgres://u:` + secret + ` ` + secret + `@127.0.0.1:1/db`,
+		} {
+			_, err := executor.ParseTarget(cs)
+			require.ErrorIs(t, err, executor.ErrConnect)
+			check(t, err.Error())
+			require.NotContains(t, err.Error(), secret[3:], "no piece of the password either")
+			require.Contains(t, err.Error(), "`: ", "the echoed string is closed: %s", err)
+			require.Contains(t, err.Error(), redact.Mask)
+		}
 	})
 
 	t.Run("connection refused", func(t *testing.T) {
@@ -110,6 +133,12 @@ func TestCleanQuery(t *testing.T) {
 		{"CREATE ROLE app LOGIN password 'it''s " + secret + "'", "CREATE ROLE app LOGIN password 'xxxxx'"},
 		{"SELECT dblink('host=db password=" + secret + "', 'q')", "SELECT dblink('host=db password=xxxxx 'q')"}, // masks generously
 		{long, long[:executor.MaxQueryText-1] + "…"},
+		// pg_stat_activity cuts query text at track_activity_query_size,
+		// possibly inside the literal.
+		{"ALTER ROLE app PASSWORD '" + secret, "ALTER ROLE app PASSWORD 'xxxxx'"},
+		{"ALTER ROLE app PASSWORD E'" + secret + "'", "ALTER ROLE app PASSWORD 'xxxxx'"},
+		{"ALTER ROLE app ENCRYPTED PASSWORD $pw$" + secret + "$pw$ VALID UNTIL 'infinity'", "ALTER ROLE app ENCRYPTED PASSWORD 'xxxxx' VALID UNTIL 'infinity'"},
+		{"ALTER ROLE app PASSWORD $$" + secret, "ALTER ROLE app PASSWORD 'xxxxx'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in[:min(len(tc.in), 30)], func(t *testing.T) {

@@ -51,10 +51,12 @@ type Applied struct {
 }
 
 // Progress is the recorded progress of a `transaction: false` migration
-// that stopped part-way: a rerun resumes at statement Done+1 unless the
-// file's checksum changed.
+// that stopped part-way: a rerun resumes at statement Done+1 unless one of
+// the Done completed statements changed since.
 type Progress struct {
-	ID        string    `json:"id"`
+	ID string `json:"id"`
+	// Checksum identifies the text of the completed statements (older
+	// versions recorded the file's checksum).
 	Checksum  string    `json:"checksum"`
 	Done      int       `json:"statements_done"`
 	Total     int       `json:"statements_total"`

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -37,7 +39,10 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 			var se *sqlparse.SyntaxError
 			if errors.As(err, &se) {
 				me.Line = se.Line
-				me.Message = "syntax error: " + se.Message
+				me.Message = se.Message
+				if !strings.HasPrefix(me.Message, "syntax error") {
+					me.Message = "syntax error: " + me.Message
+				}
 			} else {
 				me.Message = err.Error()
 			}
@@ -97,18 +102,30 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 	if n > 0 && n <= len(u.stmts) {
 		me.Line = u.stmts[n-1].Line
 	}
+	stopped := "the migration's transaction was rolled back; run again to continue"
+	if !u.m.Directives.Transaction {
+		stopped = "transaction: false: the statements before this one stay applied; the next run resumes at this statement"
+	}
+	if interrupted(err) {
+		me.Message = "interrupted: the run was cancelled (SIGINT or SIGTERM) while this statement ran"
+		me.Hint = stopped
+		return me
+	}
 	if pe := pgError(err); pe != nil {
 		me.SQLState = pe.Code
 		me.Message = pe.Message
 		me.Detail = pe.Detail
 		me.Hint = pe.Hint
+		if pe.Code == sqlstateQueryCanceled && u.stmtTimeout > 0 && me.Hint == "" {
+			me.Hint = fmt.Sprintf("statement_timeout is %s for this migration; if the statement needs longer, raise --statement-timeout or the file's -- statement_timeout:", u.stmtTimeout)
+		}
 		if pe.Code == sqlstateActiveSQLTxn && u.m.Directives.Transaction && me.Hint == "" {
 			me.Hint = "this statement cannot run inside a transaction: add `-- transaction: false` to the header (and keep such statements in a migration of their own)"
 		}
 		if pe.Code == sqlstateAdminShutdown || s.conn.IsClosed() {
 			me.Message = "the database session was terminated: " + pe.Message
 			if me.Hint == "" {
-				me.Hint = "the migration's transaction was rolled back; run again to continue"
+				me.Hint = stopped
 			}
 		}
 		return me
@@ -116,10 +133,36 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 	msg := redact.String(err.Error())
 	if s.conn.IsClosed() {
 		msg = "lost the connection to the database: " + msg
-		me.Hint = "the migration's transaction was rolled back; run again to continue"
+		me.Hint = stopped
 	}
 	me.Message = msg
 	return me
+}
+
+// atPosition moves me.Line to the line of the error's position inside
+// statement st, when PostgreSQL reported one; prefix is what was sent
+// before the statement in the same query string.
+func atPosition(me *MigrationError, err error, prefix string, st sqlparse.Statement) {
+	pe := pgError(err)
+	if pe == nil || pe.Position <= 0 || st.Line == 0 {
+		return
+	}
+	chars := int(pe.Position) - 1 - utf8.RuneCountInString(prefix) // 0-based, in st.SQL
+	if chars < 0 || chars > utf8.RuneCountInString(st.SQL) {
+		return
+	}
+	off := 0
+	for i := 0; i < chars; i++ {
+		_, size := utf8.DecodeRuneInString(st.SQL[off:])
+		off += size
+	}
+	me.Line = st.Line + strings.Count(st.SQL[:off], "\n")
+}
+
+// interrupted reports whether err comes from a cancelled context: the
+// CLI cancels it on SIGINT and SIGTERM.
+func interrupted(err error) bool {
+	return errors.Is(err, context.Canceled)
 }
 
 // exec runs one statement, watching for the sessions it waits on once it
@@ -147,7 +190,7 @@ func (s *Session) backoff(ctx context.Context, attempt int) error {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("interrupted while waiting to retry: %w", ctx.Err())
 	case <-t.C:
 		return nil
 	}

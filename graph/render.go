@@ -119,7 +119,7 @@ func renderDOT(w *bufio.Writer, g *Graph, state func(string) string) {
 		fmt.Fprintf(w, "  subgraph %q {\n    label=%q;\n", "cluster_"+chainLabel(c), chainLabel(c))
 		for i := r[0]; i < r[1]; i++ {
 			m := g.ms[i]
-			label := m.ID + `\n` + string(m.Safe())
+			label := dotEscape(m.ID) + `\n` + string(m.Safe())
 			style := ""
 			if s := state(m.ID); s != "" {
 				label += " · " + s
@@ -142,10 +142,10 @@ func renderDOT(w *bufio.Writer, g *Graph, state func(string) string) {
 func renderMermaid(w *bufio.Writer, g *Graph, state func(string) string) {
 	fmt.Fprintln(w, "flowchart LR")
 	for k, r := range g.chains() {
-		fmt.Fprintf(w, "  subgraph c%d [\"%s\"]\n", k, chainLabel(g.ms[r[0]].Chain))
+		fmt.Fprintf(w, "  subgraph c%d [\"%s\"]\n", k, mermaidEscape(chainLabel(g.ms[r[0]].Chain)))
 		for i := r[0]; i < r[1]; i++ {
 			m := g.ms[i]
-			label := m.ID + "<br/>" + string(m.Safe())
+			label := mermaidEscape(m.ID) + "<br/>" + string(m.Safe())
 			if s := state(m.ID); s != "" {
 				label += " · " + s
 			}
@@ -162,3 +162,11 @@ func renderMermaid(w *bufio.Writer, g *Graph, state func(string) string) {
 		fmt.Fprintf(w, "  classDef %s fill:%s,stroke:#555\n", v, fill[v])
 	}
 }
+
+// dotEscape escapes text for a DOT label, where backslash sequences such
+// as \n are interpreted.
+var dotEscape = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace
+
+// mermaidEscape escapes text for a quoted Mermaid label, which would end
+// at a double quote and renders HTML.
+var mermaidEscape = strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;").Replace

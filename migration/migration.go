@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/safemigrate/safemigrate/annotate"
 )
@@ -128,7 +129,7 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		return nil, fmt.Errorf("read migrations directory: %w", err)
 	}
 	for _, e := range root {
-		if !e.IsDir() {
+		if !isDir(fsys, e.Name(), e) {
 			m, fe := loadFile(fsys, "", e.Name(), opts)
 			errs = append(errs, fe...)
 			if m != nil {
@@ -140,6 +141,10 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		if strings.HasPrefix(chain, ".") {
 			continue // .git, editor folders
 		}
+		if !utf8.ValidString(chain) {
+			errs = append(errs, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
+			continue
+		}
 		entries, err := fs.ReadDir(fsys, chain)
 		if err != nil {
 			errs = append(errs, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
@@ -147,7 +152,7 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 		}
 		for _, f := range entries {
 			p := path.Join(chain, f.Name())
-			if f.IsDir() {
+			if isDir(fsys, p, f) {
 				if hasSQL(fsys, p) {
 					errs = append(errs, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
 				}
@@ -179,6 +184,16 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 	return out, nil
 }
 
+// isDir reports whether the entry at p is a directory, following a
+// symbolic link (a chain may be a link to shared migrations).
+func isDir(fsys fs.FS, p string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.IsDir()
+	}
+	fi, err := fs.Stat(fsys, p)
+	return err == nil && fi.IsDir()
+}
+
 // hasSQL reports whether a nested directory holds any .sql file; an
 // unrelated folder (fixtures, docs) below a chain is not an error.
 func hasSQL(fsys fs.FS, dir string) bool {
@@ -198,6 +213,9 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		return nil, nil
 	}
 	p := path.Join(chain, name)
+	if !utf8.ValidString(name) {
+		return nil, []*FileError{{File: strings.ToValidUTF8(p, "?"), Message: "file name is not valid UTF-8; rename the file"}}
+	}
 	base := strings.TrimSuffix(name, ".sql")
 	version, rest, ok := splitVersion(base)
 	if !ok {

@@ -510,3 +510,45 @@ func TestLoadRootPrefixesPathsAndErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "db/migrations/0002_c.sql:1: unknown safe value")
 	assert.Contains(t, err.Error(), "db/migrations/01_d.sql: duplicate version 01 in chain (root) (also db/migrations/0001_a.sql)")
 }
+
+// TestLoadFollowsSymlinks: a chain directory or a file may be a symlink
+// (shared migrations, a monorepo); a symlinked chain used to be taken for
+// a file without .sql and silently left out.
+func TestLoadFollowsSymlinks(t *testing.T) {
+	shared := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(shared, "billing"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "billing", "0001_plans.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "0001_a.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(shared, "deep", "x"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "deep", "x", "0001_x.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(shared, "billing"), filepath.Join(dir, "billing")))
+	require.NoError(t, os.Symlink(filepath.Join(shared, "0001_a.sql"), filepath.Join(dir, "0001_a.sql")))
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0001_a", "billing/0001_plans"}, ids(ms))
+
+	// A symlinked directory below a chain is nesting, as a real one is.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "auth"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(shared, "deep", "x"), filepath.Join(dir, "auth", "x")))
+	_, err = migration.Load(os.DirFS(dir), migration.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "auth/x: nested directories are not allowed")
+}
+
+// TestLoadFileNameNotUTF8: io/fs refuses such names with a bare "invalid
+// argument"; the error says what is wrong and what to do.
+func TestLoadFileNameNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_caf\xe9.sql"), []byte("-- safe: always\nSELECT 1;\n"), 0o644))
+	_, err := migration.Load(os.DirFS(dir), migration.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "file name is not valid UTF-8")
+	assert.NotContains(t, err.Error(), "invalid argument")
+
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "b\xe9"), 0o755))
+	_, err = migration.Load(os.DirFS(dir), migration.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "directory name is not valid UTF-8")
+}

@@ -128,14 +128,51 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `safemigrate --help` for usage.\n", err)
+		if jsonRequested(args, cli.Globals.Format) && !wrote {
+			writeErrorJSON(out, err.Error(), ExitUsage)
+		}
 		return ExitUsage
 	}
 	env, err := newEnv(ctx, &cli.Globals, stdin, out, stderr)
+	env.wrote = &wrote
 	if err != nil {
 		return report(env, stderr, &cli.Globals, withCode(ExitUsage, err))
 	}
-	env.wrote = &wrote
 	return report(env, stderr, &cli.Globals, kctx.Run(env))
+}
+
+// jsonRequested reports whether the command line asked for JSON output,
+// for errors found before kong has set every flag: format is what kong
+// parsed so far, args are scanned for the rest.
+func jsonRequested(args []string, format string) bool {
+	last := format
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return last == "json"
+		case a == "--format" && i+1 < len(args):
+			last = args[i+1]
+		case strings.HasPrefix(a, "--format="):
+			last = strings.TrimPrefix(a, "--format=")
+		}
+	}
+	return last == "json"
+}
+
+// writeErrorJSON writes the error document of a command that failed
+// before writing anything to stdout.
+func writeErrorJSON(w io.Writer, msg string, code int) {
+	_ = writeJSON(w, struct {
+		OK    bool     `json:"ok"`
+		Error errorDoc `json:"error"`
+	}{false, errorDoc{msg, code}})
+}
+
+// errorDoc is the "error" object of every JSON document of a failed
+// command.
+type errorDoc struct {
+	Message  string `json:"message"`
+	ExitCode int    `json:"exit_code"`
 }
 
 // newEnv reads the configuration file and settles colours.
@@ -177,10 +214,7 @@ func report(env *Env, stderr io.Writer, g *Globals, err error) int {
 	}
 	fmt.Fprintf(stderr, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n  "))
 	if g.Format == "json" && env != nil && env.wrote != nil && !*env.wrote {
-		_ = writeJSON(env.Stdout, map[string]any{
-			"ok":    false,
-			"error": map[string]any{"message": msg, "exit_code": code},
-		})
+		writeErrorJSON(env.Stdout, msg, code)
 	}
 	return code
 }

@@ -137,6 +137,9 @@ func TestErrors(t *testing.T) {
 			"testdata/bad/notversioned.sql: file name has no version prefix",
 			"6 problems in testdata/bad",
 		}},
+		{"dir with trailing slash", []string{"--dir", "./" + bad + "/", "graph"}, 2, []string{
+			" testdata/bad/0002_b.sql:2: unknown directive", // not ./testdata/bad//0002_b.sql
+		}},
 		{"no state", []string{"--dir", example, "plan", "--phase", "pre-deploy"}, 2, []string{"--applied", "--offline"}},
 		{"unknown applied id", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--applied", "0042_nope"}, 2, []string{`"0042_nope"`}},
 		{"bad phase", []string{"--dir", example, "plan", "--phase", "deploy", "--offline"}, 2, []string{"--phase"}},
@@ -215,4 +218,95 @@ func TestVersion(t *testing.T) {
 	doc := assertOneJSON(t, r.stdout)
 	assert.NotEmpty(t, doc["version"])
 	assert.NotEmpty(t, doc["go"])
+}
+
+func TestJSONErrorDocumentForEveryUsageError(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("dirr: x\n"), 0o644))
+	tests := [][]string{
+		{"--format", "json", "plan", "--offline"},                           // missing --phase
+		{"--format=json", "plan", "--phase", "pre-deploy", "--mode", "lax"}, // Validate
+		{"--format", "json", "frobnicate"},                                  // unknown command
+		{"plan", "--phase", "deploy", "--format", "json"},                   // bad enum
+		{"--format", "json", "--config", cfg, "version"},                    // configuration error
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := run(t, append([]string{"--dir", example}, args...)...)
+			assert.Equal(t, 2, r.code, r.stderr)
+			doc := assertOneJSON(t, r.stdout)
+			assert.Equal(t, false, doc["ok"])
+			e, _ := doc["error"].(map[string]any)
+			require.NotNil(t, e, "error object: %s", r.stdout)
+			assert.NotEmpty(t, e["message"])
+			assert.EqualValues(t, 2, e["exit_code"])
+			assert.NotEmpty(t, r.stderr, "the message goes to stderr too")
+		})
+	}
+}
+
+// TestTenantConfigIsNotIgnored: tenant mode is not implemented; a
+// configuration asking for it must not quietly migrate the database's
+// default schema instead.
+func TestTenantConfigIsNotIgnored(t *testing.T) {
+	for _, tenants := range []string{"tenants:\n  schemas: [tenant_a, tenant_b]\n", "tenants:\n  query: SELECT nspname FROM pg_namespace\n"} {
+		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte(tenants), 0o644))
+		for _, args := range [][]string{
+			{"migrate", "--phase", "pre-deploy"},
+			{"preflight"},
+			{"status"},
+			{"baseline", "--through", "0001_create_accounts"},
+			{"plan", "--phase", "pre-deploy"},
+		} {
+			r := run(t, append([]string{"--config", cfg, "--dir", example, "--database-url", "postgres://u@127.0.0.1:1/db"}, args...)...)
+			assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+			assert.Contains(t, r.stderr, "tenants", "%v", args)
+			assert.NotContains(t, r.stderr, "connect", "%v refuses before connecting", args)
+		}
+	}
+}
+
+func TestAppliedListToleratesSpacesAndEmptyEntries(t *testing.T) {
+	for _, list := range []string{"0001_create_accounts, 0002_create_users", "0001_create_accounts,,0002_create_users,"} {
+		r := run(t, "--dir", example, "graph", "--applied", list)
+		assert.Equal(t, 0, r.code, "graph --applied %q: %s", list, r.stderr)
+		assert.Regexp(t, `0002_create_users\s+before_deploy\s+applied`, r.stdout)
+		r = run(t, "--dir", example, "plan", "--phase", "post-deploy", "--applied", list)
+		assert.Equal(t, 0, r.code, "plan --applied %q: %s", list, r.stderr)
+		assert.Contains(t, r.stdout, "2 migrations applied")
+	}
+}
+
+func TestConnectionErrorsSayWhatToCheck(t *testing.T) {
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", "1")
+	t.Setenv("PGCONNECT_TIMEOUT", "2")
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
+	for _, args := range [][]string{
+		{"status"},
+		{"migrate", "--phase", "post-deploy"},
+		{"--database-url", "postgres://u@127.0.0.1:1/db?connect_timeout=2", "preflight"},
+		{"baseline", "--through", "0001_create_accounts"},
+	} {
+		r := run(t, append([]string{"--dir", example}, args...)...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "--database-url", "%v says where the connection comes from", args)
+	}
+}
+
+// TestTablesAlignWideAndCombiningCharacters: columns line up by display
+// width: a CJK character takes two columns, a combining accent none.
+func TestTablesAlignWideAndCombiningCharacters(t *testing.T) {
+	dir := t.TempDir()
+	for name, safe := range map[string]string{"0001_添加用户表.sql": "always", "0002_add_users.sql": "before_deploy", "0003_cafe\u0301.sql": "always"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("-- safe: "+safe+"\nSELECT 1;\n"), 0o644))
+	}
+	r := run(t, "--dir", dir, "plan", "--phase", "post-deploy", "--offline")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, ""+
+		"  1.  0001_添加用户表  always\n"+
+		"  2.  0002_add_users   before_deploy\n"+
+		"  3.  0003_cafe\u0301        always\n")
 }

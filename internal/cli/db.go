@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/safemigrate/safemigrate/annotate"
@@ -14,16 +15,31 @@ import (
 // variables, then database_url from the config, then libpq's PG* variables
 // (an empty connection string).
 func (e *Env) target() (executor.Target, error) {
-	url := e.Globals.DatabaseURL
-	if url == "" {
-		url = e.Config.DatabaseURL
+	if tn := e.Config.Tenants; len(tn.Schemas) > 0 || tn.Query != "" {
+		// Tenant fleets (SPEC §4) are not implemented: running on the
+		// database's default schema instead would be silently wrong.
+		return executor.Target{}, usageError("safemigrate.yaml configures tenants, but this version cannot migrate tenant fleets yet; nothing was run\nremove tenants: from the configuration to migrate the database's own schema")
 	}
-	t, err := executor.ParseTarget(url)
+	t, err := executor.ParseTarget(e.databaseURL())
 	if err != nil {
 		return t, withCode(ExitUsage, fmt.Errorf("%w\ncheck --database-url (or SAFEMIGRATE_DATABASE_URL / DATABASE_URL)", err))
 	}
 	t.TrackingSchema = e.Config.TrackingSchema
 	return t, nil
+}
+
+// databaseURL returns the connection string: --database-url, then
+// SAFEMIGRATE_DATABASE_URL, then DATABASE_URL (an empty variable counts
+// as unset, which kong's first-set-variable rule does not do), then the
+// config file. Empty means libpq's PG* variables.
+func (e *Env) databaseURL() string {
+	if e.Globals.DatabaseURL != "" {
+		return e.Globals.DatabaseURL
+	}
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return e.Config.DatabaseURL
 }
 
 // runFlags are the execution settings shared by migrate, preflight and
@@ -33,7 +49,7 @@ type runFlags struct {
 	LockTimeout      string `name:"lock-timeout" help:"lock_timeout for every migration (default 5s; a file's -- lock_timeout: wins)." placeholder:"DURATION"`
 	StatementTimeout string `name:"statement-timeout" help:"statement_timeout for every migration (default none)." placeholder:"DURATION"`
 	LockRetries      string `name:"lock-retries" help:"Retries after a lock timeout, with backoff (default 3)." placeholder:"N"`
-	LockWait         string `name:"lock-wait" help:"How long to wait for another run's migration lock (default 5m)." placeholder:"DURATION"`
+	LockWait         string `name:"lock-wait" help:"How long to wait for another run's migration lock (default 5m; 0: do not wait)." placeholder:"DURATION"`
 }
 
 // options turns the flags and config into executor options.
@@ -46,7 +62,7 @@ func (f *runFlags) options(e *Env) (executor.Options, error) {
 	if o.StatementTimeout, err = duration("--statement-timeout", f.StatementTimeout, e.Config.StatementTimeout.Duration, e.Config.StatementTimeout.Set, -1); err != nil {
 		return o, err
 	}
-	if o.LockWait, err = duration("--lock-wait", f.LockWait, e.Config.LockWait.Duration, e.Config.LockWait.Set, 0); err != nil {
+	if o.LockWait, err = duration("--lock-wait", f.LockWait, e.Config.LockWait.Duration, e.Config.LockWait.Set, -1); err != nil {
 		return o, err
 	}
 	switch {
@@ -103,7 +119,9 @@ func execError(err error) error {
 		return nil
 	case errors.Is(err, executor.ErrBlocked):
 		return withCode(ExitBlocked, err)
-	case errors.Is(err, executor.ErrConnect), errors.Is(err, executor.ErrLockWait),
+	case errors.Is(err, executor.ErrConnect):
+		return withCode(ExitUsage, fmt.Errorf("%w\ncheck that the server is up and reachable, and the connection: --database-url, SAFEMIGRATE_DATABASE_URL or DATABASE_URL (without any of them, the PG* variables and the local socket)", err))
+	case errors.Is(err, executor.ErrLockWait),
 		errors.Is(err, executor.ErrDrift), errors.Is(err, planner.ErrInitialNotEmpty):
 		return withCode(ExitUsage, err)
 	}

@@ -1,15 +1,19 @@
 package cli_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/planner"
 )
 
 // runDB runs the CLI against url with the migrations in dir.
@@ -194,4 +198,101 @@ func TestPasswordNeverPrinted(t *testing.T) {
 	r := run(t, "--dir", example, "status")
 	assert.Equal(t, 2, r.code)
 	assert.False(t, strings.Contains(r.stderr+r.stdout, secret))
+}
+
+func TestRefusedOrFailedRunsExplainThemselves(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := writeDir(t, map[string]string{
+		"0001_a.sql": "-- safe: before_deploy\nCREATE TABLE a (id int);\n",
+	})
+	require.Equal(t, 0, runDB(t, url, dir, "migrate", "--phase", "post-deploy").code)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_a.sql"), []byte("-- safe: before_deploy\nCREATE TABLE a (id bigint);\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0002_b.sql"), []byte("-- safe: before_deploy\nINSERT INTO nowhere VALUES (1);\n"), 0o644))
+
+	for _, cmd := range [][]string{{"migrate", "--phase", "post-deploy"}, {"preflight"}} {
+		t.Run("drift "+cmd[0], func(t *testing.T) {
+			r := runDB(t, url, dir, cmd...)
+			require.Equal(t, 2, r.code, r.stderr)
+			assert.NotContains(t, r.stdout, "drift allowed", "drift was refused, not allowed")
+			assert.Contains(t, r.stdout, "nothing was run")
+
+			r = runDB(t, url, dir, append(cmd, "--format", "json")...)
+			require.Equal(t, 2, r.code, r.stderr)
+			doc := assertOneJSON(t, r.stdout)
+			assert.Equal(t, false, doc["ok"])
+			e, _ := doc["error"].(map[string]any)
+			require.NotNil(t, e, "the JSON says why the run stopped: %s", r.stdout)
+			assert.Contains(t, e["message"], "0001_a.sql")
+			assert.EqualValues(t, 2, e["exit_code"])
+			assert.Contains(t, r.stderr, "0001_a.sql", "the error goes to stderr in JSON mode too")
+			assert.NotContains(t, r.stdout, "drift allowed")
+		})
+	}
+
+	t.Run("failed apply in JSON mode", func(t *testing.T) {
+		r := runDB(t, url, dir, "migrate", "--phase", "post-deploy", "--allow-drift", "--no-preflight", "--format", "json")
+		require.Equal(t, 1, r.code, r.stderr)
+		doc := assertOneJSON(t, r.stdout)
+		e, _ := doc["error"].(map[string]any)
+		require.NotNil(t, e, r.stdout)
+		assert.Contains(t, e["message"], "0002_b")
+		assert.EqualValues(t, 1, e["exit_code"])
+		assert.Contains(t, r.stderr, "nowhere")
+	})
+}
+
+func TestLockWaitZeroDoesNotWait(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	tg, err := executor.ParseTarget(url)
+	require.NoError(t, err)
+	holder, err := executor.Open(context.Background(), tg, executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+	defer holder.Close(context.Background())
+
+	start := time.Now()
+	r := runDB(t, url, example, "migrate", "--phase", "post-deploy", "--lock-wait", "0")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "another safemigrate run is in progress")
+	assert.Less(t, time.Since(start), 3*time.Second, "--lock-wait 0 gives up at once")
+	assert.NotContains(t, r.stderr, "up to 5m")
+}
+
+// TestFailurePathsAreRelativeToTheWorkingDirectory: a failure names the
+// file as the user can open it (migrations/0002_b.sql:2), as load errors
+// do, not relative to the migrations directory.
+func TestFailurePathsAreRelativeToTheWorkingDirectory(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := writeDir(t, map[string]string{
+		"0001_a.sql":         "-- safe: before_deploy\nCREATE TABLE a (id int);\n",
+		"billing/0001_b.sql": "-- safe: before_deploy\nINSERT INTO nowhere VALUES (1);\n",
+	})
+	r := runDB(t, url, dir, "migrate", "--phase", "post-deploy")
+	require.Equal(t, 1, r.code, r.stderr)
+	want := filepath.ToSlash(filepath.Join(dir, "billing", "0001_b.sql")) + ":2"
+	assert.Contains(t, r.stdout, want)
+	assert.Contains(t, r.stderr, want)
+	r = runDB(t, url, dir, "migrate", "--phase", "post-deploy", "--format", "json")
+	assert.Contains(t, r.stdout, `"file": "`+filepath.ToSlash(filepath.Join(dir, "billing", "0001_b.sql"))+`"`)
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "billing", "0001_b.sql")))
+	require.Equal(t, 0, runDB(t, url, dir, "migrate", "--phase", "post-deploy").code)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_a.sql"), []byte("-- safe: before_deploy\nCREATE TABLE a (id bigint);\n"), 0o644))
+	for _, args := range [][]string{{"plan", "--phase", "post-deploy"}, {"migrate", "--phase", "post-deploy"}} {
+		r = runDB(t, url, dir, args...)
+		require.Equal(t, 2, r.code, r.stderr)
+		assert.Contains(t, r.stderr, filepath.ToSlash(filepath.Join(dir, "0001_a.sql")), "%v", args)
+	}
+}
+
+// TestEmptyEnvironmentVariableDoesNotHideDatabaseURL: a CI job may define
+// SAFEMIGRATE_DATABASE_URL as an empty string; DATABASE_URL still applies.
+func TestEmptyEnvironmentVariableDoesNotHideDatabaseURL(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
+	t.Setenv("DATABASE_URL", url)
+	r := run(t, "--dir", example, "status")
+	assert.Equal(t, 0, r.code, r.stderr)
+	r = run(t, "--dir", example, "graph")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "pending", "graph reads the state from DATABASE_URL")
 }

@@ -37,11 +37,12 @@ func (c *GraphCmd) Run(env *Env) error {
 	switch {
 	case c.Offline:
 	case len(c.Applied) > 0:
+		ids, err := env.appliedFlag(g, c.Applied)
+		if err != nil {
+			return err
+		}
 		applied := map[string]bool{}
-		for _, id := range c.Applied {
-			if _, ok := g.Lookup(id); !ok {
-				return usageError("--applied names %q, which is not a migration in %s", id, env.dir())
-			}
+		for _, id := range ids {
 			applied[id] = true
 		}
 		opts.State = func(id string) string {
@@ -50,7 +51,7 @@ func (c *GraphCmd) Run(env *Env) error {
 			}
 			return "pending"
 		}
-	case env.Globals.DatabaseURL != "" || env.Config.DatabaseURL != "":
+	case env.databaseURL() != "":
 		t, err := env.target()
 		if err != nil {
 			return err

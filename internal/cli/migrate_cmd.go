@@ -65,10 +65,12 @@ func (c *MigrateCmd) Run(env *Env) error {
 	return reportRun(env, format, res, runErr)
 }
 
-// runDoc is the SPEC §6 JSON of migrate and preflight, with the plan.
+// runDoc is the SPEC §6 JSON of migrate and preflight, with the plan and,
+// when the run did not succeed, why.
 type runDoc struct {
 	*executor.Result
-	Plan any `json:"plan"`
+	Plan  any       `json:"plan"`
+	Error *errorDoc `json:"error,omitempty"`
 }
 
 // reportRun prints a run's result (text or JSON) and maps its error to
@@ -77,23 +79,25 @@ func reportRun(env *Env, format string, res *executor.Result, runErr error) erro
 	if res == nil {
 		return execError(runErr)
 	}
+	err := execError(runErr)
 	if format == "json" {
-		if err := writeJSON(env.Stdout, runDoc{res, planJSON(res.Plan)}); err != nil {
-			return err
+		doc := runDoc{Result: res, Plan: planJSON(res.Plan, !errors.Is(runErr, executor.ErrDrift))}
+		if err != nil {
+			doc.Error = &errorDoc{Message: err.Error(), ExitCode: exitCode(err)}
 		}
-		if runErr != nil {
-			return silentExit{exitCode(execError(runErr))}
+		if werr := writeJSON(env.Stdout, doc); werr != nil {
+			return werr
 		}
-		return nil
+		return err // reported on stderr; stdout already holds the document
 	}
 	renderRun(env, res, runErr)
 	if runErr != nil && (errors.Is(runErr, executor.ErrPreflight) || errors.Is(runErr, executor.ErrMigration)) {
 		// The details are on stdout already; stderr gets the one-line
 		// summary that log scanners and humans look for.
 		summary := strings.TrimSuffix(strings.SplitN(runErr.Error(), "\n", 2)[0], ":")
-		return withCode(exitCode(execError(runErr)), fmt.Errorf("%s (details above)", summary))
+		return withCode(exitCode(err), fmt.Errorf("%s (details above)", summary))
 	}
-	return execError(runErr)
+	return err
 }
 
 func exitCode(err error) int {
@@ -111,7 +115,7 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 	// The preflight and applied lists name the selected migrations; the
 	// plan's own run list is only worth printing when neither will.
 	pf := res.Preflight
-	renderPlanBody(env, res.Plan, pf == nil || (pf.Skipped && len(res.Applied) == 0 && res.Failed == nil))
+	renderPlanBody(env, res.Plan, pf == nil || (pf.Skipped && len(res.Applied) == 0 && res.Failed == nil), !errors.Is(runErr, executor.ErrDrift))
 	if pf != nil && !pf.Skipped && len(pf.Migrations) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold("Preflight (one transaction, rolled back):"))
 		t := table{indent: "  "}
@@ -158,9 +162,11 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 		fmt.Fprintf(w, "%s strict pre-deploy ran nothing: %s blocked by %s (exit 3).\n", st.red("BLOCKED:"),
 			plural(len(res.Plan.Blocked), "migration"), strings.Join(rootCauses(res.Plan), ", "))
 	case runErr != nil && errors.Is(runErr, executor.ErrDrift):
-		fmt.Fprintf(w, "%s applied migrations changed on disk; nothing was run (exit 2).\n", st.red("STOPPED:"))
+		fmt.Fprintf(w, "%s applied migrations changed since they were applied; nothing was run (exit 2).\n", st.red("REFUSED:"))
 	case runErr != nil && errors.Is(runErr, executor.ErrPreflight):
 		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
+	case runErr != nil && len(res.Applied) == 0 && res.Failed == nil:
+		fmt.Fprintf(w, "%s nothing was applied (exit %d).\n", st.red("FAILED:"), exitCode(execError(runErr)))
 	case runErr != nil:
 		fmt.Fprintf(w, "%s %s applied before the failure and kept (exit %d).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), plural(len(res.Applied), "migration"), exitCode(execError(runErr)))
 	case res.DryRun:

@@ -36,6 +36,10 @@ var nameRE = regexp.MustCompile(`[^a-z0-9]+`)
 
 // Run writes the file and prints its path.
 func (c *NewCmd) Run(env *Env) error {
+	format, err := env.format("text", "json")
+	if err != nil {
+		return err
+	}
 	name := strings.Trim(nameRE.ReplaceAllString(strings.ToLower(c.Name), "_"), "_")
 	if name == "" {
 		return usageError("migration name %q has no letters or digits; use e.g. add_email_to_users", c.Name)
@@ -71,8 +75,14 @@ func (c *NewCmd) Run(env *Env) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- safe: %s\n", c.Safe)
-	if len(c.Depends) > 0 {
-		fmt.Fprintf(&b, "-- depends: %s\n", strings.Join(c.Depends, ", "))
+	var depends []string // "a, b" and "a,,b," as the user meant them
+	for _, d := range c.Depends {
+		if d = strings.TrimSpace(d); d != "" {
+			depends = append(depends, d)
+		}
+	}
+	if len(depends) > 0 {
+		fmt.Fprintf(&b, "-- depends: %s\n", strings.Join(depends, ", "))
 	}
 	if c.Delay != "" {
 		fmt.Fprintf(&b, "-- delay: %s\n", c.Delay)
@@ -100,7 +110,7 @@ func (c *NewCmd) Run(env *Env) error {
 		_ = os.Remove(path)
 		return usageError("%v\nnothing was written; fix the flags and run again", err)
 	}
-	if env.Globals.Format == "json" {
+	if format == "json" {
 		return writeJSON(env.Stdout, map[string]any{"ok": true, "path": path, "version": version})
 	}
 	fmt.Fprintln(env.Stdout, path)

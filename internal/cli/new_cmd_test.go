@@ -74,3 +74,23 @@ func TestNewErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, files, "a failed new must leave no file behind")
 }
+
+func TestNewRejectsUnsupportedFormatBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, "--dir", dir, "--format", "yaml", "new", "x", "--safe", "always")
+	assert.Equal(t, 2, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "--format yaml is not supported here")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing was written")
+}
+
+func TestNewDependsListIsTidied(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0001_a.sql"), []byte("-- safe: always\n"), 0o644))
+	r := run(t, "--dir", dir, "new", "b", "--safe", "always", "--depends", "0001, 0001_a,,")
+	require.Equal(t, 0, r.code, r.stderr)
+	body, err := os.ReadFile(filepath.Join(dir, "0002_b.sql"))
+	require.NoError(t, err)
+	assert.Equal(t, "-- safe: always\n-- depends: 0001, 0001_a\n\n", string(body))
+}

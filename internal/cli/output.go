@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+	"unicode"
+
+	"golang.org/x/text/width"
 )
 
 // style wraps text in ANSI colours when enabled.
@@ -47,7 +49,7 @@ func (t *table) write(w io.Writer) {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(c.text))
+			widths[i] = max(widths[i], displayWidth(c.text))
 		}
 	}
 	for _, r := range t.rows {
@@ -57,7 +59,7 @@ func (t *table) write(w io.Writer) {
 			text := c.text
 			pad := ""
 			if i < len(r)-1 {
-				pad = strings.Repeat(" ", widths[i]-utf8.RuneCountInString(text)+2)
+				pad = strings.Repeat(" ", widths[i]-displayWidth(text)+2)
 			}
 			if c.color != nil {
 				text = c.color(text)
@@ -66,6 +68,23 @@ func (t *table) write(w io.Writer) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
+}
+
+// displayWidth is the number of terminal columns s takes: East Asian wide
+// and fullwidth characters take two, combining marks and format
+// characters none.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case width.LookupRune(r).Kind() == width.EastAsianWide, width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // plural returns "1 migration" / "3 migrations".

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -62,12 +63,12 @@ func (c *PlanCmd) Run(env *Env) error {
 	switch {
 	case c.Offline:
 	case len(c.Applied) > 0:
+		ids, err := env.appliedFlag(g, c.Applied)
+		if err != nil {
+			return err
+		}
 		in.Applied = map[string]string{}
-		for _, id := range c.Applied {
-			id = strings.TrimSpace(id)
-			if _, ok := g.Lookup(id); !ok {
-				return usageError("--applied names %q, which is not a migration in %s", id, env.dir())
-			}
+		for _, id := range ids {
 			in.Applied[id] = ""
 		}
 	default:
@@ -89,7 +90,7 @@ func (c *PlanCmd) Run(env *Env) error {
 		return err
 	}
 	if format == "json" {
-		if err := writeJSON(env.Stdout, planJSON(plan)); err != nil {
+		if err := writeJSON(env.Stdout, planJSON(plan, true)); err != nil {
 			return err
 		}
 	} else {
@@ -99,6 +100,23 @@ func (c *PlanCmd) Run(env *Env) error {
 		return silentExit{ExitBlocked}
 	}
 	return nil
+}
+
+// appliedFlag checks the IDs of --applied, ignoring white space around
+// them and empty entries ("a, b", "a,,b", "a,").
+func (e *Env) appliedFlag(g *graph.Graph, list []string) ([]string, error) {
+	var ids []string
+	for _, id := range list {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if _, ok := g.Lookup(id); !ok {
+			return nil, usageError("--applied names %q, which is not a migration in %s", id, e.dir())
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // mode resolves the pre-deploy mode: flag, then config, then strict.
@@ -165,7 +183,9 @@ type stepDoc struct {
 	BlockedBy []string `json:"blocked_by,omitempty"`
 }
 
-func planJSON(p *planner.Plan) any {
+// planJSON shapes p; driftAllowed says whether its drift was let through
+// (--allow-drift) or stopped the run.
+func planJSON(p *planner.Plan, driftAllowed bool) any {
 	step := func(s planner.Step) stepDoc {
 		d := stepDoc{ID: s.ID(), Safe: string(s.Migration.Safe()), Reason: s.Reason}
 		if s.Resolved != s.Migration.Safe() {
@@ -176,7 +196,7 @@ func planJSON(p *planner.Plan) any {
 	doc := planDoc{
 		Phase: string(p.Phase), Mode: string(p.Mode), OK: p.OK(),
 		Applied: nonNil(p.Applied), Run: []stepDoc{}, Delayed: []delayedDoc{}, Blocked: []stepDoc{},
-		Unknown: nonNil(p.Unknown), OutOfOrder: nonNil(p.OutOfOrder), Warnings: nonNil(planWarnings(p)),
+		Unknown: nonNil(p.Unknown), OutOfOrder: nonNil(p.OutOfOrder), Warnings: nonNil(planWarnings(p, driftAllowed)),
 	}
 	for _, s := range p.Run {
 		doc.Run = append(doc.Run, step(s))
@@ -209,7 +229,7 @@ func timeOrNil(t *time.Time) *string {
 
 // planWarnings are the things a release engineer should know but that do
 // not stop the run.
-func planWarnings(p *planner.Plan) []string {
+func planWarnings(p *planner.Plan, driftAllowed bool) []string {
 	var w []string
 	for _, id := range p.Unknown {
 		w = append(w, fmt.Sprintf("%s is recorded as applied but has no file", id))
@@ -221,14 +241,18 @@ func planWarnings(p *planner.Plan) []string {
 		w = append(w, fmt.Sprintf("%s has waited since %s (it survived a deploy); run the post-deploy phase", s.ID(), s.DetectedAt.UTC().Format(time.RFC3339)))
 	}
 	for _, d := range p.Drift {
-		w = append(w, fmt.Sprintf("%s changed since it was applied (drift allowed)", d.Migration.ID))
+		if driftAllowed {
+			w = append(w, fmt.Sprintf("%s changed since it was applied (drift allowed)", d.Migration.ID))
+		} else {
+			w = append(w, fmt.Sprintf("%s changed since it was applied: nothing runs until the file is restored (or --allow-drift)", d.Migration.ID))
+		}
 	}
 	return w
 }
 
 // renderPlan prints a plan for a release log, with its verdict.
 func renderPlan(env *Env, p *planner.Plan) {
-	renderPlanBody(env, p, true)
+	renderPlanBody(env, p, true, true)
 	w := env.Stdout
 	st := style{on: env.Color}
 	fmt.Fprintln(w)
@@ -246,9 +270,10 @@ func renderPlan(env *Env, p *planner.Plan) {
 	}
 }
 
-// renderPlanBody prints the plan's summary line and its sections; the run
-// list is left out when the caller lists those migrations itself.
-func renderPlanBody(env *Env, p *planner.Plan, withRun bool) {
+// renderPlanBody prints the plan's summary line and its sections. The run
+// list is left out unless withRun (callers that list the migrations
+// themselves); driftAllowed as for [planJSON].
+func renderPlanBody(env *Env, p *planner.Plan, withRun, driftAllowed bool) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	mode := ""
@@ -292,7 +317,7 @@ func renderPlanBody(env *Env, p *planner.Plan, withRun bool) {
 		}
 		t.write(w)
 	}
-	if ws := planWarnings(p); len(ws) > 0 {
+	if ws := planWarnings(p, driftAllowed); len(ws) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold("Warnings:"))
 		for _, s := range ws {
 			fmt.Fprintf(w, "  %s %s\n", st.yellow("!"), s)

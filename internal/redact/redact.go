@@ -43,6 +43,23 @@ func String(s string) string {
 	return b.String()
 }
 
+// ConnString returns the connection string s (a URL or key=value pairs)
+// with its passwords replaced by [Mask]. Unlike [String], which looks for
+// passwords in free text, it knows that s is one connection string: the
+// password of a URL runs to its last "@", even across white space.
+func ConnString(s string) string {
+	if isURL(s) {
+		start := strings.Index(s, "://") + len("://")
+		at := strings.LastIndexByte(s, '@')
+		if at > start {
+			if colon := strings.IndexByte(s[start:at], ':'); colon >= 0 && start+colon+1 < at {
+				s = s[:start+colon+1] + Mask + s[at:]
+			}
+		}
+	}
+	return String(s)
+}
+
 // span is a half-open byte range of s to mask.
 type span struct{ start, end int }
 

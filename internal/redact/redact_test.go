@@ -54,6 +54,23 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestConnString(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"url", "postgres://app:s3cret@db/prod", "postgres://app:xxxxx@db/prod"},
+		{"space in url password", "postgres://app:s3 cr et@db:x/prod", "postgres://app:xxxxx@db:x/prod"},
+		{"space and @ in url password", "postgresql://app:s3 @cret@db/prod?password=two", "postgresql://app:xxxxx@db/prod?password=xxxxx"},
+		{"url without password", "postgres://app@db/prod", "postgres://app@db/prod"},
+		{"key=value", `password='it\'s secret' port=abc`, "password=xxxxx port=abc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, redact.ConnString(tt.in))
+		})
+	}
+}
+
 func TestSplitPassword(t *testing.T) {
 	tests := []struct {
 		name, in, rest, password string

@@ -37,7 +37,8 @@ func (e *SyntaxError) Error() string {
 }
 
 // Split parses src and returns its statements in order. Comments-only and
-// empty input yield no statements.
+// empty input yield no statements. A leading UTF-8 byte order mark is
+// ignored (offsets still count its three bytes).
 func Split(src string) ([]Statement, error) {
 	clean, err := prepare(src)
 	if err != nil {
@@ -79,6 +80,18 @@ func prepare(src string) (string, error) {
 	}
 	if strings.HasPrefix(src, bom) {
 		src = "   " + src[len(bom):]
+	}
+	if !utf8.ValidString(src) {
+		i := 0
+		for i < len(src) {
+			r, size := utf8.DecodeRuneInString(src[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		line, col := Position(src, i)
+		return "", &SyntaxError{Message: fmt.Sprintf("invalid UTF-8 (byte 0x%02x): save the file as UTF-8", src[i]), Offset: i, Line: line, Column: col}
 	}
 	return src, nil
 }
