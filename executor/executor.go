@@ -207,6 +207,7 @@ type Session struct {
 	locked  bool
 	ready   bool // tracking tables known to exist
 	watch   *watcher
+	setup   string // session settings of prepareSession, restored by resetSession
 
 	mu      sync.Mutex // guards current (read by the notice handler)
 	current string     // ID of the migration being run, for notices
@@ -303,11 +304,25 @@ func (s *Session) prepareSession(ctx context.Context) error {
 	version := s.conn.PgConn().ParameterStatus("server_version") // "15.4 (Debian 15.4-1)"
 	major, _ := strconv.Atoi(strings.TrimRightFunc(strings.SplitN(version, ".", 2)[0], func(r rune) bool { return r < '0' || r > '9' }))
 	if major >= 14 {
-		if _, err := s.conn.Exec(ctx, "SET client_connection_check_interval = 1000"); err != nil {
+		s.setup = "SET client_connection_check_interval = 1000"
+		if _, err := s.conn.Exec(ctx, s.setup); err != nil {
 			return s.connLost(err)
 		}
 	}
 	return nil
+}
+
+// resetSession returns the SQL that gives the next migration the session's
+// own settings: a plain SET in one migration (pg_dump output sets
+// search_path to ”) must not change where the next one's tables go.
+// Startup parameters (application_name, the target's search_path) are
+// session defaults and survive RESET ALL; prepareSession's own settings
+// are set again.
+func (s *Session) resetSession() string {
+	if s.setup == "" {
+		return "RESET ALL"
+	}
+	return "RESET ALL; " + s.setup
 }
 
 // connLost wraps an error of safemigrate's own queries.

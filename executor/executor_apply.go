@@ -92,7 +92,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		}
 	}
 	_, err := s.conn.Exec(ctx,
-		prefix+`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, true); COMMIT`,
+		prefix+`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, true); COMMIT; `+s.resetSession(),
 		pgx.QueryExecModeSimpleProtocol, m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds())
 	if err != nil {
 		s.rollback(ctx)

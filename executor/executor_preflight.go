@@ -225,7 +225,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *stri
 		r.Status, r.Error = StatusFailed, me
 		return r, me, nil
 	}
-	*pending = "ROLLBACK TO SAVEPOINT " + spCheck + "; RELEASE SAVEPOINT " + spMigration + "; "
+	*pending = "ROLLBACK TO SAVEPOINT " + spCheck + "; RELEASE SAVEPOINT " + spMigration + "; " + s.resetSession() + "; "
 	done()
 	return r, nil, nil
 }

@@ -482,3 +482,26 @@ func TestResultListsAreNeverNull(t *testing.T) {
 	require.Contains(t, string(b), `"detected":[]`)
 	require.Contains(t, string(b), `"applied":["0001_a"]`)
 }
+
+// A plain SET in one migration (pg_dump output sets search_path to '')
+// must not change where the next migration's objects go: each migration
+// starts with the session's own settings, in preflight and in apply, for
+// transactional and transaction: false migrations alike.
+func TestSettingsDoNotLeakBetweenMigrations(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	tg.Schema = "app"
+	tg.SearchPath = []string{"public"}
+	_, err := conn.Exec(ctx(t), `CREATE SCHEMA app; CREATE SCHEMA other`)
+	require.NoError(t, err)
+	g := load(t, files(
+		"0001_set.sql", "-- safe: always\nSET search_path = other;\nSET lock_timeout = '1h';\nCREATE TABLE x (id int);\n",
+		"0002_nontx.sql", "-- safe: always\n-- transaction: false\nSET search_path = other;\n",
+		"0003_y.sql", "-- safe: always\nCREATE TABLE y (id int);\nSELECT 1 FROM app.y;\nDO $$ BEGIN IF current_setting('lock_timeout') = '1h' THEN RAISE 'lock_timeout leaked'; END IF; END $$;\n",
+	))
+	_, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+	require.Equal(t, []string{"app.y", "other.x"},
+		queryStrings(t, conn, `SELECT schemaname || '.' || tablename FROM pg_tables WHERE tablename IN ('x', 'y') ORDER BY 1`))
+}

@@ -36,7 +36,7 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	}
 	defer func() {
 		if !s.conn.IsClosed() {
-			_, _ = s.conn.Exec(context.WithoutCancel(ctx), "RESET lock_timeout; RESET statement_timeout")
+			_, _ = s.conn.Exec(context.WithoutCancel(ctx), s.resetSession())
 		}
 	}()
 	start := time.Now()
