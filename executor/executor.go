@@ -312,17 +312,17 @@ func (s *Session) prepareSession(ctx context.Context) error {
 	return nil
 }
 
-// resetSession returns the SQL that gives the next migration the session's
-// own settings: a plain SET in one migration (pg_dump output sets
+// resetSession returns the commands that give the next migration the
+// session's own settings: a plain SET in one migration (pg_dump output sets
 // search_path to ”) must not change where the next one's tables go.
 // Startup parameters (application_name, the target's search_path) are
 // session defaults and survive RESET ALL; prepareSession's own settings
 // are set again.
-func (s *Session) resetSession() string {
+func (s *Session) resetSession() []string {
 	if s.setup == "" {
-		return "RESET ALL"
+		return []string{"RESET ALL"}
 	}
-	return "RESET ALL; " + s.setup
+	return []string{"RESET ALL", s.setup}
 }
 
 // connLost wraps an error of safemigrate's own queries.

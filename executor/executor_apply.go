@@ -2,10 +2,9 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/safemigrate/safemigrate/planner"
 )
@@ -71,40 +70,47 @@ func (s *Session) applyTx(ctx context.Context, step planner.Step, phase string) 
 	}
 }
 
-// applyTxOnce runs one attempt: BEGIN, the timeouts, the statements, the
-// tracking row, COMMIT. BEGIN and the timeouts travel with the first
-// statement, and the tracking row with COMMIT, so that a migration of n
-// statements costs n+1 round trips. It returns the failure, after rolling
-// back.
+// applyTxOnce runs one attempt in one round trip: the session reset,
+// BEGIN, the timeouts, the statements, the tracking row and COMMIT travel
+// as one batch. It returns the failure, after rolling back.
 func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *MigrationError {
 	m := u.m
-	start := time.Now()
-	prefix := "BEGIN; " + u.timeouts(true) + "; "
+	var b batch
+	b.own(s.resetSession()...)
+	b.own("BEGIN")
+	b.own(u.timeouts(true)...)
 	for i, st := range u.stmts {
-		blockers, err := s.exec(ctx, prefix+st.SQL, u)
-		sent := prefix
-		prefix = ""
-		if err != nil {
-			s.rollback(ctx)
-			me := s.fail(u, i+1, err, blockers)
-			atPosition(me, err, sent, st)
-			return me
-		}
+		b.add(st.SQL, i+1, "")
 	}
-	_, err := s.conn.Exec(ctx,
-		prefix+`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, true); COMMIT; `+s.resetSession(),
-		pgx.QueryExecModeSimpleProtocol, m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds())
-	if err != nil {
-		s.rollback(ctx)
-		me := s.fail(u, 0, err, nil)
+	// now() is the transaction's start: the server measures the duration.
+	b.add(fmt.Sprintf(`INSERT INTO %s (id, checksum, safe, phase, duration_ms, transactional) VALUES (%s, %s, %s, %s, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, true)`,
+		s.names.migrations, literal(m.ID), literal(m.Checksum), literal(string(m.Safe())), literal(phase)), 0, roleRecord)
+	b.add("COMMIT", 0, roleCommit)
+	start := time.Now()
+	cmd, blockers, err := s.execBatch(ctx, &b, u)
+	if err == nil {
+		s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
+		return nil
+	}
+	s.rollback(ctx)
+	me := s.fail(u, cmd.stmt, err, blockers)
+	switch {
+	case cmd.stmt > 0:
+		atPosition(me, err, cmd.start, u.stmts[cmd.stmt-1])
+	case cmd.role == roleRecord:
 		me.Context = "recording it in " + MigrationsTable
-		if pe := pgError(err); pe != nil && strings.HasPrefix(pe.Code, "23") && pe.TableName != MigrationsTable {
-			me.Context = "deferred constraint check at commit" // integrity errors at COMMIT
-		}
-		return me
+	case cmd.role == roleCommit:
+		me.Context = "deferred constraint check at commit" // integrity errors at COMMIT
+	default:
+		me.Context = "preparing the transaction"
 	}
-	s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
-	return nil
+	return me
+}
+
+// literal quotes s as an SQL string literal (standard_conforming_strings
+// is on: only quotes need doubling).
+func literal(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // rollback ends a failed transaction; on a lost connection there is

@@ -81,7 +81,7 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 		}
 	}()
 	var skipped []string // IDs of migrations not rehearsed
-	var pending string   // SQL that travels with the next command
+	var pending []string // commands that travel with the next batch
 	for _, step := range plan.Run {
 		m := step.Migration
 		s.setCurrent(m.ID)
@@ -136,11 +136,11 @@ const (
 // rehearse runs one migration inside the preflight transaction. err is
 // set only when the rehearsal cannot go on (connection lost).
 //
-// To save round trips, the savepoint and the timeouts travel with the
-// first statement, and the release of a passing migration's savepoints
-// (*pending) with the next migration's first command: none of them can
-// fail, so an error still belongs to the statement.
-func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *string) (MigrationReport, *MigrationError, error) {
+// A migration is rehearsed in one round trip: the release of the previous
+// migration's savepoints (*pending), its savepoint, timeouts, statements
+// and the deferred constraint check travel as one batch, and the batch's
+// results say which command failed.
+func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]string) (MigrationReport, *MigrationError, error) {
 	m := step.Migration
 	r := MigrationReport{ID: m.ID, Status: StatusOK}
 	start := time.Now()
@@ -169,63 +169,57 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *stri
 			r.Notice += " (" + strings.Join(notes, "; ") + ")"
 		}
 	}
-	prefix := *pending + "SAVEPOINT " + spMigration + "; " + u.timeouts(true) + "; "
-	*pending = ""
+	var b batch
+	b.own(*pending...)
+	*pending = nil
+	b.own("SAVEPOINT " + spMigration)
+	b.own(u.timeouts(true)...)
+	for i, st := range stmts {
+		if st.SQL != "" { // "": a statement without equivalent, skipped in rehearsal
+			b.add(st.SQL, i+1, "")
+		}
+	}
+	// Surface deferred constraint violations as a commit would; the
+	// SET CONSTRAINTS is undone with its subtransaction (in the next
+	// batch) so that later migrations' constraints keep their declared mode.
+	b.own("SAVEPOINT " + spCheck)
+	b.add("SET CONSTRAINTS ALL IMMEDIATE", 0, roleCheck)
 	rollback := func() error {
 		if _, err := s.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT "+spMigration+"; RELEASE SAVEPOINT "+spMigration); err != nil {
 			return fmt.Errorf("preflight %s: roll back to savepoint: %w", m.ID, s.connLost(err))
 		}
 		return nil
 	}
-	for i, st := range stmts {
-		if st.SQL == "" { // a statement without equivalent, skipped in rehearsal
-			continue
-		}
-		blockers, err := s.exec(ctx, prefix+st.SQL, u)
-		sent := prefix
-		prefix = ""
-		if err == nil {
-			continue
-		}
-		done()
-		me := s.fail(u, i+1, err, blockers)
-		atPosition(me, err, sent, st)
-		if s.conn.IsClosed() || ctx.Err() != nil {
-			me.Hint = "the rehearsal was rolled back and nothing was applied; run again"
-			return r, me, fmt.Errorf("preflight: %w", me)
-		}
-		if me.SQLState == sqlstateActiveSQLTxn && !m.Directives.Transaction {
-			// No transactional equivalent for this statement.
-			if err := rollback(); err != nil {
-				return r, me, err
-			}
-			r.Status = StatusSkipped
-			r.Notice = fmt.Sprintf("transaction: false: statement %d (line %d) cannot be rehearsed in a transaction", i+1, me.Line)
-			return r, nil, nil
-		}
-		if err := rollback(); err != nil {
-			return r, me, err
-		}
-		r.Status, r.Error = StatusFailed, me
-		return r, me, nil
-	}
-	// Surface deferred constraint violations as a commit would, then undo
-	// the SET CONSTRAINTS with its subtransaction so that later migrations'
-	// constraints keep their declared mode.
-	if _, err := s.conn.Exec(ctx, prefix+"SAVEPOINT "+spCheck+"; SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
-		done()
-		me := s.fail(u, 0, err, nil)
-		me.Context = "deferred constraint check at the end of the migration"
-		if s.conn.IsClosed() || ctx.Err() != nil {
-			return r, me, fmt.Errorf("preflight: %w", me)
-		}
-		if err := rollback(); err != nil {
-			return r, me, err
-		}
-		r.Status, r.Error = StatusFailed, me
-		return r, me, nil
-	}
-	*pending = "ROLLBACK TO SAVEPOINT " + spCheck + "; RELEASE SAVEPOINT " + spMigration + "; " + s.resetSession() + "; "
+	cmd, blockers, err := s.execBatch(ctx, &b, u)
 	done()
-	return r, nil, nil
+	if err == nil {
+		*pending = append([]string{"ROLLBACK TO SAVEPOINT " + spCheck, "RELEASE SAVEPOINT " + spMigration}, s.resetSession()...)
+		return r, nil, nil
+	}
+	me = s.fail(u, cmd.stmt, err, blockers)
+	switch {
+	case cmd.stmt > 0:
+		atPosition(me, err, cmd.start, stmts[cmd.stmt-1])
+	case cmd.role == roleCheck:
+		me.Context = "deferred constraint check at the end of the migration"
+	default:
+		// The savepoint, timeouts and releases cannot fail on a healthy
+		// session: this is the rehearsal's problem, not the migration's.
+		return r, me, fmt.Errorf("preflight: %w", me)
+	}
+	if s.conn.IsClosed() || ctx.Err() != nil {
+		me.Hint = "the rehearsal was rolled back and nothing was applied; run again"
+		return r, me, fmt.Errorf("preflight: %w", me)
+	}
+	if err := rollback(); err != nil {
+		return r, me, err
+	}
+	if cmd.stmt > 0 && me.SQLState == sqlstateActiveSQLTxn && !m.Directives.Transaction {
+		// No transactional equivalent for this statement.
+		r.Status = StatusSkipped
+		r.Notice = fmt.Sprintf("transaction: false: statement %d (line %d) cannot be rehearsed in a transaction", cmd.stmt, me.Line)
+		return r, nil, nil
+	}
+	r.Status, r.Error = StatusFailed, me
+	return r, me, nil
 }

@@ -483,7 +483,7 @@ func TestResultListsAreNeverNull(t *testing.T) {
 	require.Contains(t, string(b), `"applied":["0001_a"]`)
 }
 
-// A plain SET in one migration (pg_dump output sets search_path to '')
+// A plain SET in one migration (pg_dump output sets search_path to ”)
 // must not change where the next migration's objects go: each migration
 // starts with the session's own settings, in preflight and in apply, for
 // transactional and transaction: false migrations alike.
@@ -504,4 +504,26 @@ func TestSettingsDoNotLeakBetweenMigrations(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"app.y", "other.x"},
 		queryStrings(t, conn, `SELECT schemaname || '.' || tablename FROM pg_tables WHERE tablename IN ('x', 'y') ORDER BY 1`))
+}
+
+// A migration is sent as one batch; a statement that ends in a line
+// comment must not swallow the next one, and a failure deep in the batch
+// is still attributed to its own statement and line.
+func TestBatchedMigrationBoundaries(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	g := load(t, files(
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int) -- trailing comment\n;\nCREATE TABLE b (id int); -- another\nINSERT INTO a VALUES (1);\n",
+		"0002_b.sql", "-- safe: always\nINSERT INTO b VALUES (1);\nINSERT INTO b VALUES (2);\n\nINSERT INTO b\n  VALUES ('x');\n",
+	))
+	_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	var me *executor.MigrationError
+	require.ErrorAs(t, err, &me)
+	require.Equal(t, "0002_b", me.ID)
+	require.Equal(t, 3, me.Statement)
+	require.Equal(t, 6, me.Line, "the line of the error position inside the statement")
+	require.Equal(t, "22P02", me.SQLState)
+	require.Equal(t, []string{"a", "b"}, queryStrings(t, conn, `SELECT tablename FROM pg_tables WHERE tablename IN ('a', 'b') ORDER BY 1`))
+	require.Equal(t, []string{"0"}, queryStrings(t, conn, `SELECT count(*)::text FROM b`), "the failed migration was rolled back")
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,12 +32,12 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if err != nil {
 		return err
 	}
-	if _, err := s.conn.Exec(ctx, u.timeouts(false)); err != nil {
+	if _, err := s.conn.Exec(ctx, strings.Join(u.timeouts(false), "; ")); err != nil {
 		return s.fail(u, 0, err, nil)
 	}
 	defer func() {
 		if !s.conn.IsClosed() {
-			_, _ = s.conn.Exec(context.WithoutCancel(ctx), s.resetSession())
+			_, _ = s.conn.Exec(context.WithoutCancel(ctx), strings.Join(s.resetSession(), "; "))
 		}
 	}()
 	start := time.Now()
@@ -166,7 +167,7 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
 			return nil
 		}
 		me := s.fail(u, i+1, err, blockers)
-		atPosition(me, err, "", st)
+		atPosition(me, err, 0, st)
 		me.Attempts = attempt
 		if len(me.Blockers) > 0 {
 			seen = me.Blockers

@@ -78,14 +78,17 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 	return u, nil
 }
 
-// timeouts renders the SET commands for the unit's timeouts; local scopes
+// timeouts returns the SET commands for the unit's timeouts; local scopes
 // them to the current transaction.
-func (u *unit) timeouts(local bool) string {
+func (u *unit) timeouts(local bool) []string {
 	set := "SET "
 	if local {
 		set = "SET LOCAL "
 	}
-	return fmt.Sprintf("%slock_timeout = %d; %sstatement_timeout = %d", set, millis(u.lockTimeout), set, millis(u.stmtTimeout))
+	return []string{
+		fmt.Sprintf("%slock_timeout = %d", set, millis(u.lockTimeout)),
+		fmt.Sprintf("%sstatement_timeout = %d", set, millis(u.stmtTimeout)),
+	}
 }
 
 // millis rounds d up to whole milliseconds, the unit of the timeouts.
@@ -140,14 +143,14 @@ func (s *Session) fail(u *unit, n int, err error, blockers []Blocker) *Migration
 }
 
 // atPosition moves me.Line to the line of the error's position inside
-// statement st, when PostgreSQL reported one; prefix is what was sent
-// before the statement in the same query string.
-func atPosition(me *MigrationError, err error, prefix string, st sqlparse.Statement) {
+// statement st, when PostgreSQL reported one; start is the rune offset of
+// the statement in the query string that was sent.
+func atPosition(me *MigrationError, err error, start int, st sqlparse.Statement) {
 	pe := pgError(err)
 	if pe == nil || pe.Position <= 0 || st.Line == 0 {
 		return
 	}
-	chars := int(pe.Position) - 1 - utf8.RuneCountInString(prefix) // 0-based, in st.SQL
+	chars := int(pe.Position) - 1 - start // 0-based, in st.SQL
 	if chars < 0 || chars > utf8.RuneCountInString(st.SQL) {
 		return
 	}
