@@ -25,30 +25,19 @@ Example:
 
 // Run records the baseline.
 func (c *BaselineCmd) Run(env *Env) error {
-	format, err := env.format("text", "json")
+	d, err := env.openDB(&c.runFlags)
 	if err != nil {
 		return err
 	}
-	g, err := env.loadGraph()
-	if err != nil {
-		return err
-	}
-	t, err := env.target()
-	if err != nil {
-		return err
-	}
-	opts, err := c.runFlags.options(env)
-	if err != nil {
-		return err
-	}
-	ids, err := executor.Baseline(env.Ctx, t, g, c.Through, opts)
+	opts := d.opts
+	ids, err := executor.Baseline(env.Ctx, d.target, d.graph, c.Through, opts)
 	if errors.Is(err, migration.ErrNotFound) {
 		return withCode(ExitUsage, err)
 	}
 	if err != nil {
 		return execError(err)
 	}
-	if format == "json" {
+	if d.format == "json" {
 		return writeJSON(env.Stdout, map[string]any{"ok": true, "recorded": ids})
 	}
 	if len(ids) == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -40,6 +41,39 @@ func (e *Env) databaseURL() string {
 		return u
 	}
 	return e.Config.DatabaseURL
+}
+
+// dbCommand is what every command that works on the database starts
+// from: the output format (text or json), the validated migrations and the
+// target, and for commands with runFlags the executor options.
+type dbCommand struct {
+	format string
+	graph  *graph.Graph
+	target executor.Target
+	opts   executor.Options
+}
+
+// openDB prepares a database command; flags may be nil.
+func (e *Env) openDB(flags *runFlags) (*dbCommand, error) {
+	format, err := e.format("text", "json")
+	if err != nil {
+		return nil, err
+	}
+	g, err := e.loadGraph()
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.target()
+	if err != nil {
+		return nil, err
+	}
+	d := &dbCommand{format: format, graph: g, target: t}
+	if flags != nil {
+		if d.opts, err = flags.options(e); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // runFlags are the execution settings shared by migrate, preflight and

@@ -43,26 +43,15 @@ func (c *MigrateCmd) Validate() error {
 
 // Run migrates.
 func (c *MigrateCmd) Run(env *Env) error {
-	format, err := env.format("text", "json")
+	d, err := env.openDB(&c.runFlags)
 	if err != nil {
 		return err
 	}
-	g, err := env.loadGraph()
-	if err != nil {
-		return err
-	}
-	t, err := env.target()
-	if err != nil {
-		return err
-	}
-	opts, err := c.runFlags.options(env)
-	if err != nil {
-		return err
-	}
+	opts := d.opts
 	opts.Phase, opts.Mode = planner.Phase(c.Phase), env.mode(c.Mode)
 	opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift = c.NoPreflight, c.DryRun, c.Initial, c.AllowDrift
-	res, runErr := executor.Run(env.Ctx, t, g, opts)
-	return reportRun(env, format, res, runErr)
+	res, runErr := executor.Run(env.Ctx, d.target, d.graph, opts)
+	return reportRun(env, d.format, res, runErr)
 }
 
 // runDoc is the SPEC §6 JSON of migrate and preflight, with the plan and,

@@ -29,23 +29,12 @@ func (c *PreflightCmd) Validate() error { return validMode(c.Mode) }
 
 // Run rehearses.
 func (c *PreflightCmd) Run(env *Env) error {
-	format, err := env.format("text", "json")
+	d, err := env.openDB(&c.runFlags)
 	if err != nil {
 		return err
 	}
-	g, err := env.loadGraph()
-	if err != nil {
-		return err
-	}
-	t, err := env.target()
-	if err != nil {
-		return err
-	}
-	opts, err := c.runFlags.options(env)
-	if err != nil {
-		return err
-	}
+	opts := d.opts
 	opts.Phase, opts.Mode, opts.AllowDrift, opts.DryRun = planner.Phase(c.Phase), env.mode(c.Mode), c.AllowDrift, true
-	res, runErr := executor.Run(env.Ctx, t, g, opts)
-	return reportRun(env, format, res, runErr)
+	res, runErr := executor.Run(env.Ctx, d.target, d.graph, opts)
+	return reportRun(env, d.format, res, runErr)
 }

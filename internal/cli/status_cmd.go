@@ -32,19 +32,12 @@ func (c *StatusCmd) Validate() error { return validMode(c.Mode) }
 
 // Run reads the state and prints it.
 func (c *StatusCmd) Run(env *Env) error {
-	format, err := env.format("text", "json")
+	d, err := env.openDB(nil)
 	if err != nil {
 		return err
 	}
-	g, err := env.loadGraph()
-	if err != nil {
-		return err
-	}
-	t, err := env.target()
-	if err != nil {
-		return err
-	}
-	st, err := executor.ReadState(env.Ctx, t)
+	g := d.graph
+	st, err := executor.ReadState(env.Ctx, d.target)
 	if err != nil {
 		return execError(err)
 	}
@@ -58,7 +51,7 @@ func (c *StatusCmd) Run(env *Env) error {
 		return usageError("%v", err)
 	}
 	rep := executor.StatusOf(g, st, plan)
-	if format == "json" {
+	if d.format == "json" {
 		if err := writeJSON(env.Stdout, rep); err != nil {
 			return err
 		}
