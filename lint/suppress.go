@@ -74,9 +74,7 @@ func newIgnore(pos, end int, file bool, list string) *ignore {
 		list = list[:i] // the rest is the justification
 	}
 	ig := &ignore{pos: pos, end: end, file: file, start: -1, stop: -1}
-	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		ig.rules = append(ig.rules, f)
-	}
+	ig.rules = strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 	ig.used = make([]bool, len(ig.rules))
 	return ig
 }

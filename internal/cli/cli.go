@@ -187,7 +187,7 @@ func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.
 	}
 	cfg, err := config.Load(path, optional)
 	if err != nil {
-		return env, fmt.Errorf("%w\nFix the file, or pass --config to use another one.", err)
+		return env, fmt.Errorf("%w\nfix the file, or pass --config to use another one", err)
 	}
 	env.Config = cfg
 	return env, nil

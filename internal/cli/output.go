@@ -24,7 +24,6 @@ func (s style) dim(t string) string    { return s.wrap("2", t) }
 func (s style) green(t string) string  { return s.wrap("32", t) }
 func (s style) yellow(t string) string { return s.wrap("33", t) }
 func (s style) red(t string) string    { return s.wrap("31", t) }
-func (s style) cyan(t string) string   { return s.wrap("36", t) }
 
 // table aligns rows of cells into columns; colours are applied after
 // padding so that escape codes never disturb the alignment.
