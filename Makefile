@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin/safemigrate
 FUZZTIME ?= 5s
 
-.PHONY: all build test fuzz demo bench bench-lint check clean
+.PHONY: all build test fuzz demo bench bench-lint check staticcheck clean
 
 all: build
 
@@ -19,6 +19,10 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## staticcheck: the extra static analysis CI runs (pinned version).
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each).
 fuzz:
