@@ -11,7 +11,7 @@ import (
 
 // MigrateCmd plans, rehearses and applies.
 type MigrateCmd struct {
-	Phase       string `required:"" enum:"pre-deploy,post-deploy" help:"pre-deploy (the release phase, before new code starts) or post-deploy."`
+	Phase       string `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"pre-deploy (the release phase, before new code starts) or post-deploy."`
 	Mode        string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
 	NoPreflight bool   `name:"no-preflight" help:"Skip the transactional rehearsal."`
 	DryRun      bool   `name:"dry-run" help:"Plan and rehearse, apply nothing."`

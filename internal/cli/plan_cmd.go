@@ -12,7 +12,7 @@ import (
 
 // PlanCmd prints the plan for a phase.
 type PlanCmd struct {
-	Phase      string   `required:"" enum:"pre-deploy,post-deploy" help:"Phase to plan: pre-deploy (release phase) or post-deploy."`
+	Phase      string   `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"Phase to plan: pre-deploy (release phase) or post-deploy."`
 	Mode       string   `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
 	Applied    []string `sep:"," help:"IDs to treat as applied, instead of reading the database." placeholder:"ID,ID"`
 	Offline    bool     `help:"Plan as if nothing were applied, without a database."`
