@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/safemigrate/safemigrate/executor"
 )
 
 // Sentinel errors of the fleet itself; the tenants' own failures carry
@@ -121,7 +123,15 @@ func (e *Error) Error() string {
 	n := len(e.Failures)
 	switch e.Pass {
 	case PassPreflight:
-		fmt.Fprintf(&b, "%d of %d tenants failed before anything was applied; nothing was applied in any tenant:", n, e.Tenants)
+		refused := true
+		for _, f := range e.Failures {
+			refused = refused && (errors.Is(f.Err, executor.ErrBlocked) || errors.Is(f.Err, executor.ErrDrift))
+		}
+		if refused {
+			fmt.Fprintf(&b, "%d of %d tenants refused the run; nothing was run in any tenant:", n, e.Tenants)
+		} else {
+			fmt.Fprintf(&b, "%d of %d tenants failed before anything was applied; nothing was applied in any tenant:", n, e.Tenants)
+		}
 	case PassApply:
 		fmt.Fprintf(&b, "apply failed in %d of %d tenants (%d applied and kept, %d not started); fix it and run again to continue:", n, e.Tenants, e.Applied, e.NotStarted)
 	default:

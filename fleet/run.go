@@ -169,6 +169,16 @@ func (r *run) open(ctx context.Context, i int) (*executor.Session, func(), error
 	}, nil
 }
 
+// note logs what a single run would note about a plan.
+func (r *run) note(t *Tenant, plan *planner.Plan) {
+	if r.exec.Log == nil {
+		return
+	}
+	for _, id := range plan.OutOfOrder {
+		fmt.Fprintf(r.exec.Log, "[%s] note: %s sorts before an applied migration of its chain (a merged branch); it runs as usual\n", Display(t.Tenant), id)
+	}
+}
+
 // preflight is PassPreflight.
 func (r *run) preflight(ctx context.Context) error {
 	var refused atomic.Bool // a tenant is blocked or drifted: rehearsing is pointless
@@ -201,6 +211,7 @@ func (r *run) preflight(ctx context.Context) error {
 			return
 		}
 		t.State = StatePlanned
+		r.note(t, plan)
 		if r.exec.NoPreflight {
 			t.Preflight = &executor.PreflightReport{OK: true, Skipped: true, Migrations: []executor.MigrationReport{}}
 			return
