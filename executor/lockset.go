@@ -61,6 +61,10 @@ func LockAll(ctx context.Context, targets []Target, opts Options) (*LockSet, err
 		return nil, err
 	}
 	l := &LockSet{holder: holder, keys: map[int64]bool{}}
+	// The holder sits idle while the tenants are worked on: a server
+	// configured to end idle sessions (PostgreSQL 14+) must not take the
+	// locks away. Older servers do not know the setting.
+	_, _ = holder.conn.Exec(ctx, `SET idle_session_timeout = 0`)
 
 	type entry struct {
 		key    int64

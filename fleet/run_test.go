@@ -433,3 +433,27 @@ func TestStatesPerTenant(t *testing.T) {
 	assert.True(t, slices.Equal([]string{"a", "b"}, f.Schemas()))
 	assert.False(t, errors.Is(err, fleet.ErrSchema))
 }
+
+func TestLostLocksStopTheApply(t *testing.T) {
+	t.Parallel()
+	d := newDB(t, "a", "b")
+	g := load(t, "0001_t.sql", "-- safe: before_deploy\nCREATE TABLE t (id int);\n")
+	f := d.fleetOf(t, fleet.Source{Schemas: []string{"a", "b"}})
+	opts := post(nil)
+	opts.Progress = func(p fleet.Progress) {
+		if p.Pass == fleet.PassPreflight && p.Done == p.Total {
+			// The connection holding the locks dies between the passes.
+			d.exec(t, `SELECT pg_terminate_backend(pid) FROM pg_locks
+			            WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+		}
+	}
+	res, err := f.Run(ctx(t), g, opts)
+	var fe *fleet.Error
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, fleet.PassApply, fe.Pass)
+	assert.ErrorIs(t, err, executor.ErrConnect)
+	assert.Contains(t, err.Error(), "the connection holding the migration locks was lost")
+	assert.Empty(t, res.Applied)
+	assert.Empty(t, d.applied(t, "a"))
+	assert.Empty(t, d.applied(t, "b"))
+}
