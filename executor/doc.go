@@ -65,6 +65,10 @@
 // [ReadState], [StatusOf] and [Baseline] serve `plan`, `status` and
 // `baseline`.
 //
+// A tenant fleet (package fleet) takes the locks of all its targets on one
+// connection with [LockAll] and works on them through sessions opened by
+// [LockSet.Open], which run under those locks without taking their own.
+//
 // # Context, concurrency and safety
 //
 // Every call that talks to the database takes a context; cancelling it

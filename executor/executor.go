@@ -196,6 +196,10 @@ func (o Options) withDefaults() Options {
 //	report, err := s.Preflight(ctx, plan)
 //	applied, err := s.Apply(ctx, plan)
 //
+// A fleet that keeps many targets locked between its passes without a
+// connection per target takes the locks with [LockAll] and opens its
+// sessions with [LockSet.Open].
+//
 // A Session is not safe for concurrent use.
 type Session struct {
 	target  Target

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // lockKey derives the advisory lock key of a tracking schema: one run at a
@@ -20,27 +22,45 @@ func lockKey(trackingSchema string) int64 {
 // lock takes the session-level advisory lock, polling so that it can say
 // who it waits for, until Options.LockWait has passed.
 func (s *Session) lock(ctx context.Context) error {
+	l := locker{conn: s.conn, log: s.log, wait: s.opts.LockWait, lost: s.connLost}
+	if err := l.acquire(ctx, s.lockKey, time.Now().Add(s.opts.LockWait)); err != nil {
+		return err
+	}
+	s.locked = true
+	return nil
+}
+
+// locker takes advisory locks on one connection: a [Session]'s own lock,
+// or the many locks of a [LockSet].
+type locker struct {
+	conn *pgx.Conn
+	log  *logger
+	wait time.Duration // Options.LockWait, for messages
+	lost func(error) error
+}
+
+// acquire takes the advisory lock key, polling so that it can say who it
+// waits for, until deadline.
+func (l locker) acquire(ctx context.Context, key int64, deadline time.Time) error {
 	start := time.Now()
-	deadline := start.Add(s.opts.LockWait)
 	interval := 25 * time.Millisecond
 	var holder *Blocker
 	waited := false
 	for {
 		var ok bool
-		if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.lockKey).Scan(&ok); err != nil {
+		if err := l.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
 			if interrupted(err) {
 				return errLockInterrupted(ctx)
 			}
-			return s.connLost(err)
+			return l.lost(err)
 		}
 		if ok {
-			s.locked = true
 			if waited {
-				s.log.printf("got the migration lock after waiting %s", time.Since(start).Round(time.Millisecond))
+				l.log.printf("got the migration lock after waiting %s", time.Since(start).Round(time.Millisecond))
 			}
 			return nil
 		}
-		h, err := s.lockHolder(ctx)
+		h, err := l.holder(ctx, key)
 		if err != nil {
 			if interrupted(err) {
 				return errLockInterrupted(ctx)
@@ -48,9 +68,9 @@ func (s *Session) lock(ctx context.Context) error {
 			return err
 		}
 		if h != nil && (holder == nil || holder.PID != h.PID) {
-			s.log.printf("waiting for the migration lock (up to %s): another run holds it: %s", s.opts.LockWait, h)
+			l.log.printf("waiting for the migration lock (up to %s): another run holds it: %s", l.wait, h)
 		} else if h == nil && !waited {
-			s.log.printf("waiting for the migration lock (up to %s)", s.opts.LockWait)
+			l.log.printf("waiting for the migration lock (up to %s)", l.wait)
 		}
 		if h != nil {
 			holder = h
@@ -75,24 +95,24 @@ func errLockInterrupted(ctx context.Context) error {
 	return fmt.Errorf("interrupted while waiting for the migration lock; nothing was run: %w", context.Cause(ctx))
 }
 
-// lockHolder returns the session holding the migration lock, or nil when
+// holder returns the session holding the advisory lock key, or nil when
 // it was released meanwhile.
-func (s *Session) lockHolder(ctx context.Context) (*Blocker, error) {
-	key := uint64(s.lockKey)
-	rows, err := s.conn.Query(ctx, `
+func (l locker) holder(ctx context.Context, key int64) (*Blocker, error) {
+	k := uint64(key)
+	rows, err := l.conn.Query(ctx, `
 SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), coalesce(a.state, ''),
        a.backend_start, a.query_start, a.xact_start, coalesce(a.query, '')
   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
  WHERE l.locktype = 'advisory' AND l.granted
    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.objsubid = 1
- LIMIT 1`, int64(key>>32), int64(key&0xffffffff))
+ LIMIT 1`, int64(k>>32), int64(k&0xffffffff))
 	if err != nil {
-		return nil, s.connLost(err)
+		return nil, l.lost(err)
 	}
 	bs, err := scanBlockers(rows)
 	if err != nil {
-		return nil, s.connLost(err)
+		return nil, l.lost(err)
 	}
 	if len(bs) == 0 {
 		return nil, nil

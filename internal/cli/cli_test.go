@@ -245,24 +245,32 @@ func TestJSONErrorDocumentForEveryUsageError(t *testing.T) {
 	}
 }
 
-// TestTenantConfigIsNotIgnored: tenant mode is not implemented; a
-// configuration asking for it must not quietly migrate the database's
-// default schema instead.
+// TestTenantConfigIsNotIgnored: a configuration with tenants must never
+// quietly run a command on the database's default schema instead. The
+// commands that know fleets go to the database for the tenants (see
+// tenants_test.go); the others refuse before connecting.
 func TestTenantConfigIsNotIgnored(t *testing.T) {
 	for _, tenants := range []string{"tenants:\n  schemas: [tenant_a, tenant_b]\n", "tenants:\n  query: SELECT nspname FROM pg_namespace\n"} {
 		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
 		require.NoError(t, os.WriteFile(cfg, []byte(tenants), 0o644))
 		for _, args := range [][]string{
-			{"migrate", "--phase", "pre-deploy"},
-			{"preflight"},
-			{"status"},
 			{"baseline", "--through", "0001_create_accounts"},
-			{"plan", "--phase", "pre-deploy"},
+			{"graph"},
 		} {
 			r := run(t, append([]string{"--config", cfg, "--dir", example, "--database-url", "postgres://u@127.0.0.1:1/db"}, args...)...)
 			assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
 			assert.Contains(t, r.stderr, "tenants", "%v", args)
 			assert.NotContains(t, r.stderr, "connect", "%v refuses before connecting", args)
+		}
+		for _, args := range [][]string{
+			{"migrate", "--phase", "pre-deploy"},
+			{"preflight"},
+			{"status"},
+			{"plan", "--phase", "pre-deploy"},
+		} {
+			r := run(t, append([]string{"--config", cfg, "--dir", example, "--database-url", "postgres://u@127.0.0.1:1/db"}, args...)...)
+			assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+			assert.Contains(t, r.stderr, "cannot connect", "%v goes to the database for its tenants", args)
 		}
 	}
 }

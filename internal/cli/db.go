@@ -17,9 +17,10 @@ import (
 // (an empty connection string).
 func (e *Env) target() (executor.Target, error) {
 	if tn := e.Config.Tenants; len(tn.Schemas) > 0 || tn.Query != "" {
-		// Tenant fleets (SPEC §4) are not implemented: running on the
+		// Only migrate, preflight, plan and status know tenant fleets
+		// (they do not get here): running this command on the
 		// database's default schema instead would be silently wrong.
-		return executor.Target{}, usageError("safemigrate.yaml configures tenants, but this version cannot migrate tenant fleets yet; nothing was run\nremove tenants: from the configuration to migrate the database's own schema")
+		return executor.Target{}, usageError("safemigrate.yaml configures tenants, and this command works on a single schema; nothing was run\nmigrate, preflight, plan and status work on the tenants (graph --offline needs no database)")
 	}
 	t, err := executor.ParseTarget(e.databaseURL())
 	if err != nil {

@@ -18,6 +18,7 @@ type MigrateCmd struct {
 	Initial     bool   `help:"First run on an empty database: pre-deploy runs everything."`
 	AllowDrift  bool   `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
 	runFlags
+	tenantFlags
 }
 
 // Help shows examples.
@@ -30,7 +31,11 @@ Examples:
   safemigrate migrate --phase pre-deploy               # Heroku release phase
   safemigrate migrate --phase pre-deploy --mode nonstrict
   safemigrate migrate --phase post-deploy
-  safemigrate migrate --phase post-deploy --dry-run --format json`
+  safemigrate migrate --phase post-deploy --dry-run --format json
+  safemigrate migrate --phase pre-deploy --schemas acme,globex --jobs 8
+
+With tenant schemas (--schemas, --schemas-query or tenants: in the config)
+every tenant is rehearsed first; if any fails, nothing is applied anywhere.`
 }
 
 // Validate checks flag combinations.
@@ -43,6 +48,10 @@ func (c *MigrateCmd) Validate() error {
 
 // Run migrates.
 func (c *MigrateCmd) Run(env *Env) error {
+	if c.tenantFlags.active(env) {
+		return runFleet(env, &c.runFlags, &c.tenantFlags, fleetRun{phase: c.Phase, mode: c.Mode,
+			noPreflight: c.NoPreflight, dryRun: c.DryRun, initial: c.Initial, allowDrift: c.AllowDrift})
+	}
 	d, err := env.openDB(&c.runFlags)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ type PlanCmd struct {
 	Now        string   `help:"Plan at this time (RFC3339), for reproducible delay output." placeholder:"TIME"`
 	Initial    bool     `help:"Plan a first run on an empty database: pre-deploy runs everything."`
 	AllowDrift bool     `name:"allow-drift" help:"Plan even if applied migrations changed on disk."`
+	tenantFlags
 }
 
 // Help shows examples.
@@ -34,6 +35,9 @@ func (c *PlanCmd) Validate() error {
 	if c.Offline && len(c.Applied) > 0 {
 		return fmt.Errorf("--offline and --applied exclude each other: --offline means nothing is applied")
 	}
+	if (c.Offline || len(c.Applied) > 0) && (len(c.Schemas) > 0 || c.SchemasQuery != "") {
+		return fmt.Errorf("--schemas and --schemas-query read each tenant's state from the database; --offline and --applied plan without one")
+	}
 	return validMode(c.Mode)
 }
 
@@ -47,6 +51,9 @@ func validMode(m string) error {
 
 // Run plans and prints.
 func (c *PlanCmd) Run(env *Env) error {
+	if c.tenantFlags.active(env) && !c.Offline && len(c.Applied) == 0 {
+		return c.runFleet(env)
+	}
 	format, err := env.format("text", "json")
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ type PreflightCmd struct {
 	Mode       string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
 	AllowDrift bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
 	runFlags
+	tenantFlags
 }
 
 // Help shows examples.
@@ -29,6 +30,9 @@ func (c *PreflightCmd) Validate() error { return validMode(c.Mode) }
 
 // Run rehearses.
 func (c *PreflightCmd) Run(env *Env) error {
+	if c.tenantFlags.active(env) {
+		return runFleet(env, &c.runFlags, &c.tenantFlags, fleetRun{phase: c.Phase, mode: c.Mode, allowDrift: c.AllowDrift, dryRun: true})
+	}
 	d, err := env.openDB(&c.runFlags)
 	if err != nil {
 		return err

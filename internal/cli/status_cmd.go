@@ -13,6 +13,7 @@ import (
 type StatusCmd struct {
 	Check bool   `help:"Exit 1 when anything is pending or drifted."`
 	Mode  string `help:"Pre-deploy mode used to say what a release phase would run (default from config, else strict)." placeholder:"MODE"`
+	tenantFlags
 }
 
 // Help shows examples.
@@ -24,7 +25,8 @@ applied) and unknown IDs (applied, but no file).
 Examples:
   safemigrate status
   safemigrate status --check            # in CI or a post-deploy health check
-  safemigrate status --format json`
+  safemigrate status --format json
+  safemigrate status --schemas acme,globex   # a line per tenant`
 }
 
 // Validate checks the mode.
@@ -32,6 +34,9 @@ func (c *StatusCmd) Validate() error { return validMode(c.Mode) }
 
 // Run reads the state and prints it.
 func (c *StatusCmd) Run(env *Env) error {
+	if c.tenantFlags.active(env) {
+		return c.runFleet(env)
+	}
 	d, err := env.openDB(nil)
 	if err != nil {
 		return err

@@ -112,6 +112,9 @@ func Parse(data []byte) (Config, error) {
 	if cfg.Tenants.Query != "" && len(cfg.Tenants.Schemas) > 0 {
 		return Config{}, fmt.Errorf("tenants: give either schemas or query, not both")
 	}
+	if cfg.Tenants.Jobs < 0 {
+		return Config{}, fmt.Errorf("tenants: jobs must be at least 1")
+	}
 	return cfg, nil
 }
 

@@ -1,0 +1,55 @@
+// Package fleet migrates many tenant schemas of one database
+// all-or-nothing (SPEC §4): rehearse every tenant first, and apply
+// anywhere only when every tenant passed.
+//
+// # Tenants
+//
+// A tenant is a schema. Its migrations run with search_path set to the
+// schema (quoted as an identifier, so "Acme-EU" and "big co" work),
+// followed by the schemas of Source.SearchPath; its tracking tables
+// (safemigrate_migrations, …) live in the schema itself, and its
+// migration lock is the lock of that tracking schema, so a single-schema
+// run with tracking_schema set to a tenant and a fleet run never overlap.
+//
+//	db, err := executor.ParseTarget(os.Getenv("DATABASE_URL"))
+//	f, err := fleet.New(ctx, db, fleet.Source{
+//		Query:      `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1`,
+//		SearchPath: []string{"public"},
+//	})
+//	res, err := f.Run(ctx, g, fleet.Options{
+//		Exec: executor.Options{Phase: planner.PreDeploy, Log: os.Stderr},
+//		Jobs: 8,
+//	})
+//	var fe *fleet.Error
+//	switch {
+//	case errors.As(err, &fe) && fe.Pass == fleet.PassApply: // exit 1: some tenants applied, rerun continues
+//	case errors.Is(err, executor.ErrDrift):                 // exit 2: nothing ran anywhere
+//	case errors.Is(err, executor.ErrBlocked):               // exit 3: nothing ran anywhere
+//	case errors.Is(err, executor.ErrPreflight):             // exit 1: nothing applied anywhere
+//	}
+//	json.NewEncoder(os.Stdout).Encode(res) // SPEC §6 with "tenants"
+//
+// [New] resolves the schemas (a list, or a query returning one text
+// column) and checks that each exists: a missing one is a *[SchemaError]
+// before anything runs. [Fleet.Run] does the two passes; [Fleet.States]
+// reads every tenant's tracking tables for `plan` and `status`.
+//
+// # Locks, connections and concurrency
+//
+// [Fleet.Run] takes every tenant's migration lock before it plans any
+// tenant and holds them until its last tenant is done, so no other run
+// can change a tenant between its rehearsal and its apply. The locks are
+// held by one connection ([executor.LockAll]); the passes work with
+// short-lived sessions, Options.Jobs tenants at a time. A run therefore
+// uses Jobs+1 connections (a tenant's monitoring connection comes on top
+// only while one of its statements waits for a lock), not one per
+// tenant: a fleet of thousands of tenants fits in max_connections. The
+// price is a slot of the server's lock table per tenant and two
+// connection set-ups per tenant (one per pass).
+//
+// Every call that talks to the database takes a context; cancelling it
+// stops new tenants from starting and aborts the running ones' statements
+// (PostgreSQL rolls back their open transactions). A *Fleet is read-only
+// after [New] and safe for concurrent use; Options.Progress is called
+// from the tenants' goroutines, one call at a time.
+package fleet
