@@ -29,7 +29,8 @@ type StatementTrace struct {
 	// cut to [MaxQueryText] characters.
 	SQL string `json:"sql"`
 	// Locks are the locks the statement took on tables, views and
-	// materialized views, strongest first: those pg_locks of the
+	// materialized views, strongest first, without the weaker modes a
+	// stronger one on the same relation makes irrelevant: those pg_locks of the
 	// rehearsing session shows right after the statement and not before
 	// it, and those the rehearsal already held that the SQL analysis says
 	// the statement takes (AlreadyHeld: one transaction keeps its locks
@@ -64,16 +65,28 @@ type Lock struct {
 	AlreadyHeld bool `json:"already_held,omitempty"`
 }
 
-// lockModes maps pg_locks.mode to LOCK TABLE's spelling, weakest first.
-var lockModes = []struct{ pg, sql string }{
-	{"AccessShareLock", "ACCESS SHARE"},
-	{"RowShareLock", "ROW SHARE"},
-	{"RowExclusiveLock", "ROW EXCLUSIVE"},
-	{"ShareUpdateExclusiveLock", "SHARE UPDATE EXCLUSIVE"},
-	{"ShareLock", "SHARE"},
-	{"ShareRowExclusiveLock", "SHARE ROW EXCLUSIVE"},
-	{"ExclusiveLock", "EXCLUSIVE"},
-	{"AccessExclusiveLock", "ACCESS EXCLUSIVE"},
+// lockModes maps pg_locks.mode to LOCK TABLE's spelling, weakest first,
+// with the modes each conflicts with (bit i: lockModes[i]), as the table
+// in PostgreSQL's documentation ("Conflicting Lock Modes") has them.
+var lockModes = []struct {
+	pg, sql   string
+	conflicts uint8
+}{
+	{"AccessShareLock", "ACCESS SHARE", 0b10000000},
+	{"RowShareLock", "ROW SHARE", 0b11000000},
+	{"RowExclusiveLock", "ROW EXCLUSIVE", 0b11110000},
+	{"ShareUpdateExclusiveLock", "SHARE UPDATE EXCLUSIVE", 0b11111000},
+	{"ShareLock", "SHARE", 0b11101100},
+	{"ShareRowExclusiveLock", "SHARE ROW EXCLUSIVE", 0b11111100},
+	{"ExclusiveLock", "EXCLUSIVE", 0b11111110},
+	{"AccessExclusiveLock", "ACCESS EXCLUSIVE", 0b11111111},
+}
+
+// subsumed reports whether holding mode a (a strength, see [lockMode])
+// blocks nothing that holding mode b does not block already.
+func subsumed(a, b int) bool {
+	ca, cb := lockModes[a].conflicts, lockModes[b].conflicts
+	return a != b && ca&cb == ca
 }
 
 // lockMode returns the SQL spelling of a pg_locks mode and its strength
@@ -259,8 +272,13 @@ func traceStatement(start, before, after *snapshot, n int, st, ran sqlparse.Stat
 	slices.SortFunc(locks, func(a, b ranked) int {
 		return cmp.Or(cmp.Compare(b.strength, a.strength), strings.Compare(a.Relation, b.Relation))
 	})
+	// A weaker lock that comes with a stronger one on the same relation
+	// (the SHARE of an index rebuilt under ACCESS EXCLUSIVE, the ACCESS
+	// SHARE of a foreign key's check) adds nothing: leave it out.
 	for _, l := range locks {
-		tr.Locks = append(tr.Locks, l.Lock)
+		if !slices.ContainsFunc(locks, func(o ranked) bool { return o.Relation == l.Relation && subsumed(l.strength, o.strength) }) {
+			tr.Locks = append(tr.Locks, l.Lock)
+		}
 	}
 	for oid, rel := range before.rels {
 		_, old := start.rels[oid]

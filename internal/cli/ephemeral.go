@@ -32,7 +32,7 @@ type ephemeral struct {
 // --schema-only of the target. The target's role names are created first
 // so that GRANTs in the schema load. Progress goes to stderr. On failure
 // nothing is left running.
-func startEphemeral(env *Env, target executor.Target, schemaDump string) (eph *ephemeral, err error) {
+func startEphemeral(env *Env, target executor.Target, schemaDump, binDir string) (eph *ephemeral, err error) {
 	ctx := env.Ctx
 	source := "pg_dump --schema-only of the target"
 	if schemaDump != "" {
@@ -41,18 +41,21 @@ func startEphemeral(env *Env, target executor.Target, schemaDump string) (eph *e
 			return nil, usageError("--schema-dump: %v", err)
 		}
 	}
+	targetVersion, roles, err := targetInfo(ctx, target)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("--ephemeral: reading the target's server version and roles: %w", redact.Error(err)))
+	}
 	started := time.Now()
-	c, err := pgcluster.Start(ctx, pgcluster.Options{})
+	c, err := pgcluster.Start(ctx, pgcluster.Options{BinDir: binDir})
 	if err != nil {
 		if errors.Is(err, pgcluster.ErrNoServer) {
-			return nil, usageError("--ephemeral needs PostgreSQL's server binaries (initdb, postgres, psql) on this machine: %v\nor rehearse on a copy of the target you provide: preflight --against URL", err)
+			return nil, usageError("--ephemeral needs PostgreSQL's server binaries (initdb, postgres, psql, pg_dump) on this machine: %v\nor point --pg-bindir at them, or rehearse on a copy of the target you provide: preflight --against URL", err)
 		}
 		return nil, usageError("--ephemeral: starting a throwaway PostgreSQL failed: %v", err)
 	}
-	eph = &ephemeral{cluster: c}
 	defer func() {
 		if err != nil {
-			eph.stop(env)
+			(&ephemeral{cluster: c}).stop(env)
 		}
 	}()
 	version, err := serverVersion(ctx, c.URL("postgres"))
@@ -60,6 +63,9 @@ func startEphemeral(env *Env, target executor.Target, schemaDump string) (eph *e
 		return nil, usageError("--ephemeral: %v", err)
 	}
 	fmt.Fprintf(env.Stderr, "ephemeral: started PostgreSQL %s from %s in %s\n", version, c.BinDir(), time.Since(started).Round(time.Millisecond))
+	if major(version) != major(targetVersion) {
+		fmt.Fprintf(env.Stderr, "warning: ephemeral: the target runs PostgreSQL %s, the throwaway server %s; the rehearsal may differ from the target (use --pg-bindir for binaries of the target's version)\n", targetVersion, version)
+	}
 
 	dbname := target.Config.Database
 	switch dbname {
@@ -70,7 +76,7 @@ func startEphemeral(env *Env, target executor.Target, schemaDump string) (eph *e
 			return nil, usageError("--ephemeral: %v", err)
 		}
 	}
-	if err := copyRoles(ctx, target, c.URL("postgres")); err != nil {
+	if err := createRoles(ctx, c.URL("postgres"), roles); err != nil {
 		fmt.Fprintf(env.Stderr, "warning: ephemeral: the target's roles were not copied (GRANTs to them will not load): %v\n", redact.Error(err))
 	}
 
@@ -86,13 +92,12 @@ func startEphemeral(env *Env, target executor.Target, schemaDump string) (eph *e
 	}
 	fmt.Fprintf(env.Stderr, "ephemeral: loaded %s in %s\n", source, time.Since(loaded).Round(time.Millisecond))
 
-	eph.target, err = executor.ParseTarget(c.URL(dbname))
+	on, err := executor.ParseTarget(c.URL(dbname))
 	if err != nil {
 		return nil, err
 	}
-	eph.target.Schema, eph.target.SearchPath, eph.target.TrackingSchema = target.Schema, target.SearchPath, target.TrackingSchema
-	eph.about = fmt.Sprintf("a throwaway PostgreSQL %s loaded from %s", version, source)
-	return eph, nil
+	on.Schema, on.SearchPath, on.TrackingSchema = target.Schema, target.SearchPath, target.TrackingSchema
+	return &ephemeral{cluster: c, target: on, about: fmt.Sprintf("a throwaway PostgreSQL %s loaded from %s", version, source)}, nil
 }
 
 // stop stops the cluster and removes its directory.
@@ -155,36 +160,60 @@ func serverVersion(ctx context.Context, url string) (string, error) {
 		return "", redact.Error(err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	v := conn.PgConn().ParameterStatus("server_version")
-	if i := strings.IndexByte(v, ' '); i > 0 {
-		v = v[:i] // "15.4 (Debian 15.4-1.pgdg120+1)"
-	}
-	return v, nil
+	return version(conn), nil
 }
 
-// copyRoles creates the target's roles (names only, NOLOGIN, no
-// memberships or privileges) in the cluster at adminURL.
-func copyRoles(ctx context.Context, target executor.Target, adminURL string) error {
-	const query = `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^pg_'`
-	src, err := pgx.ConnectConfig(ctx, target.Config.Copy())
+// version returns the server's version number: "15.4" of
+// "15.4 (Debian 15.4-1.pgdg120+1)".
+func version(conn *pgx.Conn) string {
+	v := conn.PgConn().ParameterStatus("server_version")
+	if i := strings.IndexByte(v, ' '); i > 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+// major returns the major version of a version number: "15" of "15.4"
+// and of "15beta1", "9.6" of "9.6.24".
+func major(v string) string {
+	digits := func(s string) string {
+		if i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+			return s[:i]
+		}
+		return s
+	}
+	parts := strings.SplitN(v, ".", 3)
+	if parts[0] == "9" && len(parts) > 1 {
+		return "9." + digits(parts[1])
+	}
+	return digits(parts[0])
+}
+
+// targetInfo reads the target's server version and role names (those not
+// built in).
+func targetInfo(ctx context.Context, target executor.Target) (string, []string, error) {
+	conn, err := pgx.ConnectConfig(ctx, target.Config.Copy())
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^pg_'`)
+	if err != nil {
+		return "", nil, err
+	}
+	roles, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return version(conn), roles, err
+}
+
+// createRoles creates the roles that do not exist yet in the cluster at
+// adminURL, by name only: NOLOGIN, without memberships or privileges.
+func createRoles(ctx context.Context, adminURL string, roles []string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return err
 	}
-	defer src.Close(context.WithoutCancel(ctx))
-	rows, err := src.Query(ctx, query)
-	if err != nil {
-		return err
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	dst, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return err
-	}
-	defer dst.Close(context.WithoutCancel(ctx))
-	rows, err = dst.Query(ctx, query)
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT rolname FROM pg_catalog.pg_roles`)
 	if err != nil {
 		return err
 	}
@@ -193,7 +222,7 @@ func copyRoles(ctx context.Context, target executor.Target, adminURL string) err
 		return err
 	}
 	var b pgx.Batch
-	for _, n := range names {
+	for _, n := range roles {
 		if !slices.Contains(have, n) {
 			b.Queue("CREATE ROLE " + pgx.Identifier{n}.Sanitize() + " NOLOGIN")
 		}
@@ -201,5 +230,5 @@ func copyRoles(ctx context.Context, target executor.Target, adminURL string) err
 	if b.Len() == 0 {
 		return nil
 	}
-	return dst.SendBatch(ctx, &b).Close()
+	return conn.SendBatch(ctx, &b).Close()
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/planner"
@@ -16,6 +17,7 @@ type PreflightCmd struct {
 	Against    string `help:"Rehearse on this database instead of the target: a disposable copy with the target's schema (a restored backup, staging). The plan comes from the target." placeholder:"URL" xor:"where"`
 	Ephemeral  bool   `help:"Rehearse on a throwaway local PostgreSQL (from the installed server binaries) loaded with the target's schema, removed afterwards." xor:"where"`
 	SchemaDump string `name:"schema-dump" help:"With --ephemeral: load this pg_dump --schema-only file instead of dumping the target." placeholder:"FILE"`
+	PGBinDir   string `name:"pg-bindir" env:"SAFEMIGRATE_PG_BINDIR" help:"With --ephemeral: the directory of the PostgreSQL server binaries to use (default: PATH, pg_config, /usr/lib/postgresql/*/bin and other usual places, newest first). Pick the target's major version." placeholder:"DIR"`
 	Trace      bool   `help:"Rehearse statement by statement and report the locks each statement takes and the tables it rewrites."`
 	runFlags
 }
@@ -50,8 +52,11 @@ Where the rehearsal runs:
 
 --trace runs the statements one by one and reports per statement the table
 locks it took (from pg_locks, right after it) and the tables it rewrote
-(a new relfilenode). A lock the rehearsal already holds from an earlier
-statement is listed only there.
+(a new relfilenode). The rehearsal is one transaction, so it keeps every
+lock until it ends: a lock an earlier statement took shows as "(already
+held)" where the SQL analysis says a later statement takes it too. With
+--against and --ephemeral, CREATE INDEX CONCURRENTLY is traced as CREATE
+INDEX (noted): its SHARE lock is the rehearsal's, not the real statement's.
 
 Examples:
   safemigrate preflight
@@ -65,6 +70,9 @@ Examples:
 func (c *PreflightCmd) Validate() error {
 	if c.SchemaDump != "" && !c.Ephemeral {
 		return errors.New("--schema-dump needs --ephemeral: it is the schema of the throwaway server")
+	}
+	if c.PGBinDir != "" && !c.Ephemeral && c.PGBinDir != os.Getenv("SAFEMIGRATE_PG_BINDIR") {
+		return errors.New("--pg-bindir needs --ephemeral: it says which binaries run the throwaway server")
 	}
 	return validMode(c.Mode)
 }
@@ -98,7 +106,7 @@ func (c *PreflightCmd) Run(env *Env) error {
 	}
 	about := ""
 	if c.Ephemeral {
-		eph, err := startEphemeral(env, d.target, c.SchemaDump)
+		eph, err := startEphemeral(env, d.target, c.SchemaDump, c.PGBinDir)
 		if err != nil {
 			return err
 		}
