@@ -44,8 +44,11 @@ type StatementTrace struct {
 	// conversion, VACUUM FULL, CLUSTER, TRUNCATE, …), each read in full
 	// and written anew under an ACCESS EXCLUSIVE lock when applied.
 	Rewrites []string `json:"rewrites"`
-	// Note says how the rehearsal differs from the real statement, e.g.
-	// for a `transaction: false` statement rehearsed without CONCURRENTLY.
+	// Note says how the rehearsal differs from the real statement: a
+	// `transaction: false` statement rehearsed without CONCURRENTLY takes
+	// stronger locks than the real one, so its Locks come from the SQL
+	// analysis of the statement as written (CREATE INDEX CONCURRENTLY:
+	// SHARE UPDATE EXCLUSIVE) rather than from pg_locks.
 	Note string `json:"note,omitempty"`
 }
 
@@ -245,10 +248,13 @@ func traceStatement(start, before, after *snapshot, n int, st, ran sqlparse.Stat
 		Lock
 		strength int
 	}
+	// A statement rehearsed in another form (without CONCURRENTLY) takes
+	// the other form's locks: list those of the SQL analysis instead.
+	rewritten := ran.SQL != st.SQL
 	var locks []ranked
 	for l := range after.locks {
 		rel, existed := before.rels[l.oid]
-		if _, old := start.rels[l.oid]; before.locks[l] || !existed || !old {
+		if _, old := start.rels[l.oid]; rewritten || before.locks[l] || !existed || !old {
 			continue
 		}
 		mode, strength := lockMode(l.mode)
@@ -264,10 +270,11 @@ func traceStatement(start, before, after *snapshot, n int, st, ran sqlparse.Stat
 		}
 		pg, strength := pgLockMode(al.Mode.String())
 		rel, existed := before.rels[oid]
-		if _, old := start.rels[oid]; !existed || !old || !before.locks[heldLock{oid, pg}] {
+		held := before.locks[heldLock{oid, pg}]
+		if _, old := start.rels[oid]; strength < 0 || !existed || !old || !(held || rewritten) {
 			continue
 		}
-		locks = append(locks, ranked{Lock{Relation: rel.name, Mode: al.Mode.String(), AlreadyHeld: true}, strength})
+		locks = append(locks, ranked{Lock{Relation: rel.name, Mode: al.Mode.String(), AlreadyHeld: held}, strength})
 	}
 	slices.SortFunc(locks, func(a, b ranked) int {
 		return cmp.Or(cmp.Compare(b.strength, a.strength), strings.Compare(a.Relation, b.Relation))
@@ -287,8 +294,8 @@ func traceStatement(start, before, after *snapshot, n int, st, ran sqlparse.Stat
 		}
 	}
 	slices.Sort(tr.Rewrites)
-	if ran.SQL != st.SQL {
-		tr.Note = "rehearsed without CONCURRENTLY (the locks shown are the rehearsal's); applied, it takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes"
+	if rewritten {
+		tr.Note = "rehearsed without CONCURRENTLY; the locks are those of the statement as written, from the SQL analysis"
 	}
 	return tr
 }

@@ -130,3 +130,27 @@ func TestTraceMasksPasswordsAndCutsLongStatements(t *testing.T) {
 	assert.Len(t, []rune(tr[1].SQL), executor.MaxQueryText)
 	assert.True(t, strings.HasSuffix(tr[1].SQL, "…"))
 }
+
+// TestTraceOfARehearsedConcurrentIndex: on a copy, CREATE INDEX
+// CONCURRENTLY is rehearsed as CREATE INDEX, whose SHARE lock is not the
+// real statement's; the trace lists the real one.
+func TestTraceOfARehearsedConcurrentIndex(t *testing.T) {
+	t.Parallel()
+	_, target := fresh(t)
+	_, copyTarget := fresh(t)
+	for _, tg := range []executor.Target{target, copyTarget} {
+		_, err := executor.Run(ctx(t), tg, load(t, files("0001_base.sql", traceBase)), executor.Options{Phase: planner.PostDeploy})
+		require.NoError(t, err)
+	}
+	g := load(t, files("0001_base.sql", traceBase,
+		"0002_index.sql", "-- safe: always\n-- transaction: false\nCREATE INDEX CONCURRENTLY t_v ON t (v);\n"))
+	opts := executor.Options{Phase: planner.PostDeploy, Trace: true}
+	res, err := executor.Prepare(ctx(t), target, g, opts)
+	require.NoError(t, err)
+	require.NoError(t, executor.Rehearse(ctx(t), copyTarget, res, opts))
+	tr := res.Preflight.Migrations[0].Trace
+	require.Len(t, tr, 1)
+	assert.Equal(t, "SHARE UPDATE EXCLUSIVE public.t", summarise(tr[0]))
+	assert.Contains(t, tr[0].Note, "rehearsed without CONCURRENTLY")
+	assert.Equal(t, "CREATE INDEX CONCURRENTLY t_v ON t (v)", tr[0].SQL, "the statement as written")
+}

@@ -55,8 +55,9 @@ locks it took (from pg_locks, right after it) and the tables it rewrote
 (a new relfilenode). The rehearsal is one transaction, so it keeps every
 lock until it ends: a lock an earlier statement took shows as "(already
 held)" where the SQL analysis says a later statement takes it too. With
---against and --ephemeral, CREATE INDEX CONCURRENTLY is traced as CREATE
-INDEX (noted): its SHARE lock is the rehearsal's, not the real statement's.
+--against and --ephemeral, a statement rehearsed without CONCURRENTLY lists
+the locks of the statement as written (from the SQL analysis), not the
+stronger ones of its rehearsal.
 
 Examples:
   safemigrate preflight
