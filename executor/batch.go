@@ -28,6 +28,9 @@ type command struct {
 	role string
 	// start is the rune offset of the command in the batch.
 	start int
+	// sql is the command's text, for running it on its own (a traced
+	// rehearsal runs statement by statement).
+	sql string
 }
 
 // Roles of safemigrate's own commands.
@@ -35,6 +38,7 @@ const (
 	roleCheck  = "deferred constraint check" // SET CONSTRAINTS ALL IMMEDIATE
 	roleRecord = "record"                    // the tracking row
 	roleCommit = "commit"
+	roleTrace  = "trace" // reading relations and locks for Options.Trace
 )
 
 // add appends one command. A command must be a single statement, so that
@@ -45,7 +49,7 @@ func (b *batch) add(sql string, stmt int, role string) {
 		b.sql.WriteString("\n;\n")
 		b.runes += 3
 	}
-	b.cmds = append(b.cmds, command{stmt: stmt, role: role, start: b.runes})
+	b.cmds = append(b.cmds, command{stmt: stmt, role: role, start: b.runes, sql: sql})
 	b.sql.WriteString(sql)
 	b.runes += utf8.RuneCountInString(sql)
 }

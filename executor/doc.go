@@ -62,6 +62,34 @@
 // After a successful pre-deploy run, [Session.RecordDetected] records when
 // each delayed migration was first seen (SPEC §2.3).
 //
+// # Rehearsing on a copy
+//
+// [Prepare] is the first half of Run: it plans from the target's state
+// under its lock and releases the lock, writing nothing. [Rehearse]
+// rehearses that plan on another database with the target's schema (a
+// restored backup, staging, a throwaway server) and rolls back; there,
+// `transaction: false` migrations run through their transactional
+// equivalents, which is refused on the target itself
+// ([ErrRehearsalOnTarget]):
+//
+//	res, err := executor.Prepare(ctx, target, g, opts) // drift, blocked: as Run
+//	if err != nil {
+//		return err
+//	}
+//	err = executor.Rehearse(ctx, restoredCopy, res, opts) // *PreflightError on failures
+//
+// # Tracing locks and rewrites
+//
+// With Options.Trace the rehearsal sends statements one by one instead of
+// a migration per round trip, and after each reads pg_locks of its own
+// backend and the relfilenode of every user table: MigrationReport.Trace
+// lists, per statement, the table locks it took and the tables it
+// rewrote ([StatementTrace]). The rehearsal is one transaction, which
+// keeps every lock until it ends, so a lock an earlier statement took
+// cannot show up again in pg_locks; where the SQL analysis of [annotate]
+// says a later statement takes it too, it is listed there as
+// AlreadyHeld.
+//
 // [ReadState], [StatusOf] and [Baseline] serve `plan`, `status` and
 // `baseline`.
 //

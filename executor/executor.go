@@ -120,6 +120,12 @@ type Options struct {
 	// CREATE INDEX) instead of skipping them. Only for disposable
 	// databases: the equivalents take stronger locks.
 	RehearseNonTransactional bool
+	// Trace rehearses statement by statement and reports, per statement,
+	// the table locks it took and the tables it rewrote
+	// (MigrationReport.Trace). It costs one round trip per statement and
+	// one more for reading pg_locks and pg_class after it, where the
+	// untraced rehearsal sends a whole migration in one.
+	Trace bool
 
 	// LockWait bounds the wait for the migration lock held by another
 	// run; default 5m. Negative means do not wait: give up at once when
@@ -413,40 +419,23 @@ func (s *Session) Check(plan *planner.Plan) error {
 // *DriftError, *BlockedError, planner.ErrInitialNotEmpty, *PreflightError
 // (nothing applied), *PartialError (applied up to a failure).
 func Run(ctx context.Context, t Target, g *graph.Graph, opts Options) (*Result, error) {
-	if g == nil {
-		return nil, errors.New("executor: nil graph")
-	}
-	if opts.Phase == "" {
-		return nil, errors.New("executor: Options.Phase is required")
+	if err := checkRun(g, opts); err != nil {
+		return nil, err
 	}
 	s, err := Open(ctx, t, opts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.run(ctx, g)
-	// Release the lock also after an interruption (a cancelled ctx).
-	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if cerr := s.Close(closeCtx); cerr != nil {
-		// The lock goes with the connection anyway; the run's outcome
-		// stands.
-		s.log.printf("warning: releasing the migration lock: %v", cerr)
-	}
-	return res, err
+	defer s.closeAfter(ctx)
+	return s.run(ctx, g)
 }
 
 func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
-	plan, _, err := s.Plan(ctx, g)
+	res, err := s.prepare(ctx, g)
 	if err != nil {
-		return nil, err
-	}
-	res := newResult(plan, s.opts)
-	if err := s.Check(plan); err != nil {
 		return res, err
 	}
-	for _, id := range plan.OutOfOrder {
-		s.log.printf("note: %s sorts before an applied migration of its chain (a merged branch); it runs as usual", id)
-	}
+	plan := res.Plan
 	if !s.opts.NoPreflight {
 		pf, err := s.Preflight(ctx, plan)
 		res.Preflight = pf

@@ -139,7 +139,8 @@ const (
 // A migration is rehearsed in one round trip: the release of the previous
 // migration's savepoints (*pending), its savepoint, timeouts, statements
 // and the deferred constraint check travel as one batch, and the batch's
-// results say which command failed.
+// results say which command failed. With Options.Trace the statements go
+// one by one instead, each followed by a read of relations and locks.
 func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]string) (MigrationReport, *MigrationError, error) {
 	m := step.Migration
 	r := MigrationReport{ID: m.ID, Status: StatusOK}
@@ -190,7 +191,16 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 		}
 		return nil
 	}
-	cmd, blockers, err := s.execBatch(ctx, &b, u)
+	var (
+		cmd      *command
+		blockers []Blocker
+		err      error
+	)
+	if s.opts.Trace {
+		r.Trace, cmd, blockers, err = s.execTraced(ctx, &b, u, stmts)
+	} else {
+		cmd, blockers, err = s.execBatch(ctx, &b, u)
+	}
 	done()
 	if err == nil {
 		*pending = append([]string{"ROLLBACK TO SAVEPOINT " + spCheck, "RELEASE SAVEPOINT " + spMigration}, s.resetSession()...)
@@ -202,6 +212,9 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 		atPosition(me, err, cmd.start, stmts[cmd.stmt-1])
 	case cmd.role == roleCheck:
 		me.Context = "deferred constraint check at the end of the migration"
+	case cmd.role == roleTrace:
+		me.Context = "reading relations and locks for the trace"
+		return r, me, fmt.Errorf("preflight: %w", me)
 	default:
 		// The savepoint, timeouts and releases cannot fail on a healthy
 		// session: this is the rehearsal's problem, not the migration's.

@@ -139,12 +139,6 @@ func LockAll(ctx context.Context, targets []Target, opts Options) (*LockSet, err
 	return l, nil
 }
 
-// sameDatabase reports whether a and b connect to the same database.
-func sameDatabase(a, b Target) bool {
-	ca, cb := a.Config, b.Config
-	return ca.Host == cb.Host && ca.Port == cb.Port && ca.Database == cb.Database && ca.User == cb.User
-}
-
 // label names a target in messages: its name, else its tracking schema.
 func (t Target) label() string {
 	if t.Name != "" {

@@ -31,6 +31,8 @@ type Result struct {
 	Detected []string `json:"detected"`
 	// Plan is the plan the run executed; the CLI renders it.
 	Plan *planner.Plan `json:"-"`
+
+	planned Target // where Prepare made the plan
 }
 
 func newResult(p *planner.Plan, o Options) *Result {
@@ -58,8 +60,11 @@ type PreflightReport struct {
 	// Skipped is true when the rehearsal was not run (NoPreflight).
 	Skipped bool `json:"skipped,omitempty"`
 	// Attempts is how often the rehearsal ran: a lock timeout restarts it.
-	Attempts   int               `json:"attempts,omitempty"`
-	Migrations []MigrationReport `json:"migrations"`
+	Attempts int `json:"attempts,omitempty"`
+	// RehearsedOn names the database of a rehearsal on a copy ([Rehearse]);
+	// empty when the rehearsal ran on the target.
+	RehearsedOn string            `json:"rehearsed_on,omitempty"`
+	Migrations  []MigrationReport `json:"migrations"`
 }
 
 // MigrationReport is one migration's line in a preflight report.
@@ -71,6 +76,10 @@ type MigrationReport struct {
 	// equivalent.
 	Notice string          `json:"notice,omitempty"`
 	Error  *MigrationError `json:"error,omitempty"`
+	// Trace has one entry per statement that ran, with Options.Trace: the
+	// locks it took and the tables it rewrote. A failing statement has
+	// none (its locks went with its rollback).
+	Trace []StatementTrace `json:"trace,omitempty"`
 }
 
 // Err returns a *PreflightError listing the failures, or nil.

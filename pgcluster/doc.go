@@ -29,8 +29,10 @@
 //
 // When no binaries are found the error matches [ErrNoServer] and its
 // message says how to install PostgreSQL ([InstallHint]). [FindBin]
-// locates other binaries such as pg_dump, and [DumpSchema] runs pg_dump
-// against any database.
+// locates other binaries such as pg_dump, [DumpSchema] runs pg_dump
+// against any database, and [Cluster.LoadSQL] (or [LoadSQL]) loads a SQL
+// file such as a schema dump with psql, stopping at the first error,
+// which it reports as a *[LoadError] with the file and line.
 //
 // # Context, interruption and clean-up
 //

@@ -115,7 +115,7 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 	pf := res.Preflight
 	renderPlanBody(env, res.Plan, pf == nil || (pf.Skipped && len(res.Applied) == 0 && res.Failed == nil), !errors.Is(runErr, executor.ErrDrift))
 	if pf != nil && !pf.Skipped && len(pf.Migrations) > 0 {
-		fmt.Fprintf(w, "\n%s\n", st.bold("Preflight (one transaction, rolled back):"))
+		fmt.Fprintf(w, "\n%s\n", st.bold(rehearsalHeading(pf)))
 		t := table{indent: "  "}
 		for _, m := range pf.Migrations {
 			var status cell
@@ -133,7 +133,7 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 			}
 			t.add(status, plain(m.ID), plain(fmt.Sprintf("%dms", m.DurationMS)), plain(note))
 		}
-		t.write(w)
+		writeTraced(w, &t, pf.Migrations, st)
 		for _, m := range pf.Migrations {
 			if m.Error != nil {
 				fmt.Fprintf(w, "\n%s %s\n", st.red("✗"), indent(m.Error.Error()))

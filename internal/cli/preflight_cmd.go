@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"os"
+
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/planner"
 )
@@ -10,6 +14,11 @@ type PreflightCmd struct {
 	Phase      string `default:"post-deploy" enum:"pre-deploy,post-deploy" help:"Which phase's selection to rehearse (default post-deploy: everything pending)."`
 	Mode       string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
 	AllowDrift bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
+	Against    string `help:"Rehearse on this database instead of the target: a disposable copy with the target's schema (a restored backup, staging). The plan comes from the target." placeholder:"URL" xor:"where"`
+	Ephemeral  bool   `help:"Rehearse on a throwaway local PostgreSQL (from the installed server binaries) loaded with the target's schema, removed afterwards." xor:"where"`
+	SchemaDump string `name:"schema-dump" help:"With --ephemeral: load this pg_dump --schema-only file instead of dumping the target." placeholder:"FILE"`
+	PGBinDir   string `name:"pg-bindir" env:"SAFEMIGRATE_PG_BINDIR" help:"With --ephemeral: the directory of the PostgreSQL server binaries to use (default: PATH, pg_config, /usr/lib/postgresql/*/bin and other usual places, newest first). Pick the target's major version." placeholder:"DIR"`
+	Trace      bool   `help:"Rehearse statement by statement and report the locks each statement takes and the tables it rewrites."`
 	runFlags
 	tenantFlags
 }
@@ -18,15 +27,57 @@ type PreflightCmd struct {
 func (c *PreflightCmd) Help() string {
 	return `Runs every selected migration in one transaction, a savepoint each, checks
 deferred constraints after each, reports every failure, and rolls everything
-back. transaction: false migrations are skipped on the target (with a notice).
+back. The plan always comes from the target (--database-url): its applied
+migrations and the phase decide what is rehearsed. Nothing is written to it.
+
+Where the rehearsal runs:
+  (default)      on the target. transaction: false migrations are skipped
+                 (with a notice): their statements cannot run in a
+                 transaction, and their transactional equivalents would lock
+                 the real tables harder.
+  --against URL  on another database, which must have the target's schema
+                 (a restored backup or a staging copy at the same migration
+                 state; a warning says when its tracking tables disagree).
+                 It is rolled back too, but it is treated as disposable:
+                 transaction: false migrations are rehearsed with their
+                 transactional equivalents (CREATE INDEX CONCURRENTLY runs as
+                 CREATE INDEX).
+  --ephemeral    on a throwaway PostgreSQL started from the server binaries
+                 installed here (initdb, postgres, psql, pg_dump), loaded
+                 from pg_dump --schema-only of the target or from
+                 --schema-dump FILE, and removed afterwards (also on Ctrl-C).
+                 The target's role names are created there (without login)
+                 so that GRANTs load. Tables are empty: failures that depend
+                 on data (NOT NULL on existing NULLs, duplicate keys) show
+                 only on a copy with data (--against) or on the target.
+
+--trace runs the statements one by one and reports per statement the table
+locks it took (from pg_locks, right after it) and the tables it rewrote
+(a new relfilenode). The rehearsal is one transaction, so it keeps every
+lock until it ends: a lock an earlier statement took shows as "(already
+held)" where the SQL analysis says a later statement takes it too. With
+--against and --ephemeral, a statement rehearsed without CONCURRENTLY lists
+the locks of the statement as written (from the SQL analysis), not the
+stronger ones of its rehearsal.
 
 Examples:
   safemigrate preflight
-  safemigrate preflight --phase pre-deploy --format json`
+  safemigrate preflight --phase pre-deploy --format json
+  safemigrate preflight --against postgres://localhost/app_restored
+  safemigrate preflight --ephemeral --trace
+  safemigrate preflight --ephemeral --schema-dump schema.sql`
 }
 
-// Validate checks the mode.
-func (c *PreflightCmd) Validate() error { return validMode(c.Mode) }
+// Validate checks the mode and flag combinations.
+func (c *PreflightCmd) Validate() error {
+	if c.SchemaDump != "" && !c.Ephemeral {
+		return errors.New("--schema-dump needs --ephemeral: it is the schema of the throwaway server")
+	}
+	if c.PGBinDir != "" && !c.Ephemeral && c.PGBinDir != os.Getenv("SAFEMIGRATE_PG_BINDIR") {
+		return errors.New("--pg-bindir needs --ephemeral: it says which binaries run the throwaway server")
+	}
+	return validMode(c.Mode)
+}
 
 // Run rehearses.
 func (c *PreflightCmd) Run(env *Env) error {
@@ -38,7 +89,52 @@ func (c *PreflightCmd) Run(env *Env) error {
 		return err
 	}
 	opts := d.opts
-	opts.Phase, opts.Mode, opts.AllowDrift, opts.DryRun = planner.Phase(c.Phase), env.mode(c.Mode), c.AllowDrift, true
-	res, runErr := executor.Run(env.Ctx, d.target, d.graph, opts)
+	opts.Phase, opts.Mode, opts.AllowDrift, opts.DryRun, opts.Trace = planner.Phase(c.Phase), env.mode(c.Mode), c.AllowDrift, true, c.Trace
+	if c.Against == "" && !c.Ephemeral {
+		res, runErr := executor.Run(env.Ctx, d.target, d.graph, opts)
+		return reportRun(env, d.format, res, runErr)
+	}
+
+	var on executor.Target
+	if c.Against != "" {
+		if on, err = executor.ParseTarget(c.Against); err != nil {
+			return usageError("--against: %v", err)
+		}
+		on.Schema, on.SearchPath, on.TrackingSchema = d.target.Schema, d.target.SearchPath, d.target.TrackingSchema
+	}
+	res, err := executor.Prepare(env.Ctx, d.target, d.graph, opts)
+	if err != nil || len(res.Plan.Run) == 0 {
+		if err == nil {
+			res.OK, res.Preflight = true, &executor.PreflightReport{OK: true, Migrations: []executor.MigrationReport{}}
+		}
+		return reportRun(env, d.format, res, err)
+	}
+	about := ""
+	if c.Ephemeral {
+		eph, err := startEphemeral(env, d.target, c.SchemaDump, c.PGBinDir)
+		if err != nil {
+			return err
+		}
+		defer eph.stop(env)
+		on, about = eph.target, eph.about
+	}
+	runErr := executor.Rehearse(env.Ctx, on, res, opts)
+	switch {
+	case errors.Is(runErr, executor.ErrRehearsalOnTarget):
+		return usageError("--against: %v", runErr)
+	case c.Against != "" && errors.Is(runErr, executor.ErrConnect):
+		return usageError("--against: %v\ncheck that the rehearsal database is up and that the URL is right", runErr)
+	}
+	if about != "" && res.Preflight != nil {
+		res.Preflight.RehearsedOn = about
+	}
 	return reportRun(env, d.format, res, runErr)
+}
+
+// rehearsalHeading is the heading of a preflight's report.
+func rehearsalHeading(pf *executor.PreflightReport) string {
+	if pf.RehearsedOn == "" {
+		return "Preflight (one transaction, rolled back):"
+	}
+	return fmt.Sprintf("Preflight on %s (one transaction, rolled back):", pf.RehearsedOn)
 }
