@@ -82,6 +82,9 @@ func (c *PreflightCmd) Validate() error {
 // Run rehearses.
 func (c *PreflightCmd) Run(env *Env) error {
 	if c.tenantFlags.active(env) {
+		if c.Against != "" || c.Ephemeral || c.Trace {
+			return usageError("--against, --ephemeral and --trace rehearse one database; they do not work with tenant fleets yet (--schemas, --schemas-query or tenants: in the config)")
+		}
 		return runFleet(env, &c.runFlags, &c.tenantFlags, fleetRun{phase: c.Phase, mode: c.Mode, allowDrift: c.AllowDrift, dryRun: true})
 	}
 	d, err := env.openDB(&c.runFlags)

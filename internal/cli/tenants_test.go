@@ -224,6 +224,8 @@ func TestFleetUsageErrors(t *testing.T) {
 		{"both flags", []string{"migrate", "--phase", "post-deploy", "--schemas", "a", "--schemas-query", "SELECT 'a'"}, "--schemas"},
 		{"jobs", []string{"migrate", "--phase", "post-deploy", "--schemas", "a", "--jobs", "0"}, `--jobs "0" is not a whole number ≥ 1`},
 		{"plan offline", []string{"plan", "--phase", "post-deploy", "--schemas", "a", "--offline"}, "--offline"},
+		{"trace", []string{"preflight", "--schemas", "a", "--trace"}, "do not work with tenant fleets yet"},
+		{"ephemeral", []string{"preflight", "--schemas", "a", "--ephemeral"}, "do not work with tenant fleets yet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
