@@ -245,6 +245,7 @@ func (s *Session) RecordDetected(ctx context.Context, plan *planner.Plan) ([]str
 	if err != nil {
 		return nil, fmt.Errorf("record detection times: %w", s.connLost(err))
 	}
+	plan.MarkDetected(ids, now)
 	for _, id := range ids {
 		s.log.printf("detected %s: waiting for post-deploy", id)
 	}

@@ -287,9 +287,7 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 		case m.Safe() == annotate.AfterDeploy && timed && s.DetectedAt == nil:
 			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
 		case m.Safe() == annotate.AfterDeploy && timed && res == annotate.AfterDeploy:
-			at := s.DetectedAt.Add(delay)
-			s.RunnableAt = &at
-			s.Reason = fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(delay), at.UTC().Format(time.RFC3339))
+			s.RunnableAt, s.Reason = delayedUntil(m, *s.DetectedAt)
 		case m.Safe() == annotate.AfterDeploy && res == annotate.AfterDeploy:
 			s.Reason = "runs in post-deploy"
 		default:
@@ -306,6 +304,30 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 // too (runnable by the first pre-deploy run after its detection).
 func hasDelay(m *migration.Migration) bool {
 	return m.Directives.Delay > 0 || m.Directives.Has(annotate.KeyDelay)
+}
+
+// delayedUntil says when a timed after_deploy migration detected at t
+// becomes runnable in pre-deploy.
+func delayedUntil(m *migration.Migration, t time.Time) (*time.Time, string) {
+	at := t.Add(m.Directives.Delay)
+	return &at, fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(m.Directives.Delay), at.UTC().Format(time.RFC3339))
+}
+
+// MarkDetected records in the plan that a pre-deploy run detected the
+// delayed migrations ids at t (see [Plan.NewlyDetected]): their DetectedAt,
+// RunnableAt and Reason then read as a plan made after the run would.
+func (p *Plan) MarkDetected(ids []string, t time.Time) {
+	for i := range p.Delayed {
+		s := &p.Delayed[i]
+		if s.DetectedAt != nil || !slices.Contains(ids, s.ID()) {
+			continue
+		}
+		at := t
+		s.DetectedAt = &at
+		if m := s.Migration; m.Safe() == annotate.AfterDeploy && hasDelay(m) && s.Resolved == annotate.AfterDeploy {
+			s.RunnableAt, s.Reason = delayedUntil(m, t)
+		}
+	}
 }
 
 // waitingDeps returns the direct dependencies of i that are delayed or

@@ -761,3 +761,18 @@ func TestPlanIsPure(t *testing.T) {
 		assert.Equal(t, p1, p2)
 	}
 }
+
+func TestMarkDetected(t *testing.T) {
+	g := buildGraph(t, files{"0001_a.sql": A + ";delay: 7d", "0002_b.sql": A})
+	p, err := planner.New(planner.Input{Graph: g, Now: now, Phase: planner.PreDeploy})
+	require.NoError(t, err)
+	require.Equal(t, []string{"0001_a", "0002_b"}, p.NewlyDetected())
+	p.MarkDetected(p.NewlyDetected(), now)
+	assert.Empty(t, p.NewlyDetected())
+	require.NotNil(t, p.Delayed[0].RunnableAt)
+	assert.Equal(t, now.Add(7*day), *p.Delayed[0].RunnableAt)
+	assert.Equal(t, "delay 7d: runnable at 2026-06-08T12:00:00Z", p.Delayed[0].Reason)
+	assert.Nil(t, p.Delayed[1].RunnableAt)
+	assert.Equal(t, "runs in post-deploy", p.Delayed[1].Reason)
+	assert.Empty(t, p.Waiting, "newly detected migrations have not survived a deploy")
+}
