@@ -22,11 +22,18 @@ func (e *Env) target() (executor.Target, error) {
 		// database's default schema instead would be silently wrong.
 		return executor.Target{}, usageError("safemigrate.yaml configures tenants, and this command works on a single schema; nothing was run\nmigrate, preflight, plan and status work on the tenants (graph --offline needs no database)")
 	}
+	t, err := e.database()
+	t.TrackingSchema = e.Config.TrackingSchema
+	return t, err
+}
+
+// database is the target of the whole database, for fleets: no tracking
+// schema of its own, and tenants in the config are what it is for.
+func (e *Env) database() (executor.Target, error) {
 	t, err := executor.ParseTarget(e.databaseURL())
 	if err != nil {
 		return t, withCode(ExitUsage, fmt.Errorf("%w\ncheck --database-url (or SAFEMIGRATE_DATABASE_URL / DATABASE_URL)", err))
 	}
-	t.TrackingSchema = e.Config.TrackingSchema
 	return t, nil
 }
 
@@ -56,6 +63,11 @@ type dbCommand struct {
 
 // openDB prepares a database command; flags may be nil.
 func (e *Env) openDB(flags *runFlags) (*dbCommand, error) {
+	return e.open(flags, e.target)
+}
+
+// open prepares a command on the target that target returns.
+func (e *Env) open(flags *runFlags, target func() (executor.Target, error)) (*dbCommand, error) {
 	format, err := e.format("text", "json")
 	if err != nil {
 		return nil, err
@@ -64,7 +76,7 @@ func (e *Env) openDB(flags *runFlags) (*dbCommand, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := e.target()
+	t, err := target()
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/fleet"
-	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -63,24 +62,19 @@ func (f *tenantFlags) jobs(env *Env) (int, error) {
 	return fleet.DefaultJobs(), nil
 }
 
-// fleetCommand is what a fleet command starts from, like [dbCommand].
+// fleetCommand is what a fleet command starts from: a [dbCommand] whose
+// target is the database the tenants live in, and the fleet.
 type fleetCommand struct {
-	format string
-	graph  *graph.Graph
-	fleet  *fleet.Fleet
-	jobs   int
-	opts   executor.Options
+	*dbCommand
+	fleet *fleet.Fleet
+	jobs  int
 }
 
 // openFleet prepares a fleet command: output format, migrations, the
 // tenants (resolved and checked on the database) and, when flags is not
 // nil, the executor options.
 func (e *Env) openFleet(tf *tenantFlags, flags *runFlags) (*fleetCommand, error) {
-	format, err := e.format("text", "json")
-	if err != nil {
-		return nil, err
-	}
-	g, err := e.loadGraph()
+	db, err := e.open(flags, e.database)
 	if err != nil {
 		return nil, err
 	}
@@ -88,21 +82,12 @@ func (e *Env) openFleet(tf *tenantFlags, flags *runFlags) (*fleetCommand, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &fleetCommand{format: format, graph: g, jobs: jobs}
-	if flags != nil {
-		if d.opts, err = flags.options(e); err != nil {
-			return nil, err
-		}
-	}
 	src, err := tf.source(e)
 	if err != nil {
 		return nil, err
 	}
-	db, err := executor.ParseTarget(e.databaseURL())
-	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("%w\ncheck --database-url (or SAFEMIGRATE_DATABASE_URL / DATABASE_URL)", err))
-	}
-	f, err := fleet.New(e.Ctx, db, src)
+	d := &fleetCommand{dbCommand: db, jobs: jobs}
+	f, err := fleet.New(e.Ctx, db.target, src)
 	if err != nil {
 		return nil, fleetError(err)
 	}
