@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Formats accepted by [Render].
@@ -79,13 +80,6 @@ func (g *Graph) extraDeps(i int) []string {
 	return ids
 }
 
-func chainLabel(c string) string {
-	if c == "" {
-		return "(root)"
-	}
-	return c
-}
-
 func renderText(w *bufio.Writer, g *Graph, state func(string) string) {
 	width := 0
 	for _, m := range g.ms {
@@ -95,7 +89,7 @@ func renderText(w *bufio.Writer, g *Graph, state func(string) string) {
 		if k > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s\n", chainLabel(g.ms[r[0]].Chain))
+		fmt.Fprintf(w, "%s\n", migration.ChainName(g.ms[r[0]].Chain))
 		for i := r[0]; i < r[1]; i++ {
 			m := g.ms[i]
 			line := fmt.Sprintf("  %-*s  %-13s", width, m.ID, m.Safe())
@@ -116,7 +110,7 @@ func renderDOT(w *bufio.Writer, g *Graph, state func(string) string) {
 	fmt.Fprintln(w, `  node [shape=box, style="rounded,filled", fontname="Helvetica"];`)
 	for _, r := range g.chains() {
 		c := g.ms[r[0]].Chain
-		fmt.Fprintf(w, "  subgraph %q {\n    label=%q;\n", "cluster_"+chainLabel(c), chainLabel(c))
+		fmt.Fprintf(w, "  subgraph %q {\n    label=%q;\n", "cluster_"+migration.ChainName(c), migration.ChainName(c))
 		for i := r[0]; i < r[1]; i++ {
 			m := g.ms[i]
 			label := dotEscape(m.ID) + `\n` + string(m.Safe())
@@ -142,7 +136,7 @@ func renderDOT(w *bufio.Writer, g *Graph, state func(string) string) {
 func renderMermaid(w *bufio.Writer, g *Graph, state func(string) string) {
 	fmt.Fprintln(w, "flowchart LR")
 	for k, r := range g.chains() {
-		fmt.Fprintf(w, "  subgraph c%d [\"%s\"]\n", k, mermaidEscape(chainLabel(g.ms[r[0]].Chain)))
+		fmt.Fprintf(w, "  subgraph c%d [\"%s\"]\n", k, mermaidEscape(migration.ChainName(g.ms[r[0]].Chain)))
 		for i := r[0]; i < r[1]; i++ {
 			m := g.ms[i]
 			label := mermaidEscape(m.ID) + "<br/>" + string(m.Safe())

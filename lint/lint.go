@@ -98,16 +98,7 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 	}
 	order := slices.Clone(fs)
 	slices.SortStableFunc(order, func(a, b *file) int {
-		if a.chain != b.chain {
-			if a.chain == "" {
-				return -1
-			}
-			if b.chain == "" {
-				return 1
-			}
-			return strings.Compare(a.chain, b.chain)
-		}
-		return cmp.Or(migration.CompareVersions(a.version, b.version), strings.Compare(a.ID, b.ID))
+		return cmp.Or(migration.CompareChains(a.chain, b.chain), migration.CompareVersions(a.version, b.version), strings.Compare(a.ID, b.ID))
 	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

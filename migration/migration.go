@@ -38,19 +38,27 @@ func (m *Migration) Safe() annotate.Safe { return m.Directives.Safe }
 // versions compared as numbers. It is the tie-break order of every
 // topological sort in safemigrate.
 func Compare(a, b *Migration) int {
-	if a.Chain != b.Chain {
-		if a.Chain == "" {
-			return -1
-		}
-		if b.Chain == "" {
-			return 1
-		}
-		return strings.Compare(a.Chain, b.Chain)
+	if c := CompareChains(a.Chain, b.Chain); c != 0 {
+		return c
 	}
 	if c := CompareVersions(a.Version, b.Version); c != 0 {
 		return c
 	}
 	return strings.Compare(a.Name, b.Name)
+}
+
+// CompareChains orders chain names: the root chain ("") first, the others
+// by name.
+func CompareChains(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case a == "":
+		return -1
+	case b == "":
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // CompareVersions compares two digit strings as numbers of any length.
@@ -274,13 +282,14 @@ func duplicateVersions(ms []*Migration) []*FileError {
 	for i := 1; i < len(ms); i++ {
 		a, b := ms[i-1], ms[i]
 		if a.Chain == b.Chain && CompareVersions(a.Version, b.Version) == 0 {
-			errs = append(errs, &FileError{File: b.Path, Message: fmt.Sprintf("duplicate version %s in chain %s (also %s); give one of them the next free version", b.Version, chainName(b.Chain), a.Path)})
+			errs = append(errs, &FileError{File: b.Path, Message: fmt.Sprintf("duplicate version %s in chain %s (also %s); give one of them the next free version", b.Version, ChainName(b.Chain), a.Path)})
 		}
 	}
 	return errs
 }
 
-func chainName(c string) string {
+// ChainName names a chain for people: "(root)" for the root chain.
+func ChainName(c string) string {
 	if c == "" {
 		return "(root)"
 	}
