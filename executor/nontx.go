@@ -58,9 +58,7 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 		}
 	}
 	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx,
-			`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, false)`,
-			m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds()); err != nil {
+		if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
