@@ -14,11 +14,11 @@ import (
 )
 
 // Preflight rehearses plan.Run on the session's database in one
-// transaction and rolls everything back (docs/commands.md, preflight): a
-// SAVEPOINT per migration, its statements, its deferred constraints
-// checked as a commit would check them (see [fireDeferred]) and its
-// tracking row inserted as apply inserts it, into tracking tables created
-// inside the rehearsal when the target has none yet. A failing migration
+// transaction and rolls everything back: a SAVEPOINT per migration, its
+// statements, its deferred constraints checked as a commit would check
+// them (see [fireDeferred]) and its tracking row inserted as apply
+// inserts it, into tracking tables created inside the rehearsal when the
+// target has none yet. A failing migration
 // is rolled back to its savepoint and the rehearsal goes on, so one run
 // reports every failure. Between migrations the session is reset as apply
 // resets it (settings, role).
@@ -138,6 +138,9 @@ func (s *Session) logPreflight(r MigrationReport) {
 		s.log.printf("preflight: %s skipped: %s", r.ID, r.Notice)
 	case StatusFailed:
 		s.log.printf("preflight: %s FAILED: %s", r.ID, r.Error)
+	}
+	for _, e := range r.SideEffects {
+		s.log.printf("preflight: warning: %s: %s: a rollback does not undo it", r.ID, e)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/safemigrate/safemigrate/planner"
 )
 
-// Preflight honesty (docs/commands.md, preflight): what one transaction
+// Preflight honesty: what one transaction
 // cannot rehearse is skipped, never failed; what apply would refuse,
 // preflight refuses too.
 
