@@ -217,3 +217,34 @@ func TestPreflightRehearsesTheTrackingRow(t *testing.T) {
 			queryStrings(t, conn, `SELECT tableowner::text FROM pg_tables WHERE tablename IN ('a', 'b', 'c') ORDER BY tablename`))
 	})
 }
+
+func TestSessionAuthorizationIsResetBetweenMigrations(t *testing.T) {
+	t.Parallel()
+	t.Run("SET SESSION AUTHORIZATION", func(t *testing.T) {
+		t.Parallel()
+		url, tg := fresh(t)
+		conn := pgtest.Connect(t, url)
+		role := testRole(t, url, conn)
+		me := queryStrings(t, conn, `SELECT current_user::text`)[0]
+		g := load(t, files(
+			"0001_auth.sql", "-- safe: always\nGRANT INSERT ON "+executor.MigrationsTable+" TO "+role+";\nSET SESSION AUTHORIZATION "+role+";\nCREATE TABLE a (id int);\n",
+			"0002_next.sql", "-- safe: always\nCREATE TABLE b (id int);\n"))
+		_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+		require.NoError(t, err)
+		require.Equal(t, []string{role, me},
+			queryStrings(t, conn, `SELECT tableowner::text FROM pg_tables WHERE tablename IN ('a', 'b') ORDER BY tablename`))
+	})
+	t.Run("a role without superuser runs", func(t *testing.T) {
+		t.Parallel()
+		url, tg := fresh(t)
+		conn := pgtest.Connect(t, url)
+		role := testRole(t, url, conn)
+		_, err := conn.Exec(ctx(t), "ALTER ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN")
+		require.NoError(t, err)
+		tg.Config.User = role
+		g := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n", "0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n"))
+		res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+		require.NoError(t, err)
+		require.Equal(t, []string{"0001_a", "0002_b"}, res.Applied)
+	})
+}
