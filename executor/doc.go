@@ -36,13 +36,14 @@
 // [Session.Preflight] then rehearses the whole selection in one
 // transaction that is rolled back at the end: a SAVEPOINT per migration,
 // statements one by one (split by the PostgreSQL parser, so that a failure
-// names the statement number and the line in the file), and after each
-// migration `SET CONSTRAINTS ALL IMMEDIATE` inside a nested savepoint that
-// is rolled back once the check passes, which checks deferred constraints
-// as a commit would without changing how later migrations' constraints
-// behave. A failing migration is rolled back to its savepoint and the
+// names the statement number and the line in the file), then its deferred
+// constraints checked as a commit would check them, without changing how
+// later migrations' constraints behave, and its tracking row, as apply
+// writes it. A failing migration is rolled back to its savepoint and the
 // rehearsal goes on, so one run reports every failure (*[PreflightError]).
-// If anything failed, nothing is applied.
+// If anything failed, nothing is applied. What one transaction cannot
+// rehearse (a use of an enum value an earlier migration of the run added)
+// is skipped with the reason, never failed.
 //
 // [Session.Apply] applies each migration in its own transaction together
 // with its row in safemigrate_migrations, with lock_timeout and
@@ -55,7 +56,8 @@
 // `transaction: false` migrations run statement by statement in
 // autocommit, with progress in safemigrate_progress so that a rerun
 // resumes at the statement that failed; a failed CREATE INDEX
-// CONCURRENTLY leaves no INVALID index behind. Preflight on the target
+// CONCURRENTLY leaves no INVALID index behind, and a rerun after a crash
+// drops the INVALID index the crashed statement left, named or not. Preflight on the target
 // skips them with a notice; Options.RehearseNonTransactional rehearses
 // them with transactional equivalents on disposable databases.
 //

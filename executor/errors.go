@@ -241,6 +241,11 @@ const (
 	sqlstateActiveSQLTxn     = "25001"
 	sqlstateSyntaxError      = "42601"
 	sqlstateInvalidTxnTerm   = "2D000"
+
+	sqlstateUnsafeNewEnumValue    = "55P04"
+	sqlstateInsufficientPrivilege = "42501"
+	sqlstateUndefinedTable        = "42P01"
+	sqlstateInvalidSchemaName     = "3F000"
 )
 
 // pgError returns err's *pgconn.PgError, or nil.

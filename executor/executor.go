@@ -323,16 +323,20 @@ func (s *Session) prepareSession(ctx context.Context) error {
 }
 
 // resetSession returns the commands that give the next migration the
-// session's own settings: a plain SET in one migration (pg_dump output sets
-// search_path to ”) must not change where the next one's tables go.
-// Startup parameters (application_name, the target's search_path) are
-// session defaults and survive RESET ALL; prepareSession's own settings
-// are set again.
+// session's own settings and role: a plain SET in one migration (pg_dump
+// output sets search_path to ”) must not change where the next one's
+// tables go, and a SET ROLE must not make the next one run as, and own
+// its objects as, that role. RESET ALL leaves the role and the session
+// authorization alone, hence their own RESETs (both are allowed inside a
+// transaction, where preflight runs them). Startup parameters
+// (application_name, the target's search_path) are session defaults and
+// survive RESET ALL; prepareSession's own settings are set again.
 func (s *Session) resetSession() []string {
+	reset := []string{"RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL"}
 	if s.setup == "" {
-		return []string{"RESET ALL"}
+		return reset
 	}
-	return []string{"RESET ALL", s.setup}
+	return append(reset, s.setup)
 }
 
 // connLost wraps an error of safemigrate's own queries.

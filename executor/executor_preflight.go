@@ -6,17 +6,27 @@ import (
 	"strings"
 	"time"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
 // Preflight rehearses plan.Run on the session's database in one
-// transaction and rolls everything back (SPEC §3): a SAVEPOINT per
-// migration, statements one by one, then `SET CONSTRAINTS ALL IMMEDIATE`
-// inside a nested savepoint that is rolled back once the check passes, so
-// that deferred constraints are checked as a commit would check them while
-// later migrations' constraints stay deferred. A failing migration is
-// rolled back to its savepoint and the rehearsal goes on, so one run
-// reports every failure.
+// transaction and rolls everything back: a SAVEPOINT per migration, its
+// statements, its deferred constraints checked as a commit would check
+// them (see [fireDeferred]) and its tracking row inserted as apply
+// inserts it, into tracking tables created inside the rehearsal when the
+// target has none yet. A failing migration
+// is rolled back to its savepoint and the rehearsal goes on, so one run
+// reports every failure. Between migrations the session is reset as apply
+// resets it (settings, role).
+//
+// What one transaction cannot rehearse is skipped with the reason, never
+// failed: a migration that uses an enum value added by an earlier
+// migration of the same run (PostgreSQL refuses a value added in the same
+// transaction; applied, each migration commits on its own).
 //
 // `transaction: false` migrations are skipped with a notice, or rehearsed
 // with their transactional equivalent when Options.RehearseNonTransactional
@@ -80,25 +90,30 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 			}
 		}
 	}()
-	var skipped []string // IDs of migrations not rehearsed
-	var pending []string // commands that travel with the next batch
+	// Apply creates the tracking tables before the first migration; the
+	// rehearsal does too, inside its transaction, so that a migration that
+	// drops them fails here. The rollback takes them away again.
+	if ready := s.ready; !ready {
+		defer func() { s.ready = ready }()
+	}
+	if err := s.ensureTables(ctx); err != nil {
+		return nil, nil, fmt.Errorf("preflight: %w", err)
+	}
+	rh := &rehearsal{phase: string(plan.Phase)}
 	for _, step := range plan.Run {
 		m := step.Migration
 		s.setCurrent(m.ID)
-		r, me, err := s.rehearse(ctx, step, &pending)
+		r, me, err := s.rehearse(ctx, step, rh)
 		if err != nil {
 			return nil, nil, err
 		}
 		if me != nil && me.SQLState == sqlstateLockNotAvailable && !final {
 			return nil, me, nil
 		}
-		if r.Status == StatusSkipped {
-			skipped = append(skipped, m.ID)
-		}
 		if r.Status == StatusFailed {
 			rep.OK = false
-			if len(skipped) > 0 && r.Error != nil && r.Error.Hint == "" {
-				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s (transaction: false); if this failure comes from that, rehearse on a disposable database (preflight --ephemeral) or apply them first", strings.Join(skipped, ", "))
+			if len(rh.skipped) > 0 && r.Error != nil && r.Error.Hint == "" {
+				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first (migrate --to ID), or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
 			}
 		}
 		rep.Migrations = append(rep.Migrations, r)
@@ -124,6 +139,9 @@ func (s *Session) logPreflight(r MigrationReport) {
 	case StatusFailed:
 		s.log.printf("preflight: %s FAILED: %s", r.ID, r.Error)
 	}
+	for _, e := range r.SideEffects {
+		s.log.printf("preflight: warning: %s: %s: a rollback does not undo it", r.ID, e)
+	}
 }
 
 // Savepoint names; a migration's own savepoints would need these exact
@@ -133,15 +151,35 @@ const (
 	spCheck     = "safemigrate_deferred_check"
 )
 
+// rehearsal is what the rehearsal of one migration needs to know about
+// the ones before it.
+type rehearsal struct {
+	phase string
+	// pending are commands that travel with the next batch (the release
+	// of the previous migration's savepoint, the session reset).
+	pending []string
+	// skipped lists the migrations not rehearsed, "ID (why)".
+	skipped []string
+	// enumAdders are the migrations rehearsed so far that add an enum
+	// value (ALTER TYPE … ADD VALUE).
+	enumAdders []string
+}
+
+func (rh *rehearsal) skip(r *MigrationReport, why, notice string) {
+	r.Status, r.Notice = StatusSkipped, notice
+	rh.skipped = append(rh.skipped, r.ID+" ("+why+")")
+}
+
 // rehearse runs one migration inside the preflight transaction. err is
 // set only when the rehearsal cannot go on (connection lost).
 //
-// A migration is rehearsed in one round trip: the release of the previous
-// migration's savepoints (*pending), its savepoint, timeouts, statements
-// and the deferred constraint check travel as one batch, and the batch's
-// results say which command failed. With Options.Trace the statements go
-// one by one instead, each followed by a read of relations and locks.
-func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]string) (MigrationReport, *MigrationError, error) {
+// The release of the previous migration's savepoint (rh.pending), the
+// migration's savepoint, timeouts, statements and the deferred constraint
+// check travel as one batch, and the batch's results say which command
+// failed; the tracking row follows with bind parameters. With
+// Options.Trace the statements go one by one instead, each followed by a
+// read of relations and locks.
+func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal) (MigrationReport, *MigrationError, error) {
 	m := step.Migration
 	r := MigrationReport{ID: m.ID, Status: StatusOK}
 	start := time.Now()
@@ -154,14 +192,12 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 	stmts := u.stmts
 	if !m.Directives.Transaction {
 		if !s.opts.RehearseNonTransactional {
-			r.Status = StatusSkipped
-			r.Notice = "transaction: false: not rehearsed on the target (its statements cannot run in a transaction); it runs statement by statement when applied"
+			rh.skip(&r, "transaction: false", "transaction: false: not rehearsed on the target (its statements cannot run in a transaction); it runs statement by statement when applied")
 			return r, nil, nil
 		}
 		eq, notes, err := equivalents(u.stmts)
 		if err != nil {
-			r.Status = StatusSkipped
-			r.Notice = "transaction: false: " + err.Error()
+			rh.skip(&r, "transaction: false", "transaction: false: "+err.Error())
 			return r, nil, nil
 		}
 		stmts = eq
@@ -171,8 +207,8 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 		}
 	}
 	var b batch
-	b.own(*pending...)
-	*pending = nil
+	b.own(rh.pending...)
+	rh.pending = nil
 	b.own("SAVEPOINT " + spMigration)
 	b.own(u.timeouts(true)...)
 	for i, st := range stmts {
@@ -180,11 +216,15 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 			b.add(st.SQL, i+1, "")
 		}
 	}
-	// Surface deferred constraint violations as a commit would; the
-	// SET CONSTRAINTS is undone with its subtransaction (in the next
-	// batch) so that later migrations' constraints keep their declared mode.
+	// Surface deferred constraint violations as a commit would, and leave
+	// no trigger event pending for the next migration (see fireDeferred).
+	// The check of ALL constraints is a safety net for those fireDeferred
+	// cannot name; it is undone with its subtransaction so that later
+	// migrations' constraints keep their declared mode.
+	b.add(fireDeferred, 0, roleCheck)
 	b.own("SAVEPOINT " + spCheck)
 	b.add("SET CONSTRAINTS ALL IMMEDIATE", 0, roleCheck)
+	b.own("ROLLBACK TO SAVEPOINT "+spCheck, "RELEASE SAVEPOINT "+spCheck)
 	rollback := func() error {
 		if _, err := s.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT "+spMigration+"; RELEASE SAVEPOINT "+spMigration); err != nil {
 			return fmt.Errorf("preflight %s: roll back to savepoint: %w", m.ID, s.connLost(err))
@@ -201,9 +241,19 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 	} else {
 		cmd, blockers, err = s.execBatch(ctx, &b, u)
 	}
+	if err == nil {
+		// Apply records the migration in the same transaction, after its
+		// statements, as whatever role they left the session in.
+		if _, err = s.conn.Exec(ctx, s.recordSQL(), s.recordArgs(m, rh.phase, time.Since(start))...); err != nil {
+			cmd = &command{role: roleRecord}
+		}
+	}
 	done()
 	if err == nil {
-		*pending = append([]string{"ROLLBACK TO SAVEPOINT " + spCheck, "RELEASE SAVEPOINT " + spMigration}, s.resetSession()...)
+		rh.pending = append([]string{"RELEASE SAVEPOINT " + spMigration}, s.resetSession()...)
+		if addsEnumValue(u.stmts) {
+			rh.enumAdders = append(rh.enumAdders, m.ID)
+		}
 		return r, nil, nil
 	}
 	me = s.fail(u, cmd.stmt, err, blockers)
@@ -212,6 +262,9 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 		atPosition(me, err, cmd.start, stmts[cmd.stmt-1])
 	case cmd.role == roleCheck:
 		me.Context = "deferred constraint check at the end of the migration"
+	case cmd.role == roleRecord:
+		me.Context = "recording it in " + MigrationsTable + " (rehearsed as apply records it)"
+		s.explainRecord(me, u)
 	case cmd.role == roleTrace:
 		me.Context = "reading relations and locks for the trace"
 		return r, me, fmt.Errorf("preflight: %w", me)
@@ -229,10 +282,131 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, pending *[]st
 	}
 	if cmd.stmt > 0 && me.SQLState == sqlstateActiveSQLTxn && !m.Directives.Transaction {
 		// No transactional equivalent for this statement.
-		r.Status = StatusSkipped
-		r.Notice = fmt.Sprintf("transaction: false: statement %d (line %d) cannot be rehearsed in a transaction", cmd.stmt, me.Line)
+		rh.skip(&r, "transaction: false", fmt.Sprintf("transaction: false: statement %d (line %d) cannot be rehearsed in a transaction", cmd.stmt, me.Line))
+		return r, nil, nil
+	}
+	if cmd.stmt > 0 && me.SQLState == sqlstateUnsafeNewEnumValue && len(rh.enumAdders) > 0 && !addsEnumValue(u.stmts[:cmd.stmt-1]) {
+		// The value was added by an earlier migration of this run, in
+		// the same transaction; applied, that migration commits first.
+		// (A migration that adds a value itself before the failing
+		// statement fails on apply too when it uses its own value: that
+		// stays a failure.)
+		rh.skip(&r, "uses an enum value added earlier in this run", fmt.Sprintf(
+			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply (rehearse it after applying %s, e.g. migrate --to %s)",
+			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", "), rh.enumAdders[len(rh.enumAdders)-1], rh.enumAdders[len(rh.enumAdders)-1]))
 		return r, nil, nil
 	}
 	r.Status, r.Error = StatusFailed, me
 	return r, me, nil
+}
+
+// fireDeferred fires the trigger events a migration left pending (the
+// checks of DEFERRABLE INITIALLY DEFERRED foreign keys and constraint
+// triggers), as the migration's COMMIT would, and keeps them fired: a
+// later migration that alters such a table would otherwise fail with
+// "pending trigger events", which apply, committing each migration on its
+// own, never sees. `SET CONSTRAINTS ALL IMMEDIATE` would fire them too but
+// make every deferrable constraint immediate for the rest of the
+// transaction, constraints created later included, and nothing but a
+// rollback (which un-fires the events) undoes an ALL. So the constraints
+// are named: every deferrable one is set IMMEDIATE (firing its events),
+// then those declared INITIALLY DEFERRED are set DEFERRED again, which
+// leaves each in its declared mode, as a new transaction would have it.
+//
+// SET CONSTRAINTS resolves a schema-qualified name to every constraint of
+// that name in the schema; names shared with a NOT DEFERRABLE constraint
+// are left out (the statement would fail), and a name shared by
+// constraints declared differently stays IMMEDIATE. The names are quoted
+// by the server (format's %I) and never leave it.
+const fireDeferred = `DO $safemigrate$
+DECLARE
+	immediate text;
+	deferred text;
+BEGIN
+	SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', '),
+	       pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', ') FILTER (WHERE initially_deferred)
+	  INTO immediate, deferred
+	  FROM (SELECT n.nspname, c.conname, pg_catalog.bool_and(c.condeferred) AS initially_deferred
+	          FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
+	         WHERE NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+	         GROUP BY 1, 2
+	        HAVING pg_catalog.bool_and(c.condeferrable)) d;
+	IF immediate IS NOT NULL THEN
+		EXECUTE 'SET CONSTRAINTS ' || immediate || ' IMMEDIATE';
+	END IF;
+	IF deferred IS NOT NULL THEN
+		EXECUTE 'SET CONSTRAINTS ' || deferred || ' DEFERRED';
+	END IF;
+END
+$safemigrate$`
+
+// addsEnumValue reports whether one of stmts adds a value to an enum type.
+func addsEnumValue(stmts []sqlparse.Statement) bool {
+	for _, st := range stmts {
+		if ae := st.Node.GetAlterEnumStmt(); ae != nil && ae.NewVal != "" && ae.OldVal == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// recordSQL inserts a migration's tracking row; its arguments come from
+// [recordArgs]. Apply and the rehearsal record the same row.
+func (s *Session) recordSQL() string {
+	return `INSERT INTO ` + s.names.migrations + ` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, $6)`
+}
+
+func (s *Session) recordArgs(m *migration.Migration, phase string, took time.Duration) []any {
+	return []any{m.ID, m.Checksum, string(m.Safe()), phase, took.Milliseconds(), m.Directives.Transaction}
+}
+
+// explainRecord points a failed tracking row at the statement that made
+// it fail, when there is one: a role change that may not write the
+// tracking table, or a statement that drops the tracking tables.
+func (s *Session) explainRecord(me *MigrationError, u *unit) {
+	at := func(i int, hint string) {
+		me.Line = u.stmts[i].Line
+		me.Hint = fmt.Sprintf("statement %d (line %d) %s", i+1, u.stmts[i].Line, hint)
+	}
+	for i := len(u.stmts) - 1; i >= 0; i-- {
+		n := u.stmts[i].Node
+		switch me.SQLState {
+		case sqlstateInsufficientPrivilege:
+			if vs := n.GetVariableSetStmt(); vs != nil && (vs.Name == "role" || vs.Name == "session_authorization") {
+				at(i, "changes the role (SET ROLE / SET SESSION AUTHORIZATION), and the migration's tracking row is written in its transaction, as that role; "+
+					"end the migration with RESET ROLE (or RESET SESSION AUTHORIZATION), or grant that role INSERT on "+s.names.migrations)
+				return
+			}
+		case sqlstateUndefinedTable, sqlstateInvalidSchemaName:
+			if dropsTracking(n.GetDropStmt(), s.names.schema) {
+				at(i, fmt.Sprintf("drops the tracking tables (schema %q), so the migration could not be recorded and apply would fail after running it; "+
+					"leave the tracking schema out of the migration, or keep the tracking tables in a schema of their own (config tracking_schema)", s.names.schema))
+				return
+			}
+		}
+	}
+}
+
+// dropsTracking reports whether d drops the tracking schema or one of the
+// tracking tables.
+func dropsTracking(d *pg_query.DropStmt, schema string) bool {
+	if d == nil {
+		return false
+	}
+	for _, o := range d.Objects {
+		switch d.RemoveType {
+		case pg_query.ObjectType_OBJECT_SCHEMA:
+			if o.GetString_().GetSval() == schema {
+				return true
+			}
+		case pg_query.ObjectType_OBJECT_TABLE:
+			if items := o.GetList().GetItems(); len(items) > 0 {
+				switch items[len(items)-1].GetString_().GetSval() {
+				case MigrationsTable, DetectedTable, ProgressTable:
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

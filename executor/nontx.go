@@ -28,7 +28,7 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if me != nil {
 		return me
 	}
-	done, err := s.resumePoint(ctx, u)
+	done, recorded, err := s.resumePoint(ctx, u)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,10 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	}()
 	start := time.Now()
 	for i := done; i < len(u.stmts); i++ {
-		if err := s.runNonTxStatement(ctx, u, i); err != nil {
+		// An earlier run recorded that it got this far and stopped here:
+		// it may have died in the middle of this statement.
+		interrupted := recorded && i == done
+		if err := s.runNonTxStatement(ctx, u, i, interrupted); err != nil {
 			var me *MigrationError
 			if errors.As(err, &me) && !s.conn.IsClosed() {
 				if perr := s.saveProgress(ctx, u, i, me.Message); perr != nil {
@@ -58,9 +61,7 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 		}
 	}
 	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx,
-			`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, false)`,
-			m.ID, m.Checksum, string(m.Safe()), phase, time.Since(start).Milliseconds()); err != nil {
+		if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
@@ -79,30 +80,31 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	return nil
 }
 
-// resumePoint returns how many statements of u earlier runs completed.
+// resumePoint returns how many statements of u earlier runs completed,
+// and whether an earlier run recorded progress at all.
 // The recorded checksum covers the completed statements (see
 // [doneChecksum]); rows of older versions hold the file's checksum. When
 // the completed statements are unchanged the run resumes after them, also
 // if the file changed further down (the usual fix of the failed
 // statement); otherwise it starts over.
-func (s *Session) resumePoint(ctx context.Context, u *unit) (int, error) {
+func (s *Session) resumePoint(ctx context.Context, u *unit) (int, bool, error) {
 	var sum string
 	var done int
 	err := s.conn.QueryRow(ctx, `SELECT checksum, statements_done FROM `+s.names.progress+` WHERE id = $1`, u.m.ID).Scan(&sum, &done)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return 0, nil
+		return 0, false, nil
 	case err != nil:
-		return 0, fmt.Errorf("read progress of %s: %w", u.m.ID, s.connLost(err))
+		return 0, false, fmt.Errorf("read progress of %s: %w", u.m.ID, s.connLost(err))
 	case sum == u.m.Checksum && done > len(u.stmts):
-		return len(u.stmts), nil
+		return len(u.stmts), true, nil
 	case sum != u.m.Checksum && (done > len(u.stmts) || sum != doneChecksum(u, done)):
 		s.log.printf("%s changed since its interrupted run, in the %d statement(s) that run completed; starting over at statement 1", u.m.ID, done)
-		return 0, nil
+		return 0, false, nil
 	case done > 0:
 		s.log.printf("resuming %s at statement %d of %d (statements 1-%d completed in an earlier run)", u.m.ID, done+1, len(u.stmts), done)
 	}
-	return done, nil
+	return done, true, nil
 }
 
 // doneChecksum identifies the text of the first done statements of u.
@@ -136,9 +138,21 @@ ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = e
 
 // runNonTxStatement runs statement i of u in autocommit, retrying after a
 // lock timeout and cleaning up after a failed CREATE INDEX CONCURRENTLY.
-func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
+// interrupted says that an earlier run stopped at this statement, maybe
+// in the middle of it.
+func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interrupted bool) error {
 	st := u.stmts[i]
 	cic := concurrentIndex(st)
+	if cic != nil && !interrupted {
+		// Record that this statement starts: a run killed while it builds
+		// leaves an INVALID index, which the rerun may only take for this
+		// statement's when it knows the statement ran.
+		if err := s.saveProgress(ctx, u, i, ""); err != nil {
+			me := s.fail(u, 0, err, nil)
+			me.Context = fmt.Sprintf("recording that statement %d starts", i+1)
+			return me
+		}
+	}
 	var seen []Blocker
 	for attempt := 1; ; attempt++ {
 		var before []indexName
@@ -149,18 +163,20 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int) error {
 			}
 			// An earlier run killed in the middle of this statement left
 			// its INVALID index behind: drop it before building again.
-			if cic.Idxname != "" {
-				for k, ix := range before {
-					if ix.name == cic.Idxname {
-						s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, ix)
-						if err := s.dropIndex(ctx, ix); err != nil {
-							return s.fail(u, i+1, err, nil)
-						}
-						before = slices.Delete(before, k, k+1)
-						break
-					}
+			// Named, it has the statement's name; unnamed, the name the
+			// server chose, found by the index's definition.
+			kept := before[:0]
+			for _, ix := range before {
+				if !leftBy(st, ix, interrupted && attempt == 1) {
+					kept = append(kept, ix)
+					continue
+				}
+				s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, ix)
+				if err := s.dropIndex(ctx, ix); err != nil {
+					return s.fail(u, i+1, err, nil)
 				}
 			}
+			before = kept
 		}
 		blockers, err := s.exec(ctx, st.SQL, u)
 		if err == nil {
@@ -199,8 +215,9 @@ func concurrentIndex(st sqlparse.Statement) *pg_query.IndexStmt {
 	return nil
 }
 
-// indexName is a schema-qualified index name.
-type indexName struct{ schema, name string }
+// indexName is a schema-qualified index name, with the index's
+// definition (pg_get_indexdef).
+type indexName struct{ schema, name, def string }
 
 func (ix indexName) String() string { return pgx.Identifier{ix.schema, ix.name}.Sanitize() }
 
@@ -211,18 +228,60 @@ func (s *Session) invalidIndexes(ctx context.Context, ix *pg_query.IndexStmt) ([
 		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
 	}
 	rows, err := s.conn.Query(ctx, `
-SELECT n.nspname, c.relname
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE i.indrelid = to_regclass($1) AND NOT i.indisvalid
+SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid)
+  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE i.indrelid = pg_catalog.to_regclass($1) AND NOT i.indisvalid
  ORDER BY 1, 2`, table.Sanitize())
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexName, error) {
 		var n indexName
-		err := r.Scan(&n.schema, &n.name)
+		err := r.Scan(&n.schema, &n.name, &n.def)
 		return n, err
 	})
+}
+
+// leftBy reports whether the INVALID index ix is what an interrupted run
+// of the CREATE INDEX CONCURRENTLY stmt left behind. Named, the index has
+// its name. Unnamed, the server chose the name (big_v_idx, or big_v_idx1
+// when that was taken), so it is recognised by its definition instead,
+// and only when interrupted says the statement ran and was cut short: the
+// same access method, columns, expressions, predicate and options on the
+// same table (the caller lists the table's indexes only). A definition
+// the server spells differently from the file (casts it adds to an
+// expression) does not match: such an index is left alone, and never a
+// VALID one.
+func leftBy(stmt sqlparse.Statement, ix indexName, interrupted bool) bool {
+	if name := concurrentIndex(stmt).Idxname; name != "" {
+		return ix.name == name
+	}
+	if !interrupted {
+		return false
+	}
+	a, errA := indexShape(stmt.SQL)
+	b, errB := indexShape(ix.def)
+	return errA == nil && errB == nil && a == b
+}
+
+// indexShape renders the CREATE INDEX statement sql without what may
+// differ between a statement and pg_get_indexdef's rendering of the index
+// it built: the name, the table's schema, CONCURRENTLY and IF NOT EXISTS.
+func indexShape(sql string) (string, error) {
+	tree, err := pg_query.Parse(sql)
+	if err != nil {
+		return "", err
+	}
+	if len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetIndexStmt() == nil {
+		return "", errors.New("not one CREATE INDEX")
+	}
+	ix := tree.Stmts[0].Stmt.GetIndexStmt()
+	ix.Idxname, ix.Concurrent, ix.IfNotExists = "", false, false
+	ix.Relation = &pg_query.RangeVar{Relname: "t", Inh: ix.Relation.GetInh(), Relpersistence: "p"}
+	if ix.AccessMethod == "" {
+		ix.AccessMethod = "btree"
+	}
+	return pg_query.Deparse(tree)
 }
 
 // cleanupIndex drops the INVALID indexes a failed CREATE INDEX

@@ -76,6 +76,11 @@ type MigrationReport struct {
 	// equivalent.
 	Notice string          `json:"notice,omitempty"`
 	Error  *MigrationError `json:"error,omitempty"`
+	// SideEffects names what the migration does that the rehearsal's
+	// rollback cannot undo (setval, nextval, pg_advisory_unlock*, dblink),
+	// one note per statement, e.g. "statement 2 (line 5): setval"; the
+	// rehearsal ran them for real.
+	SideEffects []string `json:"side_effects,omitempty"`
 	// Trace has one entry per statement that ran, with Options.Trace: the
 	// locks it took and the tables it rewrote. A failing statement has
 	// none (its locks went with its rollback).
