@@ -122,9 +122,15 @@ func (c *PreflightCmd) Run(env *Env) error {
 		on, about = eph.target, eph.about
 	}
 	runErr := executor.Rehearse(env.Ctx, on, res, opts)
+	flag := "--against"
+	if c.Ephemeral {
+		flag = "--ephemeral"
+	}
 	switch {
-	case errors.Is(runErr, executor.ErrRehearsalOnTarget):
-		return usageError("--against: %v", runErr)
+	case errors.Is(runErr, executor.ErrRehearsalOnTarget), errors.Is(runErr, executor.ErrIdentity):
+		// Recognised by server identity, not by the URL's spelling
+		// (docs/security.md).
+		return usageError("%s: %v", flag, runErr)
 	case c.Against != "" && errors.Is(runErr, executor.ErrConnect):
 		return usageError("--against: %v\ncheck that the rehearsal database is up and that the URL is right", runErr)
 	}
