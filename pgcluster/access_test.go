@@ -196,3 +196,14 @@ func psqlAs(t *testing.T, psql string, cred *syscall.Credential, host string, po
 	err := cmd.Run()
 	return strings.TrimSpace(out.String()), err
 }
+
+func TestStartRefusesASocketPathTooLong(t *testing.T) {
+	parent := filepath.Join(tempParent(t), strings.Repeat("d", 60))
+	require.NoError(t, os.Mkdir(parent, 0o755))
+	_, err := pgcluster.Start(t.Context(), pgcluster.Options{TempDir: parent})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "too long for a Unix socket path; set Options.TempDir (or TMPDIR) to a shorter directory")
+	entries, err := os.ReadDir(parent)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
