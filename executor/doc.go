@@ -72,7 +72,9 @@
 // restored backup, staging, a throwaway server) and rolls back; there,
 // `transaction: false` migrations run through their transactional
 // equivalents, which is refused on the target itself
-// ([ErrRehearsalOnTarget]):
+// ([ErrRehearsalOnTarget]), recognised by server identity (system
+// identifier and database OID) however its connection string is written,
+// and refused too when that identity cannot be read ([ErrIdentity]):
 //
 //	res, err := executor.Prepare(ctx, target, g, opts) // drift, blocked: as Run
 //	if err != nil {

@@ -1,15 +1,18 @@
 package executor_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/internal/pgtest"
 	"github.com/safemigrate/safemigrate/internal/redact"
 	"github.com/safemigrate/safemigrate/planner"
 )
@@ -33,6 +36,27 @@ func withCredentials(t *testing.T, connString, user, password string) string {
 		s += " user=" + user
 	}
 	return s
+}
+
+// ownerWithPassword creates a login role with password, makes it the
+// owner of the database at url (so that it may create tables in public)
+// and returns its name. The test server checks passwords (scram-sha-256),
+// so a made-up password needs a role of its own.
+func ownerWithPassword(t *testing.T, url, password string) string {
+	t.Helper()
+	conn := pgtest.Connect(t, url)
+	db := conn.Config().Database
+	role := "owner_" + db[len(db)-8:] // the database's random suffix
+	ident := pgx.Identifier{role}.Sanitize()
+	_, err := conn.Exec(ctx(t), "CREATE ROLE "+ident+" LOGIN PASSWORD '"+password+"'")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx(t)), "REASSIGN OWNED BY "+ident+" TO CURRENT_USER")
+		_, _ = conn.Exec(context.WithoutCancel(ctx(t)), "DROP ROLE "+ident)
+	})
+	_, err = conn.Exec(ctx(t), "ALTER DATABASE "+pgx.Identifier{db}.Sanitize()+" OWNER TO "+ident)
+	require.NoError(t, err)
+	return role
 }
 
 func TestPasswordsNeverAppear(t *testing.T) {
@@ -101,7 +125,7 @@ func TestPasswordsNeverAppear(t *testing.T) {
 	t.Run("failing run", func(t *testing.T) {
 		t.Parallel()
 		url, _ := fresh(t)
-		tg := target(t, withCredentials(t, url, "", secret))
+		tg := target(t, withCredentials(t, url, ownerWithPassword(t, url, secret), secret))
 		var log syncBuffer
 		g := load(t, files(
 			"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",

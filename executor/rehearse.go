@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -79,17 +78,27 @@ func (s *Session) prepare(ctx context.Context, g *graph.Graph) (*Result, error) 
 // Rehearse sets res.Preflight and res.OK. Its error is what Run's would
 // be: a *[PreflightError] when migrations failed (nothing is applied
 // anywhere), [ErrConnect] or a *[LockWaitError] for the copy,
-// [ErrRehearsalOnTarget] when on is the database the plan was made from.
+// [ErrRehearsalOnTarget] when on is the database the plan was made from
+// (recognised by server identity: system identifier and database OID,
+// however its connection string spells it), [ErrIdentity] when that
+// identity cannot be read.
 func Rehearse(ctx context.Context, on Target, res *Result, opts Options) error {
 	if res == nil || res.Plan == nil {
 		return errors.New("executor: Rehearse needs the Result of Prepare")
 	}
-	if sameDatabase(res.planned, on) {
-		return fmt.Errorf("%w (%s): rehearse on a copy of it", ErrRehearsalOnTarget, on)
-	}
 	opts.RehearseNonTransactional = true
-	s, err := Open(ctx, on, opts)
+	s, err := connect(ctx, on, opts)
 	if err != nil {
+		return err
+	}
+	// Before the migration lock: on the target itself, even that would
+	// wait on other runs.
+	if err := s.notTarget(ctx, res.planned); err != nil {
+		s.closeConn()
+		return err
+	}
+	if err := s.lock(ctx); err != nil {
+		s.closeConn()
 		return err
 	}
 	defer s.closeAfter(ctx)
@@ -153,7 +162,9 @@ func (s *Session) compareState(plan *planner.Plan, st *State) {
 }
 
 // sameDatabase reports whether a and b name the same database on the same
-// server, as far as their connection settings tell.
+// server, as far as their connection settings tell: enough to group the
+// targets of one connection ([LockAll]), never to keep a rehearsal off
+// the target (see [Session.notTarget]).
 func sameDatabase(a, b Target) bool {
 	if a.Config == nil || b.Config == nil {
 		return false

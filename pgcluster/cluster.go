@@ -2,6 +2,8 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -20,8 +22,10 @@ import (
 )
 
 // Superuser is the database superuser initdb creates. It authenticates
-// without a password (trust) and only on 127.0.0.1 and the cluster's
-// private Unix socket directory.
+// with a random password (scram-sha-256), which [Cluster.URL] carries,
+// over the cluster's Unix socket, the only way to reach the server: it
+// has no TCP listener, and the socket's directory is private to the
+// user running the server (see the package documentation).
 const Superuser = "postgres"
 
 // Files and directories inside a cluster's temporary directory.
@@ -30,14 +34,14 @@ const (
 	socketSubdir = "run"
 	initLogFile  = "initdb.log"
 	serverLog    = "server.log"
+	// pwFile holds the superuser's password while initdb reads it.
+	pwFile = "pwfile"
 )
 
-// portAttempts is how often Start retries with a new port when another
-// process took the free port it picked before the server could bind it.
-const portAttempts = 3
-
-// errPortInUse marks a server start that failed because its port was taken.
-var errPortInUse = errors.New("port already in use")
+// maxSocketDir is the longest socket directory path accepted: a Unix
+// socket's path (the directory, "/.s.PGSQL.", the port) must fit in
+// about 100 bytes (sun_path: 104 bytes on macOS and BSD, 108 on Linux).
+const maxSocketDir = 85
 
 // Cluster is a running throwaway PostgreSQL server started by [Start].
 // Its methods are safe for concurrent use. Call [Cluster.Stop] when done.
@@ -45,6 +49,7 @@ type Cluster struct {
 	dir         string
 	binDir      string
 	port        int
+	password    string
 	stopTimeout time.Duration
 
 	proc    *os.Process
@@ -60,12 +65,13 @@ type Cluster struct {
 // accepts connections. It searches for initdb and postgres (see
 // [Options.ServerBinDir]), removes directories left in the temporary
 // directory by processes that died without cleaning up, creates a new
-// temporary directory, runs initdb there (trust authentication, UTF8,
-// no locale, no fsync), picks a free TCP port on 127.0.0.1 and runs
-// postgres as a child process with settings for speed over durability.
-// When this process runs as root, initdb and postgres run as
-// Options.User. On Linux the server receives SIGQUIT (immediate shutdown)
-// if this process dies.
+// private temporary directory (mode 0700), runs initdb there
+// (scram-sha-256 authentication with a random superuser password, UTF8,
+// no locale, no fsync) and runs postgres as a child process listening
+// only on a Unix socket in that directory (no TCP), with settings for
+// speed over durability. When this process runs as root, initdb and
+// postgres run as Options.User. On Linux the server receives SIGQUIT
+// (immediate shutdown) if this process dies.
 //
 // ctx and Options.StartTimeout bound only the start: cancelling ctx
 // later does not stop the cluster; [Cluster.Stop] does. When Start fails
@@ -98,11 +104,15 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		parent = os.TempDir()
 	}
 	sweep(parent)
+	password, err := newPassword()
+	if err != nil {
+		return nil, err
+	}
 	dir, err := newDir(parent, own)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, binDir: binDir, stopTimeout: opts.stopTimeout()}
+	c := &Cluster{dir: dir, binDir: binDir, password: password, stopTimeout: opts.stopTimeout()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -113,26 +123,40 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.initdb(ctx, own); err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		err := c.startServer(ctx, own, opts.settingArgs())
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, errPortInUse) || attempt == portAttempts {
-			return nil, err
-		}
+	if err := c.startServer(ctx, own, opts.settingArgs()); err != nil {
+		return nil, err
 	}
 	ok = true
 	return c, nil
 }
 
-// newDir creates the cluster's temporary directory, owned by own.
+// newPassword returns a random password for the superuser: 32 hex
+// digits (128 bits), safe in a URL.
+func newPassword() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("pgcluster: random password: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// newDir creates the cluster's temporary directory and, inside it, the
+// socket directory, both mode 0700 and owned by own (the server's user
+// when this process is root, which can enter them anyway; otherwise this
+// process's user), so that no other OS user can reach the socket.
 func newDir(parent string, own *owner) (string, error) {
 	dir, err := os.MkdirTemp(parent, dirPrefix)
 	if err != nil {
 		return "", fmt.Errorf("pgcluster: create temporary directory: %w", err)
 	}
-	err = writeOwner(dir)
+	if sock := filepath.Join(dir, socketSubdir); len(sock) > maxSocketDir {
+		_ = os.RemoveAll(dir)
+		return "", fmt.Errorf("pgcluster: the socket directory %s is longer than %d bytes, too long for a Unix socket path; set Options.TempDir (or TMPDIR) to a shorter directory", sock, maxSocketDir)
+	}
+	err = os.Chmod(dir, 0o700) // MkdirTemp's mode, whatever the umask
+	if err == nil {
+		err = writeOwner(dir)
+	}
 	if err == nil {
 		err = os.Mkdir(filepath.Join(dir, socketSubdir), 0o700)
 	}
@@ -141,6 +165,9 @@ func newDir(parent string, own *owner) (string, error) {
 	}
 	if err == nil {
 		err = own.chown(filepath.Join(dir, socketSubdir))
+	}
+	if err == nil {
+		err = os.Chmod(filepath.Join(dir, socketSubdir), 0o700)
 	}
 	if err != nil {
 		_ = os.RemoveAll(dir)
@@ -171,9 +198,21 @@ func (c *Cluster) initdb(ctx context.Context, own *owner) error {
 	}
 	defer logFile.Close()
 
+	// The password reaches initdb in a file only the server's user can
+	// read, removed as soon as initdb is done.
+	pwPath := filepath.Join(c.dir, pwFile)
+	if err := os.WriteFile(pwPath, []byte(c.password+"\n"), 0o600); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	defer os.Remove(pwPath)
+	if err := own.chown(pwPath); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+
 	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"),
 		"-D", filepath.Join(c.dir, dataSubdir),
-		"-U", Superuser, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
+		"-U", Superuser, "--pwfile", pwPath, "-A", "scram-sha-256",
+		"-E", "UTF8", "--no-locale", "--no-sync")
 	cmd.Dir = c.dir
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -190,9 +229,13 @@ func (c *Cluster) initdb(ctx context.Context, own *owner) error {
 	return nil
 }
 
-// startServer starts postgres on a free port and waits until it accepts
-// connections. On failure the server is no longer running.
+// startServer starts postgres, listening only on its Unix socket, and
+// waits until it accepts connections. On failure the server is no longer
+// running.
 func (c *Cluster) startServer(ctx context.Context, own *owner, settings []string) error {
+	// The port only names the socket (.s.PGSQL.PORT), which is alone in
+	// its directory; a port free on 127.0.0.1 keeps tools that check
+	// the port number from confusing the cluster with a TCP server.
 	port, err := freePort()
 	if err != nil {
 		return fmt.Errorf("pgcluster: pick a port: %w", err)
@@ -204,15 +247,13 @@ func (c *Cluster) startServer(ctx context.Context, own *owner, settings []string
 	}
 	defer logFile.Close() // the child has its own descriptor
 
-	socketDir := filepath.Join(c.dir, socketSubdir)
-	if len(socketDir) > 90 { // a Unix socket path is limited to about 100 bytes
-		socketDir = ""
-	}
 	args := []string{
 		"-D", filepath.Join(c.dir, dataSubdir),
 		"-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories=" + socketDir,
+		"-c", "listen_addresses=",
+		"-c", "unix_socket_directories=" + c.SocketDir(),
+		"-c", "unix_socket_permissions=0700",
+		"-c", "password_encryption=scram-sha-256",
 	}
 	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), append(args, settings...)...)
 	cmd.Dir = c.dir
@@ -232,11 +273,7 @@ func (c *Cluster) startServer(ctx context.Context, own *owner, settings []string
 
 	if err := c.waitReady(ctx); err != nil {
 		c.kill()
-		tail := logTail(logPath, 20)
-		if strings.Contains(tail, "could not bind") || strings.Contains(tail, "could not create any TCP/IP sockets") {
-			err = fmt.Errorf("%w: %w", errPortInUse, err)
-		}
-		return &StartError{Step: "postgres", Err: err, LogTail: tail}
+		return &StartError{Step: "postgres", Err: err, LogTail: logTail(logPath, 20)}
 	}
 	return nil
 }
@@ -370,21 +407,32 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-// URL returns the connection URL of database dbname as [Superuser]:
-// postgres://postgres@127.0.0.1:PORT/DBNAME?sslmode=disable.
+// URL returns the connection URL of database dbname as [Superuser],
+// through the cluster's Unix socket and with its password:
+// postgres://postgres:PASSWORD@/DBNAME?host=SOCKETDIR&port=PORT&sslmode=disable.
+// pgx, psql, pg_dump and other libpq clients accept it. It holds the
+// password: show it only through redact (internal/redact), as every
+// error of this package does.
 func (c *Cluster) URL(dbname string) string {
 	u := url.URL{
-		Scheme:   "postgres",
-		User:     url.User(Superuser),
-		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
-		Path:     "/" + dbname,
-		RawQuery: "sslmode=disable",
+		Scheme: "postgres",
+		User:   url.UserPassword(Superuser, c.password),
+		Path:   "/" + dbname,
+		RawQuery: url.Values{
+			"host":    {c.SocketDir()},
+			"port":    {strconv.Itoa(c.port)},
+			"sslmode": {"disable"},
+		}.Encode(),
 	}
 	return u.String()
 }
 
-// Port returns the TCP port the server listens on at 127.0.0.1.
+// Port returns the port number of the server's socket
+// (SOCKETDIR/.s.PGSQL.PORT). The server does not listen on TCP.
 func (c *Cluster) Port() int { return c.port }
+
+// SocketDir returns the directory of the server's Unix socket.
+func (c *Cluster) SocketDir() string { return filepath.Join(c.dir, socketSubdir) }
 
 // BinDir returns the directory of the PostgreSQL binaries that run the
 // cluster; pg_dump and psql of the same version are usually there too.

@@ -2,6 +2,7 @@ package pgcluster_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,7 +61,7 @@ func TestStartQueryAndStop(t *testing.T) {
 	assert.Equal(t, "20", maxConns, "Options.Settings override the defaults")
 	require.NoError(t, conn.Close(ctx))
 
-	assert.Contains(t, c.URL("postgres"), "@127.0.0.1:")
+	assert.Contains(t, c.URL("postgres"), "@/postgres?host="+url.QueryEscape(c.SocketDir()))
 	assert.FileExists(t, filepath.Join(c.BinDir(), "postgres"))
 	assert.DirExists(t, c.Dir())
 	assert.FileExists(t, c.LogPath())
@@ -181,6 +182,9 @@ func TestStartInvalidOptions(t *testing.T) {
 		opts pgcluster.Options
 	}{
 		{"managed setting", pgcluster.Options{Settings: map[string]string{"port": "5432"}}},
+		{"listen on TCP", pgcluster.Options{Settings: map[string]string{"listen_addresses": "*"}}},
+		{"own pg_hba", pgcluster.Options{Settings: map[string]string{"hba_file": "/tmp/trust.conf"}}},
+		{"socket permissions", pgcluster.Options{Settings: map[string]string{"unix_socket_permissions": "0777"}}},
 		{"bad setting name", pgcluster.Options{Settings: map[string]string{"a=b": "c"}}},
 		{"negative timeout", pgcluster.Options{StopTimeout: -time.Second}},
 	}

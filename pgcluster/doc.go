@@ -4,11 +4,11 @@
 //
 // [Start] finds initdb and postgres (see [Options.ServerBinDir] and
 // [DefaultSearchPath]), initialises a cluster in a new temporary
-// directory, starts the server on a free port of 127.0.0.1 with settings
-// that trade durability for speed (fsync=off and friends), and returns a
-// [*Cluster] once it accepts connections. The superuser is [Superuser],
-// authenticated without a password. [Cluster.Stop] shuts the server down
-// and removes the directory.
+// directory, starts the server with settings that trade durability for
+// speed (fsync=off and friends), and returns a [*Cluster] once it accepts
+// connections. The superuser is [Superuser]; [Cluster.URL] gives the
+// connection URL, password included. [Cluster.Stop] shuts the server
+// down and removes the directory.
 //
 //	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //	defer stop()
@@ -53,9 +53,25 @@
 // exits while locked to it with [runtime.LockOSThread], so do not call
 // Start from such a goroutine.)
 //
+// # Who can connect
+//
+// Only the user running the program: the server has no TCP listener
+// (listen_addresses is empty), its Unix socket lies in a directory of
+// mode 0700 inside the cluster's temporary directory (also 0700), and
+// every connection authenticates with scram-sha-256 and a random
+// password made for the cluster (pg_hba.conf has no trust line). initdb
+// reads the password from a file of mode 0600 that is removed as soon as
+// it is done; afterwards the password exists only in this process and in
+// the URLs it hands out, which must be shown only through redaction (the
+// errors of this package are).
+//
 // When the process runs as root, initdb and postgres run as
 // Options.User (default "postgres"), because PostgreSQL refuses to run
-// as root.
+// as root. The directories then belong to that user: root enters them
+// regardless of their mode, other users cannot, and the server's own
+// user, who can, still needs the password. Settings that would open the
+// server (listen_addresses, unix_socket_permissions, hba_file and the
+// like) are refused in Options.Settings.
 //
 // # Concurrency
 //

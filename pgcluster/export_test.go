@@ -11,3 +11,6 @@ func ServerPID(c *Cluster) int { return c.proc.Pid }
 
 // ProcessAlive reports whether a process with this pid exists.
 var ProcessAlive = processAlive
+
+// Password returns the cluster superuser's password.
+func Password(c *Cluster) string { return c.password }

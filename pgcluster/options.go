@@ -44,7 +44,10 @@ type Options struct {
 	// Settings are extra server settings, passed as `-c name=value`.
 	// They override the defaults chosen for throwaway use (fsync=off,
 	// synchronous_commit=off, full_page_writes=off, wal_level=minimal,
-	// max_wal_senders=0, max_connections=100, jit=off).
+	// max_wal_senders=0, max_connections=100, jit=off). Settings that
+	// decide who can connect (listen_addresses, port,
+	// unix_socket_directories, unix_socket_permissions, hba_file, …) are
+	// managed by Start and refused here.
 	Settings map[string]string
 
 	// StartTimeout bounds [Start] in addition to its context. Zero means
@@ -70,6 +73,14 @@ func defaultSettings() map[string]string {
 	}
 }
 
+// managedSettings are set by [Start] to keep the server private: no TCP
+// listener, a socket only the server's user may use, password
+// authentication.
+var managedSettings = []string{
+	"listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions",
+	"unix_socket_group", "hba_file", "ident_file", "password_encryption", "config_file",
+}
+
 func (o Options) validate() error {
 	if o.StartTimeout < 0 || o.StopTimeout < 0 {
 		return fmt.Errorf("pgcluster: negative timeout (start %s, stop %s)", o.StartTimeout, o.StopTimeout)
@@ -78,8 +89,8 @@ func (o Options) validate() error {
 		if name == "" || strings.ContainsAny(name, "= \t\n") {
 			return fmt.Errorf("pgcluster: invalid setting name %q", name)
 		}
-		if name == "listen_addresses" || name == "port" || name == "unix_socket_directories" {
-			return fmt.Errorf("pgcluster: setting %q is managed by pgcluster", name)
+		if slices.Contains(managedSettings, strings.ToLower(name)) {
+			return fmt.Errorf("pgcluster: setting %q is managed by pgcluster: the server accepts only its own user (see the package documentation)", name)
 		}
 	}
 	return nil

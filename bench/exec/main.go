@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safemigrate/safemigrate/internal/redact"
 	"github.com/safemigrate/safemigrate/pgcluster"
 )
 
@@ -85,12 +86,16 @@ func run(ctx context.Context, n, rounds int, bin, goose string) error {
 			if err != nil {
 				return err
 			}
-			cmd := t.cmd(url)
+			// The cluster's password goes in the environment, not on
+			// command lines that other users can read.
+			dsn, password := redact.SplitPassword(url)
+			cmd := t.cmd(dsn)
+			cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
 			out := &strings.Builder{}
 			cmd.Stdout, cmd.Stderr = out, out
 			start := time.Now()
 			if err := cmd.Run(); err != nil {
-				return fmt.Errorf("%s: %v\n%s", t.name, err, out.String())
+				return fmt.Errorf("%s: %v\n%s", t.name, err, redact.String(out.String()))
 			}
 			times[i] = append(times[i], time.Since(start))
 			if err := c.DropDatabase(ctx, fmt.Sprintf("bench_%d", db)); err != nil {

@@ -41,15 +41,22 @@ Where the rehearsal runs:
                  It is rolled back too, but it is treated as disposable:
                  transaction: false migrations are rehearsed with their
                  transactional equivalents (CREATE INDEX CONCURRENTLY runs as
-                 CREATE INDEX).
+                 CREATE INDEX). It must not be the target itself, which is
+                 recognised by server identity (system identifier and
+                 database OID), however the URL is written; reading it needs
+                 EXECUTE on pg_control_system(), which every role has by
+                 default (docs/security.md).
   --ephemeral    on a throwaway PostgreSQL started from the server binaries
                  installed here (initdb, postgres, psql, pg_dump), loaded
                  from pg_dump --schema-only of the target or from
                  --schema-dump FILE, and removed afterwards (also on Ctrl-C).
                  The target's role names are created there (without login)
-                 so that GRANTs load. Tables are empty: failures that depend
-                 on data (NOT NULL on existing NULLs, duplicate keys) show
-                 only on a copy with data (--against) or on the target.
+                 so that GRANTs load. The server listens only on a Unix
+                 socket in a private directory, with a random password: no
+                 other user of this machine can reach it. Tables are empty:
+                 failures that depend on data (NOT NULL on existing NULLs,
+                 duplicate keys) show only on a copy with data (--against)
+                 or on the target.
 
 --trace runs the statements one by one and reports per statement the table
 locks it took (from pg_locks, right after it) and the tables it rewrote
@@ -122,9 +129,15 @@ func (c *PreflightCmd) Run(env *Env) error {
 		on, about = eph.target, eph.about
 	}
 	runErr := executor.Rehearse(env.Ctx, on, res, opts)
+	flag := "--against"
+	if c.Ephemeral {
+		flag = "--ephemeral"
+	}
 	switch {
-	case errors.Is(runErr, executor.ErrRehearsalOnTarget):
-		return usageError("--against: %v", runErr)
+	case errors.Is(runErr, executor.ErrRehearsalOnTarget), errors.Is(runErr, executor.ErrIdentity):
+		// Recognised by server identity, not by the URL's spelling
+		// (docs/security.md).
+		return usageError("%s: %v", flag, runErr)
 	case c.Against != "" && errors.Is(runErr, executor.ErrConnect):
 		return usageError("--against: %v\ncheck that the rehearsal database is up and that the URL is right", runErr)
 	}

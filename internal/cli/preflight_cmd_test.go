@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -127,6 +128,49 @@ func TestPreflightAgainst(t *testing.T) {
 		r := runDB(t, target, dir, "preflight", "--against", target)
 		assert.Equal(t, 2, r.code, r.stdout)
 		assert.Contains(t, r.stderr, "the rehearsal database is the target itself")
+	})
+	t.Run("the target spelled otherwise is refused", func(t *testing.T) {
+		// A key=value string naming the same database, its host written
+		// differently (a trailing slash on a socket directory, or
+		// localhost for 127.0.0.1): recognised by server identity.
+		cfg, err := pgx.ParseConfig(target)
+		require.NoError(t, err)
+		host := cfg.Host + "/"
+		if !strings.HasPrefix(cfg.Host, "/") {
+			host = "localhost"
+		}
+		spelled := fmt.Sprintf("host='%s' port=%d user='%s' password='%s' dbname='%s' sslmode=disable", host, cfg.Port, cfg.User, cfg.Password, cfg.Database)
+		r := runDB(t, target, dir, "preflight", "--against", spelled, "--format", "json")
+		assert.Equal(t, 2, r.code, r.stdout)
+		assert.Contains(t, r.stderr, "--against: the rehearsal database is the target itself")
+		assert.Contains(t, r.stderr, "system identifier")
+		if cfg.Password != "" {
+			assert.NotContains(t, r.stdout+r.stderr, cfg.Password)
+		}
+		assertOneJSON(t, r.stdout)
+	})
+	t.Run("a copy whose identity cannot be read is refused", func(t *testing.T) {
+		copyURL := pgtest.NewDatabase(t)
+		conn := pgtest.Connect(t, copyURL)
+		db := pgDatabase(t, copyURL)
+		role := "limited_" + db[len(db)-8:] // the database's random suffix
+		ident := pgx.Identifier{role}.Sanitize()
+		for _, sql := range []string{
+			"REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC",
+			"CREATE ROLE " + ident + " LOGIN PASSWORD 'limited-pw'",
+		} {
+			_, err := conn.Exec(t.Context(), sql)
+			require.NoError(t, err)
+		}
+		t.Cleanup(func() { _, _ = conn.Exec(context.WithoutCancel(t.Context()), "DROP ROLE IF EXISTS "+ident) })
+		u, err := url.Parse(copyURL)
+		require.NoError(t, err)
+		u.User = url.UserPassword(role, "limited-pw")
+		r := runDB(t, target, dir, "preflight", "--against", u.String())
+		assert.Equal(t, 2, r.code, r.stdout)
+		assert.Contains(t, r.stderr, "--against: cannot tell whether the rehearsal database is the target")
+		assert.Contains(t, r.stderr, "GRANT EXECUTE ON FUNCTION pg_catalog.pg_control_system() TO "+ident)
+		assert.NotContains(t, r.stdout+r.stderr, "limited-pw")
 	})
 	t.Run("a copy at another state is named", func(t *testing.T) {
 		ahead := pgtest.NewDatabase(t)

@@ -23,7 +23,10 @@
 // SAFEMIGRATE_TEST_PG_BINDIR ([EnvBinDir]) when set, otherwise found as
 // [pgcluster.FindBin] does), and Main stops it after the tests, whether
 // they passed or not, or on SIGINT or SIGTERM. Tests that do not call
-// NewDatabase cost nothing.
+// NewDatabase cost nothing. Like every pgcluster server it accepts only
+// the user running the tests: a Unix socket in a private directory and a
+// random password, no TCP. The URLs NewDatabase returns carry that
+// password; print them only through redaction (Connect does).
 //
 // When neither a URL nor PostgreSQL binaries are available, every test
 // that calls NewDatabase fails (it does not skip) with a message saying
