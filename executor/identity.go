@@ -15,9 +15,6 @@ import (
 // is missing.
 var ErrIdentity = errors.New("cannot tell whether the rehearsal database is the target")
 
-// sqlstateInsufficientPrivilege is insufficient_privilege.
-const sqlstateInsufficientPrivilege = "42501"
-
 // identity tells databases apart whatever their connection strings say
 // (localhost or 127.0.0.1, a Unix socket, another port through a proxy):
 // the cluster's system identifier, chosen at initdb, and the database's
