@@ -2,8 +2,6 @@ package executor
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/safemigrate/safemigrate/planner"
@@ -83,8 +81,10 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		b.add(st.SQL, i+1, "")
 	}
 	// now() is the transaction's start: the server measures the duration.
-	b.add(fmt.Sprintf(`INSERT INTO %s (id, checksum, safe, phase, duration_ms, transactional) VALUES (%s, %s, %s, %s, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, true)`,
-		s.names.migrations, literal(m.ID), literal(m.Checksum), literal(string(m.Safe())), literal(phase)), 0, roleRecord)
+	// Values travel as bind parameters, never in the SQL text: see
+	// docs/security.md.
+	b.addParams(`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer, true)`,
+		roleRecord, m.ID, m.Checksum, string(m.Safe()), phase)
 	b.add("COMMIT", 0, roleCommit)
 	start := time.Now()
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
@@ -105,12 +105,6 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		me.Context = "preparing the transaction"
 	}
 	return me
-}
-
-// literal quotes s as an SQL string literal (standard_conforming_strings
-// is on: only quotes need doubling).
-func literal(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // rollback ends a failed transaction; on a lost connection there is
