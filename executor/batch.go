@@ -95,6 +95,13 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 		return nil, nil, nil
 	}
 	stop := s.watch.watch(cmp.Or(u.lockTimeout, u.stmtTimeout))
+	stmts := 0
+	for _, c := range b.cmds {
+		if c.stmt > 0 {
+			stmts++
+		}
+	}
+	ctx, finish := s.roundTrip(ctx, u, stmts)
 	mrr := s.conn.PgConn().ExecBatch(ctx, b.pgBatch())
 	done := 0
 	var first error
@@ -110,6 +117,7 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 	if err == nil {
 		err = first
 	}
+	err = finish(err)
 	if err == nil {
 		return nil, nil, nil
 	}

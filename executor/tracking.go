@@ -240,6 +240,8 @@ func relkindName(kind string) string {
 // State reads the target's tracking tables after checking that they can
 // be trusted ([ErrUntrustedTracking]). Missing tables read as empty.
 func (s *Session) State(ctx context.Context) (*State, error) {
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
 	st := &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
 	exists, err := s.verifyTracking(ctx)
 	if err != nil {
@@ -315,6 +317,8 @@ func (s *Session) ensureTables(ctx context.Context) error {
 	if s.ready {
 		return nil
 	}
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
 	var schemaExists bool
 	if err := s.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, s.names.schema).Scan(&schemaExists); err != nil {
 		return s.trackingErr(err)
@@ -375,8 +379,10 @@ func (s *Session) RecordDetected(ctx context.Context, plan *planner.Plan) ([]str
 		return nil, err
 	}
 	now := s.opts.Now()
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
 	_, err := s.conn.Exec(ctx,
-		`INSERT INTO `+s.names.detected+` (id, detected_at) SELECT unnest($1::text[]), $2 ON CONFLICT (id) DO NOTHING`,
+		`INSERT INTO `+s.names.detected+` (id, detected_at) SELECT pg_catalog.unnest($1::text[]), $2 ON CONFLICT (id) DO NOTHING`,
 		ids, now)
 	if err != nil {
 		return nil, fmt.Errorf("record detection times: %w", s.connLost(err))
