@@ -31,3 +31,13 @@ CREATE TRIGGER t BEFORE INSERT ON b.safemigrate_migrations FOR EACH ROW EXECUTE 
 	_, err = f.States(ctx(t), 0)
 	require.ErrorIs(t, err, executor.ErrUntrustedTracking)
 }
+
+// TestFleetConnectionsEndIdleTransactions: the fleet's own connection
+// (the one that runs the tenants query in a read-only transaction) is
+// configured like the executor's sessions.
+func TestFleetConnectionsEndIdleTransactions(t *testing.T) {
+	t.Parallel()
+	d := newDB(t, "a", "b")
+	f := d.fleetOf(t, fleet.Source{Query: `SELECT CASE WHEN current_setting('idle_in_transaction_session_timeout') = '1min' THEN 'a' ELSE 'b' END`})
+	assert.Equal(t, []string{"a"}, f.Schemas())
+}
