@@ -62,3 +62,24 @@ func TestApplyNamesWithBackslashesWhenStandardConformingStringsOff(t *testing.T)
 		assert.Equal(t, 4, sums, "every row has the file's checksum, value and phase")
 	}
 }
+
+// TestBatchSkipsEverythingAfterTheFailure: in the one-round-trip batch,
+// the server runs nothing after the failing statement, also nothing that
+// a rollback could not undo (nextval), in the apply and in the rehearsal.
+func TestBatchSkipsEverythingAfterTheFailure(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	_, err := conn.Exec(ctx(t), `CREATE SEQUENCE seq`)
+	require.NoError(t, err)
+	g := load(t, files("0001_a.sql", "-- safe: always\nSELECT 1/0;\nSELECT nextval('seq');\n"))
+	for _, noPreflight := range []bool{true, false} {
+		_, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: noPreflight})
+		var me *executor.MigrationError
+		require.ErrorAs(t, err, &me)
+		assert.Equal(t, 1, me.Statement)
+		assert.Equal(t, 2, me.Line)
+		assert.Equal(t, "22012", me.SQLState)
+		assert.Equal(t, []string{"false"}, queryStrings(t, conn, `SELECT is_called::text FROM seq`), "a statement after the failure ran")
+	}
+}
