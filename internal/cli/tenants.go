@@ -111,7 +111,8 @@ func fleetError(err error) error {
 	case errors.As(err, &fe):
 		switch {
 		case errors.Is(err, executor.ErrDrift), errors.Is(err, executor.ErrConnect),
-			errors.Is(err, executor.ErrLockWait), errors.Is(err, planner.ErrInitialNotEmpty):
+			errors.Is(err, executor.ErrLockWait), errors.Is(err, planner.ErrInitialNotEmpty),
+			errors.Is(err, executor.ErrUntrustedTracking):
 			return withCode(ExitUsage, err)
 		case errors.Is(err, executor.ErrBlocked):
 			return withCode(ExitBlocked, err)
