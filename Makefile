@@ -45,7 +45,7 @@ bench-lint: build
 ## release: static linux/amd64 (and linux/arm64 with its cross compiler)
 ## binaries, archives and SHA256SUMS in dist/; see docs/install.md.
 release:
-	./scripts/release.sh
+	VERSION="$(VERSION)" ./scripts/release.sh
 
 clean:
 	rm -rf bin .bench dist

@@ -62,7 +62,7 @@ LDFLAGS="-s -w -buildid= \
  -X $PKG/internal/cli.stampedVersion=$VERSION \
  -X $PKG/internal/cli.stampedCommit=$COMMIT \
  -X $PKG/internal/cli.stampedDate=$DATE \
- -linkmode external -extldflags '-static'"
+ -linkmode external -extldflags '-static -Wl,--build-id=none'"
 
 rm -rf "$DIST"
 mkdir -p "$DIST"

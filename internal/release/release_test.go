@@ -506,6 +506,7 @@ func TestDistStatic(t *testing.T) {
 			body := mustRead(t, p)
 			assert.False(t, bytes.Contains(body, []byte(abs(t, repo))), "the checkout path is in the binary (missing -trimpath)")
 			assert.Nil(t, f.Section(".note.go.buildid"), "a Go build id varies between builds")
+			assert.Nil(t, f.Section(".note.gnu.build-id"), "no linker build id (-Wl,--build-id=none)")
 		})
 	}
 }
@@ -621,8 +622,36 @@ exec env -i PATH=/usr/local/bin "$us" --root="$r" --wd=/work --setuid="$u" --set
 		assert.Contains(t, out2, "::error file=migrations/0002_drop_email.sql")
 		// The non-root user cannot write to the read-only-by-others tree.
 		_, stderr, code = run(src, "new", "x", "--safe", "always", "--dir", "/usr/local/bin")
-		assert.NotEqual(t, 0, code, "the image user could write into /usr/local/bin: %s", stderr)
+		assert.Equal(t, 2, code, "the image user could write into /usr/local/bin: %s", stderr)
+		assert.Contains(t, stderr, "permission denied")
 	})
+}
+
+// TestDistOtherArch runs the binaries built for another architecture
+// through qemu user emulation (Debian's qemu-user-static), when installed.
+func TestDistOtherArch(t *testing.T) {
+	d := dist(t)
+	ran := 0
+	for arch, bin := range distBinaries(t, d) {
+		if arch == runtime.GOARCH {
+			continue
+		}
+		qemu, err := exec.LookPath("qemu-" + map[string]string{"arm64": "aarch64", "amd64": "x86_64"}[arch] + "-static")
+		if err != nil {
+			t.Logf("linux/%s not run: no %s (apt-get install qemu-user-static)", arch, qemu)
+			continue
+		}
+		out, stderr, code := sh(t, ".", nil, qemu, bin, "version")
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "platform linux/"+arch)
+		out, stderr, code = sh(t, ".", nil, qemu, bin, "lint", "--dir", example)
+		assert.Equal(t, 0, code, out+stderr)
+		assert.Contains(t, out, "No problems")
+		ran++
+	}
+	if ran == 0 {
+		t.Skip("no binary of another architecture could be run")
+	}
 }
 
 // imageUser is the uid of the Dockerfile's USER.
@@ -652,4 +681,58 @@ func TestDistReproducible(t *testing.T) {
 	require.Len(t, got, 1)
 	want := filepath.Join(d, filepath.Base(got[0]))
 	assert.Equal(t, mustRead(t, want), mustRead(t, got[0]), "a second build of %s differs", filepath.Base(got[0]))
+}
+
+type workflow struct {
+	On   map[string]any `yaml:"on"`
+	Jobs map[string]struct {
+		RunsOn string `yaml:"runs-on"`
+		Steps  []struct {
+			Name, Uses, Run string
+			With            map[string]any
+		}
+	}
+}
+
+func readWorkflow(t *testing.T, name string) (workflow, string) {
+	t.Helper()
+	b := mustRead(t, filepath.Join(repo, ".github", "workflows", name))
+	var w workflow
+	require.NoError(t, yaml.Unmarshal(b, &w), name)
+	require.NotEmpty(t, w.Jobs, name)
+	var runs []string
+	for _, j := range w.Jobs {
+		assert.NotEmpty(t, j.RunsOn)
+		for _, s := range j.Steps {
+			assert.True(t, (s.Uses == "") != (s.Run == ""), "%s: step %q needs exactly one of uses and run", name, s.Name)
+			runs = append(runs, s.Run, s.Uses)
+			for k, v := range s.With {
+				runs = append(runs, k+": "+strings.TrimSpace(toString(v)))
+			}
+		}
+	}
+	return w, strings.Join(runs, "\n")
+}
+
+func toString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func TestWorkflows(t *testing.T) {
+	ci, steps := readWorkflow(t, "ci.yml")
+	assert.Contains(t, ci.On, "push")
+	assert.Contains(t, ci.On, "pull_request")
+	assert.Contains(t, steps, "bash .ci/run", "CI on GitHub runs the same script as the project's CI")
+	ciRun := string(mustRead(t, filepath.Join(repo, ".ci", "run")))
+	assert.Contains(t, ciRun, "make release")
+	assert.Contains(t, ciRun, "TestDist")
+
+	rel, steps := readWorkflow(t, "release.yml")
+	require.Contains(t, rel.On, "push")
+	push, _ := rel.On["push"].(map[string]any)
+	assert.Equal(t, []any{"v*"}, push["tags"], "releases are cut by tags")
+	for _, want := range []string{"make release", "TestDist", "dist/*.tar.gz dist/SHA256SUMS", "docker/build-push-action", "platforms: linux/amd64,linux/arm64"} {
+		assert.Contains(t, steps, want)
+	}
 }
