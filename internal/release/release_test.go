@@ -736,3 +736,22 @@ func TestWorkflows(t *testing.T) {
 		assert.Contains(t, steps, want)
 	}
 }
+
+// TestDocsYAML parses every yaml block of the install and recipe pages, so
+// that what users copy is at least well-formed.
+func TestDocsYAML(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(repo, "docs", "recipes", "*.md"))
+	require.NoError(t, err)
+	pages = append(pages, filepath.Join(repo, "docs", "install.md"))
+	blocks := 0
+	fence := regexp.MustCompile("(?s)```yaml\n(.*?)```")
+	for _, p := range pages {
+		for _, m := range fence.FindAllStringSubmatch(string(mustRead(t, p)), -1) {
+			var v any
+			assert.NoError(t, yaml.Unmarshal([]byte(m[1]), &v), "%s:\n%s", p, m[1])
+			assert.NotNil(t, v, p)
+			blocks++
+		}
+	}
+	assert.GreaterOrEqual(t, blocks, 7)
+}
