@@ -168,7 +168,7 @@ func execError(err error) error {
 		return withCode(ExitBlocked, err)
 	case errors.Is(err, executor.ErrConnect):
 		return withCode(ExitUsage, fmt.Errorf("%w\ncheck that the server is up and reachable, and the connection: --database-url, SAFEMIGRATE_DATABASE_URL or DATABASE_URL (without any of them, the PG* variables and the local socket)", err))
-	case errors.Is(err, executor.ErrLockWait),
+	case errors.Is(err, executor.ErrLockWait), errors.Is(err, executor.ErrInput),
 		errors.Is(err, executor.ErrDrift), errors.Is(err, planner.ErrInitialNotEmpty):
 		return withCode(ExitUsage, err)
 	}

@@ -106,7 +106,7 @@ func fleetError(err error) error {
 		return withCode(ExitFailure, err)
 	case errors.As(err, &fe):
 		switch {
-		case errors.Is(err, executor.ErrDrift), errors.Is(err, executor.ErrConnect),
+		case errors.Is(err, executor.ErrDrift), errors.Is(err, executor.ErrConnect), errors.Is(err, executor.ErrInput),
 			errors.Is(err, executor.ErrLockWait), errors.Is(err, planner.ErrInitialNotEmpty):
 			return withCode(ExitUsage, err)
 		case errors.Is(err, executor.ErrBlocked):
