@@ -35,7 +35,11 @@ type InputError struct {
 // Error lists every failure.
 func (e *InputError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d migration file(s) cannot run as written; nothing was run:", len(e.Failures))
+	if len(e.Failures) == 1 {
+		b.WriteString("a migration file cannot run as written; nothing was run:")
+	} else {
+		fmt.Fprintf(&b, "%d migration files cannot run as written; nothing was run:", len(e.Failures))
+	}
 	for _, f := range e.Failures {
 		b.WriteString("\n")
 		b.WriteString(f.Error())
