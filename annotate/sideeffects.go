@@ -44,6 +44,11 @@ type Call struct {
 // NonRollbackable returns the calls of st whose effect a rollback cannot
 // undo (see [SideEffects]), in source order.
 func NonRollbackable(st Statement) []Call {
+	// Walking the tree costs more than looking at the text; most
+	// statements call none of these (a U&"..." escaped name is not seen).
+	if !mentions(st.SQL, "setval", "nextval", "pg_advisory_unlock", "dblink") {
+		return nil
+	}
 	var out []Call
 	walk(st.Tree, func(key string, v Node) bool {
 		switch key {
@@ -179,6 +184,9 @@ func StatementRefusals(st Statement) []Refusal {
 			Message: fmt.Sprintf("COPY ... %s in a migration: %s, holding its locks", dir, peer),
 			Hint:    sqlparse.CopyHint})
 	}
+	if !mentions(st.SQL, "pg_advisory_unlock_all") {
+		return out
+	}
 	walk(st.Tree, func(key string, v Node) bool {
 		if key == "FuncCall" && funcName(v) == "pg_advisory_unlock_all" {
 			pos := v.I("location")
@@ -189,4 +197,18 @@ func StatementRefusals(st Statement) []Refusal {
 		return true
 	})
 	return out
+}
+
+// mentions reports whether s contains any of words (lower-case ASCII),
+// ignoring ASCII case.
+func mentions(s string, words ...string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20 // ASCII lower case for letters
+		for _, w := range words {
+			if c == w[0] && len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
 }
