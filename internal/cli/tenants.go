@@ -106,11 +106,13 @@ func fleetError(err error) error {
 		return withCode(ExitFailure, err)
 	case errors.As(err, &fe):
 		switch {
-		case errors.Is(err, executor.ErrDrift), errors.Is(err, executor.ErrConnect), errors.Is(err, executor.ErrInput),
+		case errors.Is(err, executor.ErrDrift), errors.Is(err, executor.ErrConnect),
 			errors.Is(err, executor.ErrLockWait), errors.Is(err, planner.ErrInitialNotEmpty):
 			return withCode(ExitUsage, err)
 		case errors.Is(err, executor.ErrBlocked):
 			return withCode(ExitBlocked, err)
+		case errors.Is(err, executor.ErrInput): // a file that cannot run as written
+			return withCode(ExitUsage, err)
 		}
 		return withCode(ExitFailure, err)
 	case errors.Is(err, fleet.ErrSchema), errors.Is(err, fleet.ErrQuery):
