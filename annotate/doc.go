@@ -42,7 +42,22 @@
 //	fmt.Println(an.Suggested, an.Reason)
 //	// after_deploy line 4: drops column users.email: old code selecting or writing it fails
 //
-// Everything here is a pure function of its input: [ParseHeader], [Parse]
-// and [Analyze] are safe for concurrent use; a [Schema] is not and is used
-// by one goroutine at a time. Nothing blocks, so nothing takes a context.
+// # What a run cannot undo or cannot run
+//
+// [SideEffects] lists the calls whose effect a rollback cannot undo
+// (setval, nextval outside column defaults, pg_advisory_unlock*, dblink*):
+// a rehearsal that rolls back leaves them behind. [Refusals] lists what
+// cannot run through safemigrate at all: COPY ... FROM STDIN or TO STDOUT
+// (inline rows included), psql meta-commands, pg_advisory_unlock_all().
+// The executor refuses such a file before anything runs, and lint reports
+// both (docs/rules.md).
+//
+//	effects, err := annotate.SideEffects(sql)
+//	for _, e := range effects {
+//		fmt.Printf("%s:%d: %s() is not undone by a rollback\n", file, e.Line, e.Func)
+//	}
+//
+// Everything here is a pure function of its input: [ParseHeader], [Parse],
+// [Analyze], [SideEffects] and [Refusals] are safe for concurrent use; a
+// [Schema] is not and is used by one goroutine at a time. Nothing blocks, so nothing takes a context.
 package annotate

@@ -39,10 +39,14 @@ import (
 // of the target is the same call on a session of the copy.
 //
 // The returned error is for failures of the rehearsal itself (a lost
-// connection, a cancelled context); failing migrations are in the report,
+// connection, a cancelled context) and for a migration that cannot run as
+// written (*InputError, before anything is sent); failing migrations are in the report,
 // and [PreflightReport.Err] turns them into a *PreflightError.
 func (s *Session) Preflight(ctx context.Context, plan *planner.Plan) (*PreflightReport, error) {
 	defer s.setCurrent("")
+	if err := s.checkInput(plan); err != nil {
+		return nil, err
+	}
 	attempts := s.opts.LockRetries + 1
 	seen := map[string][]Blocker{} // blockers of earlier attempts, by migration
 	for attempt := 1; ; attempt++ {

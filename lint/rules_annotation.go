@@ -10,7 +10,7 @@ import (
 
 func runSyntaxError(p *Pass) {
 	se := p.SyntaxError
-	if se == nil {
+	if se == nil || se.Psql != "" { // psql script: copy-stdin, psql-meta-command
 		return
 	}
 	pos := se.Offset

@@ -14,5 +14,11 @@
 //	sub, _ := fs.Sub(files, "migrations")
 //	ms, err := migration.Load(sub, migration.Options{})
 //
+// [Walk] is how Load finds the files (symbolic links to chains followed,
+// nested directories with SQL reported); lint reads a directory through
+// it too, so both see the same files. A [FileError] with InFile set is a
+// problem of that file's own name or header, which lint reports as a
+// diagnostic; the others concern the directory.
+//
 // Loading reads headers and checksums only; it never parses SQL.
 package migration

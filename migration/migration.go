@@ -88,6 +88,11 @@ type FileError struct {
 	File    string
 	Line    int
 	Message string
+	// InFile marks a problem of the file's own name or header, which lint
+	// reports as a diagnostic of that file (invalid-file-name,
+	// invalid-directive). The others concern the directory as a whole: its
+	// shape, duplicate versions, dependencies, unreadable files.
+	InFile bool
 }
 
 func (e *FileError) Error() string {
@@ -120,28 +125,30 @@ func (e *LoadError) Unwrap() []error {
 	return errs
 }
 
-// Load reads every migration from fsys: `.sql` files at the root form the
-// root chain and each immediate subdirectory is a chain named after it.
-// Migrations are returned in (chain, version) order. On any problem Load
-// returns a *LoadError listing all of them and no migrations.
-func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
-	if opts.DefaultSafe == "" {
-		opts.DefaultSafe = annotate.AfterDeploy
-	}
-	var (
-		out  []*Migration
-		errs []*FileError
-	)
+// Source is one `.sql` file of a migrations directory, as [Walk] finds it.
+type Source struct {
+	Path  string // slash-separated path in the FS, e.g. "billing/0002_invoices.sql"
+	Chain string // "" for the root chain
+	Name  string // base name, e.g. "0002_invoices.sql"
+}
+
+// Walk lists the `.sql` files of a migrations directory: those at the root
+// (the root chain) and those in each immediate subdirectory (a chain),
+// following symbolic links to chain directories. Directories whose name
+// starts with "." (.git, editor folders) are skipped. Problems with the
+// directory's shape (a nested directory holding SQL, an unreadable chain
+// directory, a name that is not UTF-8) come back as FileErrors; the err
+// result is for a root that cannot be read. [Load] and lint both read a
+// directory through Walk, so they see the same files.
+func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 	root, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, fmt.Errorf("read migrations directory: %w", err)
+		return nil, nil, fmt.Errorf("read migrations directory: %w", err)
 	}
 	for _, e := range root {
 		if !isDir(fsys, e.Name(), e) {
-			m, fe := loadFile(fsys, "", e.Name(), opts)
-			errs = append(errs, fe...)
-			if m != nil {
-				out = append(out, m)
+			if strings.HasSuffix(e.Name(), ".sql") {
+				srcs = append(srcs, Source{Path: e.Name(), Name: e.Name()})
 			}
 			continue
 		}
@@ -150,27 +157,49 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 			continue // .git, editor folders
 		}
 		if !utf8.ValidString(chain) {
-			errs = append(errs, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
+			problems = append(problems, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
 			continue
 		}
 		entries, err := fs.ReadDir(fsys, chain)
 		if err != nil {
-			errs = append(errs, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
+			problems = append(problems, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
 			continue
 		}
 		for _, f := range entries {
 			p := path.Join(chain, f.Name())
 			if isDir(fsys, p, f) {
 				if hasSQL(fsys, p) {
-					errs = append(errs, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
+					problems = append(problems, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
 				}
 				continue
 			}
-			m, fe := loadFile(fsys, chain, f.Name(), opts)
-			errs = append(errs, fe...)
-			if m != nil {
-				out = append(out, m)
+			if strings.HasSuffix(f.Name(), ".sql") {
+				srcs = append(srcs, Source{Path: p, Chain: chain, Name: f.Name()})
 			}
+		}
+	}
+	slices.SortFunc(srcs, func(a, b Source) int { return strings.Compare(a.Path, b.Path) })
+	return srcs, problems, nil
+}
+
+// Load reads every migration from fsys: `.sql` files at the root form the
+// root chain and each immediate subdirectory is a chain named after it
+// (see [Walk]). Migrations are returned in (chain, version) order. On any
+// problem Load returns a *LoadError listing all of them and no migrations.
+func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
+	if opts.DefaultSafe == "" {
+		opts.DefaultSafe = annotate.AfterDeploy
+	}
+	srcs, errs, err := Walk(fsys)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Migration
+	for _, src := range srcs {
+		m, fe := loadFile(fsys, src.Chain, src.Name, opts)
+		errs = append(errs, fe...)
+		if m != nil {
+			out = append(out, m)
 		}
 	}
 	slices.SortFunc(out, Compare)
@@ -227,7 +256,7 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 	base := strings.TrimSuffix(name, ".sql")
 	version, rest, ok := splitVersion(base)
 	if !ok {
-		return nil, []*FileError{{File: p, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
+		return nil, []*FileError{{File: p, InFile: true, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
 	}
 	src, err := fs.ReadFile(fsys, p)
 	if err != nil {
@@ -237,7 +266,7 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 	if len(probs) > 0 {
 		errs := make([]*FileError, len(probs))
 		for i, pr := range probs {
-			errs[i] = &FileError{File: p, Line: pr.Line, Message: pr.Message}
+			errs[i] = &FileError{File: p, Line: pr.Line, Message: pr.Message, InFile: true}
 		}
 		return nil, errs
 	}

@@ -552,3 +552,31 @@ func TestLoadFileNameNotUTF8(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "directory name is not valid UTF-8")
 }
+
+// TestWalkIsLoadsView: Walk lists what Load reads, marks problems of the
+// directory's shape, and Load marks a file's own problems InFile (lint
+// reports those as diagnostics; the others make every command exit 2).
+func TestWalkIsLoadsView(t *testing.T) {
+	fsys := fstest.MapFS{
+		"0001_a.sql":              {Data: []byte("-- safe: always\nSELECT 1;\n")},
+		"README.md":               {Data: []byte("x")},
+		"billing/0001_b.sql":      {Data: []byte("-- saftey: always\nSELECT 1;\n")},
+		"billing/old/0001_c.sql":  {Data: []byte("SELECT 1;\n")},
+		"billing/fixtures/x.json": {Data: []byte("{}")},
+		".git/0001_d.sql":         {Data: []byte("SELECT 1;\n")},
+	}
+	srcs, problems, err := migration.Walk(fsys)
+	require.NoError(t, err)
+	assert.Equal(t, []migration.Source{{Path: "0001_a.sql", Name: "0001_a.sql"}, {Path: "billing/0001_b.sql", Chain: "billing", Name: "0001_b.sql"}}, srcs)
+	require.Len(t, problems, 1)
+	assert.Equal(t, "billing/old", problems[0].File)
+	assert.False(t, problems[0].InFile)
+
+	_, err = migration.Load(fsys, migration.Options{})
+	var le *migration.LoadError
+	require.ErrorAs(t, err, &le)
+	require.Len(t, le.Errors, 2)
+	assert.Equal(t, "billing/0001_b.sql", le.Errors[0].File)
+	assert.True(t, le.Errors[0].InFile, "a header problem is the file's own")
+	assert.False(t, le.Errors[1].InFile)
+}

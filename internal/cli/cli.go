@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,49 @@ type Globals struct {
 	Config      string `help:"Configuration file (default: safemigrate.yaml in the working directory, if present)." placeholder:"FILE"`
 	Format      string `help:"Output format: text or json (lint also github and sarif; graph also dot and mermaid)." default:"text" placeholder:"FORMAT"`
 	NoColor     bool   `name:"no-color" help:"Never colour output (NO_COLOR does the same)."`
+}
+
+// jobsFlag is the value of --jobs: a whole number ≥ 1, 0 when not given.
+// kong takes an argument starting with "-" for a flag, so `--jobs -1`
+// failed with a message about short flags; Decode reads a negative number
+// as the value it is and refuses it with the same message as `--jobs=-1`.
+type jobsFlag int
+
+// Decode implements kong.MapperValue.
+func (j *jobsFlag) Decode(ctx *kong.DecodeContext) error {
+	var tok kong.Token
+	if t := ctx.Scan.Peek(); t.InferredType() == kong.ShortFlagToken && isInteger(t.String()) {
+		tok = ctx.Scan.Pop()
+	} else {
+		var err error
+		if tok, err = ctx.Scan.PopValue("number"); err != nil {
+			return err
+		}
+	}
+	s := tok.String()
+	if !isInteger(s) {
+		return fmt.Errorf("--jobs %q is not a whole number; give how many tenants to work on at a time, e.g. --jobs 4", s)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("--jobs must be at least 1 (got %s): it is how many tenants are worked on at a time", s)
+	}
+	*j = jobsFlag(n)
+	return nil
+}
+
+// isInteger reports whether s is an optionally signed run of ASCII digits.
+func isInteger(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // CLI is the command tree.

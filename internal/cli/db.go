@@ -166,6 +166,8 @@ func execError(err error) error {
 		return nil
 	case errors.Is(err, executor.ErrBlocked):
 		return withCode(ExitBlocked, err)
+	case errors.Is(err, executor.ErrInput): // a file that cannot run as written
+		return withCode(ExitUsage, err)
 	case errors.Is(err, executor.ErrConnect):
 		return withCode(ExitUsage, fmt.Errorf("%w\ncheck that the server is up and reachable, and the connection: --database-url, SAFEMIGRATE_DATABASE_URL or DATABASE_URL (without any of them, the PG* variables and the local socket)", err))
 	case errors.Is(err, executor.ErrLockWait), errors.Is(err, executor.ErrUntrustedTracking),

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 
+	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/lint"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // LintCmd checks directives and SQL statically.
@@ -103,9 +106,12 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		if fi.IsDir() {
+			if err := checkDirectory(env, p); err != nil {
+				return nil, err
+			}
 			files, err := lint.Dir(os.DirFS(p), filepath.ToSlash(filepath.Clean(p)))
 			if err != nil {
-				return nil, usageError("%v", err)
+				return nil, usageError("%s", prefixFiles(p, err))
 			}
 			for _, f := range files {
 				if !seen[f.Path] {
@@ -126,6 +132,37 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkDirectory loads dir as every other command does (migration.Load,
+// then graph.New) and returns their errors as the same input error
+// (exit 2): duplicate versions, dependency cycles and dangling references,
+// nested directories. Problems of one file's own name or header are left to
+// the lint rules that report them (invalid-file-name, invalid-directive);
+// while there are any, the graph cannot be built and is checked on a later
+// run.
+func checkDirectory(env *Env, dir string) error {
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{DefaultSafe: env.Config.DefaultSafe, Root: filepath.ToSlash(filepath.Clean(dir))})
+	var le *migration.LoadError
+	switch {
+	case errors.As(err, &le):
+		var shape []*migration.FileError
+		for _, fe := range le.Errors {
+			if !fe.InFile {
+				shape = append(shape, fe)
+			}
+		}
+		if len(shape) > 0 {
+			return usageError("%s", prefixFiles(dir, &migration.LoadError{Errors: shape}))
+		}
+		return nil
+	case err != nil:
+		return usageError("%v", err)
+	}
+	if _, err := graph.New(ms); err != nil {
+		return usageError("%s", prefixFiles(dir, err))
+	}
+	return nil
 }
 
 // migrationID is p's ID relative to the migrations directory, or its base

@@ -16,7 +16,7 @@ import (
 type tenantFlags struct {
 	Schemas      []string `name:"schemas" sep:"," xor:"tenant-source" help:"Tenant schemas (comma-separated), each migrated with its own tracking tables; overrides tenants: in the config." placeholder:"S,S"`
 	SchemasQuery string   `name:"schemas-query" xor:"tenant-source" help:"SQL returning the tenant schemas as one text column, run read-only on the database." placeholder:"SQL"`
-	Jobs         string   `name:"jobs" help:"Tenants worked on at a time (default: tenants.jobs in the config, else min(4, CPUs))." placeholder:"N"`
+	Jobs         jobsFlag `name:"jobs" help:"Tenants worked on at a time (default: tenants.jobs in the config, else min(4, CPUs))." placeholder:"N"`
 }
 
 // active reports whether the command runs on a tenant fleet: a tenant
@@ -50,12 +50,8 @@ func (f *tenantFlags) source(env *Env) (fleet.Source, error) {
 // jobs resolves the parallelism: flag, then config, then the default.
 func (f *tenantFlags) jobs(env *Env) (int, error) {
 	switch {
-	case f.Jobs != "":
-		var n int
-		if _, err := fmt.Sscanf(f.Jobs, "%d", &n); err != nil || n < 1 || fmt.Sprint(n) != f.Jobs {
-			return 0, usageError("--jobs %q is not a whole number ≥ 1", f.Jobs)
-		}
-		return n, nil
+	case f.Jobs > 0: // validated by kong: see jobsFlag
+		return int(f.Jobs), nil
 	case env.Config.Tenants.Jobs > 0:
 		return env.Config.Tenants.Jobs, nil
 	}
@@ -116,6 +112,8 @@ func fleetError(err error) error {
 			return withCode(ExitUsage, err)
 		case errors.Is(err, executor.ErrBlocked):
 			return withCode(ExitBlocked, err)
+		case errors.Is(err, executor.ErrInput): // a file that cannot run as written
+			return withCode(ExitUsage, err)
 		}
 		return withCode(ExitFailure, err)
 	case errors.Is(err, fleet.ErrSchema), errors.Is(err, fleet.ErrQuery):

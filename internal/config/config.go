@@ -95,6 +95,15 @@ func Parse(data []byte) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	// A second document would be ignored, settings and typos alike.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := extra.Line
+		if err != nil || line == 0 {
+			return Config{}, fmt.Errorf("a second YAML document follows the first; the configuration is one document: remove the `---` separator and merge the settings")
+		}
+		return Config{}, fmt.Errorf("line %d: a second YAML document starts here; the configuration is one document: remove the `---` separator and merge the settings into the first", line)
+	}
 	if cfg.DefaultSafe != "" {
 		if _, err := annotate.ParseSafe(string(cfg.DefaultSafe)); err != nil {
 			return Config{}, fmt.Errorf("default_safe: %w", err)
