@@ -113,18 +113,29 @@ func (e *MigrationError) Unwrap() error { return e.Err }
 func (e *MigrationError) Is(target error) bool { return target == ErrMigration }
 
 // PreflightError lists every migration that failed the transactional
-// rehearsal. Nothing was applied.
+// rehearsal. Nothing was applied; the rehearsal's calls that a rollback
+// cannot undo (SideEffects) stayed.
 type PreflightError struct {
 	Failures []*MigrationError
+	// SideEffects lists the calls the rehearsal ran whose effect stayed
+	// after its rollback, "ID statement N (line L): setval".
+	SideEffects []string
 }
 
-// Error lists every failure.
+// Error lists every failure, and what the rollback did not undo.
 func (e *PreflightError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
 	for _, f := range e.Failures {
 		b.WriteString("\n")
 		b.WriteString(f.Error())
+	}
+	if len(e.SideEffects) > 0 {
+		b.WriteString("\nthe rehearsal's rollback did not undo these calls (sequences and advisory locks are not transactional; check them before running again):")
+		for _, s := range e.SideEffects {
+			b.WriteString("\n  ")
+			b.WriteString(s)
+		}
 	}
 	return b.String()
 }

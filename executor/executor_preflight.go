@@ -8,6 +8,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -114,6 +115,9 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 		if me != nil && me.SQLState == sqlstateLockNotAvailable && !final {
 			return nil, me, nil
 		}
+		if r.Status != StatusSkipped {
+			r.SideEffects = s.sideEffects(m, r.Error)
+		}
 		if r.Status == StatusFailed {
 			rep.OK = false
 			if len(rh.skipped) > 0 && r.Error != nil && r.Error.Hint == "" {
@@ -128,6 +132,32 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 		return nil, nil, fmt.Errorf("preflight: roll back: %w", s.connLost(err))
 	}
 	return rep, nil, nil
+}
+
+// sideEffects notes, for a rehearsed migration, the calls its rehearsal
+// ran whose effect the rollback does not undo (setval, nextval, dblink,
+// …): every statement's when it passed, those up to the failing one when
+// it failed (fail). See docs/executing.md.
+func (s *Session) sideEffects(m *migration.Migration, fail *MigrationError) []string {
+	effects, err := annotate.SideEffects(string(m.SQL))
+	if err != nil || len(effects) == 0 {
+		return nil
+	}
+	stmts := s.parsed[m.ID]
+	var notes []string
+	for _, e := range effects {
+		n := 0 // the statement the call is in: the last one starting at or before its line
+		for i, st := range stmts {
+			if st.Line <= e.Line {
+				n = i + 1
+			}
+		}
+		if fail != nil && fail.Statement > 0 && n > fail.Statement {
+			continue // did not run before the failure
+		}
+		notes = append(notes, fmt.Sprintf("statement %d (line %d): %s", n, e.Line, e.Func))
+	}
+	return notes
 }
 
 func (s *Session) logPreflight(r MigrationReport) {

@@ -90,13 +90,17 @@ type MigrationReport struct {
 // Err returns a *PreflightError listing the failures, or nil.
 func (r *PreflightReport) Err() error {
 	var fails []*MigrationError
+	var stayed []string
 	for _, m := range r.Migrations {
 		if m.Status == StatusFailed && m.Error != nil {
 			fails = append(fails, m.Error)
+		}
+		for _, e := range m.SideEffects {
+			stayed = append(stayed, m.ID+" "+e)
 		}
 	}
 	if len(fails) == 0 {
 		return nil
 	}
-	return &PreflightError{Failures: fails}
+	return &PreflightError{Failures: fails, SideEffects: stayed}
 }
