@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func (c *LintCmd) Validate() error {
 
 // Run lints and prints; exit 1 when an error (or, with
 // --warnings-as-errors, a warning) was found.
-func (c *LintCmd) Run(env *Env) error {
+func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 	format, err := env.format(lint.Formats...)
 	if err != nil {
 		return err
@@ -61,7 +62,7 @@ func (c *LintCmd) Run(env *Env) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	res, err := l.Run(env.Ctx, files)
+	res, err := l.Run(ctx, files)
 	if err != nil {
 		return err
 	}
