@@ -41,9 +41,6 @@ type LintReport struct {
 	warningsAsErrors bool
 }
 
-// Lint output formats for [LintReport.Write].
-var LintFormats = lint.Formats
-
 // Write writes the report in format: text, json (the `lint` JSON of
 // docs/json.md), github or sarif. version names the tool in SARIF.
 func (r *LintReport) Write(w io.Writer, format string, color bool, version string) error {

@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -246,4 +247,19 @@ func TestErrors(t *testing.T) {
 		require.NotNil(t, rep, "the report comes with the error")
 		assert.False(t, rep.OK)
 	})
+}
+
+func TestWithConnConfig(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(pgtest.NewDatabase(t))
+	require.NoError(t, err)
+	p, err := safemigrate.New(small, safemigrate.WithConnConfig(cfg))
+	require.NoError(t, err)
+	_, err = p.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.PostDeploy})
+	require.NoError(t, err)
+	st, err := p.Status(ctx, safemigrate.StatusOptions{})
+	require.NoError(t, err)
+	assert.True(t, st.OK, "everything applied through the pgx configuration")
+	_, err = safemigrate.New(small, safemigrate.WithConnConfig(nil))
+	assert.Error(t, err)
 }

@@ -40,12 +40,8 @@ func (c *AnnotateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		if err := writeJSON(env.Stdout, rep); err != nil {
-			return err
-		}
-	} else {
-		writeAnnotateText(env, rep.Migrations)
+	if err := env.emit(format, rep, func() { writeAnnotateText(env, rep.Migrations) }); err != nil {
+		return err
 	}
 	if rep.Failed > 0 {
 		if format == "json" {

@@ -37,16 +37,14 @@ func (c *BaselineCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		return writeJSON(env.Stdout, rep)
-	}
-	if len(rep.Recorded) == 0 {
-		fmt.Fprintf(env.Stdout, "Nothing to record: %s and its dependencies are already applied.\n", c.Through)
-		return nil
-	}
-	fmt.Fprintf(env.Stdout, "Recorded as applied without running (%d):\n", len(rep.Recorded))
-	for _, id := range rep.Recorded {
-		fmt.Fprintf(env.Stdout, "  %s\n", id)
-	}
-	return nil
+	return env.emit(format, rep, func() {
+		if len(rep.Recorded) == 0 {
+			fmt.Fprintf(env.Stdout, "Nothing to record: %s and its dependencies are already applied.\n", c.Through)
+			return
+		}
+		fmt.Fprintf(env.Stdout, "Recorded as applied without running (%d):\n", len(rep.Recorded))
+		for _, id := range rep.Recorded {
+			fmt.Fprintf(env.Stdout, "  %s\n", id)
+		}
+	})
 }

@@ -181,6 +181,15 @@ func report(env *Env, g *Globals, err error) int {
 	return code
 }
 
+// emit writes a command's report: v as JSON, or text() for text.
+func (e *Env) emit(format string, v any, text func()) error {
+	if format == "json" {
+		return writeJSON(e.Stdout, v)
+	}
+	text()
+	return nil
+}
+
 // writeJSON writes v as one indented JSON document.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

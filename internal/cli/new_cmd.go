@@ -51,11 +51,7 @@ func (c *NewCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		return writeJSON(env.Stdout, rep)
-	}
-	fmt.Fprintln(env.Stdout, rep.Path)
-	return nil
+	return env.emit(format, rep, func() { fmt.Fprintln(env.Stdout, rep.Path) })
 }
 
 func dirExists(dir string) bool {

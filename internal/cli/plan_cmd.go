@@ -71,14 +71,14 @@ func (c *PlanCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		if err := writeJSON(env.Stdout, rep); err != nil {
-			return err
+	if err := env.emit(format, rep, func() {
+		if rep.Tenants != nil {
+			renderFleetPlan(env, rep)
+		} else {
+			renderPlan(env, rep)
 		}
-	} else if rep.Tenants != nil {
-		renderFleetPlan(env, rep)
-	} else {
-		renderPlan(env, rep)
+	}); err != nil {
+		return err
 	}
 	if !rep.OK {
 		return silentExit{ExitBlocked}

@@ -50,15 +50,14 @@ func (c *StatusCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case format == "json":
-		if err := writeJSON(env.Stdout, rep); err != nil {
-			return err
+	if err := env.emit(format, rep, func() {
+		if rep.Tenants != nil {
+			renderFleetStatus(env, rep.Tenants)
+		} else {
+			renderStatus(env, rep, rep.Now)
 		}
-	case rep.Tenants != nil:
-		renderFleetStatus(env, rep.Tenants)
-	default:
-		renderStatus(env, rep, rep.Now)
+	}); err != nil {
+		return err
 	}
 	if c.Check && !rep.OK {
 		return silentExit{ExitFailure}
