@@ -44,7 +44,7 @@ func TestNew(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantBody, string(body))
 			// The file it writes must load cleanly.
-			assert.Equal(t, 0, run(t, "--dir", dir, "graph").code)
+			assert.Equal(t, 0, run(t, "--dir", dir, "graph", "--offline").code)
 		})
 	}
 }
