@@ -81,7 +81,7 @@ func New(fsys fs.FS, opts ...Option) (*Provider, error) {
 	return p, nil
 }
 
-// Graph returns the validated migration graph, loading it on first use.
+// loadGraph returns the validated migration graph, loading it on first use.
 // Every problem in the files is reported at once, as an *[InputError].
 func (p *Provider) loadGraph() (*graph.Graph, error) {
 	p.mu.Lock()
@@ -154,7 +154,7 @@ func (p *Provider) target(what string) (executor.Target, error) {
 	return t, err
 }
 
-// HasDatabase reports whether a database was configured (a URL or a
+// hasDatabase reports whether a database was configured (a URL or a
 // connection configuration); without one, the PG* variables are used.
 func (p *Provider) hasDatabase() bool { return p.o.url != "" || p.o.connConfig != nil }
 

@@ -61,21 +61,21 @@ func (p *Provider) Create(opts CreateOptions) (*CreateReport, error) {
 	}
 	if opts.Delay != "" {
 		if opts.Safe != AfterDeploy {
-			return nil, inputErrorf("--delay needs --safe after_deploy")
+			return nil, inputErrorf("a delay needs safe: after_deploy")
 		}
 		if _, err := annotate.ParseDuration(opts.Delay); err != nil {
-			return nil, inputErrorf("--delay: %v", err)
+			return nil, inputErrorf("delay: %v", err)
 		}
 	}
 	if strings.ContainsAny(opts.Chain, `/\.`) {
-		return nil, inputErrorf("--chain %q must be a plain directory name (chains do not nest)", opts.Chain)
+		return nil, inputErrorf("chain %q must be a plain directory name (chains do not nest)", opts.Chain)
 	}
 	scheme := opts.Versioning
 	if scheme == "" {
 		scheme = "sequential"
 	}
 	if scheme != "sequential" && scheme != "timestamp" {
-		return nil, inputErrorf("--versioning %q is not one of sequential, timestamp", scheme)
+		return nil, inputErrorf("versioning %q is not one of sequential, timestamp", scheme)
 	}
 	dir := filepath.Join(p.o.root, opts.Chain)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

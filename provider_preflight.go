@@ -55,7 +55,7 @@ func (p *Provider) Preflight(ctx context.Context, opts PreflightOptions) (*RunRe
 	eo.AllowDrift, eo.DryRun, eo.Trace = opts.AllowDrift, true, opts.Trace
 	if p.o.tenants != nil {
 		if opts.Against != "" || opts.Ephemeral != nil || opts.Trace {
-			return nil, &InputError{Msg: "--against, --ephemeral and --trace rehearse one database; they do not work with tenant fleets yet (--schemas, --schemas-query or tenants: in the config)"}
+			return nil, &InputError{Msg: "Against, Ephemeral and Trace rehearse one database; they do not work with tenant fleets yet"}
 		}
 		return p.run(ctx, opts.Phase, opts.Mode, eo)
 	}

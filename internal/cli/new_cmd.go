@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/safemigrate/safemigrate"
 )
@@ -24,6 +26,17 @@ func (c *NewCmd) Help() string {
   safemigrate new add_email_to_users --safe before_deploy
   safemigrate new drop_legacy_name --safe after_deploy --delay 7d
   safemigrate new invoices --safe before_deploy --chain billing --depends 0003`
+}
+
+// Validate checks the flags, in their words.
+func (c *NewCmd) Validate() error {
+	if c.Delay != "" && c.Safe != string(safemigrate.AfterDeploy) {
+		return errors.New("--delay needs --safe after_deploy")
+	}
+	if strings.ContainsAny(c.Chain, `/\.`) {
+		return fmt.Errorf("--chain %q must be a plain directory name (chains do not nest)", c.Chain)
+	}
+	return nil
 }
 
 // Run writes the file and prints its path.

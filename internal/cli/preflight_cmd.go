@@ -101,6 +101,9 @@ func (c *PreflightCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	if c.tenantFlags.active(env) && (c.Against != "" || c.Ephemeral || c.Trace) {
+		return usageError("--against, --ephemeral and --trace rehearse one database; they do not work with tenant fleets yet (--schemas, --schemas-query or tenants: in the config)")
+	}
 	p, fleet, err := openRun(env, &c.runFlags, &c.tenantFlags, false)
 	if err != nil {
 		return err
