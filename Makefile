@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin/safemigrate
 FUZZTIME ?= 5s
 
-.PHONY: all build test fuzz demo bench bench-lint check staticcheck clean
+.PHONY: all build test fuzz demo bench bench-lint check staticcheck clean release
 
 all: build
 
@@ -42,5 +42,10 @@ bench: build
 bench-lint: build
 	./bench/lint/run.sh
 
+## release: static linux/amd64 (and linux/arm64 with its cross compiler)
+## binaries, archives and SHA256SUMS in dist/; see docs/install.md.
+release:
+	VERSION="$(VERSION)" ./scripts/release.sh
+
 clean:
-	rm -rf bin .bench
+	rm -rf bin .bench dist

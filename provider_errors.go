@@ -22,8 +22,11 @@ var (
 	// ErrDatabaseURL is a connection string that does not parse.
 	ErrDatabaseURL = errors.New("invalid connection string")
 
-	ErrConnect           = executor.ErrConnect
-	ErrLockWait          = executor.ErrLockWait
+	ErrConnect  = executor.ErrConnect
+	ErrLockWait = executor.ErrLockWait
+	// ErrUntrustedTracking: the tracking tables are not plain tables
+	// owned by the expected role (docs/security.md); nothing ran.
+	ErrUntrustedTracking = executor.ErrUntrustedTracking
 	ErrDrift             = executor.ErrDrift
 	ErrBlocked           = executor.ErrBlocked
 	ErrPreflight         = executor.ErrPreflight

@@ -3,19 +3,24 @@ package executor
 import (
 	"cmp"
 	"context"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// batch is a run of SQL commands sent to the server in one round trip (a
-// simple-protocol query). The server runs them in order and stops at the
-// first error; the results received before the error say which command
-// failed, so a whole migration costs one round trip and its failures are
-// still attributed to the right statement.
+// batch is a run of SQL commands sent to the server in one round trip: an
+// extended-protocol pipeline (Parse, Bind, Execute per command, one Sync at
+// the end). The server runs them in order and skips everything after the
+// first error up to the Sync; the results received before the error say
+// which command failed, so a whole migration costs one round trip and its
+// failures are still attributed to the right statement.
+//
+// Each command travels as its own Parse message, so its text is exactly
+// the statement as written and values (the tracking row's ID, checksum,
+// ...) travel as bind parameters: whatever the server's
+// standard_conforming_strings, no value is ever part of the SQL text.
 type batch struct {
-	sql   strings.Builder
-	runes int // runes written so far: server error positions count runes
-	cmds  []command
+	cmds []command
 }
 
 // command is one command of a batch.
@@ -26,11 +31,14 @@ type command struct {
 	// role names safemigrate's own commands whose failure means something
 	// particular (see the role constants); "" for the rest.
 	role string
-	// start is the rune offset of the command in the batch.
+	// start is the rune offset of the command in the query text the
+	// server reports error positions in. Every command is its own query
+	// text, so it is always 0.
 	start int
-	// sql is the command's text, for running it on its own (a traced
-	// rehearsal runs statement by statement).
+	// sql is the command's text.
 	sql string
+	// args are the command's text parameters ($1, $2, ...).
+	args []string
 }
 
 // Roles of safemigrate's own commands.
@@ -41,17 +49,16 @@ const (
 	roleTrace  = "trace" // reading relations and locks for Options.Trace
 )
 
-// add appends one command. A command must be a single statement, so that
-// results and commands correspond one to one.
+// add appends one command. A command must be a single statement: the
+// extended protocol takes one statement per Parse.
 func (b *batch) add(sql string, stmt int, role string) {
-	if len(b.cmds) > 0 {
-		// The newline ends a trailing `--` comment of the previous command.
-		b.sql.WriteString("\n;\n")
-		b.runes += 3
-	}
-	b.cmds = append(b.cmds, command{stmt: stmt, role: role, start: b.runes, sql: sql})
-	b.sql.WriteString(sql)
-	b.runes += utf8.RuneCountInString(sql)
+	b.cmds = append(b.cmds, command{stmt: stmt, role: role, sql: sql})
+}
+
+// addParams appends one of safemigrate's own commands with text
+// parameters $1, $2, ... bound to args.
+func (b *batch) addParams(sql string, role string, args ...string) {
+	b.cmds = append(b.cmds, command{role: role, sql: sql, args: args})
 }
 
 // own appends safemigrate's own commands.
@@ -61,6 +68,26 @@ func (b *batch) own(sqls ...string) {
 	}
 }
 
+// pgBatch renders b for the wire: every command as Parse/Bind/Execute
+// with its parameters typed text.
+func (b *batch) pgBatch() *pgconn.Batch {
+	pb := &pgconn.Batch{}
+	for _, c := range b.cmds {
+		var values [][]byte
+		var oids []uint32
+		if len(c.args) > 0 {
+			values = make([][]byte, len(c.args))
+			oids = make([]uint32, len(c.args))
+			for i, a := range c.args {
+				values[i] = []byte(a)
+				oids[i] = pgtype.TextOID
+			}
+		}
+		pb.ExecParams(c.sql, values, oids, nil, nil)
+	}
+	return pb
+}
+
 // execBatch sends b and, on failure, returns the command that failed and
 // the sessions it waited for (sampled as for a single statement).
 func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, []Blocker, error) {
@@ -68,7 +95,14 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 		return nil, nil, nil
 	}
 	stop := s.watch.watch(cmp.Or(u.lockTimeout, u.stmtTimeout))
-	mrr := s.conn.PgConn().Exec(ctx, b.sql.String())
+	stmts := 0
+	for _, c := range b.cmds {
+		if c.stmt > 0 {
+			stmts++
+		}
+	}
+	ctx, finish := s.roundTrip(ctx, u, stmts)
+	mrr := s.conn.PgConn().ExecBatch(ctx, b.pgBatch())
 	done := 0
 	var first error
 	for mrr.NextResult() {
@@ -83,6 +117,7 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 	if err == nil {
 		err = first
 	}
+	err = finish(err)
 	if err == nil {
 		return nil, nil, nil
 	}

@@ -289,6 +289,7 @@ func sessionConfig(t Target) *pgx.ConnConfig {
 	if t.Schema != "" {
 		cfg.RuntimeParams["search_path"] = searchPath(t)
 	}
+	configureWire(cfg)
 	return cfg
 }
 

@@ -2,10 +2,9 @@ package executor
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
+	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -82,9 +81,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	for i, st := range u.stmts {
 		b.add(st.SQL, i+1, "")
 	}
-	// now() is the transaction's start: the server measures the duration.
-	b.add(fmt.Sprintf(`INSERT INTO %s (id, checksum, safe, phase, duration_ms, transactional) VALUES (%s, %s, %s, %s, (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, true)`,
-		s.names.migrations, literal(m.ID), literal(m.Checksum), literal(string(m.Safe())), literal(phase)), 0, roleRecord)
+	s.addRecord(&b, m, phase)
 	b.add("COMMIT", 0, roleCommit)
 	start := time.Now()
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
@@ -107,10 +104,15 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	return me
 }
 
-// literal quotes s as an SQL string literal (standard_conforming_strings
-// is on: only quotes need doubling).
-func literal(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+// addRecord appends a transactional migration's tracking row to b. Apply
+// and the rehearsal record the same row, so that a migration that cannot
+// record itself (a SET ROLE left in place, a dropped tracking schema) fails
+// preflight rather than apply. now() is the transaction's start: the
+// server measures the duration. Values travel as bind parameters, never
+// in the SQL text: see docs/security.md.
+func (s *Session) addRecord(b *batch, m *migration.Migration, phase string) {
+	b.addParams(`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer, true)`,
+		roleRecord, m.ID, m.Checksum, string(m.Safe()), phase)
 }
 
 // rollback ends a failed transaction; on a lost connection there is

@@ -176,7 +176,7 @@ func (rh *rehearsal) skip(r *MigrationReport, why, notice string) {
 // The release of the previous migration's savepoint (rh.pending), the
 // migration's savepoint, timeouts, statements and the deferred constraint
 // check travel as one batch, and the batch's results say which command
-// failed; the tracking row follows with bind parameters. With
+// failed; the tracking row is part of the batch, with bind parameters. With
 // Options.Trace the statements go one by one instead, each followed by a
 // read of relations and locks.
 func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal) (MigrationReport, *MigrationError, error) {
@@ -216,6 +216,9 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 			b.add(st.SQL, i+1, "")
 		}
 	}
+	// Apply records the migration in the same transaction, after its
+	// statements, as whatever role they left the session in.
+	s.addRecord(&b, m, rh.phase)
 	// Surface deferred constraint violations as a commit would, and leave
 	// no trigger event pending for the next migration (see fireDeferred).
 	// The check of ALL constraints is a safety net for those fireDeferred
@@ -240,13 +243,6 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 		r.Trace, cmd, blockers, err = s.execTraced(ctx, &b, u, stmts)
 	} else {
 		cmd, blockers, err = s.execBatch(ctx, &b, u)
-	}
-	if err == nil {
-		// Apply records the migration in the same transaction, after its
-		// statements, as whatever role they left the session in.
-		if _, err = s.conn.Exec(ctx, s.recordSQL(), s.recordArgs(m, rh.phase, time.Since(start))...); err != nil {
-			cmd = &command{role: roleRecord}
-		}
 	}
 	done()
 	if err == nil {
@@ -350,8 +346,10 @@ func addsEnumValue(stmts []sqlparse.Statement) bool {
 	return false
 }
 
-// recordSQL inserts a migration's tracking row; its arguments come from
-// [recordArgs]. Apply and the rehearsal record the same row.
+// recordSQL inserts the tracking row of a migration whose duration the
+// client measured (transaction: false); its arguments come from
+// [recordArgs]. Transactional migrations record theirs in their batch
+// ([Session.addRecord]).
 func (s *Session) recordSQL() string {
 	return `INSERT INTO ` + s.names.migrations + ` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, $5, $6)`
 }

@@ -239,9 +239,10 @@ func TestSessionAuthorizationIsResetBetweenMigrations(t *testing.T) {
 		url, tg := fresh(t)
 		conn := pgtest.Connect(t, url)
 		role := testRole(t, url, conn)
-		_, err := conn.Exec(ctx(t), "ALTER ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN")
+		// The test server checks passwords (scram-sha-256).
+		_, err := conn.Exec(ctx(t), "ALTER ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN PASSWORD 'role-password'")
 		require.NoError(t, err)
-		tg.Config.User = role
+		tg.Config.User, tg.Config.Password = role, "role-password"
 		g := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n", "0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n"))
 		res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
 		require.NoError(t, err)

@@ -48,7 +48,10 @@ func (l locker) acquire(ctx context.Context, key int64, deadline time.Time) erro
 	waited := false
 	for {
 		var ok bool
-		if err := l.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+		qctx, cancel := ownCtx(ctx)
+		err := l.conn.QueryRow(qctx, `SELECT pg_catalog.pg_try_advisory_lock($1)`, key).Scan(&ok)
+		cancel()
+		if err != nil {
 			if interrupted(err) {
 				return errLockInterrupted(ctx)
 			}
@@ -122,7 +125,9 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), c
 
 // unlock releases the advisory lock.
 func (s *Session) unlock(ctx context.Context) error {
-	if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.lockKey); err != nil {
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
+	if _, err := s.conn.Exec(ctx, `SELECT pg_catalog.pg_advisory_unlock($1)`, s.lockKey); err != nil {
 		return s.connLost(err)
 	}
 	s.locked = false

@@ -92,7 +92,7 @@ func LockAll(ctx context.Context, targets []Target, opts Options) (*LockSet, err
 	// the ones before it, release the ones after it and take the rest in
 	// order, waiting as needed.
 	granted := make([]bool, 0, len(keys))
-	rows, err := holder.conn.Query(ctx, `SELECT pg_try_advisory_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, i) ORDER BY i`, keys)
+	rows, err := holder.conn.Query(ctx, `SELECT pg_catalog.pg_try_advisory_lock(k) FROM pg_catalog.unnest($1::bigint[]) WITH ORDINALITY AS u(k, i) ORDER BY i`, keys)
 	if err == nil {
 		for rows.Next() {
 			var ok bool
@@ -126,7 +126,7 @@ func LockAll(ctx context.Context, targets []Target, opts Options) (*LockSet, err
 		}
 	}
 	if len(release) > 0 {
-		if _, err := holder.conn.Exec(ctx, `SELECT pg_advisory_unlock(k) FROM unnest($1::bigint[]) AS u(k)`, release); err != nil {
+		if _, err := holder.conn.Exec(ctx, `SELECT pg_catalog.pg_advisory_unlock(k) FROM pg_catalog.unnest($1::bigint[]) AS u(k)`, release); err != nil {
 			return fail(fmt.Errorf("take the migration locks: %w", holder.connLost(err)))
 		}
 	}
@@ -188,7 +188,7 @@ func (l *LockSet) Close(ctx context.Context) error {
 	defer l.mu.Unlock()
 	var err error
 	if !l.holder.conn.IsClosed() {
-		if _, uerr := l.holder.conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`); uerr != nil {
+		if _, uerr := l.holder.conn.Exec(ctx, `SELECT pg_catalog.pg_advisory_unlock_all()`); uerr != nil {
 			err = l.holder.connLost(uerr)
 		}
 	}

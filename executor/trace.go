@@ -330,7 +330,7 @@ func (s *Session) execTraced(ctx context.Context, b *batch, u *unit, stmts []sql
 	var start, before *snapshot
 	for k, c := range b.cmds {
 		if c.stmt == 0 {
-			seg.add(c.sql, c.stmt, c.role)
+			seg.cmds = append(seg.cmds, c)
 			continue
 		}
 		if cmd, blockers, err := flush(); err != nil {
@@ -343,7 +343,7 @@ func (s *Session) execTraced(ctx context.Context, b *batch, u *unit, stmts []sql
 			}
 			start = before
 		}
-		seg.add(c.sql, c.stmt, c.role)
+		seg.cmds = append(seg.cmds, c)
 		if cmd, blockers, err := flush(); err != nil {
 			return trace, cmd, blockers, err
 		}

@@ -2,9 +2,11 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -105,16 +107,147 @@ func ReadState(ctx context.Context, t Target) (*State, error) {
 	return s.State(ctx)
 }
 
-// State reads the target's tracking tables. Missing tables read as empty.
-func (s *Session) State(ctx context.Context) (*State, error) {
-	st := &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
-	var hasMig, hasDet, hasProg bool
-	err := s.conn.QueryRow(ctx,
-		`SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, to_regclass($3) IS NOT NULL`,
-		s.names.migrations, s.names.detected, s.names.progress).Scan(&hasMig, &hasDet, &hasProg)
+// ErrUntrustedTracking means a tracking table exists that safemigrate
+// must not trust: someone else owns it, or triggers, rules or row-level
+// security can change what is read from it or run code when it is written
+// (docs/security.md, "Privileges and the tracking tables").
+var ErrUntrustedTracking = errors.New("untrusted tracking table")
+
+// UntrustedTrackingError names the tracking tables that are not trusted
+// and why. Nothing was read from them, and nothing was run.
+type UntrustedTrackingError struct {
+	Schema string
+	// Role is the role safemigrate runs as (current_user).
+	Role string
+	// Problems says, per table, what is wrong with it.
+	Problems []string
+}
+
+// Error explains the risk and what to do.
+func (e *UntrustedTrackingError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "refusing to trust the tracking tables in schema %q; nothing was read or run:", e.Schema)
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p)
+	}
+	fmt.Fprintf(&b, "\nthe tracking tables decide what counts as applied, and safemigrate writes them with its own privileges: "+
+		"a table another role created can carry fake \"applied\" rows that skip migrations, and its triggers or rules run as %q when safemigrate writes it", e.Role)
+	fmt.Fprintf(&b, "\nthey must be plain tables owned by %q (or a role it is a member of) without triggers, rules or row-level security. "+
+		"If you did not create them, find out who did; then drop them (safemigrate recreates them on the next run; re-record what is applied with `safemigrate baseline`) "+
+		"or, if their rows are right, remove the triggers, rules and policies and ALTER TABLE … OWNER TO %q. "+
+		"See docs/security.md (Privileges and the tracking tables)", e.Role, e.Role)
+	return b.String()
+}
+
+// Is makes an UntrustedTrackingError match [ErrUntrustedTracking].
+func (e *UntrustedTrackingError) Is(target error) bool { return target == ErrUntrustedTracking }
+
+// trackingTables are the names of every tracking table, checked together.
+var trackingTables = []string{MigrationsTable, DetectedTable, ProgressTable}
+
+// verifyTracking is the one place that decides whether the tracking
+// tables can be trusted, before anything is read from or written to them.
+// It reports which of them exist. A relation of a tracking table's name
+// in the tracking schema must be an ordinary table owned by the running
+// role or a role it is a member of (by real membership: a superuser is
+// not "a member" of every role here), with no triggers (enabled or not),
+// no rules and no row-level security; otherwise an
+// *UntrustedTrackingError.
+func (s *Session) verifyTracking(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.conn.Query(ctx, `
+WITH RECURSIVE mine(oid) AS (
+	SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+	UNION
+	SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN mine ON m.member = mine.oid
+)
+SELECT u.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
+       c.relowner IN (SELECT oid FROM mine),
+       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid)::int,
+       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)::int,
+       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)::int,
+       c.relrowsecurity, current_user::text
+  FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS u(name, i)
+  JOIN pg_catalog.pg_class c ON c.relname = u.name
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = $1
+ ORDER BY u.i`, s.names.schema, trackingTables)
 	if err != nil {
 		return nil, s.stateErr(err)
 	}
+	defer rows.Close()
+	exists := map[string]bool{}
+	e := &UntrustedTrackingError{Schema: s.names.schema}
+	for rows.Next() {
+		var name, kind, owner, role string
+		var owned, rls bool
+		var triggers, rules, policies int
+		if err := rows.Scan(&name, &kind, &owner, &owned, &triggers, &rules, &policies, &rls, &role); err != nil {
+			return nil, s.stateErr(err)
+		}
+		e.Role = role
+		var probs []string
+		if kind != "r" {
+			probs = append(probs, fmt.Sprintf("is a %s, not a table", relkindName(kind)))
+		}
+		if !owned {
+			probs = append(probs, fmt.Sprintf("is owned by %q, not by %q or a role it is a member of", owner, role))
+		}
+		if triggers > 0 {
+			probs = append(probs, fmt.Sprintf("has %d trigger(s) (enabled or not)", triggers))
+		}
+		if rules > 0 && kind == "r" {
+			probs = append(probs, fmt.Sprintf("has %d rule(s)", rules))
+		}
+		if policies > 0 || rls {
+			probs = append(probs, "has row-level security policies or row-level security enabled")
+		}
+		if len(probs) > 0 {
+			e.Problems = append(e.Problems, fmt.Sprintf("%s.%s %s", s.names.schema, name, strings.Join(probs, ", ")))
+			continue
+		}
+		exists[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.stateErr(err)
+	}
+	if len(e.Problems) > 0 {
+		return nil, e
+	}
+	return exists, nil
+}
+
+// relkindName names a pg_class.relkind for messages.
+func relkindName(kind string) string {
+	switch kind {
+	case "v":
+		return "view"
+	case "m":
+		return "materialized view"
+	case "p":
+		return "partitioned table"
+	case "f":
+		return "foreign table"
+	case "S":
+		return "sequence"
+	case "i", "I":
+		return "index"
+	case "c":
+		return "composite type"
+	}
+	return "relation of kind " + kind
+}
+
+// State reads the target's tracking tables after checking that they can
+// be trusted ([ErrUntrustedTracking]). Missing tables read as empty.
+func (s *Session) State(ctx context.Context) (*State, error) {
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
+	st := &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
+	exists, err := s.verifyTracking(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hasMig, hasDet, hasProg := exists[MigrationsTable], exists[DetectedTable], exists[ProgressTable]
 	st.Exists = hasMig
 	if hasMig && hasDet && hasProg {
 		s.ready = true
@@ -184,6 +317,8 @@ func (s *Session) ensureTables(ctx context.Context) error {
 	if s.ready {
 		return nil
 	}
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
 	var schemaExists bool
 	if err := s.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, s.names.schema).Scan(&schemaExists); err != nil {
 		return s.trackingErr(err)
@@ -219,6 +354,11 @@ CREATE TABLE IF NOT EXISTS ` + s.names.progress + ` (
 	if _, err := s.conn.Exec(ctx, ddl); err != nil {
 		return s.trackingErr(err)
 	}
+	// CREATE TABLE IF NOT EXISTS keeps a table another role created since
+	// the state was read: check again before writing anything.
+	if _, err := s.verifyTracking(ctx); err != nil {
+		return err
+	}
 	s.ready = true
 	return nil
 }
@@ -239,8 +379,10 @@ func (s *Session) RecordDetected(ctx context.Context, plan *planner.Plan) ([]str
 		return nil, err
 	}
 	now := s.opts.Now()
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
 	_, err := s.conn.Exec(ctx,
-		`INSERT INTO `+s.names.detected+` (id, detected_at) SELECT unnest($1::text[]), $2 ON CONFLICT (id) DO NOTHING`,
+		`INSERT INTO `+s.names.detected+` (id, detected_at) SELECT pg_catalog.unnest($1::text[]), $2 ON CONFLICT (id) DO NOTHING`,
 		ids, now)
 	if err != nil {
 		return nil, fmt.Errorf("record detection times: %w", s.connLost(err))

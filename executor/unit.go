@@ -173,7 +173,9 @@ func interrupted(err error) bool {
 // timeout).
 func (s *Session) exec(ctx context.Context, sql string, u *unit) ([]Blocker, error) {
 	stop := s.watch.watch(cmp.Or(u.lockTimeout, u.stmtTimeout))
-	_, err := s.conn.Exec(ctx, sql)
+	rctx, finish := s.roundTrip(ctx, u, 1)
+	_, err := s.conn.Exec(rctx, sql)
+	err = finish(err)
 	return stop(), err
 }
 

@@ -85,16 +85,11 @@ func New(ctx context.Context, db executor.Target, src Source) (*Fleet, error) {
 	return &Fleet{db: db, schemas: schemas, searchPath: src.SearchPath}, nil
 }
 
-// connect opens a connection for the fleet's own queries.
+// connect opens a connection for the fleet's own queries, configured as
+// the executor's sessions are (application_name, keepalives,
+// idle_in_transaction_session_timeout).
 func connect(ctx context.Context, db executor.Target) (*pgx.Conn, error) {
-	cfg := db.Config.Copy()
-	cfg.RuntimeParams = map[string]string{}
-	for k, v := range db.Config.RuntimeParams {
-		cfg.RuntimeParams[k] = v
-	}
-	if cfg.RuntimeParams["application_name"] == "" {
-		cfg.RuntimeParams["application_name"] = executor.DefaultApplicationName
-	}
+	cfg := executor.ConnConfig(executor.Target{Config: db.Config})
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", executor.ErrConnect, db, redact.Error(err))

@@ -45,6 +45,8 @@ type CLI struct {
 	Graph     GraphCmd     `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
 	New       NewCmd       `cmd:"" help:"Create the next migration file with its header."`
 	Version   VersionCmd   `cmd:"" help:"Print version and build information."`
+
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
 }
 
 // Env is what every command receives besides the context: the resolved
@@ -99,6 +101,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			code = ke.code
 		}
 	}()
+	completeIfRequested(parser)
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `safemigrate --help` for usage.\n", err)

@@ -9,6 +9,14 @@ import (
 // VersionCmd prints version and build information.
 type VersionCmd struct{}
 
+// Release builds stamp these with -ldflags -X (scripts/release.sh); a
+// plain `go build` leaves them empty and the Go build metadata is used.
+var (
+	stampedVersion string // e.g. v1.2.0
+	stampedCommit  string // full commit hash
+	stampedDate    string // commit date, RFC 3339 UTC
+)
+
 // buildInfo describes the running binary from the Go build metadata.
 type buildInfo struct {
 	Version  string `json:"version"`
@@ -23,7 +31,7 @@ func readBuildInfo() buildInfo {
 	bi := buildInfo{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return bi
+		return stamped(bi)
 	}
 	if v := info.Main.Version; v != "" {
 		bi.Version = v
@@ -37,6 +45,21 @@ func readBuildInfo() buildInfo {
 		case "vcs.modified":
 			bi.Modified = s.Value == "true"
 		}
+	}
+	return stamped(bi)
+}
+
+// stamped overrides bi with the values a release build stamped in.
+func stamped(bi buildInfo) buildInfo {
+	if stampedVersion != "" {
+		bi.Version = stampedVersion
+	}
+	if stampedCommit != "" {
+		bi.Commit = stampedCommit
+		bi.Modified = false
+	}
+	if stampedDate != "" {
+		bi.Time = stampedDate
 	}
 	return bi
 }

@@ -1,0 +1,2 @@
+-- safe: before_deploy
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
