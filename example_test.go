@@ -266,7 +266,7 @@ func ExampleWithTenants() {
 		log.Fatal(err)
 	}
 	for _, t := range rep.Tenants {
-		fmt.Println(t.Tenant.Tenant, t.State, len(t.Applied))
+		fmt.Println(t.Tenant, t.State, len(t.Applied))
 	}
 	// Output:
 	// acme applied 3

@@ -82,7 +82,8 @@ func (p *Provider) runFleet(ctx context.Context, g *graph.Graph, eo executor.Opt
 	r := &RunReport{OK: res.OK, Phase: res.Phase, Mode: res.Mode, DryRun: res.DryRun, Jobs: res.Jobs,
 		Applied: res.Applied, Detected: res.Detected, Tenants: make([]TenantRun, len(res.Tenants)), fres: res}
 	for i, t := range res.Tenants {
-		tr := TenantRun{Tenant: t}
+		tr := TenantRun{Tenant: t.Tenant, OK: t.OK, State: t.State, Preflight: t.Preflight, Applied: t.Applied,
+			Detected: t.Detected, Failed: t.Failed, Err: t.Err}
 		if t.Plan != nil {
 			tr.Plan = newPlanReport(t.Plan, !errors.Is(t.Err, ErrDrift))
 		}
@@ -173,10 +174,29 @@ type RunReport struct {
 
 // TenantRun is one tenant's part of a fleet run.
 type TenantRun struct {
-	*fleet.Tenant
-	Plan  *PlanReport `json:"plan"`
-	Error *ErrorInfo  `json:"error,omitempty"`
+	// Tenant is the schema.
+	Tenant string `json:"tenant"`
+	// OK is false when this tenant failed, was blocked or drifted; a
+	// tenant that was not applied because of another one is OK (see
+	// State).
+	OK    bool        `json:"ok"`
+	State TenantState `json:"state"`
+	// Preflight is the tenant's rehearsal; nil when it was not rehearsed.
+	Preflight *PreflightReport `json:"preflight"`
+	Applied   []string         `json:"applied"`
+	Detected  []string         `json:"detected"`
+	// Failed is the migration that failed while applying, if any.
+	Failed *MigrationError `json:"failed,omitempty"`
+	// Plan is the tenant's plan; nil when planning did not happen.
+	Plan *PlanReport `json:"plan"`
+	// Error describes Err in the JSON.
+	Error *ErrorInfo `json:"error,omitempty"`
+	// Err is the tenant's failure, nil when OK.
+	Err error `json:"-"`
 }
+
+// TenantState is where a tenant ended up in a fleet run.
+type TenantState = fleet.State
 
 // ErrorInfo is the "error" object of a JSON report.
 type ErrorInfo struct {

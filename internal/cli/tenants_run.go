@@ -29,7 +29,7 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 	fmt.Fprintf(w, "%s %s%s: %s, %d at a time\n", st.bold("Tenants"), res.Phase, mode, plural(len(res.Tenants), "tenant"), res.Jobs)
 	plans := make([]tenantPlan, len(res.Tenants))
 	for i, t := range res.Tenants {
-		plans[i] = tenantPlan{t.Tenant.Tenant, t.Plan}
+		plans[i] = tenantPlan{t.Tenant, t.Plan}
 	}
 	renderRunGroups(env, plans)
 
@@ -38,7 +38,7 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 		t := table{indent: "  "}
 		t.add(cell{"tenant", st.dim}, cell{"state", st.dim}, cell{"to run", st.dim}, cell{"preflight", st.dim}, cell{"applied", st.dim})
 		for _, tn := range res.Tenants {
-			t.add(plain(fleet.Display(tn.Tenant.Tenant)), stateCell(st, tn), plain(toRun(tn)), plain(preflightSummary(tn)), plain(fmt.Sprint(len(tn.Applied))), plain(tenantNote(tn)))
+			t.add(plain(fleet.Display(tn.Tenant)), stateCell(st, tn), plain(toRun(tn)), plain(preflightSummary(tn)), plain(fmt.Sprint(len(tn.Applied))), plain(tenantNote(tn)))
 		}
 		t.write(w)
 	}
@@ -273,7 +273,7 @@ func renderTenantFailures(env *Env, tenants []safemigrate.TenantRun) {
 			groups = append(groups, &group{msg: msg})
 			i = len(groups) - 1
 		}
-		groups[i].tenants = append(groups[i].tenants, t.Tenant.Tenant)
+		groups[i].tenants = append(groups[i].tenants, t.Tenant)
 	}
 	for _, g := range groups {
 		fmt.Fprintf(w, "\n%s %s: %s\n", st.red("✗"), listTenants(g.tenants, 6), indent(g.msg))
