@@ -347,3 +347,21 @@ func TestTablesAlignWideAndCombiningCharacters(t *testing.T) {
 		"  2.  0002_add_users   before_deploy\n"+
 		"  3.  0003_cafe\u0301        always\n")
 }
+
+// TestPGBinDirNeedsEphemeral: --pg-bindir on the command line without
+// --ephemeral is a mistake; SAFEMIGRATE_PG_BINDIR in the environment
+// (set for every run) is not.
+func TestPGBinDirNeedsEphemeral(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
+	r := run(t, "--dir", example, "preflight", "--pg-bindir", t.TempDir())
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--pg-bindir needs --ephemeral")
+	t.Setenv("SAFEMIGRATE_PG_BINDIR", t.TempDir())
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", "1")
+	t.Setenv("PGCONNECT_TIMEOUT", "2")
+	r = run(t, "--dir", example, "preflight")
+	assert.NotContains(t, r.stderr, "--pg-bindir needs --ephemeral")
+	assert.Contains(t, r.stderr, "cannot connect", "it got as far as the database")
+}
