@@ -1,16 +1,15 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/lint"
-	"github.com/safemigrate/safemigrate/migration"
 )
 
 // LintCmd checks directives and SQL statically.
@@ -46,7 +45,7 @@ func (c *LintCmd) Validate() error {
 
 // Run lints and prints; exit 1 when an error (or, with
 // --warnings-as-errors, a warning) was found.
-func (c *LintCmd) Run(env *Env) error {
+func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 	format, err := env.format(lint.Formats...)
 	if err != nil {
 		return err
@@ -64,7 +63,7 @@ func (c *LintCmd) Run(env *Env) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	res, err := l.Run(env.Ctx, files)
+	res, err := l.Run(ctx, files)
 	if err != nil {
 		return err
 	}
@@ -106,12 +105,13 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		if fi.IsDir() {
-			if err := checkDirectory(env, p); err != nil {
+			prov, err := safemigrate.New(os.DirFS(p), safemigrate.WithRoot(filepath.ToSlash(filepath.Clean(p))), safemigrate.WithDefaultSafe(env.Config.DefaultSafe))
+			if err != nil {
 				return nil, err
 			}
-			files, err := lint.Dir(os.DirFS(p), filepath.ToSlash(filepath.Clean(p)))
+			files, err := prov.LintFiles()
 			if err != nil {
-				return nil, usageError("%s", prefixFiles(p, err))
+				return nil, err
 			}
 			for _, f := range files {
 				if !seen[f.Path] {
@@ -132,37 +132,6 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 		}
 	}
 	return out, nil
-}
-
-// checkDirectory loads dir as every other command does (migration.Load,
-// then graph.New) and returns their errors as the same input error
-// (exit 2): duplicate versions, dependency cycles and dangling references,
-// nested directories. Problems of one file's own name or header are left to
-// the lint rules that report them (invalid-file-name, invalid-directive);
-// while there are any, the graph cannot be built and is checked on a later
-// run.
-func checkDirectory(env *Env, dir string) error {
-	ms, err := migration.Load(os.DirFS(dir), migration.Options{DefaultSafe: env.Config.DefaultSafe, Root: filepath.ToSlash(filepath.Clean(dir))})
-	var le *migration.LoadError
-	switch {
-	case errors.As(err, &le):
-		var shape []*migration.FileError
-		for _, fe := range le.Errors {
-			if !fe.InFile {
-				shape = append(shape, fe)
-			}
-		}
-		if len(shape) > 0 {
-			return usageError("%s", prefixFiles(dir, &migration.LoadError{Errors: shape}))
-		}
-		return nil
-	case err != nil:
-		return usageError("%v", err)
-	}
-	if _, err := graph.New(ms); err != nil {
-		return usageError("%s", prefixFiles(dir, err))
-	}
-	return nil
 }
 
 // migrationID is p's ID relative to the migrations directory, or its base
