@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"text/tabwriter"
+	"time"
+)
+
+// report prints the summary table (for a release log) and every anomaly.
+func (h *harness) report(elapsed time.Duration) {
+	s := &h.st
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Printf("\nsafemigrate chaos: seed %d, %s, %d-way parallel runs, %d-tenant fleets\n\n",
+		h.cfg.seed, elapsed.Round(time.Second), h.cfg.jobs, h.cfg.tenants)
+	row := func(name string, v int) { fmt.Fprintf(w, "  %s\t%d\t\n", name, v) }
+	row("iterations", s.iterations)
+	row("safemigrate runs", s.runs)
+	row("faults injected", s.totalFaults())
+	kinds := make([]string, 0, len(s.faults))
+	for k := range s.faults {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		row("  "+k, s.faults[k])
+	}
+	row("faults landed mid-migration", s.midMigration)
+	row("faults landed with a partial apply", s.midApply)
+	row("converged", s.converged)
+	row("hangs", s.hangs)
+	row("anomalies", len(s.anomalies))
+	w.Flush()
+	if len(s.anomalies) > 0 {
+		fmt.Printf("\nAnomalies:\n")
+		for i, a := range s.anomalies {
+			fmt.Printf("%3d. %s\n", i+1, a)
+		}
+		fmt.Printf("\nFAIL: %d anomalies (replay with -seed %d)\n", len(s.anomalies), h.cfg.seed)
+		return
+	}
+	fmt.Printf("\nOK: %d faults, every iteration converged\n", s.totalFaults())
+}
