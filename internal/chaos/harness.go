@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,15 +51,17 @@ type harness struct {
 	ref     []string
 	refTime time.Duration
 
-	st stats
+	st         stats
+	bystanders []pendingAnomaly // of the current iteration
 }
 
 type stats struct {
 	runs, iterations, converged int
 	faults                      map[string]int
 	midMigration, midApply      int
+	fleetFaults, parallelFaults int
 	hangs                       int
-	anomalies                   []string
+	anomalies                   []anomaly
 }
 
 func (s *stats) totalFaults() int {
@@ -105,15 +108,15 @@ func run(ctx context.Context, cfg config) (int, error) {
 		h.srvNet, h.srvAddr = "tcp", fmt.Sprintf("%s:%d", pc.Host, pc.Port)
 	}
 
-	for round := 0; ; round++ {
+	enough := func() bool {
 		el := time.Since(start)
-		if ctx.Err() != nil || el >= cfg.max || (el >= cfg.duration && h.st.totalFaults() >= cfg.minFaults) {
-			break
-		}
+		return ctx.Err() != nil || el >= cfg.max || (el >= cfg.duration && h.st.totalFaults() >= cfg.minFaults)
+	}
+	for round := 0; !enough(); round++ {
 		if err := h.newRound(ctx, round); err != nil {
 			return 0, err
 		}
-		for i := 0; i < itersPerRound && ctx.Err() == nil; i++ {
+		for i := 0; i < itersPerRound && !enough(); i++ {
 			if err := h.iteration(ctx, fmt.Sprintf("c%d_%d", round, i)); err != nil {
 				return 0, err
 			}
@@ -123,6 +126,10 @@ func run(ctx context.Context, cfg config) (int, error) {
 		return 0, fmt.Errorf("interrupted")
 	}
 	h.report(time.Since(start))
+	if n := h.st.totalFaults(); n < cfg.minFaults {
+		fmt.Printf("FAIL: only %d of the %d faults asked for (-faults) were injected within -max %s\n", n, cfg.minFaults, cfg.max)
+		return 1, nil
+	}
 	if len(h.st.anomalies) > 0 {
 		return 1, nil
 	}
@@ -145,10 +152,11 @@ func (h *harness) newRound(ctx context.Context, round int) error {
 	}
 	t0 := time.Now()
 	r := h.start(ctx, withApp(u, "", "chaos-ref"), nil)
-	if code := r.wait(time.Minute); code != 0 {
+	if code := r.wait(ctx, time.Minute); code != 0 {
 		return fmt.Errorf("reference run of round %d exited %d without any fault:\n%s", round, code, r.output())
 	}
 	h.refTime = time.Since(t0)
+	fmt.Fprintf(os.Stderr, "chaos: round %d: %d migrations, a clean run takes %s\n", round, len(set.ids), h.refTime.Round(time.Millisecond))
 	conn, err := pgx.Connect(ctx, u)
 	if err != nil {
 		return err
@@ -211,9 +219,12 @@ func (h *harness) start(ctx context.Context, u string, schemas []string) *proc {
 
 // wait waits up to bound for the run to end; past it the run is killed
 // and marked hung. It returns the exit code (-1: killed).
-func (p *proc) wait(bound time.Duration) int {
+func (p *proc) wait(ctx context.Context, bound time.Duration) int {
 	select {
 	case <-p.done:
+	case <-ctx.Done():
+		p.kill()
+		<-p.done
 	case <-time.After(bound):
 		p.hung = true
 		p.kill()
@@ -263,10 +274,55 @@ func withApp(u, addr, app string) string {
 	return pu.String()
 }
 
-func (h *harness) anomaly(it, kind, format string, args ...any) {
-	msg := fmt.Sprintf("%s [%s] %s", it, kind, fmt.Sprintf(format, args...))
-	h.st.anomalies = append(h.st.anomalies, msg)
-	fmt.Fprintf(os.Stderr, "chaos: ANOMALY %s\n", msg)
+// anomaly is one unexpected outcome. sig groups anomalies that look
+// like one defect: their kind and the error or difference, with paths,
+// tenant names and object-name suffixes left out.
+type anomaly struct {
+	iter, kind, msg, sig string
+}
+
+// anomaly records an anomaly; detail (a run's output or the differences
+// found) gives its signature.
+func (h *harness) anomaly(it, kind, detail, format string, args ...any) {
+	a := anomaly{iter: it, kind: kind, msg: fmt.Sprintf(format, args...), sig: kind + ": " + signature(detail)}
+	h.st.anomalies = append(h.st.anomalies, a)
+	fmt.Fprintf(os.Stderr, "chaos: ANOMALY %s [%s] %s\n", it, kind, strings.SplitN(a.msg, "\n", 2)[0])
+}
+
+var (
+	sigPath   = regexp.MustCompile(`/\S*/round\d+/`)
+	sigTenant = regexp.MustCompile(`tenant_\d+`)
+	sigPID    = regexp.MustCompile(`pid \d+`)
+	sigFile   = regexp.MustCompile(`[\w/.-]+\.sql:\d+:`)
+)
+
+// signature picks the telling line of detail: a PostgreSQL error, else
+// safemigrate's error line, else all of it.
+func signature(detail string) string {
+	line := ""
+	for _, l := range strings.Split(detail, "\n") {
+		if strings.Contains(l, "(SQLSTATE") {
+			line = l
+			break
+		}
+		if line == "" && strings.HasPrefix(l, "safemigrate: error:") {
+			line = l
+		}
+	}
+	if line == "" {
+		line = detail
+	}
+	line = sigPath.ReplaceAllString(line, "")
+	if loc := sigFile.FindStringIndex(line); loc != nil {
+		line = line[loc[0]:] // the same error in a fleet's table or alone
+	}
+	line = sigTenant.ReplaceAllString(line, "tenant_N")
+	line = sigPID.ReplaceAllString(line, "pid N")
+	line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "✗ failed:"))
+	if len(line) > 300 {
+		line = line[:300] + "…"
+	}
+	return line
 }
 
 // adminConn connects to database db as the superuser, retrying while the

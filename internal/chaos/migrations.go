@@ -21,8 +21,8 @@ type migrationSet struct {
 // that depends on the root chain. Sizes and sleeps vary with rng. The
 // format is docs/format.md's.
 func writeMigrations(dir string, rng *rand.Rand) (*migrationSet, error) {
-	rows := 20000 + rng.IntN(30000)
-	sleep := func() string { return fmt.Sprintf("%.2f", 0.05+rng.Float64()*0.25) }
+	rows := 10000 + rng.IntN(20000)
+	sleep := func() string { return fmt.Sprintf("%.2f", 0.02+rng.Float64()*0.15) }
 	files := map[string]string{
 		"0001_create_items.sql": fmt.Sprintf(`-- safe: before_deploy
 

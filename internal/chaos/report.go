@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -26,6 +27,8 @@ func (h *harness) report(elapsed time.Duration) {
 	for _, k := range kinds {
 		row("  "+k, s.faults[k])
 	}
+	row("faults on tenant fleets", s.fleetFaults)
+	row("faults in parallel runs", s.parallelFaults)
 	row("faults landed mid-migration", s.midMigration)
 	row("faults landed with a partial apply", s.midApply)
 	row("converged", s.converged)
@@ -33,9 +36,25 @@ func (h *harness) report(elapsed time.Duration) {
 	row("anomalies", len(s.anomalies))
 	w.Flush()
 	if len(s.anomalies) > 0 {
-		fmt.Printf("\nAnomalies:\n")
-		for i, a := range s.anomalies {
-			fmt.Printf("%3d. %s\n", i+1, a)
+		// One entry per signature: how often, where first, in full.
+		var order []string
+		bySig := map[string][]anomaly{}
+		for _, a := range s.anomalies {
+			if _, ok := bySig[a.sig]; !ok {
+				order = append(order, a.sig)
+			}
+			bySig[a.sig] = append(bySig[a.sig], a)
+		}
+		fmt.Printf("\nAnomalies by signature (%d distinct):\n", len(order))
+		for i, sig := range order {
+			all := bySig[sig]
+			fmt.Printf("\n%2d. %d× %s\n", i+1, len(all), sig)
+			var its []string
+			for _, a := range all {
+				its = append(its, a.iter)
+			}
+			fmt.Printf("    in: %s\n", strings.Join(its, ", "))
+			fmt.Printf("    first: %s [%s] %s\n", all[0].iter, all[0].kind, strings.ReplaceAll(all[0].msg, "\n", "\n      "))
 		}
 		fmt.Printf("\nFAIL: %d anomalies (replay with -seed %d)\n", len(s.anomalies), h.cfg.seed)
 		return

@@ -23,29 +23,29 @@ const (
 	faultStall         = "proxy-stall"     // nothing forwarded any more, sockets kept open
 )
 
-// scenario is what one iteration does.
+// scenario is what one faulted attempt does: a single binary with one
+// fault, or parallel binaries with faults applied to some of them.
 type scenario struct {
-	name     string
-	parallel int  // concurrent binaries (1: a single run)
-	fleet    bool // --schemas over tenant schemas
-	weight   int
+	name   string
+	weight int
 }
+
+// scenarioParallel runs -jobs binaries at once on the same target.
+const scenarioParallel = "parallel"
 
 var scenarios = []scenario{
-	{faultKill, 1, false, 3},
-	{faultKillNonTx, 1, false, 2},
-	{faultTerminate, 1, false, 2},
-	{faultTerminateNonT, 1, false, 1},
-	{faultCrash, 1, false, 1},
-	{faultCut, 1, false, 2},
-	{faultStall, 1, false, 1},
-	{"parallel-db", 0, false, 2},
-	{"fleet", 1, true, 2},
-	{"parallel-fleet", 0, true, 2},
+	{faultKill, 3},
+	{faultKillNonTx, 3},
+	{faultTerminate, 2},
+	{faultTerminateNonT, 2},
+	{faultCrash, 1},
+	{faultCut, 2},
+	{faultStall, 1},
+	{scenarioParallel, 3},
 }
 
-// perRunFaults are the faults applied to single binaries of parallel and
-// fleet runs.
+// perRunFaults are the faults applied to single binaries of parallel
+// runs (a server crash or a stall would hit them all).
 var perRunFaults = []string{faultKill, faultKillNonTx, faultTerminate, faultTerminateNonT, faultCut}
 
 func (h *harness) pickScenario() scenario {
@@ -56,9 +56,6 @@ func (h *harness) pickScenario() scenario {
 	n := h.rng.IntN(total)
 	for _, s := range scenarios {
 		if n < s.weight {
-			if s.parallel == 0 {
-				s.parallel = h.cfg.jobs
-			}
 			return s
 		}
 		n -= s.weight
@@ -74,6 +71,10 @@ type plannedFault struct {
 	lag  time.Duration // after CREATE INDEX CONCURRENTLY is seen
 }
 
+// pendingAnomaly is an anomaly reported only once the iteration's outcome
+// is known.
+type pendingAnomaly struct{ iter, kind, detail, msg string }
+
 // member is one binary of an iteration, with its own proxy.
 type member struct {
 	p     *proc
@@ -84,17 +85,18 @@ type member struct {
 	what                 string
 }
 
-// iteration runs one scenario on a fresh database, recovers, and checks
-// convergence.
+// iteration migrates a fresh database, or a fleet of tenant schemas in
+// it, through one to three faulted attempts in a row (each resuming what
+// the last one left), then recovers and checks convergence.
 func (h *harness) iteration(ctx context.Context, db string) error {
 	h.st.iterations++
-	sc := h.pickScenario()
+	fleet := h.rng.IntN(3) == 0
 	u, err := h.cluster.CreateDatabase(ctx, db)
 	if err != nil {
 		return err
 	}
 	var schemas []string
-	if sc.fleet {
+	if fleet {
 		conn, err := h.adminConn(ctx, db)
 		if err != nil {
 			return err
@@ -110,33 +112,72 @@ func (h *harness) iteration(ctx context.Context, db string) error {
 		conn.Close(ctx)
 	}
 	expected := h.refTime
-	if sc.fleet {
+	target := "db"
+	if fleet {
 		expected = h.refTime * time.Duration(1+h.cfg.tenants) / 2
+		target = "fleet"
 	}
-	bound := 2*h.cfg.stmtTimeout + time.Duration(sc.parallel)*2*expected + 5*time.Second
-	it := fmt.Sprintf("%s (%s)", db, sc.name)
+	bound := 2*h.cfg.stmtTimeout + 2*expected + 5*time.Second
+	var names, kinds []string
+	for a := 1 + h.rng.IntN(3); a > 0 && ctx.Err() == nil; a-- {
+		sc := h.pickScenario()
+		names = append(names, sc.name)
+		it := fmt.Sprintf("%s (%s/%s)", db, target, sc.name)
+		b := bound
+		if sc.name == scenarioParallel {
+			b = 2*h.cfg.stmtTimeout + time.Duration(h.cfg.jobs)*2*expected + 5*time.Second
+		}
+		got, err := h.faulted(ctx, it, db, u, schemas, sc, expected, b)
+		if err != nil {
+			return err
+		}
+		kinds = append(kinds, got...)
+	}
+	faultDesc := strings.Join(kinds, ", ")
+	if faultDesc == "" {
+		faultDesc = "no fault landed (the runs ended first)"
+	}
+	it := fmt.Sprintf("%s (%s/%s)", db, target, strings.Join(names, "+"))
+	ok := h.recoverAndCheck(ctx, it, db, u, schemas, bound, faultDesc)
+	if ok {
+		h.st.converged++
+		for _, b := range h.bystanders {
+			h.anomaly(b.iter, b.kind, b.detail, "%s", b.msg)
+		}
+	}
+	h.bystanders = nil
+	fmt.Fprintf(os.Stderr, "chaos: %-40s %-4s faults=%-4d %s\n", it, okWord(ok), h.st.totalFaults(), faultDesc)
+	return h.cluster.DropDatabase(ctx, db)
+}
 
-	// Plan the faults.
-	members := make([]*member, sc.parallel)
+// faulted runs one scenario and returns a description of each fault
+// that landed.
+func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []string, sc scenario, expected, bound time.Duration) ([]string, error) {
+	n := 1
+	if sc.name == scenarioParallel {
+		n = h.cfg.jobs
+	}
+	members := make([]*member, n)
 	for i := range members {
 		members[i] = &member{}
 	}
-	if sc.parallel == 1 && !sc.fleet {
+	if n == 1 {
 		members[0].fault = h.plan(sc.name, expected)
 	} else {
-		// At least one binary gets a fault; each other one by a coin toss.
+		// At least one binary gets a fault; each other one by a coin
+		// toss. The runs take turns under the migration lock and the
+		// first does the work, so faults are timed within it.
 		for i, m := range members {
 			if i == 0 || h.rng.IntN(2) == 0 {
-				m.fault = h.plan(perRunFaults[h.rng.IntN(len(perRunFaults))], expected*time.Duration(sc.parallel))
+				m.fault = h.plan(perRunFaults[h.rng.IntN(len(perRunFaults))], expected)
 			}
 		}
 	}
-
 	var wg sync.WaitGroup
 	for i, m := range members {
 		px, err := newProxy(h.srvNet, h.srvAddr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		m.px = px
 		m.p = h.start(ctx, withApp(u, px.Addr(), fmt.Sprintf("chaos-run-%d", i)), schemas)
@@ -149,7 +190,7 @@ func (h *harness) iteration(ctx context.Context, db string) error {
 		}
 	}
 	for _, m := range members {
-		m.p.wait(bound)
+		m.p.wait(ctx, bound)
 	}
 	wg.Wait()
 	var kinds []string
@@ -157,6 +198,12 @@ func (h *harness) iteration(ctx context.Context, db string) error {
 		m.px.Close() // also ends a stall
 		if m.fault != nil && m.landed {
 			h.st.faults[m.fault.kind]++
+			if len(schemas) > 0 {
+				h.st.fleetFaults++
+			}
+			if n > 1 {
+				h.st.parallelFaults++
+			}
 			kinds = append(kinds, fmt.Sprintf("%s on run %d %s", m.fault.kind, i, m.what))
 			if m.mid {
 				h.st.midMigration++
@@ -165,30 +212,25 @@ func (h *harness) iteration(ctx context.Context, db string) error {
 				h.st.midApply++
 			}
 		}
+	}
+	for i, m := range members {
 		switch {
 		case m.p.hung:
 			h.st.hangs++
-			desc := "no fault"
+			desc := "no fault of its own"
 			if m.fault != nil {
 				desc = m.fault.kind + " " + m.what
 			}
-			h.anomaly(it, "hang", "run %d (%s) did not end within %s and was killed; output:\n%s", i, desc, bound.Round(time.Second), m.p.output())
+			h.anomaly(it, "hang", desc, "run %d (%s) did not end within %s and was killed; output:\n%s", i, desc, bound.Round(time.Second), m.p.output())
 		case m.fault == nil && m.p.code != 0:
-			h.anomaly(it, "bystander", "run %d had no fault of its own but exited %d; faults: %s; output:\n%s",
-				i, m.p.code, strings.Join(kinds, ", "), m.p.output())
+			// Reported only if the target converges in the end: if it
+			// does not, that anomaly says why this run failed too.
+			h.bystanders = append(h.bystanders, pendingAnomaly{it, "bystander", m.p.output(),
+				fmt.Sprintf("run %d had no fault of its own but exited %d; faults in this attempt: %s; output:\n%s",
+					i, m.p.code, strings.Join(kinds, ", "), m.p.output())})
 		}
 	}
-	faultDesc := strings.Join(kinds, ", ")
-	if faultDesc == "" {
-		faultDesc = "no fault landed (the runs ended first)"
-	}
-
-	ok := h.recoverAndCheck(ctx, it, db, u, schemas, bound, faultDesc)
-	if ok {
-		h.st.converged++
-	}
-	fmt.Fprintf(os.Stderr, "chaos: %-24s %-5v faults=%d  %s\n", it, okWord(ok), h.st.totalFaults(), faultDesc)
-	return h.cluster.DropDatabase(ctx, db)
+	return kinds, nil
 }
 
 func okWord(ok bool) string {
@@ -199,7 +241,7 @@ func okWord(ok bool) string {
 }
 
 func (h *harness) plan(kind string, expected time.Duration) *plannedFault {
-	return &plannedFault{kind: kind, at: h.jitter(expected * 5 / 4), lag: h.jitter(40 * time.Millisecond)}
+	return &plannedFault{kind: kind, at: h.jitter(expected), lag: h.jitter(40 * time.Millisecond)}
 }
 
 // apply waits for m's moment and injects its fault, unless the run ends
@@ -314,24 +356,24 @@ func (h *harness) recoverAndCheck(ctx context.Context, it, db, u string, schemas
 	ok := false
 	for attempt := 1; attempt <= recoverAttempts; attempt++ {
 		last = h.start(ctx, withApp(u, "", "chaos-recover"), schemas)
-		if last.wait(bound) == 0 {
+		if last.wait(ctx, bound) == 0 {
 			ok = true
 			break
 		}
 		if last.hung {
 			h.st.hangs++
-			h.anomaly(it, "hang", "clean rerun %d did not end within %s after %s; output:\n%s", attempt, bound.Round(time.Second), faults, last.output())
+			h.anomaly(it, "hang", "clean rerun", "clean rerun %d did not end within %s after %s; output:\n%s", attempt, bound.Round(time.Second), faults, last.output())
 			return false
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	if !ok {
-		h.anomaly(it, "no-convergence", "%d clean reruns after %s all failed; last (exit %d):\n%s", recoverAttempts, faults, last.code, last.output())
+		h.anomaly(it, "no-convergence", last.output(), "%d clean reruns after %s all failed; last (exit %d):\n%s", recoverAttempts, faults, last.code, last.output())
 		return false
 	}
 	conn, err := h.adminConn(ctx, db)
 	if err != nil {
-		h.anomaly(it, "check", "%v", err)
+		h.anomaly(it, "check", err.Error(), "%v", err)
 		return false
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
@@ -341,22 +383,22 @@ func (h *harness) recoverAndCheck(ctx context.Context, it, db, u string, schemas
 	for _, s := range schemas {
 		p, err := checkSchema(ctx, conn, s, h.ref, h.set.ids)
 		if err != nil {
-			h.anomaly(it, "check", "schema %s: %v", s, err)
+			h.anomaly(it, "check", err.Error(), "schema %s: %v", s, err)
 			ok = false
 			continue
 		}
 		if len(p) > 0 {
-			h.anomaly(it, "diverged", "schema %s after %s differs from the reference: %s", s, faults, joinProblems(p))
+			h.anomaly(it, "diverged", joinProblems(p), "schema %s after %s differs from the reference: %s", s, faults, joinProblems(p))
 			ok = false
 		}
 	}
 	left, err := leftovers(ctx, conn, db, "chaos-r", 15*time.Second)
 	if err != nil {
-		h.anomaly(it, "check", "%v", err)
+		h.anomaly(it, "check", err.Error(), "%v", err)
 		return false
 	}
 	if len(left) > 0 {
-		h.anomaly(it, "leftover", "after %s and a successful rerun: %s", faults, joinProblems(left))
+		h.anomaly(it, "leftover", joinProblems(left), "after %s and a successful rerun: %s", faults, joinProblems(left))
 		ok = false
 	}
 	return ok
