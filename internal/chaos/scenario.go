@@ -217,11 +217,11 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 		switch {
 		case m.p.hung:
 			h.st.hangs++
-			desc := "no fault of its own"
+			desc, sig := "no fault of its own", "no fault of its own"
 			if m.fault != nil {
-				desc = m.fault.kind + " " + m.what
+				desc, sig = m.fault.kind+" "+m.what, "after "+m.fault.kind
 			}
-			h.anomaly(it, "hang", desc, "run %d (%s) did not end within %s and was killed; output:\n%s", i, desc, bound.Round(time.Second), m.p.output())
+			h.anomaly(it, "hang", sig, "run %d (%s) did not end within %s and was killed; output:\n%s", i, desc, bound.Round(time.Second), m.p.output())
 		case m.fault == nil && m.p.code != 0:
 			// Reported only if the target converges in the end: if it
 			// does not, that anomaly says why this run failed too.
