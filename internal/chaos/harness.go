@@ -329,7 +329,7 @@ func signature(detail string) string {
 // server restarts.
 func (h *harness) adminConn(ctx context.Context, db string) (*pgx.Conn, error) {
 	var err error
-	for range 100 {
+	for range 300 {
 		var conn *pgx.Conn
 		if conn, err = pgx.Connect(ctx, withApp(h.cluster.URL(db), "", "chaos-admin")); err == nil {
 			return conn, nil

@@ -194,7 +194,9 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 	}
 	wg.Wait()
 	var kinds []string
+	crashed := false
 	for i, m := range members {
+		crashed = crashed || (m.fault != nil && m.landed && m.fault.kind == faultCrash)
 		m.px.Close() // also ends a stall
 		if m.fault != nil && m.landed {
 			h.st.faults[m.fault.kind]++
@@ -213,6 +215,17 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 			}
 		}
 	}
+	if crashed {
+		// The next attempt starts once the server has recovered: a
+		// crash belongs to the attempt that caused it.
+		if err := h.waitRecovered(ctx); err != nil {
+			return nil, err
+		}
+	}
+	landed := strings.Join(kinds, ", ")
+	if landed == "" {
+		landed = "none landed"
+	}
 	for i, m := range members {
 		switch {
 		case m.p.hung:
@@ -227,7 +240,7 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 			// does not, that anomaly says why this run failed too.
 			h.bystanders = append(h.bystanders, pendingAnomaly{it, "bystander", m.p.output(),
 				fmt.Sprintf("run %d had no fault of its own but exited %d; faults in this attempt: %s; output:\n%s",
-					i, m.p.code, strings.Join(kinds, ", "), m.p.output())})
+					i, m.p.code, landed, m.p.output())})
 		}
 	}
 	return kinds, nil
@@ -308,6 +321,17 @@ func (h *harness) apply(ctx context.Context, db string, schemas []string, m *mem
 	case faultStall:
 		m.px.Stall()
 	}
+}
+
+// waitRecovered waits until the server, SIGKILLed in one backend, has
+// gone through crash recovery and accepts connections again.
+func (h *harness) waitRecovered(ctx context.Context) error {
+	time.Sleep(300 * time.Millisecond) // the postmaster notices the dead backend
+	conn, err := h.adminConn(ctx, "postgres")
+	if err != nil {
+		return fmt.Errorf("the server did not come back after a crash: %w", err)
+	}
+	return conn.Close(ctx)
 }
 
 // observe describes what app was doing just before a fault: the statement
