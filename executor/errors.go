@@ -38,7 +38,7 @@ var (
 )
 
 // MigrationError is one migration's failure, positioned in its file. It is
-// both an error and the `error` object of SPEC §6's JSON.
+// both an error and the `error` object of the JSON of docs/json.md.
 type MigrationError struct {
 	ID   string `json:"id"`
 	File string `json:"file"`

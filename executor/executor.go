@@ -107,7 +107,7 @@ type Options struct {
 	// Mode is strict (default), nonstrict or disabled.
 	Mode planner.Mode
 	// Initial runs everything in pre-deploy on a target with nothing
-	// applied (SPEC §2.1); an error otherwise.
+	// applied (docs/planning.md); an error otherwise.
 	Initial bool
 	// AllowDrift proceeds when applied migrations changed (with a warning).
 	AllowDrift bool

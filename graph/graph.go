@@ -12,7 +12,7 @@ import (
 
 // Graph is the validated dependency graph of a set of migrations. Nodes are
 // addressed by index; index order is the (chain, version) order of
-// [migration.Compare], so "smallest index" is the SPEC's tie-break.
+// [migration.Compare], so "smallest index" is the documented tie-break (docs/file-format.md).
 //
 // A Graph is immutable after [New] and safe for concurrent use.
 type Graph struct {
@@ -235,7 +235,7 @@ func (g *Graph) Ancestors(i int) []int {
 	return out
 }
 
-// Sort returns the nodes with include[i] set in the SPEC's topological
+// Sort returns the nodes with include[i] set in the documented topological
 // order: Kahn's algorithm that always takes the smallest free (chain,
 // version). Dependencies outside the included set count as satisfied.
 func (g *Graph) Sort(include []bool) []int {

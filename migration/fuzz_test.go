@@ -39,7 +39,7 @@ func fuzzFS(input string) fstest.MapFS {
 	return fsys
 }
 
-// versionOf mirrors SPEC §1: <digits>_<name>.sql.
+// versionOf mirrors docs/file-format.md: <digits>_<name>.sql.
 func versionOf(base string) (string, bool) {
 	i := 0
 	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
@@ -51,7 +51,7 @@ func versionOf(base string) (string, bool) {
 	return base[:i], true
 }
 
-// expectProblems counts the problems SPEC §1 finds in fsys, independently of
+// expectProblems counts the problems docs/file-format.md lists in fsys, independently of
 // the loader, and lists the migration paths a successful load must return.
 func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 	type key struct{ chain, version string }

@@ -47,7 +47,7 @@ type Input struct {
 	// was applied ("" when unknown, e.g. from --applied).
 	Applied map[string]string
 	// Detected maps migration IDs to the time the pre-deploy phase first saw
-	// them waiting (SPEC §2.3).
+	// them waiting (docs/planning.md).
 	Detected map[string]time.Time
 	Now      time.Time
 	Phase    Phase
@@ -115,7 +115,7 @@ func (p *Plan) OK() bool {
 }
 
 // NewlyDetected returns the delayed migrations without a detection time: a
-// successful pre-deploy run records them (SPEC §2.3).
+// successful pre-deploy run records them (docs/planning.md).
 func (p *Plan) NewlyDetected() []string {
 	var ids []string
 	for _, s := range p.Delayed {
@@ -136,7 +136,7 @@ const (
 	blocked
 )
 
-// New computes the plan for in, following SPEC §2 step by step.
+// New computes the plan for in, following docs/planning.md step by step.
 func New(in Input) (*Plan, error) {
 	if in.Graph == nil {
 		return nil, errors.New("planner: nil graph")

@@ -149,7 +149,7 @@ func runCases(t *testing.T, cases []planCase) {
 	}
 }
 
-// TestPlanValues covers the three values in both phases (SPEC §2.1).
+// TestPlanValues covers the three values in both phases (docs/planning.md).
 func TestPlanValues(t *testing.T) {
 	mixed := files{
 		"0001_a.sql":   B,
@@ -238,7 +238,7 @@ func TestPlanValues(t *testing.T) {
 	})
 }
 
-// TestPlanDelays covers step 1 (SPEC §2.1, §2.3).
+// TestPlanDelays covers step 1 (docs/planning.md).
 func TestPlanDelays(t *testing.T) {
 	week := files{"0001_a.sql": B, "0002_drop.sql": A + ";delay: 7d"}
 	runCases(t, []planCase{
@@ -377,7 +377,7 @@ func TestPlanDelays(t *testing.T) {
 	})
 }
 
-// TestPlanDelayedAndBlocked covers steps 2–5 and blocked_by (SPEC §2.1).
+// TestPlanDelayedAndBlocked covers steps 2–5 and blocked_by (docs/planning.md).
 func TestPlanDelayedAndBlocked(t *testing.T) {
 	runCases(t, []planCase{
 		{
@@ -509,7 +509,7 @@ func TestPlanDelayedAndBlocked(t *testing.T) {
 	})
 }
 
-// TestPlanModes covers strict, nonstrict and disabled (SPEC §2.1 step 5).
+// TestPlanModes covers strict, nonstrict and disabled (docs/planning.md).
 func TestPlanModes(t *testing.T) {
 	blockedFiles := files{
 		"0001_a.sql":   B,
@@ -586,7 +586,7 @@ func TestPlanModes(t *testing.T) {
 	})
 }
 
-// TestPlanInitial covers --initial (SPEC §2.1).
+// TestPlanInitial covers --initial (docs/planning.md).
 func TestPlanInitial(t *testing.T) {
 	f := files{
 		"0001_a.sql":   A + ";delay: 7d",
@@ -637,7 +637,7 @@ func TestPlanInitial(t *testing.T) {
 	}
 }
 
-// TestPlanAppliedAnomalies covers SPEC §2.2.
+// TestPlanAppliedAnomalies covers docs/planning.md.
 func TestPlanAppliedAnomalies(t *testing.T) {
 	g := buildGraph(t, files{
 		"0001_a.sql":   B,

@@ -211,7 +211,7 @@ func (w *world) input(r *rand.Rand) (planner.Input, error) {
 	}, nil
 }
 
-// refCompare is SPEC §1.2's tie-break, written independently of
+// refCompare is docs/file-format.md's tie-break, written independently of
 // migration.Compare: root chain first, chains by name, versions as numbers.
 func refCompare(a, b *migration.Migration) int {
 	if a.Chain != b.Chain {
@@ -258,7 +258,7 @@ func (w *world) refKahn(set map[string]bool) []string {
 	return out
 }
 
-// refState is SPEC §2.1 taken literally: resolve, split, then steps 3 and 4
+// refState is docs/planning.md taken literally: resolve, split, then steps 3 and 4
 // each repeated until nothing moves.
 func (w *world) refState() (state map[string]string, effectivePost bool) {
 	state = map[string]string{}
@@ -493,7 +493,7 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		require.Equal(t, !(w.mode == planner.Strict && len(p.Blocked) > 0), p.OK(), msg("OK"))
 	}
 
-	// The planner's one pass equals SPEC's steps 1-4 iterated literally.
+	// The planner's one pass equals the documented steps 1-4 iterated literally.
 	ref, _ := w.refState()
 	got := map[string]string{}
 	for id, name := range where {
@@ -502,9 +502,9 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		}
 		got[id] = name
 	}
-	require.Equal(t, ref, got, msg("states differ from the literal SPEC §2.1"))
+	require.Equal(t, ref, got, msg("states differ from the literal rules of docs/planning.md"))
 
-	// Run is in SPEC order: Kahn with the smallest (chain, numeric version).
+	// Run is in the documented order: Kahn with the smallest (chain, numeric version).
 	runSet := map[string]bool{}
 	for _, s := range p.Run {
 		runSet[s.ID()] = true

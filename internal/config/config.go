@@ -35,7 +35,7 @@ type Config struct {
 	Tenants Tenants `yaml:"tenants"`
 }
 
-// Tenants configures multi-tenant fleets (SPEC §4).
+// Tenants configures multi-tenant fleets (docs/executing.md).
 type Tenants struct {
 	Schemas    []string `yaml:"schemas"`
 	Query      string   `yaml:"query"`
