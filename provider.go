@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
@@ -17,13 +16,13 @@ import (
 )
 
 // Safe says when a migration may run relative to a deploy.
-type Safe = annotate.Safe
+type Safe = migration.Safe
 
 // The safe values of a migration header.
 const (
-	BeforeDeploy = annotate.BeforeDeploy
-	AfterDeploy  = annotate.AfterDeploy
-	Always       = annotate.Always
+	BeforeDeploy = migration.BeforeDeploy
+	AfterDeploy  = migration.AfterDeploy
+	Always       = migration.Always
 )
 
 // Phase is a deploy phase: what a run selects.

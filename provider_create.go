@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 )
@@ -63,7 +62,7 @@ func (p *Provider) Create(opts CreateOptions) (*CreateReport, error) {
 		if opts.Safe != AfterDeploy {
 			return nil, inputErrorf("a delay needs safe: after_deploy")
 		}
-		if _, err := annotate.ParseDuration(opts.Delay); err != nil {
+		if _, err := migration.ParseDuration(opts.Delay); err != nil {
 			return nil, inputErrorf("delay: %v", err)
 		}
 	}

@@ -186,7 +186,7 @@ analyse:
 }
 
 func (l *Linter) parse(f *file) {
-	dirs, probs := annotate.ParseHeader(f.Src)
+	dirs, probs := migration.ParseHeader(f.Src)
 	f.pass = &Pass{File: f.Path, ID: f.ID, Src: f.Src, Directives: dirs, Problems: probs, PGVersion: l.cfg.PGVersion}
 	f.lines = newLineIndex(f.Src)
 	stmts, err := annotate.Parse(string(f.Src))

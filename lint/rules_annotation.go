@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 func runSyntaxError(p *Pass) {
@@ -46,7 +47,7 @@ func runInvalidFileName(p *Pass) {
 }
 
 func runMissingSafe(p *Pass) {
-	if p.Directives.Has(annotate.KeySafe) {
+	if p.Directives.Has(migration.KeySafe) {
 		return
 	}
 	hint := "add `-- safe: before_deploy`, `-- safe: after_deploy` or `-- safe: always` at the top of the file"
@@ -67,7 +68,7 @@ func runDirectiveOutsideHeader(p *Pass) {
 
 func runContractBeforeDeploy(p *Pass) {
 	safe := p.Declared()
-	if safe != annotate.BeforeDeploy && safe != annotate.Always {
+	if safe != migration.BeforeDeploy && safe != migration.Always {
 		return
 	}
 	for _, s := range p.Statements() {
@@ -80,7 +81,7 @@ func runContractBeforeDeploy(p *Pass) {
 }
 
 func runExpandAfterDeploy(p *Pass) {
-	if p.Declared() != annotate.AfterDeploy {
+	if p.Declared() != migration.AfterDeploy {
 		return
 	}
 	for _, s := range p.Statements() {

@@ -4,7 +4,7 @@
 // subdirectory is a further chain named after it. A file is named
 // `<version>_<name>.sql`; its ID is `<version>_<name>` in the root chain and
 // `<chain>/<version>_<name>` elsewhere. [Load] reads every file, parses its
-// header with [annotate.ParseHeader], checksums it, and returns the
+// header with [ParseHeader], checksums it, and returns the
 // migrations in (chain, version) order — or a [*LoadError] listing every
 // problem in every file, never a partial set.
 //

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/safemigrate/safemigrate/annotate"
 )
 
 // Migration is one migration file with its parsed header.
@@ -27,12 +25,12 @@ type Migration struct {
 
 	// Directives are the header directives. When the file has no safe
 	// directive, Safe holds the configured default and DeclaredSafe is false.
-	Directives   annotate.Directives
+	Directives   Directives
 	DeclaredSafe bool
 }
 
 // Safe returns the migration's safe value (declared or defaulted).
-func (m *Migration) Safe() annotate.Safe { return m.Directives.Safe }
+func (m *Migration) Safe() Safe { return m.Directives.Safe }
 
 // Compare orders migrations by (chain, version): the root chain first,
 // versions compared as numbers. It is the tie-break order of every
@@ -75,7 +73,7 @@ func CompareVersions(a, b string) int {
 type Options struct {
 	// DefaultSafe is the value of a migration without a safe directive.
 	// Zero means after_deploy, the safest choice.
-	DefaultSafe annotate.Safe
+	DefaultSafe Safe
 	// Root is prepended to every path in migrations and errors, so that
 	// messages name files the way the user sees them ("db/migrations/
 	// 0001_init.sql:3: …"). Typically the directory the FS was opened on.
@@ -188,7 +186,7 @@ func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 // problem Load returns a *LoadError listing all of them and no migrations.
 func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 	if opts.DefaultSafe == "" {
-		opts.DefaultSafe = annotate.AfterDeploy
+		opts.DefaultSafe = AfterDeploy
 	}
 	srcs, errs, err := Walk(fsys)
 	if err != nil {
@@ -262,7 +260,7 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 	if err != nil {
 		return nil, []*FileError{{File: p, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
-	dirs, probs := annotate.ParseHeader(src)
+	dirs, probs := ParseHeader(src)
 	if len(probs) > 0 {
 		errs := make([]*FileError, len(probs))
 		for i, pr := range probs {
