@@ -125,7 +125,7 @@ func (g *Graph) resolve(ref string) (int, bool) {
 	if c, v, found := strings.Cut(ref, "/"); found {
 		chain, version = c, v
 	}
-	if version == "" || strings.Trim(version, "0123456789") != "" {
+	if !migration.IsVersion(version) {
 		return 0, false
 	}
 	lo, _ := slices.BinarySearchFunc(g.ms, chain, func(m *migration.Migration, c string) int {

@@ -34,12 +34,7 @@ func runInvalidDirective(p *Pass) {
 }
 
 func runInvalidFileName(p *Pass) {
-	base := path.Base(p.ID)
-	i := 0
-	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
-		i++
-	}
-	if i > 0 && i+1 < len(base) && base[i] == '_' {
+	if _, _, ok := migration.ParseName(path.Base(p.ID)); ok {
 		return
 	}
 	p.Reportf(0, 0, "rename it to <version>_<name>.sql, e.g. 0007_add_email.sql or 20260101120000_add_email.sql",

@@ -136,7 +136,7 @@ type Source struct {
 // starts with "." (.git, editor folders) are skipped. Problems with the
 // directory's shape (a nested directory holding SQL, an unreadable chain
 // directory, a name that is not UTF-8) come back as FileErrors; the err
-// result is for a root that cannot be read. [Load] and lint both read a
+// result is for a root that cannot be read. [Load], lint and `new` read a
 // directory through Walk, so they see the same files.
 func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 	root, err := fs.ReadDir(fsys, ".")
@@ -252,7 +252,7 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		return nil, []*FileError{{File: strings.ToValidUTF8(p, "?"), Message: "file name is not valid UTF-8; rename the file"}}
 	}
 	base := strings.TrimSuffix(name, ".sql")
-	version, rest, ok := splitVersion(base)
+	version, rest, ok := ParseName(base)
 	if !ok {
 		return nil, []*FileError{{File: p, InFile: true, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
 	}
@@ -288,18 +288,6 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		Directives:   dirs,
 		DeclaredSafe: declared,
 	}, nil
-}
-
-// splitVersion splits "0003_add_email" into ("0003", "add_email").
-func splitVersion(base string) (version, name string, ok bool) {
-	i := 0
-	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
-		i++
-	}
-	if i == 0 || i == len(base) || base[i] != '_' || i+1 == len(base) {
-		return "", "", false
-	}
-	return base[:i], base[i+1:], true
 }
 
 // duplicateVersions reports versions that are numerically equal within one
