@@ -25,6 +25,10 @@ const (
 	Always       = migration.Always
 )
 
+// ParseDuration reads a duration the way migration headers and flags write
+// it: Go syntax plus d for days ("36h", "7d", "1d12h"; docs/file-format.md).
+func ParseDuration(s string) (time.Duration, error) { return migration.ParseDuration(s) }
+
 // Phase is a deploy phase: what a run selects.
 type Phase = planner.Phase
 
