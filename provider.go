@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
@@ -17,14 +16,18 @@ import (
 )
 
 // Safe says when a migration may run relative to a deploy.
-type Safe = annotate.Safe
+type Safe = migration.Safe
 
 // The safe values of a migration header.
 const (
-	BeforeDeploy = annotate.BeforeDeploy
-	AfterDeploy  = annotate.AfterDeploy
-	Always       = annotate.Always
+	BeforeDeploy = migration.BeforeDeploy
+	AfterDeploy  = migration.AfterDeploy
+	Always       = migration.Always
 )
+
+// ParseDuration reads a duration the way migration headers and flags write
+// it: Go syntax plus d for days ("36h", "7d", "1d12h"; docs/file-format.md).
+func ParseDuration(s string) (time.Duration, error) { return migration.ParseDuration(s) }
 
 // Phase is a deploy phase: what a run selects.
 type Phase = planner.Phase

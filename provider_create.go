@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 )
@@ -63,7 +62,7 @@ func (p *Provider) Create(opts CreateOptions) (*CreateReport, error) {
 		if opts.Safe != AfterDeploy {
 			return nil, inputErrorf("a delay needs safe: after_deploy")
 		}
-		if _, err := annotate.ParseDuration(opts.Delay); err != nil {
+		if _, err := migration.ParseDuration(opts.Delay); err != nil {
 			return nil, inputErrorf("delay: %v", err)
 		}
 	}
@@ -81,7 +80,7 @@ func (p *Provider) Create(opts CreateOptions) (*CreateReport, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, inputErrorf("create %s: %v", dir, err)
 	}
-	version, err := nextVersion(dir, scheme, p.o.now().UTC().Format("20060102150405"))
+	version, err := nextVersion(p.o.root, opts.Chain, scheme, p.o.now().UTC().Format("20060102150405"))
 	if err != nil {
 		return nil, inputErrorf("%v", err)
 	}
@@ -170,22 +169,23 @@ func checkNewFile(dir, path string) error {
 	return errors.New(strings.Join(mine, "\n"))
 }
 
-// nextVersion picks the version after the highest one in dir: the next
-// number at the existing width (at least 4 digits), or the current UTC
-// timestamp, bumped when a file already holds it.
-func nextVersion(dir, scheme, stamp string) (string, error) {
-	entries, err := os.ReadDir(dir)
+// nextVersion picks the version after the highest one in chain of the
+// migrations directory root, read the way the loader reads it
+// ([migration.Walk], [migration.ParseName]): the next number at the
+// existing width (at least 4 digits), or the current UTC timestamp, bumped
+// when a file already holds it.
+func nextVersion(root, chain, scheme, stamp string) (string, error) {
+	srcs, _, err := migration.Walk(os.DirFS(root))
 	if err != nil {
 		return "", err
 	}
 	highest, width := "", 4
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".sql") {
+	for _, src := range srcs {
+		if src.Chain != chain {
 			continue
 		}
-		v := n[:len(n)-len(strings.TrimLeft(n, "0123456789"))]
-		if v == "" {
+		v, _, ok := migration.ParseName(strings.TrimSuffix(src.Name, ".sql"))
+		if !ok {
 			continue
 		}
 		width = max(width, len(v))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Option configures a [Provider]; pass them to [New].
@@ -18,7 +18,7 @@ type options struct {
 	url            string
 	connConfig     *pgx.ConnConfig
 	trackingSchema string
-	defaultSafe    annotate.Safe
+	defaultSafe    migration.Safe
 	mode           Mode
 	root           string
 	pgVersion      int

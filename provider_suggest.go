@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/lint"
 	"github.com/safemigrate/safemigrate/migration"
@@ -55,8 +54,8 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	r := &SuggestReport{OK: true, Migrations: []Suggestion{}}
 	for _, f := range files {
 		row := Suggestion{ID: f.ID, File: f.Path}
-		d, _ := annotate.ParseHeader(f.Src)
-		if d.Has(annotate.KeySafe) {
+		d, _ := migration.ParseHeader(f.Src)
+		if d.Has(migration.KeySafe) {
 			v := string(d.Safe)
 			if v == "" { // present but invalid: shown as written
 				v = "(invalid)"
@@ -168,7 +167,7 @@ type Suggestion struct {
 
 // insertSafe puts `-- safe: value` on the first line of the file, keeping
 // its line-ending style and a byte-order mark; the rest is unchanged.
-func insertSafe(path string, src []byte, value annotate.Safe) error {
+func insertSafe(path string, src []byte, value migration.Safe) error {
 	nl := "\n"
 	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
 		nl = "\r\n"

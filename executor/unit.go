@@ -126,10 +126,10 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 		}
 	}
 	u := &unit{m: m, stmts: stmts, lockTimeout: s.opts.LockTimeout, stmtTimeout: s.opts.StatementTimeout}
-	if m.Directives.Has(annotate.KeyLockTimeout) {
+	if m.Directives.Has(migration.KeyLockTimeout) {
 		u.lockTimeout = m.Directives.LockTimeout
 	}
-	if m.Directives.Has(annotate.KeyStatementTimeout) {
+	if m.Directives.Has(migration.KeyStatementTimeout) {
 		u.stmtTimeout = m.Directives.StatementTimeout
 	}
 	return u, nil

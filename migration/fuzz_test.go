@@ -9,7 +9,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/stretchr/testify/require"
 )
@@ -78,7 +77,7 @@ func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 			problems++
 			continue
 		}
-		_, probs := annotate.ParseHeader(fsys[p].Data)
+		_, probs := migration.ParseHeader(fsys[p].Data)
 		if len(probs) > 0 {
 			problems += len(probs)
 			continue
@@ -154,11 +153,11 @@ func FuzzLoad(f *testing.F) {
 			}
 			require.Equal(t, wantID, m.ID)
 			require.Equal(t, m.ID+".sql", m.Path)
-			d, probs := annotate.ParseHeader(m.SQL)
+			d, probs := migration.ParseHeader(m.SQL)
 			require.Empty(t, probs)
-			require.Equal(t, d.Has(annotate.KeySafe), m.DeclaredSafe)
+			require.Equal(t, d.Has(migration.KeySafe), m.DeclaredSafe)
 			if !m.DeclaredSafe {
-				d.Safe = annotate.AfterDeploy
+				d.Safe = migration.AfterDeploy
 			}
 			require.Equal(t, d, m.Directives)
 		}

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/safemigrate/safemigrate/annotate"
 )
 
 // Migration is one migration file with its parsed header.
@@ -27,12 +25,12 @@ type Migration struct {
 
 	// Directives are the header directives. When the file has no safe
 	// directive, Safe holds the configured default and DeclaredSafe is false.
-	Directives   annotate.Directives
+	Directives   Directives
 	DeclaredSafe bool
 }
 
 // Safe returns the migration's safe value (declared or defaulted).
-func (m *Migration) Safe() annotate.Safe { return m.Directives.Safe }
+func (m *Migration) Safe() Safe { return m.Directives.Safe }
 
 // Compare orders migrations by (chain, version): the root chain first,
 // versions compared as numbers. It is the tie-break order of every
@@ -75,7 +73,7 @@ func CompareVersions(a, b string) int {
 type Options struct {
 	// DefaultSafe is the value of a migration without a safe directive.
 	// Zero means after_deploy, the safest choice.
-	DefaultSafe annotate.Safe
+	DefaultSafe Safe
 	// Root is prepended to every path in migrations and errors, so that
 	// messages name files the way the user sees them ("db/migrations/
 	// 0001_init.sql:3: …"). Typically the directory the FS was opened on.
@@ -138,7 +136,7 @@ type Source struct {
 // starts with "." (.git, editor folders) are skipped. Problems with the
 // directory's shape (a nested directory holding SQL, an unreadable chain
 // directory, a name that is not UTF-8) come back as FileErrors; the err
-// result is for a root that cannot be read. [Load] and lint both read a
+// result is for a root that cannot be read. [Load], lint and `new` read a
 // directory through Walk, so they see the same files.
 func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 	root, err := fs.ReadDir(fsys, ".")
@@ -188,7 +186,7 @@ func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 // problem Load returns a *LoadError listing all of them and no migrations.
 func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 	if opts.DefaultSafe == "" {
-		opts.DefaultSafe = annotate.AfterDeploy
+		opts.DefaultSafe = AfterDeploy
 	}
 	srcs, errs, err := Walk(fsys)
 	if err != nil {
@@ -254,7 +252,7 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		return nil, []*FileError{{File: strings.ToValidUTF8(p, "?"), Message: "file name is not valid UTF-8; rename the file"}}
 	}
 	base := strings.TrimSuffix(name, ".sql")
-	version, rest, ok := splitVersion(base)
+	version, rest, ok := ParseName(base)
 	if !ok {
 		return nil, []*FileError{{File: p, InFile: true, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
 	}
@@ -262,7 +260,7 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 	if err != nil {
 		return nil, []*FileError{{File: p, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
-	dirs, probs := annotate.ParseHeader(src)
+	dirs, probs := ParseHeader(src)
 	if len(probs) > 0 {
 		errs := make([]*FileError, len(probs))
 		for i, pr := range probs {
@@ -290,18 +288,6 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		Directives:   dirs,
 		DeclaredSafe: declared,
 	}, nil
-}
-
-// splitVersion splits "0003_add_email" into ("0003", "add_email").
-func splitVersion(base string) (version, name string, ok bool) {
-	i := 0
-	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
-		i++
-	}
-	if i == 0 || i == len(base) || base[i] != '_' || i+1 == len(base) {
-		return "", "", false
-	}
-	return base[:i], base[i+1:], true
 }
 
 // duplicateVersions reports versions that are numerically equal within one

@@ -7,7 +7,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate"
 )
 
 // durationFlag is a duration in Go syntax plus d for days ("7d"), as in
@@ -25,7 +25,7 @@ func (d *durationFlag) Decode(ctx *kong.DecodeContext) error {
 		return err
 	}
 	s := fmt.Sprint(t.Value)
-	v, err := annotate.ParseDuration(s)
+	v, err := safemigrate.ParseDuration(s)
 	if s == "0" || s == "0s" {
 		v, err = 0, nil
 	}

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // DefaultFile is read from the working directory when --config is not given.
@@ -19,14 +19,14 @@ const DefaultFile = "safemigrate.yaml"
 
 // Config is the content of safemigrate.yaml. Zero values mean "not set".
 type Config struct {
-	Dir            string        `yaml:"dir"`
-	DatabaseURL    string        `yaml:"database_url"`
-	DefaultSafe    annotate.Safe `yaml:"default_safe"`
-	TrackingSchema string        `yaml:"tracking_schema"`
-	Mode           string        `yaml:"mode"`
-	Versioning     string        `yaml:"versioning"`
-	PGVersion      int           `yaml:"pg_version"`
-	LockRetries    *int          `yaml:"lock_retries"`
+	Dir            string         `yaml:"dir"`
+	DatabaseURL    string         `yaml:"database_url"`
+	DefaultSafe    migration.Safe `yaml:"default_safe"`
+	TrackingSchema string         `yaml:"tracking_schema"`
+	Mode           string         `yaml:"mode"`
+	Versioning     string         `yaml:"versioning"`
+	PGVersion      int            `yaml:"pg_version"`
+	LockRetries    *int           `yaml:"lock_retries"`
 
 	LockTimeout      Duration `yaml:"lock_timeout"`
 	StatementTimeout Duration `yaml:"statement_timeout"`
@@ -51,7 +51,7 @@ type Duration struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := annotate.ParseDuration(n.Value)
+	v, err := migration.ParseDuration(n.Value)
 	if err != nil {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
@@ -105,7 +105,7 @@ func Parse(data []byte) (Config, error) {
 		return Config{}, fmt.Errorf("line %d: a second YAML document starts here; the configuration is one document: remove the `---` separator and merge the settings into the first", line)
 	}
 	if cfg.DefaultSafe != "" {
-		if _, err := annotate.ParseSafe(string(cfg.DefaultSafe)); err != nil {
+		if _, err := migration.ParseSafe(string(cfg.DefaultSafe)); err != nil {
 			return Config{}, fmt.Errorf("default_safe: %w", err)
 		}
 	}
