@@ -29,7 +29,7 @@
 // ([GraphReport]), [Provider.Suggest] ([SuggestReport]), [Provider.Lint]
 // ([LintReport]) and [Provider.Create] ([CreateReport]). With [WithTenants]
 // Plan, Status, Migrate and Preflight cover a tenant fleet, all-or-nothing
-// (docs/tenants.md), and their reports carry every tenant's part.
+// (docs/executing.md#tenant-fleets), and their reports carry every tenant's part.
 //
 // Problems with the caller's input (files, options, IDs) are *[InputError]
 // ([ErrInput]); the database errors are the executor's and the fleet's,

@@ -165,7 +165,7 @@ func WithClock(now func() time.Time) Option {
 
 // WithTenants makes the Provider work on a tenant fleet: every schema of
 // t, each with its own tracking tables. Plan, Status, Migrate and
-// Preflight then cover every tenant, all-or-nothing (docs/tenants.md).
+// Preflight then cover every tenant, all-or-nothing (docs/executing.md#tenant-fleets).
 func WithTenants(t Tenants) Option {
 	return func(o *options) error {
 		if len(t.Schemas) > 0 && t.Query != "" {

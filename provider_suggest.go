@@ -23,7 +23,7 @@ type SuggestOptions struct {
 }
 
 // Suggest shows, for each migration, the safe value the SQL analysis
-// suggests next to the declared one (docs/analysis.md). It reads the
+// suggests next to the declared one (docs/rules.md). It reads the
 // files only, so it works on migrations the planner would refuse. Files
 // whose SQL does not parse are listed with the parse error and make the
 // report not OK; that is not an error.

@@ -121,7 +121,7 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 		if r.Status == StatusFailed {
 			rep.OK = false
 			if len(rh.skipped) > 0 && r.Error != nil && r.Error.Hint == "" {
-				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first (migrate --to ID), or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
+				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first, or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
 			}
 		}
 		rep.Migrations = append(rep.Migrations, r)
@@ -322,8 +322,8 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 		// statement fails on apply too when it uses its own value: that
 		// stays a failure.)
 		rh.skip(&r, "uses an enum value added earlier in this run", fmt.Sprintf(
-			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply (rehearse it after applying %s, e.g. migrate --to %s)",
-			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", "), rh.enumAdders[len(rh.enumAdders)-1], rh.enumAdders[len(rh.enumAdders)-1]))
+			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply",
+			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", ")))
 		return r, nil, nil
 	}
 	r.Status, r.Error = StatusFailed, me

@@ -19,7 +19,7 @@ type migrationSet struct {
 // `transaction: false` migrations with CREATE INDEX CONCURRENTLY, named
 // and unnamed, on a table with enough rows to take a while, and a chain
 // that depends on the root chain. Sizes and sleeps vary with rng. The
-// format is docs/format.md's.
+// format is docs/file-format.md's.
 func writeMigrations(dir string, rng *rand.Rand) (*migrationSet, error) {
 	rows := 10000 + rng.IntN(20000)
 	sleep := func() string { return fmt.Sprintf("%.2f", 0.02+rng.Float64()*0.15) }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -183,7 +184,8 @@ func report(env *Env, g *Globals, err error) int {
 		return ExitOK
 	}
 	code := exitCode(err)
-	if _, silent := err.(silentExit); silent {
+	// kong wraps what a command's Run returns: look through it.
+	if errors.As(err, new(silentExit)) {
 		return code
 	}
 	msg := message(err)

@@ -365,3 +365,23 @@ func TestPGBinDirNeedsEphemeral(t *testing.T) {
 	assert.NotContains(t, r.stderr, "--pg-bindir needs --ephemeral")
 	assert.Contains(t, r.stderr, "cannot connect", "it got as far as the database")
 }
+
+// TestQuietExits: a command that already reported on stdout why it exits
+// non-zero (findings, a blocked plan) adds no "error: exit N" line to
+// stderr.
+func TestQuietExits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"lint with findings", []string{"--dir", "testdata/bad", "lint"}, 1},
+		{"blocked plan", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--applied", "0001_create_accounts,0002_create_users,0003_add_users_display_name,0004_backfill_users_display_name,0005_index_users_email"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.args...)
+			require.Equal(t, tc.code, r.code, r.stderr)
+			require.NotContains(t, r.stderr, "error: exit")
+		})
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/safemigrate/safemigrate"
 )
 
-// tenantFlags select a tenant fleet (docs/tenants.md) for migrate,
+// tenantFlags select a tenant fleet (docs/executing.md#tenant-fleets) for migrate,
 // preflight, plan and status. Either flag replaces tenants.schemas /
 // tenants.query of safemigrate.yaml; tenants.search_path applies either
 // way.
