@@ -56,6 +56,10 @@ type Input struct {
 	Mode     Mode
 	// Initial runs everything in pre-deploy on a target with nothing applied.
 	Initial bool
+	// InitialAuto says that Initial was decided by --initial=auto, for
+	// the reason InitialReason (both only reported in the plan).
+	InitialAuto   bool
+	InitialReason string
 	// IgnoreDelays lets the post-deploy phase run after_deploy migrations
 	// whose delay has not passed (docs/planning.md).
 	IgnoreDelays bool
@@ -100,6 +104,10 @@ type Plan struct {
 	// initial pre-deploy.
 	Effective Phase
 	Initial   bool
+	// InitialAuto and InitialReason are Input's: --initial=auto chose
+	// Initial for that reason.
+	InitialAuto   bool
+	InitialReason string
 	// Target is Input.Target: only it and its dependencies were planned.
 	Target  string
 	Applied []string // applied IDs known to the graph, in topological order
@@ -168,7 +176,8 @@ func New(in Input) (*Plan, error) {
 		return nil, fmt.Errorf("unknown mode %q (valid: strict, nonstrict, disabled)", in.Mode)
 	}
 	g := in.Graph
-	p := &Plan{Phase: in.Phase, Mode: in.Mode, Effective: in.Phase, Initial: in.Initial, Target: in.Target}
+	p := &Plan{Phase: in.Phase, Mode: in.Mode, Effective: in.Phase, Initial: in.Initial, Target: in.Target,
+		InitialAuto: in.InitialAuto, InitialReason: in.InitialReason}
 	if in.Initial {
 		if len(in.Applied) > 0 {
 			return nil, fmt.Errorf("%w: %d migration(s) are recorded as applied; run without --initial", ErrInitialNotEmpty, len(in.Applied))
