@@ -24,6 +24,7 @@ type Config struct {
 	DefaultSafe    migration.Safe `yaml:"default_safe"`
 	TrackingSchema string         `yaml:"tracking_schema"`
 	Mode           string         `yaml:"mode"`
+	Initial        string         `yaml:"initial"` // "auto": --initial=auto for plan and migrate
 	Versioning     string         `yaml:"versioning"`
 	PGVersion      int            `yaml:"pg_version"`
 	LockRetries    *int           `yaml:"lock_retries"`
@@ -110,6 +111,9 @@ func Parse(data []byte) (Config, error) {
 		}
 	}
 	if err := oneOf("mode", cfg.Mode, "strict", "nonstrict", "disabled"); err != nil {
+		return Config{}, err
+	}
+	if err := oneOf("initial", cfg.Initial, "auto", "false"); err != nil {
 		return Config{}, err
 	}
 	if err := oneOf("versioning", cfg.Versioning, "sequential", "timestamp"); err != nil {
