@@ -51,7 +51,7 @@ func (p *Provider) Baseline(ctx context.Context, through string, opts ...Baselin
 type BaselineReport struct {
 	OK bool `json:"ok"`
 	// DryRun is true when nothing was written: Recorded is what would be.
-	DryRun bool `json:"dry_run"`
+	DryRun bool `json:"dry_run,omitempty"`
 	// Through is the resolved ID of the migration asked for.
 	Through string `json:"-"`
 	// Recorded lists the migrations recorded by this call, in order;
