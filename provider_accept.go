@@ -61,7 +61,7 @@ func (p *Provider) Accept(ctx context.Context, opts AcceptOptions) (*AcceptRepor
 		return nil, &InputError{Msg: err.Error(), Err: err}
 	}
 	if err != nil {
-		return nil, err
+		return nil, privilegeError(err)
 	}
 	return &AcceptReport{OK: true, Accepted: res.Accepted, Unchanged: res.Unchanged}, nil
 }

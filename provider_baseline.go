@@ -42,7 +42,7 @@ func (p *Provider) Baseline(ctx context.Context, through string, opts ...Baselin
 		return nil, &InputError{Msg: err.Error(), Err: err}
 	}
 	if err != nil {
-		return nil, err
+		return nil, privilegeError(err)
 	}
 	return &BaselineReport{OK: true, DryRun: o.DryRun, Through: id, Recorded: nonNil(ids)}, nil
 }

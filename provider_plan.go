@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -113,7 +115,7 @@ func (p *Provider) Plan(ctx context.Context, opts PlanOptions) (*PlanReport, err
 			st, err = executor.ReadState(ctx, t)
 		}
 		if err != nil {
-			return nil, err
+			return nil, privilegeError(err)
 		}
 		in.Applied, in.Detected = st.Checksums(), st.DetectedTimes()
 	}
@@ -333,6 +335,24 @@ func planWarnings(p *planner.Plan, driftAllowed bool) []string {
 	}
 	for _, s := range p.Waiting {
 		w = append(w, fmt.Sprintf("%s has waited since %s (it survived a deploy); run the post-deploy phase", s.ID(), s.DetectedAt.UTC().Format(time.RFC3339)))
+	}
+	var undeclared []string
+	var value migration.Safe
+	for _, steps := range [][]planner.Step{p.Run, p.Delayed, p.Blocked} {
+		for _, s := range steps {
+			if !s.Migration.DeclaredSafe {
+				undeclared = append(undeclared, s.ID())
+				value = s.Migration.Safe()
+			}
+		}
+	}
+	if len(undeclared) > 0 {
+		slices.Sort(undeclared)
+		list := strings.Join(undeclared, ", ")
+		if len(undeclared) > 5 {
+			list = strings.Join(undeclared[:5], ", ") + fmt.Sprintf(" and %d more", len(undeclared)-5)
+		}
+		w = append(w, fmt.Sprintf("%d pending migration(s) have no `-- safe:` header and count as %s (default_safe): %s; add `-- safe: before_deploy|after_deploy|always` to each (safemigrate annotate --write suggests one)", len(undeclared), value, list))
 	}
 	for _, d := range p.Drift {
 		if driftAllowed {

@@ -86,6 +86,7 @@ func (p *Provider) run(ctx context.Context, phase Phase, mode Mode, eo executor.
 		return nil, err
 	}
 	res, err := executor.Run(ctx, t, g, eo)
+	err = privilegeError(err)
 	return newRunReport(res, err), err
 }
 

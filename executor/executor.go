@@ -311,7 +311,7 @@ func searchPath(t Target) string {
 
 // connectError wraps a connection failure without any password.
 func connectError(t Target, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrConnect, t, redact.Error(err))
+	return fmt.Errorf("%w: %s: %w", ErrConnect, t, withoutTLSNoise(redact.Error(err)))
 }
 
 // prepareSession applies per-session settings that depend on the server.

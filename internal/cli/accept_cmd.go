@@ -32,7 +32,7 @@ Examples:
 // Validate checks that migrations or --all are given.
 func (c *AcceptCmd) Validate() error {
 	if c.All == (len(c.IDs) > 0) {
-		return errors.New("name the drifted migrations (accept 0003_add_email …) or pass --all, not both or neither; see safemigrate accept --help")
+		return errors.New("name the drifted migrations (accept 0003_add_email …) or pass --all, not both or neither")
 	}
 	return c.runFlags.Validate()
 }

@@ -34,6 +34,17 @@ type Config struct {
 	LockWait         Duration `yaml:"lock_wait"`
 
 	Tenants Tenants `yaml:"tenants"`
+	Lint    Lint    `yaml:"lint"`
+}
+
+// Lint configures `safemigrate lint` (docs/configuration.md).
+type Lint struct {
+	// ExcludeRules are rule IDs that are never reported.
+	ExcludeRules []string `yaml:"exclude_rules"`
+	// ExcludePaths are globs (path.Match, relative to the migrations
+	// directory; ** matches any number of directories) of files that
+	// are not reported on.
+	ExcludePaths []string `yaml:"exclude_paths"`
 }
 
 // Tenants configures multi-tenant fleets (docs/executing.md).
@@ -94,7 +105,7 @@ func Parse(data []byte) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, errors.New(explainKeys(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	// A second document would be ignored, settings and typos alike.
 	var extra yaml.Node
