@@ -83,7 +83,7 @@ func (p *Provider) Plan(ctx context.Context, opts PlanOptions) (*PlanReport, err
 		return nil, &InputError{Msg: "Offline and Applied exclude each other: offline means nothing is applied"}
 	case opts.Offline:
 		if opts.InitialAuto {
-			in.Initial, in.InitialReason = true, "--offline: nothing is applied, so the initial run runs everything"
+			in.Initial, in.InitialReason = true, "nothing is applied (--offline), so the initial run runs everything"
 		}
 	case opts.Applied != nil:
 		if err := p.checkApplied(g, opts.Applied); err != nil {
@@ -94,9 +94,9 @@ func (p *Provider) Plan(ctx context.Context, opts PlanOptions) (*PlanReport, err
 			in.Applied[id] = ""
 		}
 		if opts.InitialAuto {
-			in.Initial, in.InitialReason = len(in.Applied) == 0, "--applied lists no migration: the initial run runs everything"
+			in.Initial, in.InitialReason = len(in.Applied) == 0, "nothing is applied (--applied is empty), so the initial run runs everything"
 			if !in.Initial {
-				in.InitialReason = fmt.Sprintf("--applied lists %d migration(s): a normal run", len(in.Applied))
+				in.InitialReason = fmt.Sprintf("%d migration(s) applied (--applied): a normal run", len(in.Applied))
 			}
 		}
 	case p.o.tenants != nil:
