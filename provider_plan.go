@@ -380,6 +380,14 @@ func (p *Provider) planFleet(ctx context.Context, g *graph.Graph, in planner.Inp
 	for i, st := range sts {
 		in := in
 		in.Applied, in.Detected = st.Checksums(), st.DetectedTimes()
+		if in.InitialAuto {
+			// migrate decides from the tables too, under each tenant's lock.
+			in.Initial = len(in.Applied) == 0
+			in.InitialReason = "no tracking rows: initial, unless the tenant has tables of its own (migrate checks them)"
+			if !in.Initial {
+				in.InitialReason = fmt.Sprintf("%d migration(s) recorded as applied: a normal run", len(in.Applied))
+			}
+		}
 		pl, err := planner.New(in)
 		if err != nil {
 			return nil, fmt.Errorf("tenant %s: %w", displayTenant(schemas[i]), planError(err))
