@@ -14,6 +14,7 @@ type MigrateCmd struct {
 	Phase       string `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"pre-deploy (the release phase, before new code starts) or post-deploy."`
 	Mode        string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
 	NoPreflight bool   `name:"no-preflight" help:"Skip the transactional rehearsal."`
+	Atomic      bool   `help:"One pass: the rehearsal's transaction commits when every migration in it passed (config atomic: true; see docs/executing.md)."`
 	DryRun      bool   `name:"dry-run" help:"Plan and rehearse, apply nothing."`
 	Initial     bool   `help:"First run on an empty database: pre-deploy runs everything."`
 	AllowDrift  bool   `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
@@ -25,12 +26,16 @@ type MigrateCmd struct {
 func (c *MigrateCmd) Help() string {
 	return `Runs: take the migration lock, plan, rehearse every selected migration in one
 transaction with a savepoint each (rolled back; all failures reported), then
-apply each migration in its own transaction with its tracking row.
+apply each migration in its own transaction with its tracking row. With
+--atomic (config atomic: true) the rehearsal is the apply: consecutive
+transactional migrations run once, in one transaction that commits with
+their tracking rows only if all of them passed (docs/executing.md).
 
 Examples:
   safemigrate migrate --phase pre-deploy               # Heroku release phase
   safemigrate migrate --phase pre-deploy --mode nonstrict
   safemigrate migrate --phase post-deploy
+  safemigrate migrate --phase pre-deploy --atomic      # one pass, all or nothing
   safemigrate migrate --phase post-deploy --dry-run --format json
   safemigrate migrate --phase pre-deploy --schemas acme,globex --jobs 8
 
@@ -43,12 +48,20 @@ func (c *MigrateCmd) Validate() error {
 	if c.DryRun && c.NoPreflight {
 		return errors.New("--dry-run with --no-preflight would do nothing: a dry run is the preflight")
 	}
+	if c.Atomic && (c.NoPreflight || c.DryRun) {
+		return errors.New("--atomic applies in one pass that is its own rehearsal: drop --no-preflight and --dry-run, or drop --atomic")
+	}
 	return validMode(c.Mode)
 }
 
 // Run migrates.
 func (c *MigrateCmd) Run(env *Env) error {
+	// An explicit --no-preflight or --dry-run wins over the config's atomic.
+	atomic := c.Atomic || (env.Config.Atomic && !c.NoPreflight && !c.DryRun)
 	if c.tenantFlags.active(env) {
+		if c.Atomic {
+			return usageError("--atomic is not available for tenant fleets yet: a fleet rehearses every tenant before applying any; drop --atomic")
+		}
 		return runFleet(env, &c.runFlags, &c.tenantFlags, fleetRun{phase: c.Phase, mode: c.Mode,
 			noPreflight: c.NoPreflight, dryRun: c.DryRun, initial: c.Initial, allowDrift: c.AllowDrift})
 	}
@@ -59,6 +72,7 @@ func (c *MigrateCmd) Run(env *Env) error {
 	opts := d.opts
 	opts.Phase, opts.Mode = planner.Phase(c.Phase), env.mode(c.Mode)
 	opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift = c.NoPreflight, c.DryRun, c.Initial, c.AllowDrift
+	opts.Atomic = atomic
 	res, runErr := executor.Run(env.Ctx, d.target, d.graph, opts)
 	return reportRun(env, d.format, res, runErr)
 }
@@ -161,6 +175,8 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 			plural(len(res.Plan.Blocked), "migration"), strings.Join(rootCauses(res.Plan), ", "))
 	case runErr != nil && errors.Is(runErr, executor.ErrDrift):
 		fmt.Fprintf(w, "%s applied migrations changed since they were applied; nothing was run (exit 2).\n", st.red("REFUSED:"))
+	case runErr != nil && errors.Is(runErr, executor.ErrPreflight) && pf != nil && pf.Atomic:
+		fmt.Fprintf(w, "%s atomic apply failed; its transaction was rolled back and nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil && errors.Is(runErr, executor.ErrPreflight):
 		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil && len(res.Applied) == 0 && res.Failed == nil:

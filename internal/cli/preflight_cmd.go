@@ -149,6 +149,9 @@ func (c *PreflightCmd) Run(env *Env) error {
 
 // rehearsalHeading is the heading of a preflight's report.
 func rehearsalHeading(pf *executor.PreflightReport) string {
+	if pf.Atomic {
+		return "Atomic apply (each transaction committed only when all of its migrations passed):"
+	}
 	if pf.RehearsedOn == "" {
 		return "Preflight (one transaction, rolled back):"
 	}
