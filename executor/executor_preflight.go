@@ -375,12 +375,18 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 // that name in the schema; names shared with a NOT DEFERRABLE constraint
 // are left out (the statement would fail), and a name shared by
 // constraints declared differently stays IMMEDIATE. The names are quoted
-// by the server (format's %I) and never leave it.
+// by the server (format's %I) and never leave it. It returns at once when
+// no constraint is deferrable (formatting every constraint's name after
+// every migration made a long atomic segment measurably slower).
 const fireDeferred = `DO $safemigrate$
 DECLARE
 	immediate text;
 	deferred text;
 BEGIN
+	-- The common case, and a cheap one: nothing deferrable at all.
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE condeferrable) THEN
+		RETURN;
+	END IF;
 	SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', '),
 	       pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', ') FILTER (WHERE initially_deferred)
 	  INTO immediate, deferred

@@ -162,7 +162,7 @@ func renderRun(env *Env, res *executor.Result, runErr error) {
 			fmt.Fprintf(w, "  %s %s\n", st.green("✓"), id)
 		}
 	}
-	if res.Failed != nil {
+	if res.Failed != nil && (pf == nil || !pf.Atomic) { // an atomic run's failures are listed above
 		fmt.Fprintf(w, "\n%s %s\n", st.red("✗ failed:"), indent(res.Failed.Error()))
 	}
 	if len(res.Detected) > 0 {
