@@ -105,7 +105,6 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 				rep.Migrations = append(rep.Migrations, r)
 				return rep, applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: true}
 			}
-			s.log.printf("applied %s (%dms)", step.ID(), r.DurationMS)
 			rep.Migrations = append(rep.Migrations, r)
 			applied = append(applied, step.ID())
 			continue
