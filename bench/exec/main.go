@@ -151,10 +151,12 @@ func run(ctx context.Context, history string, n int, seed uint64, rounds int, bi
 		what = "a realistic history of real DDL on tables with data, bench/exec/real.go"
 	}
 	fmt.Printf("Applying %d migrations (%s), median of %d interleaved rounds, fresh database each:\n\n", n, what, rounds)
-	fmt.Printf("  %-30s %10s %10s %12s\n", "tool", "wall", "per migr.", "vs goose")
+	fmt.Printf("  %-30s %10s %10s %12s %10s %12s\n", "tool", "wall", "per migr.", "vs goose", "best run", "best vs goose")
 	for i, t := range tools {
-		fmt.Printf("  %-30s %10s %10s %11.2fx\n", t.name, med[i].Round(time.Millisecond), (med[i] / time.Duration(n)).Round(time.Microsecond), float64(med[i])/float64(goosed))
+		fmt.Printf("  %-30s %10s %10s %11.2fx %10s %11.2fx\n", t.name, med[i].Round(time.Millisecond), (med[i] / time.Duration(n)).Round(time.Microsecond),
+			float64(med[i])/float64(goosed), times[i][0].Round(time.Millisecond), float64(times[i][0])/float64(times[1][0]))
 	}
+	fmt.Printf("\n  (load average now: %s)\n", loadavg())
 	np, wp, ap := float64(med[2])/float64(goosed), float64(med[3])/float64(goosed), float64(med[4])/float64(goosed)
 	twoPass := 1.8
 	if history == "real" {
@@ -190,4 +192,14 @@ func writeMigrations(n int, smDir, gooseDir, all string) error {
 		}
 	}
 	return os.WriteFile(all, []byte(everything.String()), 0o644)
+}
+
+// loadavg is the 1-minute load average, "?" when unknown: figures taken
+// on a busy machine say so.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b) + " ?")[0]
 }
