@@ -1,5 +1,5 @@
-// Package executor runs migrations against PostgreSQL the way SPEC §3
-// says: under a session-level advisory lock, after a transactional
+// Package executor runs migrations against PostgreSQL the way docs/executing.md
+// describes: under a session-level advisory lock, after a transactional
 // rehearsal, each migration in its own transaction with its tracking row.
 //
 // # Targets
@@ -21,7 +21,7 @@
 //	case errors.As(err, &partial):              // exit 1: partial.Applied stay applied
 //	case err != nil:                            // exit 2: connection, lock wait, drift, …
 //	}
-//	json.NewEncoder(os.Stdout).Encode(res)       // SPEC §6 shape
+//	json.NewEncoder(os.Stdout).Encode(res)       // docs/json.md shape
 //
 // # What a run does
 //
@@ -62,7 +62,7 @@
 // them with transactional equivalents on disposable databases.
 //
 // After a successful pre-deploy run, [Session.RecordDetected] records when
-// each delayed migration was first seen (SPEC §2.3).
+// each delayed migration was first seen (docs/planning.md).
 //
 // # Rehearsing on a copy
 //

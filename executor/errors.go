@@ -38,7 +38,7 @@ var (
 )
 
 // MigrationError is one migration's failure, positioned in its file. It is
-// both an error and the `error` object of SPEC §6's JSON.
+// both an error and the `error` object of the JSON of docs/json.md.
 type MigrationError struct {
 	ID   string `json:"id"`
 	File string `json:"file"`
@@ -113,7 +113,8 @@ func (e *MigrationError) Unwrap() error { return e.Err }
 func (e *MigrationError) Is(target error) bool { return target == ErrMigration }
 
 // PreflightError lists every migration that failed the transactional
-// rehearsal. Nothing was applied.
+// rehearsal. Nothing was applied; the rehearsal's calls that a rollback
+// cannot undo (SideEffects) stayed.
 type PreflightError struct {
 	Failures []*MigrationError
 	// Atomic is set when the failures come from an atomic run
@@ -123,9 +124,12 @@ type PreflightError struct {
 	// transaction; it stays applied (the error then comes wrapped in a
 	// *PartialError).
 	Kept []string
+	// SideEffects lists the calls the rehearsal ran whose effect stayed
+	// after its rollback, "ID statement N (line L): setval".
+	SideEffects []string
 }
 
-// Error lists every failure.
+// Error lists every failure, and what the rollback did not undo.
 func (e *PreflightError) Error() string {
 	var b strings.Builder
 	switch {
@@ -139,6 +143,13 @@ func (e *PreflightError) Error() string {
 	for _, f := range e.Failures {
 		b.WriteString("\n")
 		b.WriteString(f.Error())
+	}
+	if len(e.SideEffects) > 0 {
+		b.WriteString("\nthe rehearsal's rollback did not undo these calls (sequences and advisory locks are not transactional; check them before running again):")
+		for _, s := range e.SideEffects {
+			b.WriteString("\n  ")
+			b.WriteString(s)
+		}
 	}
 	return b.String()
 }

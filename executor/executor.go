@@ -107,7 +107,7 @@ type Options struct {
 	// Mode is strict (default), nonstrict or disabled.
 	Mode planner.Mode
 	// Initial runs everything in pre-deploy on a target with nothing
-	// applied (SPEC §2.1); an error otherwise.
+	// applied (docs/planning.md); an error otherwise.
 	Initial bool
 	// AllowDrift proceeds when applied migrations changed (with a warning).
 	AllowDrift bool
@@ -400,7 +400,8 @@ func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *Sta
 
 // Check returns the error that stops a run of plan before it touches the
 // database: a *DriftError unless AllowDrift, a *BlockedError for a strict
-// pre-deploy with blocked migrations. It logs unknown applied IDs and
+// pre-deploy with blocked migrations, an *InputError for a migration that
+// cannot run as written. It logs unknown applied IDs and
 // allowed drift as warnings.
 func (s *Session) Check(plan *planner.Plan) error {
 	for _, id := range plan.Unknown {
@@ -417,7 +418,7 @@ func (s *Session) Check(plan *planner.Plan) error {
 	if !plan.OK() {
 		return &BlockedError{Blocked: plan.Blocked}
 	}
-	return nil
+	return s.checkInput(plan)
 }
 
 // Run does everything `safemigrate migrate` does for one target: take the

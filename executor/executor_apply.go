@@ -13,11 +13,16 @@ import (
 // statement by statement, see [Session.applyNonTx]). It stops at the first
 // failure and returns a *PartialError; what was applied before stays
 // applied and is returned. The tracking tables are created on first use.
+// A migration that cannot run as written stops it before anything runs
+// (*InputError).
 func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, error) {
 	defer s.setCurrent("")
 	applied := []string{}
 	if len(plan.Run) == 0 {
 		return applied, nil
+	}
+	if err := s.checkInput(plan); err != nil {
+		return applied, err
 	}
 	if err := s.ensureTables(ctx); err != nil {
 		return applied, err

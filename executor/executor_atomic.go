@@ -80,11 +80,15 @@ func (s *Session) segments(steps []planner.Step) []segment {
 // first one to touch anything, so that nothing was applied; a
 // *PartialError when earlier segments (or `transaction: false`
 // migrations) committed and stay applied; the error of a lost connection
-// or cancelled context wrapped in a *PartialError.
+// or cancelled context wrapped in a *PartialError; an *InputError, before
+// anything runs, for a migration that cannot run as written.
 func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*PreflightReport, []string, error) {
 	defer s.setCurrent("")
 	rep := &PreflightReport{OK: true, Atomic: true, Migrations: []MigrationReport{}}
 	applied := []string{}
+	if err := s.checkInput(plan); err != nil {
+		return nil, applied, err
+	}
 	phase := string(plan.Phase)
 	for _, seg := range s.segments(plan.Run) {
 		if !seg.tx {
@@ -127,6 +131,9 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 				return rep, applied, pe
 			}
 			return rep, applied, &PartialError{Applied: applied, Failed: pe.Failures[0].ID, Err: pe}
+		}
+		for i := len(rep.Migrations) - len(sr.Migrations); i < len(rep.Migrations); i++ {
+			rep.Migrations[i].SideEffects = nil // committed: they happened once, as meant
 		}
 		ids := make([]string, len(seg.steps))
 		for i, step := range seg.steps {

@@ -8,6 +8,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -39,10 +40,14 @@ import (
 // of the target is the same call on a session of the copy.
 //
 // The returned error is for failures of the rehearsal itself (a lost
-// connection, a cancelled context); failing migrations are in the report,
+// connection, a cancelled context) and for a migration that cannot run as
+// written (*InputError, before anything is sent); failing migrations are in the report,
 // and [PreflightReport.Err] turns them into a *PreflightError.
 func (s *Session) Preflight(ctx context.Context, plan *planner.Plan) (*PreflightReport, error) {
 	defer s.setCurrent("")
+	if err := s.checkInput(plan); err != nil {
+		return nil, err
+	}
 	return s.rehearseSteps(ctx, plan.Run, string(plan.Phase), false)
 }
 
@@ -140,6 +145,9 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 		if me != nil && me.SQLState == sqlstateLockNotAvailable && !final {
 			return nil, me, nil
 		}
+		if r.Status != StatusSkipped {
+			r.SideEffects = s.sideEffects(m, r.Error)
+		}
 		if commit && r.Status == StatusSkipped {
 			// Segments never hold what one transaction cannot run; should
 			// one, it must not commit without it.
@@ -150,7 +158,7 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 		if r.Status == StatusFailed {
 			rep.OK = false
 			if len(rh.skipped) > 0 && r.Error != nil && r.Error.Hint == "" {
-				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first (migrate --to ID), or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
+				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first, or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
 			}
 		}
 		rep.Migrations = append(rep.Migrations, r)
@@ -177,6 +185,32 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 	return rep, nil, nil
 }
 
+// sideEffects notes, for a rehearsed migration, the calls its rehearsal
+// ran whose effect the rollback does not undo (setval, nextval, dblink,
+// …): every statement's when it passed, those up to the failing one when
+// it failed (fail). See docs/executing.md.
+func (s *Session) sideEffects(m *migration.Migration, fail *MigrationError) []string {
+	effects, err := annotate.SideEffects(string(m.SQL))
+	if err != nil || len(effects) == 0 {
+		return nil
+	}
+	stmts := s.parsed[m.ID]
+	var notes []string
+	for _, e := range effects {
+		n := 0 // the statement the call is in: the last one starting at or before its line
+		for i, st := range stmts {
+			if st.Line <= e.Line {
+				n = i + 1
+			}
+		}
+		if fail != nil && fail.Statement > 0 && n > fail.Statement {
+			continue // did not run before the failure
+		}
+		notes = append(notes, fmt.Sprintf("statement %d (line %d): %s", n, e.Line, e.Func))
+	}
+	return notes
+}
+
 func (s *Session) logPreflight(name string, r MigrationReport) {
 	switch r.Status {
 	case StatusOK:
@@ -189,6 +223,9 @@ func (s *Session) logPreflight(name string, r MigrationReport) {
 		s.log.printf("%s: %s skipped: %s", name, r.ID, r.Notice)
 	case StatusFailed:
 		s.log.printf("%s: %s FAILED: %s", name, r.ID, r.Error)
+	}
+	if name == passName(true) {
+		return // committed when its transaction passes; the failure says what a rollback left
 	}
 	for _, e := range r.SideEffects {
 		s.log.printf("%s: warning: %s: %s: a rollback does not undo it", name, r.ID, e)
@@ -350,8 +387,8 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 		// statement fails on apply too when it uses its own value: that
 		// stays a failure.)
 		rh.skip(&r, "uses an enum value added earlier in this run", fmt.Sprintf(
-			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply (rehearse it after applying %s, e.g. migrate --to %s)",
-			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", "), rh.enumAdders[len(rh.enumAdders)-1], rh.enumAdders[len(rh.enumAdders)-1]))
+			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply",
+			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", ")))
 		return r, nil, nil
 	}
 	r.Status, r.Error = StatusFailed, me

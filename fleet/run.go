@@ -39,7 +39,7 @@ type Progress struct {
 	State  State
 }
 
-// Run migrates every tenant in two passes (SPEC §4), holding every
+// Run migrates every tenant in two passes (docs/executing.md), holding every
 // tenant's lock from its plan until the end:
 //
 //  1. PassPreflight, Jobs tenants at a time: plan under the lock, refuse
@@ -53,7 +53,7 @@ type Progress struct {
 //     were applied and which did not start. A rerun continues.
 //
 // After a successful pre-deploy run, PassDetect records detection times
-// in every tenant that has new ones (SPEC §2.3); a run that failed
+// in every tenant that has new ones (docs/planning.md); a run that failed
 // anywhere records none, as a single database's failed run would.
 //
 // The locks are taken up front by [executor.LockAll] on one connection,

@@ -4,45 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Dir reads the migration files of a migrations directory: the `.sql`
 // files at its root (the root chain) and in each immediate subdirectory
-// (a chain). Each File's ID is its path inside fsys without ".sql"; its
-// Path is that path joined to prefix, for printing (prefix "" prints paths
-// relative to fsys). Files come back sorted by path.
+// (a chain), found by [migration.Walk] exactly as the loader finds them
+// (symbolic links to chains followed). Each File's ID is its path inside
+// fsys without ".sql"; its Path is that path joined to prefix, for
+// printing (prefix "" prints paths relative to fsys). Files come back
+// sorted by path. A directory of the wrong shape (a nested directory with
+// SQL in it) is a *[migration.LoadError] naming each problem.
 func Dir(fsys fs.FS, prefix string) ([]File, error) {
-	var paths []string
-	root, err := fs.ReadDir(fsys, ".")
+	srcs, problems, err := migration.Walk(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("read migrations directory: %w", err)
+		return nil, err
 	}
-	for _, e := range root {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
+	if len(problems) > 0 {
+		for _, fe := range problems {
+			fe.File = display(fe.File, prefix)
 		}
-		if !e.IsDir() {
-			if strings.HasSuffix(name, ".sql") {
-				paths = append(paths, name)
-			}
-			continue
-		}
-		entries, err := fs.ReadDir(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("read chain directory %s: %w", name, err)
-		}
-		for _, c := range entries {
-			if c.IsDir() || !strings.HasSuffix(c.Name(), ".sql") {
-				continue
-			}
-			paths = append(paths, path.Join(name, c.Name()))
-		}
+		return nil, &migration.LoadError{Errors: problems}
+	}
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		paths[i] = src.Path
 	}
 	// Reading thousands of small files is syscall-bound; a few readers at
 	// once finish sooner.
@@ -76,9 +67,14 @@ func readFile(fsys fs.FS, p, prefix string) (File, error) {
 	if err != nil {
 		return File{}, fmt.Errorf("read %s: %w", p, err)
 	}
-	display := p
-	if prefix != "" && prefix != "." {
-		display = strings.TrimSuffix(prefix, "/") + "/" + p
+	return File{Path: display(p, prefix), ID: strings.TrimSuffix(p, ".sql"), Src: src}, nil
+}
+
+// display is path p of the migrations directory as printed: joined to
+// prefix.
+func display(p, prefix string) string {
+	if prefix == "" || prefix == "." {
+		return p
 	}
-	return File{Path: display, ID: strings.TrimSuffix(p, ".sql"), Src: src}, nil
+	return strings.TrimSuffix(prefix, "/") + "/" + p
 }

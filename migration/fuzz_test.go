@@ -9,7 +9,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/stretchr/testify/require"
 )
@@ -39,7 +38,7 @@ func fuzzFS(input string) fstest.MapFS {
 	return fsys
 }
 
-// versionOf mirrors SPEC §1: <digits>_<name>.sql.
+// versionOf mirrors docs/file-format.md: <digits>_<name>.sql.
 func versionOf(base string) (string, bool) {
 	i := 0
 	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
@@ -51,7 +50,7 @@ func versionOf(base string) (string, bool) {
 	return base[:i], true
 }
 
-// expectProblems counts the problems SPEC §1 finds in fsys, independently of
+// expectProblems counts the problems docs/file-format.md lists in fsys, independently of
 // the loader, and lists the migration paths a successful load must return.
 func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 	type key struct{ chain, version string }
@@ -78,7 +77,7 @@ func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 			problems++
 			continue
 		}
-		_, probs := annotate.ParseHeader(fsys[p].Data)
+		_, probs := migration.ParseHeader(fsys[p].Data)
 		if len(probs) > 0 {
 			problems += len(probs)
 			continue
@@ -154,11 +153,11 @@ func FuzzLoad(f *testing.F) {
 			}
 			require.Equal(t, wantID, m.ID)
 			require.Equal(t, m.ID+".sql", m.Path)
-			d, probs := annotate.ParseHeader(m.SQL)
+			d, probs := migration.ParseHeader(m.SQL)
 			require.Empty(t, probs)
-			require.Equal(t, d.Has(annotate.KeySafe), m.DeclaredSafe)
+			require.Equal(t, d.Has(migration.KeySafe), m.DeclaredSafe)
 			if !m.DeclaredSafe {
-				d.Safe = annotate.AfterDeploy
+				d.Safe = migration.AfterDeploy
 			}
 			require.Equal(t, d, m.Directives)
 		}

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/safemigrate/safemigrate/annotate"
 )
 
 // Migration is one migration file with its parsed header.
@@ -27,12 +25,12 @@ type Migration struct {
 
 	// Directives are the header directives. When the file has no safe
 	// directive, Safe holds the configured default and DeclaredSafe is false.
-	Directives   annotate.Directives
+	Directives   Directives
 	DeclaredSafe bool
 }
 
 // Safe returns the migration's safe value (declared or defaulted).
-func (m *Migration) Safe() annotate.Safe { return m.Directives.Safe }
+func (m *Migration) Safe() Safe { return m.Directives.Safe }
 
 // Compare orders migrations by (chain, version): the root chain first,
 // versions compared as numbers. It is the tie-break order of every
@@ -75,7 +73,7 @@ func CompareVersions(a, b string) int {
 type Options struct {
 	// DefaultSafe is the value of a migration without a safe directive.
 	// Zero means after_deploy, the safest choice.
-	DefaultSafe annotate.Safe
+	DefaultSafe Safe
 	// Root is prepended to every path in migrations and errors, so that
 	// messages name files the way the user sees them ("db/migrations/
 	// 0001_init.sql:3: …"). Typically the directory the FS was opened on.
@@ -88,6 +86,11 @@ type FileError struct {
 	File    string
 	Line    int
 	Message string
+	// InFile marks a problem of the file's own name or header, which lint
+	// reports as a diagnostic of that file (invalid-file-name,
+	// invalid-directive). The others concern the directory as a whole: its
+	// shape, duplicate versions, dependencies, unreadable files.
+	InFile bool
 }
 
 func (e *FileError) Error() string {
@@ -120,28 +123,30 @@ func (e *LoadError) Unwrap() []error {
 	return errs
 }
 
-// Load reads every migration from fsys: `.sql` files at the root form the
-// root chain and each immediate subdirectory is a chain named after it.
-// Migrations are returned in (chain, version) order. On any problem Load
-// returns a *LoadError listing all of them and no migrations.
-func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
-	if opts.DefaultSafe == "" {
-		opts.DefaultSafe = annotate.AfterDeploy
-	}
-	var (
-		out  []*Migration
-		errs []*FileError
-	)
+// Source is one `.sql` file of a migrations directory, as [Walk] finds it.
+type Source struct {
+	Path  string // slash-separated path in the FS, e.g. "billing/0002_invoices.sql"
+	Chain string // "" for the root chain
+	Name  string // base name, e.g. "0002_invoices.sql"
+}
+
+// Walk lists the `.sql` files of a migrations directory: those at the root
+// (the root chain) and those in each immediate subdirectory (a chain),
+// following symbolic links to chain directories. Directories whose name
+// starts with "." (.git, editor folders) are skipped. Problems with the
+// directory's shape (a nested directory holding SQL, an unreadable chain
+// directory, a name that is not UTF-8) come back as FileErrors; the err
+// result is for a root that cannot be read. [Load], lint and `new` read a
+// directory through Walk, so they see the same files.
+func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 	root, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, fmt.Errorf("read migrations directory: %w", err)
+		return nil, nil, fmt.Errorf("read migrations directory: %w", err)
 	}
 	for _, e := range root {
 		if !isDir(fsys, e.Name(), e) {
-			m, fe := loadFile(fsys, "", e.Name(), opts)
-			errs = append(errs, fe...)
-			if m != nil {
-				out = append(out, m)
+			if strings.HasSuffix(e.Name(), ".sql") {
+				srcs = append(srcs, Source{Path: e.Name(), Name: e.Name()})
 			}
 			continue
 		}
@@ -150,27 +155,49 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 			continue // .git, editor folders
 		}
 		if !utf8.ValidString(chain) {
-			errs = append(errs, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
+			problems = append(problems, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
 			continue
 		}
 		entries, err := fs.ReadDir(fsys, chain)
 		if err != nil {
-			errs = append(errs, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
+			problems = append(problems, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
 			continue
 		}
 		for _, f := range entries {
 			p := path.Join(chain, f.Name())
 			if isDir(fsys, p, f) {
 				if hasSQL(fsys, p) {
-					errs = append(errs, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
+					problems = append(problems, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
 				}
 				continue
 			}
-			m, fe := loadFile(fsys, chain, f.Name(), opts)
-			errs = append(errs, fe...)
-			if m != nil {
-				out = append(out, m)
+			if strings.HasSuffix(f.Name(), ".sql") {
+				srcs = append(srcs, Source{Path: p, Chain: chain, Name: f.Name()})
 			}
+		}
+	}
+	slices.SortFunc(srcs, func(a, b Source) int { return strings.Compare(a.Path, b.Path) })
+	return srcs, problems, nil
+}
+
+// Load reads every migration from fsys: `.sql` files at the root form the
+// root chain and each immediate subdirectory is a chain named after it
+// (see [Walk]). Migrations are returned in (chain, version) order. On any
+// problem Load returns a *LoadError listing all of them and no migrations.
+func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
+	if opts.DefaultSafe == "" {
+		opts.DefaultSafe = AfterDeploy
+	}
+	srcs, errs, err := Walk(fsys)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Migration
+	for _, src := range srcs {
+		m, fe := loadFile(fsys, src.Chain, src.Name, opts)
+		errs = append(errs, fe...)
+		if m != nil {
+			out = append(out, m)
 		}
 	}
 	slices.SortFunc(out, Compare)
@@ -225,19 +252,19 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		return nil, []*FileError{{File: strings.ToValidUTF8(p, "?"), Message: "file name is not valid UTF-8; rename the file"}}
 	}
 	base := strings.TrimSuffix(name, ".sql")
-	version, rest, ok := splitVersion(base)
+	version, rest, ok := ParseName(base)
 	if !ok {
-		return nil, []*FileError{{File: p, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
+		return nil, []*FileError{{File: p, InFile: true, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
 	}
 	src, err := fs.ReadFile(fsys, p)
 	if err != nil {
 		return nil, []*FileError{{File: p, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
-	dirs, probs := annotate.ParseHeader(src)
+	dirs, probs := ParseHeader(src)
 	if len(probs) > 0 {
 		errs := make([]*FileError, len(probs))
 		for i, pr := range probs {
-			errs[i] = &FileError{File: p, Line: pr.Line, Message: pr.Message}
+			errs[i] = &FileError{File: p, Line: pr.Line, Message: pr.Message, InFile: true}
 		}
 		return nil, errs
 	}
@@ -261,18 +288,6 @@ func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*File
 		Directives:   dirs,
 		DeclaredSafe: declared,
 	}, nil
-}
-
-// splitVersion splits "0003_add_email" into ("0003", "add_email").
-func splitVersion(base string) (version, name string, ok bool) {
-	i := 0
-	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
-		i++
-	}
-	if i == 0 || i == len(base) || base[i] != '_' || i+1 == len(base) {
-		return "", "", false
-	}
-	return base[:i], base[i+1:], true
 }
 
 // duplicateVersions reports versions that are numerically equal within one

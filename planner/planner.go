@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 )
@@ -47,7 +46,7 @@ type Input struct {
 	// was applied ("" when unknown, e.g. from --applied).
 	Applied map[string]string
 	// Detected maps migration IDs to the time the pre-deploy phase first saw
-	// them waiting (SPEC §2.3).
+	// them waiting (docs/planning.md).
 	Detected map[string]time.Time
 	Now      time.Time
 	Phase    Phase
@@ -61,7 +60,7 @@ type Step struct {
 	Migration *migration.Migration
 	// Resolved is the value planning used: an after_deploy whose delay has
 	// passed resolves to always.
-	Resolved annotate.Safe
+	Resolved migration.Safe
 	// Reason says, for a person, why the step runs, waits or is blocked.
 	Reason string
 	// DetectedAt is when pre-deploy first saw the migration waiting.
@@ -115,7 +114,7 @@ func (p *Plan) OK() bool {
 }
 
 // NewlyDetected returns the delayed migrations without a detection time: a
-// successful pre-deploy run records them (SPEC §2.3).
+// successful pre-deploy run records them (docs/planning.md).
 func (p *Plan) NewlyDetected() []string {
 	var ids []string
 	for _, s := range p.Delayed {
@@ -136,7 +135,7 @@ const (
 	blocked
 )
 
-// New computes the plan for in, following SPEC §2 step by step.
+// New computes the plan for in, following docs/planning.md step by step.
 func New(in Input) (*Plan, error) {
 	if in.Graph == nil {
 		return nil, errors.New("planner: nil graph")
@@ -168,7 +167,7 @@ func New(in Input) (*Plan, error) {
 
 	n := g.Len()
 	st := make([]state, n)
-	resolved := make([]annotate.Safe, n)
+	resolved := make([]migration.Safe, n)
 	isApplied := make([]bool, n)
 	for id, sum := range in.Applied {
 		i, ok := g.Index(id)
@@ -202,13 +201,13 @@ func New(in Input) (*Plan, error) {
 			continue
 		}
 		// Step 1: an after_deploy whose delay has passed counts as always.
-		if m.Safe() == annotate.AfterDeploy && hasDelay(m) {
+		if m.Safe() == migration.AfterDeploy && hasDelay(m) {
 			if t, ok := in.Detected[m.ID]; ok && !t.Add(m.Directives.Delay).After(in.Now) {
-				resolved[i] = annotate.Always
+				resolved[i] = migration.Always
 			}
 		}
 		// Step 2.
-		if resolved[i] == annotate.AfterDeploy {
+		if resolved[i] == migration.AfterDeploy {
 			st[i] = delayed
 		} else {
 			st[i] = ready
@@ -224,7 +223,7 @@ func New(in Input) (*Plan, error) {
 			for _, d := range g.Deps(i) {
 				switch {
 				case st[i] == ready && (st[d] == delayed || st[d] == blocked):
-					if resolved[i] == annotate.BeforeDeploy {
+					if resolved[i] == migration.BeforeDeploy {
 						st[i] = blocked
 					} else {
 						st[i] = delayed
@@ -268,7 +267,7 @@ func New(in Input) (*Plan, error) {
 }
 
 // step describes node i in state st[i].
-func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []state, causes [][]string) Step {
+func (p *Plan) step(in Input, g *graph.Graph, i int, res migration.Safe, st []state, causes [][]string) Step {
 	m := g.At(i)
 	s := Step{Migration: m, Resolved: res}
 	if t, ok := in.Detected[m.ID]; ok {
@@ -280,15 +279,15 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 	case ready:
 		s.Reason = string(m.Safe())
 		if res != m.Safe() {
-			s.Reason = fmt.Sprintf("delay %s passed (detected %s)", annotate.FormatDuration(delay), s.DetectedAt.UTC().Format(time.RFC3339))
+			s.Reason = fmt.Sprintf("delay %s passed (detected %s)", migration.FormatDuration(delay), s.DetectedAt.UTC().Format(time.RFC3339))
 		}
 	case delayed:
 		switch {
-		case m.Safe() == annotate.AfterDeploy && timed && s.DetectedAt == nil:
-			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
-		case m.Safe() == annotate.AfterDeploy && timed && res == annotate.AfterDeploy:
+		case m.Safe() == migration.AfterDeploy && timed && s.DetectedAt == nil:
+			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", migration.FormatDuration(delay), migration.FormatDuration(delay))
+		case m.Safe() == migration.AfterDeploy && timed && res == migration.AfterDeploy:
 			s.RunnableAt, s.Reason = delayedUntil(m, *s.DetectedAt)
-		case m.Safe() == annotate.AfterDeploy && res == annotate.AfterDeploy:
+		case m.Safe() == migration.AfterDeploy && res == migration.AfterDeploy:
 			s.Reason = "runs in post-deploy"
 		default:
 			s.Reason = fmt.Sprintf("waits for %s", strings.Join(p.waitingDeps(g, i, st), ", "))
@@ -303,14 +302,14 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 // hasDelay reports whether m has a delay directive; `delay: 0s` is a delay
 // too (runnable by the first pre-deploy run after its detection).
 func hasDelay(m *migration.Migration) bool {
-	return m.Directives.Delay > 0 || m.Directives.Has(annotate.KeyDelay)
+	return m.Directives.Delay > 0 || m.Directives.Has(migration.KeyDelay)
 }
 
 // delayedUntil says when a timed after_deploy migration detected at t
 // becomes runnable in pre-deploy.
 func delayedUntil(m *migration.Migration, t time.Time) (*time.Time, string) {
 	at := t.Add(m.Directives.Delay)
-	return &at, fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(m.Directives.Delay), at.UTC().Format(time.RFC3339))
+	return &at, fmt.Sprintf("delay %s: runnable at %s", migration.FormatDuration(m.Directives.Delay), at.UTC().Format(time.RFC3339))
 }
 
 // MarkDetected records in the plan that a pre-deploy run detected the
@@ -324,7 +323,7 @@ func (p *Plan) MarkDetected(ids []string, t time.Time) {
 		}
 		at := t
 		s.DetectedAt = &at
-		if m := s.Migration; m.Safe() == annotate.AfterDeploy && hasDelay(m) && s.Resolved == annotate.AfterDeploy {
+		if m := s.Migration; m.Safe() == migration.AfterDeploy && hasDelay(m) && s.Resolved == migration.AfterDeploy {
 			s.RunnableAt, s.Reason = delayedUntil(m, t)
 		}
 	}

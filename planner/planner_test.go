@@ -6,7 +6,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -149,7 +148,7 @@ func runCases(t *testing.T, cases []planCase) {
 	}
 }
 
-// TestPlanValues covers the three values in both phases (SPEC §2.1).
+// TestPlanValues covers the three values in both phases (docs/planning.md).
 func TestPlanValues(t *testing.T) {
 	mixed := files{
 		"0001_a.sql":   B,
@@ -173,7 +172,7 @@ func TestPlanValues(t *testing.T) {
 			wantOK:      true,
 			check: func(t *testing.T, p *planner.Plan) {
 				s := p.Delayed[0]
-				assert.Equal(t, annotate.AfterDeploy, s.Resolved)
+				assert.Equal(t, migration.AfterDeploy, s.Resolved)
 				assert.Nil(t, s.RunnableAt)
 				assert.Contains(t, s.Reason, "post-deploy")
 			},
@@ -238,7 +237,7 @@ func TestPlanValues(t *testing.T) {
 	})
 }
 
-// TestPlanDelays covers step 1 (SPEC §2.1, §2.3).
+// TestPlanDelays covers step 1 (docs/planning.md).
 func TestPlanDelays(t *testing.T) {
 	week := files{"0001_a.sql": B, "0002_drop.sql": A + ";delay: 7d"}
 	runCases(t, []planCase{
@@ -250,7 +249,7 @@ func TestPlanDelays(t *testing.T) {
 			wantOK:   true,
 			check: func(t *testing.T, p *planner.Plan) {
 				s := p.Run[1]
-				assert.Equal(t, annotate.Always, s.Resolved)
+				assert.Equal(t, migration.Always, s.Resolved)
 				assert.Contains(t, s.Reason, "7d")
 				require.NotNil(t, s.DetectedAt)
 				assert.Equal(t, now.Add(-8*day), *s.DetectedAt)
@@ -280,7 +279,7 @@ func TestPlanDelays(t *testing.T) {
 			wantOK:      true,
 			check: func(t *testing.T, p *planner.Plan) {
 				s := p.Delayed[0]
-				assert.Equal(t, annotate.AfterDeploy, s.Resolved)
+				assert.Equal(t, migration.AfterDeploy, s.Resolved)
 				require.NotNil(t, s.RunnableAt)
 				assert.Equal(t, now.Add(5*day), *s.RunnableAt)
 				assert.Contains(t, s.Reason, now.Add(5*day).Format(time.RFC3339))
@@ -357,7 +356,7 @@ func TestPlanDelays(t *testing.T) {
 				require.NotNil(t, c.RunnableAt)
 				assert.Equal(t, now.Add(5*day), *c.RunnableAt)
 				d := find(t, p.Delayed, "0004_d")
-				assert.Equal(t, annotate.Always, d.Resolved, "its own delay passed")
+				assert.Equal(t, migration.Always, d.Resolved, "its own delay passed")
 				assert.Nil(t, d.RunnableAt, "runnable when 0003_c is, not by its own delay")
 				assert.Contains(t, d.Reason, "0003_c")
 				assert.Equal(t, []string{"0005_e"}, p.NewlyDetected())
@@ -377,7 +376,7 @@ func TestPlanDelays(t *testing.T) {
 	})
 }
 
-// TestPlanDelayedAndBlocked covers steps 2–5 and blocked_by (SPEC §2.1).
+// TestPlanDelayedAndBlocked covers steps 2–5 and blocked_by (docs/planning.md).
 func TestPlanDelayedAndBlocked(t *testing.T) {
 	runCases(t, []planCase{
 		{
@@ -388,7 +387,7 @@ func TestPlanDelayedAndBlocked(t *testing.T) {
 			wantOK:      true,
 			check: func(t *testing.T, p *planner.Plan) {
 				b := find(t, p.Delayed, "0002_b")
-				assert.Equal(t, annotate.Always, b.Resolved)
+				assert.Equal(t, migration.Always, b.Resolved)
 				assert.Contains(t, b.Reason, "0001_a")
 				assert.Equal(t, []string{"0001_a", "0002_b", "0003_c"}, p.NewlyDetected())
 			},
@@ -509,7 +508,7 @@ func TestPlanDelayedAndBlocked(t *testing.T) {
 	})
 }
 
-// TestPlanModes covers strict, nonstrict and disabled (SPEC §2.1 step 5).
+// TestPlanModes covers strict, nonstrict and disabled (docs/planning.md).
 func TestPlanModes(t *testing.T) {
 	blockedFiles := files{
 		"0001_a.sql":   B,
@@ -586,7 +585,7 @@ func TestPlanModes(t *testing.T) {
 	})
 }
 
-// TestPlanInitial covers --initial (SPEC §2.1).
+// TestPlanInitial covers --initial (docs/planning.md).
 func TestPlanInitial(t *testing.T) {
 	f := files{
 		"0001_a.sql":   A + ";delay: 7d",
@@ -637,7 +636,7 @@ func TestPlanInitial(t *testing.T) {
 	}
 }
 
-// TestPlanAppliedAnomalies covers SPEC §2.2.
+// TestPlanAppliedAnomalies covers docs/planning.md.
 func TestPlanAppliedAnomalies(t *testing.T) {
 	g := buildGraph(t, files{
 		"0001_a.sql":   B,

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -78,9 +77,9 @@ func genWorld(r *rand.Rand) *world {
 		if chain != "" {
 			id = chain + "/" + id
 		}
-		d := annotate.Directives{Transaction: true, Lines: map[string]int{}}
-		d.Safe = annotate.SafeValues[r.IntN(3)]
-		d.Lines[annotate.KeySafe] = 1
+		d := migration.Directives{Transaction: true, Lines: map[string]int{}}
+		d.Safe = migration.SafeValues[r.IntN(3)]
+		d.Lines[migration.KeySafe] = 1
 		nd := &node{}
 		if p := last[chain]; p != nil {
 			nd.deps = append(nd.deps, p.id())
@@ -102,11 +101,11 @@ func genWorld(r *rand.Rand) *world {
 					nd.deps = append(nd.deps, t.id())
 				}
 			}
-			d.Lines[annotate.KeyDepends] = 2
+			d.Lines[migration.KeyDepends] = 2
 		}
-		if d.Safe == annotate.AfterDeploy && r.IntN(5) < 3 {
+		if d.Safe == migration.AfterDeploy && r.IntN(5) < 3 {
 			d.Delay = delays[r.IntN(len(delays))]
-			d.Lines[annotate.KeyDelay] = 3
+			d.Lines[migration.KeyDelay] = 3
 		}
 		if r.IntN(2) == 0 {
 			var ago time.Duration
@@ -211,7 +210,7 @@ func (w *world) input(r *rand.Rand) (planner.Input, error) {
 	}, nil
 }
 
-// refCompare is SPEC §1.2's tie-break, written independently of
+// refCompare is docs/file-format.md's tie-break, written independently of
 // migration.Compare: root chain first, chains by name, versions as numbers.
 func refCompare(a, b *migration.Migration) int {
 	if a.Chain != b.Chain {
@@ -258,7 +257,7 @@ func (w *world) refKahn(set map[string]bool) []string {
 	return out
 }
 
-// refState is SPEC §2.1 taken literally: resolve, split, then steps 3 and 4
+// refState is docs/planning.md taken literally: resolve, split, then steps 3 and 4
 // each repeated until nothing moves.
 func (w *world) refState() (state map[string]string, effectivePost bool) {
 	state = map[string]string{}
@@ -273,12 +272,12 @@ func (w *world) refState() (state map[string]string, effectivePost bool) {
 			continue
 		}
 		res := nd.m.Directives.Safe
-		if res == annotate.AfterDeploy && nd.m.Directives.Has(annotate.KeyDelay) {
+		if res == migration.AfterDeploy && nd.m.Directives.Has(migration.KeyDelay) {
 			if t, ok := w.detected[id]; ok && !t.Add(nd.m.Directives.Delay).After(w.now) {
-				res = annotate.Always
+				res = migration.Always
 			}
 		}
-		if res == annotate.AfterDeploy {
+		if res == migration.AfterDeploy {
 			state[id] = "delayed"
 		} else {
 			state[id] = "ready"
@@ -295,7 +294,7 @@ func (w *world) refState() (state map[string]string, effectivePost bool) {
 			}
 			for _, d := range nd.deps {
 				if state[d] == "delayed" || state[d] == "blocked" {
-					if nd.m.Directives.Safe == annotate.BeforeDeploy {
+					if nd.m.Directives.Safe == migration.BeforeDeploy {
 						state[nd.id()] = "blocked"
 					} else {
 						state[nd.id()] = "delayed"
@@ -481,19 +480,19 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		// No after_deploy without a passed delay runs in pre-deploy.
 		for _, s := range p.Run {
 			m := s.Migration
-			if m.Safe() != annotate.AfterDeploy {
+			if m.Safe() != migration.AfterDeploy {
 				continue
 			}
 			det, ok := w.detected[m.ID]
-			require.True(t, ok && m.Directives.Has(annotate.KeyDelay) && !det.Add(m.Directives.Delay).After(w.now),
+			require.True(t, ok && m.Directives.Has(migration.KeyDelay) && !det.Add(m.Directives.Delay).After(w.now),
 				msg("after_deploy %s runs without a passed delay", m.ID))
-			require.Equal(t, annotate.Always, s.Resolved)
+			require.Equal(t, migration.Always, s.Resolved)
 		}
 		// strict with blocked ⇒ not OK (exit 3); OK otherwise.
 		require.Equal(t, !(w.mode == planner.Strict && len(p.Blocked) > 0), p.OK(), msg("OK"))
 	}
 
-	// The planner's one pass equals SPEC's steps 1-4 iterated literally.
+	// The planner's one pass equals the documented steps 1-4 iterated literally.
 	ref, _ := w.refState()
 	got := map[string]string{}
 	for id, name := range where {
@@ -502,9 +501,9 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		}
 		got[id] = name
 	}
-	require.Equal(t, ref, got, msg("states differ from the literal SPEC §2.1"))
+	require.Equal(t, ref, got, msg("states differ from the literal rules of docs/planning.md"))
 
-	// Run is in SPEC order: Kahn with the smallest (chain, numeric version).
+	// Run is in the documented order: Kahn with the smallest (chain, numeric version).
 	runSet := map[string]bool{}
 	for _, s := range p.Run {
 		runSet[s.ID()] = true
@@ -527,7 +526,7 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 			newly = append(newly, s.ID())
 		}
 		m := s.Migration
-		if det, ok := w.detected[m.ID]; ok && s.Resolved == annotate.AfterDeploy && m.Directives.Has(annotate.KeyDelay) {
+		if det, ok := w.detected[m.ID]; ok && s.Resolved == migration.AfterDeploy && m.Directives.Has(migration.KeyDelay) {
 			require.NotNil(t, s.RunnableAt, msg("runnable_at of %s", m.ID))
 			require.Equal(t, det.Add(m.Directives.Delay), *s.RunnableAt)
 			require.True(t, s.RunnableAt.After(w.now), msg("runnable_at of a delayed %s is in the future", m.ID))
@@ -567,17 +566,17 @@ func nilIfEmpty(s []string) []string {
 // TestRefStateMatchesTables keeps the reference honest: it agrees with a
 // hand-checked case from planner_test.go.
 func TestRefStateMatchesTables(t *testing.T) {
-	mk := func(id string, safe annotate.Safe, deps ...string) *node {
+	mk := func(id string, safe migration.Safe, deps ...string) *node {
 		return &node{m: &migration.Migration{ID: id, Version: strings.Split(id, "_")[0], Name: id,
-			Directives: annotate.Directives{Safe: safe, Lines: map[string]int{}}}, deps: deps}
+			Directives: migration.Directives{Safe: safe, Lines: map[string]int{}}}, deps: deps}
 	}
 	w := &world{byID: map[string]*node{}, applied: map[string]bool{}, phase: planner.PreDeploy, mode: planner.Strict}
 	for _, nd := range []*node{
-		mk("1_a", annotate.AfterDeploy),
-		mk("2_b", annotate.BeforeDeploy, "1_a"),
-		mk("3_c", annotate.AfterDeploy, "2_b"),
-		mk("4_d", annotate.Always, "3_c"),
-		mk("5_e", annotate.Always),
+		mk("1_a", migration.AfterDeploy),
+		mk("2_b", migration.BeforeDeploy, "1_a"),
+		mk("3_c", migration.AfterDeploy, "2_b"),
+		mk("4_d", migration.Always, "3_c"),
+		mk("5_e", migration.Always),
 	} {
 		w.nodes = append(w.nodes, nd)
 		w.byID[nd.id()] = nd

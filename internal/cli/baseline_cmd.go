@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
-
-	"github.com/safemigrate/safemigrate/executor"
-	"github.com/safemigrate/safemigrate/migration"
 )
 
 // BaselineCmd records migrations as applied without running them.
@@ -13,6 +10,9 @@ type BaselineCmd struct {
 	Through string `required:"" help:"Record this migration and everything it depends on as applied." placeholder:"ID"`
 	runFlags
 }
+
+// Validate checks the run flags.
+func (c *BaselineCmd) Validate() error { return c.runFlags.Validate() }
 
 // Help shows examples.
 func (c *BaselineCmd) Help() string {
@@ -24,29 +24,27 @@ Example:
 }
 
 // Run records the baseline.
-func (c *BaselineCmd) Run(env *Env) error {
-	d, err := env.openDB(&c.runFlags)
+func (c *BaselineCmd) Run(ctx context.Context, env *Env) error {
+	format, err := env.format("text", "json")
 	if err != nil {
 		return err
 	}
-	opts := d.opts
-	ids, err := executor.Baseline(env.Ctx, d.target, d.graph, c.Through, opts)
-	if errors.Is(err, migration.ErrNotFound) {
-		return withCode(ExitUsage, err)
-	}
+	p, err := env.provider(append(c.runFlags.options(), singleSchema(env)...)...)
 	if err != nil {
-		return execError(err)
+		return err
 	}
-	if d.format == "json" {
-		return writeJSON(env.Stdout, map[string]any{"ok": true, "recorded": ids})
+	rep, err := p.Baseline(ctx, c.Through)
+	if err != nil {
+		return err
 	}
-	if len(ids) == 0 {
-		fmt.Fprintf(env.Stdout, "Nothing to record: %s and its dependencies are already applied.\n", c.Through)
-		return nil
-	}
-	fmt.Fprintf(env.Stdout, "Recorded as applied without running (%d):\n", len(ids))
-	for _, id := range ids {
-		fmt.Fprintf(env.Stdout, "  %s\n", id)
-	}
-	return nil
+	return env.emit(format, rep, func() {
+		if len(rep.Recorded) == 0 {
+			fmt.Fprintf(env.Stdout, "Nothing to record: %s and its dependencies are already applied.\n", c.Through)
+			return
+		}
+		fmt.Fprintf(env.Stdout, "Recorded as applied without running (%d):\n", len(rep.Recorded))
+		for _, id := range rep.Recorded {
+			fmt.Fprintf(env.Stdout, "  %s\n", id)
+		}
+	})
 }

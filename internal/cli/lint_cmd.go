@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 
+	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/lint"
 )
 
@@ -43,7 +45,7 @@ func (c *LintCmd) Validate() error {
 
 // Run lints and prints; exit 1 when an error (or, with
 // --warnings-as-errors, a warning) was found.
-func (c *LintCmd) Run(env *Env) error {
+func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 	format, err := env.format(lint.Formats...)
 	if err != nil {
 		return err
@@ -61,7 +63,7 @@ func (c *LintCmd) Run(env *Env) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	res, err := l.Run(env.Ctx, files)
+	res, err := l.Run(ctx, files)
 	if err != nil {
 		return err
 	}
@@ -103,9 +105,13 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		if fi.IsDir() {
-			files, err := lint.Dir(os.DirFS(p), filepath.ToSlash(filepath.Clean(p)))
+			prov, err := safemigrate.New(os.DirFS(p), safemigrate.WithRoot(filepath.ToSlash(filepath.Clean(p))), safemigrate.WithDefaultSafe(env.Config.DefaultSafe))
 			if err != nil {
-				return nil, usageError("%v", err)
+				return nil, err
+			}
+			files, err := prov.LintFiles()
+			if err != nil {
+				return nil, err
 			}
 			for _, f := range files {
 				if !seen[f.Path] {

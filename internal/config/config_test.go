@@ -72,3 +72,27 @@ func TestLoad(t *testing.T) {
 	_, err = config.Load(p, false)
 	require.ErrorContains(t, err, p)
 }
+
+// TestParseRejectsSecondDocument: a second YAML document was silently
+// ignored, even with unknown keys in it, so settings in it never applied.
+func TestParseRejectsSecondDocument(t *testing.T) {
+	tests := []struct {
+		name, src string
+		line      string
+	}{
+		{"unknown keys", "dir: db\n---\nno_such_key: 1\n", "line 2"},
+		{"known keys", "dir: db\n\n---\nlock_timeout: 2s\n", "line 3"},
+		{"empty", "dir: db\n---\n", "line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse([]byte(tt.src))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.line)
+			assert.Contains(t, err.Error(), "second YAML document")
+		})
+	}
+	cfg, err := config.Parse([]byte("---\ndir: db\n...\n"))
+	require.NoError(t, err, "one document with explicit markers is fine")
+	assert.Equal(t, "db", cfg.Dir)
+}
