@@ -26,6 +26,11 @@ type MigrateOptions struct {
 	Initial bool
 	// AllowDrift runs even when applied migrations changed on disk.
 	AllowDrift bool
+	// Atomic applies in one pass: the rehearsal is the apply, and each
+	// transaction of consecutive transactional migrations commits only
+	// when all of them passed (docs/executing.md). Not with NoPreflight,
+	// DryRun or tenants.
+	Atomic bool
 }
 
 // Migrate takes the migration lock, plans, rehearses the selection in one
@@ -41,8 +46,14 @@ func (p *Provider) Migrate(ctx context.Context, opts MigrateOptions) (*RunReport
 	if opts.DryRun && opts.NoPreflight {
 		return nil, &InputError{Msg: "a dry run without preflight would do nothing: a dry run is the preflight"}
 	}
+	if opts.Atomic && (opts.NoPreflight || opts.DryRun) {
+		return nil, &InputError{Msg: "atomic applies in one pass that is its own rehearsal: drop no-preflight and dry-run, or drop atomic"}
+	}
+	if opts.Atomic && p.o.tenants != nil {
+		return nil, &InputError{Msg: "atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop atomic"}
+	}
 	eo := p.execOptions()
-	eo.NoPreflight, eo.DryRun, eo.Initial, eo.AllowDrift = opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift
+	eo.NoPreflight, eo.DryRun, eo.Initial, eo.AllowDrift, eo.Atomic = opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift, opts.Atomic
 	return p.run(ctx, opts.Phase, opts.Mode, eo)
 }
 

@@ -16,6 +16,7 @@ type MigrateCmd struct {
 	DryRun      bool   `name:"dry-run" help:"Plan and rehearse, apply nothing."`
 	Initial     bool   `help:"First run on an empty database: pre-deploy runs everything."`
 	AllowDrift  bool   `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
+	Atomic      bool   `help:"One pass: the rehearsal's transaction commits when every migration in it passed (config atomic: true; see docs/executing.md)."`
 	modeFlag
 	runFlags
 	tenantFlags
@@ -25,12 +26,16 @@ type MigrateCmd struct {
 func (c *MigrateCmd) Help() string {
 	return `Runs: take the migration lock, plan, rehearse every selected migration in one
 transaction with a savepoint each (rolled back; all failures reported), then
-apply each migration in its own transaction with its tracking row.
+apply each migration in its own transaction with its tracking row. With
+--atomic (config atomic: true) the rehearsal is the apply: consecutive
+transactional migrations run once, in one transaction that commits with
+their tracking rows only if all of them passed (docs/executing.md).
 
 Examples:
   safemigrate migrate --phase pre-deploy               # Heroku release phase
   safemigrate migrate --phase pre-deploy --mode nonstrict
   safemigrate migrate --phase post-deploy
+  safemigrate migrate --phase pre-deploy --atomic      # one pass, all or nothing
   safemigrate migrate --phase post-deploy --dry-run --format json
   safemigrate migrate --phase pre-deploy --schemas acme,globex --jobs 8
 
@@ -43,6 +48,9 @@ func (c *MigrateCmd) Validate() error {
 	if c.DryRun && c.NoPreflight {
 		return errors.New("--dry-run with --no-preflight would do nothing: a dry run is the preflight")
 	}
+	if c.Atomic && (c.NoPreflight || c.DryRun) {
+		return errors.New("--atomic applies in one pass that is its own rehearsal: drop --no-preflight and --dry-run, or drop --atomic")
+	}
 	return errors.Join(c.runFlags.Validate(), c.tenantFlags.Validate())
 }
 
@@ -52,12 +60,18 @@ func (c *MigrateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	if c.Atomic && c.tenantFlags.active(env) {
+		return usageError("--atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop --atomic")
+	}
+	// An explicit --no-preflight or --dry-run wins over the config's
+	// atomic, and fleets keep their two passes.
+	atomic := c.Atomic || (env.Config.Atomic && !c.NoPreflight && !c.DryRun && !c.tenantFlags.active(env))
 	p, fleet, err := openRun(env, &c.runFlags, &c.tenantFlags, c.NoPreflight)
 	if err != nil {
 		return err
 	}
 	res, runErr := p.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.Phase(c.Phase), Mode: safemigrate.Mode(c.Mode),
-		NoPreflight: c.NoPreflight, DryRun: c.DryRun, Initial: c.Initial, AllowDrift: c.AllowDrift})
+		NoPreflight: c.NoPreflight, DryRun: c.DryRun, Initial: c.Initial, AllowDrift: c.AllowDrift, Atomic: atomic})
 	fleet.finish()
 	return reportRun(env, format, res, runErr)
 }
@@ -167,7 +181,7 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 			fmt.Fprintf(w, "  %s %s\n", st.green("✓"), id)
 		}
 	}
-	if res.Failed != nil {
+	if res.Failed != nil && (pf == nil || !pf.Atomic) { // an atomic run's failures are listed above
 		fmt.Fprintf(w, "\n%s %s\n", st.red("✗ failed:"), indent(res.Failed.Error()))
 	}
 	if len(res.Detected) > 0 {
@@ -180,6 +194,8 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 			plural(len(res.Plan.Blocked), "migration"), strings.Join(res.Plan.RootCauses(), ", "))
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrDrift):
 		fmt.Fprintf(w, "%s applied migrations changed since they were applied; nothing was run (exit 2).\n", st.red("REFUSED:"))
+	case runErr != nil && errors.Is(runErr, safemigrate.ErrPreflight) && pf != nil && pf.Atomic:
+		fmt.Fprintf(w, "%s atomic apply failed; its transaction was rolled back and nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrPreflight):
 		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil && len(res.Applied) == 0 && res.Failed == nil:

@@ -27,6 +27,8 @@ type Config struct {
 	Versioning     string         `yaml:"versioning"`
 	PGVersion      int            `yaml:"pg_version"`
 	LockRetries    *int           `yaml:"lock_retries"`
+	// Atomic makes migrate apply in one pass (migrate --atomic).
+	Atomic bool `yaml:"atomic"`
 
 	LockTimeout      Duration `yaml:"lock_timeout"`
 	StatementTimeout Duration `yaml:"statement_timeout"`
