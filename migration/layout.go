@@ -3,6 +3,7 @@ package migration
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"strings"
 )
 
@@ -405,4 +406,37 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// ReadFile reads one migration file on its own, as [Read] would in
+// layout: name is its path for messages (its base name decides), src its
+// content. In the auto layout, the file alone decides. A down file (a
+// .down.sql or Flyway undo file) gives nil and no error: it is not a
+// migration. Problems come back as a *[LoadError]; the File's ID has no
+// chain.
+func ReadFile(layout Layout, name string, src []byte) (*File, error) {
+	base := path.Base(name)
+	s := Source{Path: name, Name: base}
+	if layout == "" || layout == LayoutAuto {
+		l, fe := detect([]Source{s}, [][]byte{src})
+		if fe != nil {
+			fe.File = name
+			return nil, &LoadError{Errors: []*FileError{fe}}
+		}
+		layout = l
+	}
+	f, _, fes := readFile(layout, s, src)
+	var refuse []*FileError
+	for _, fe := range fes {
+		if !fe.InFile {
+			refuse = append(refuse, fe)
+		}
+	}
+	if len(refuse) > 0 {
+		return nil, &LoadError{Errors: refuse}
+	}
+	if f != nil && f.Version == "" {
+		f.ID = strings.TrimSuffix(base, ".sql")
+	}
+	return f, nil
 }
