@@ -217,6 +217,9 @@ type upPart struct {
 // noTransaction replaces the line src[start:end] by a `transaction: false`
 // directive of the same length (a comment either way).
 func noTransaction(sql []byte, start, end int) {
+	if end > start && sql[end-1] == '\r' {
+		end--
+	}
 	d := "-- transaction: false"
 	if end-start < len(d) {
 		d = "--transaction:false"
@@ -292,6 +295,7 @@ func splitGoose(src []byte) (upPart, []Problem) {
 				probs = append(probs, Problem{line, "`-- +goose Down` before `-- +goose Up`; the up part must come first"})
 			case begin != 0:
 				probs = append(probs, Problem{line, fmt.Sprintf("`-- +goose Down` inside the StatementBegin block opened on line %d; add `-- +goose StatementEnd` before it", begin)})
+				begin = 0
 			}
 			down, upEnd = true, start
 		case "statementbegin":
