@@ -169,3 +169,64 @@ func TestLayoutErrorLinesAreFileLines(t *testing.T) {
 		assert.Contains(t, err.Error(), "db/20230102120000_b.sql:5", "no preflight: %v", noPreflight)
 	}
 }
+
+// TestCreateInLayout: new writes files the way the directory's tool
+// does, and the loader reads them back.
+func TestCreateInLayout(t *testing.T) {
+	tests := []struct {
+		layout  safemigrate.Layout
+		files   []string
+		content string // of the first file
+		id      string
+	}{
+		{safemigrate.LayoutGoose, []string{"20230103120001_add_phone.sql"}, "-- safe: before_deploy\n-- +goose NO TRANSACTION\n-- +goose Up\n\n\n-- +goose Down\n\n", "20230103120001_add_phone"},
+		{safemigrate.LayoutGolangMigrate, []string{"000004_add_phone.up.sql", "000004_add_phone.down.sql"}, "-- safe: before_deploy\n-- transaction: false\n\n", "000004_add_phone"},
+		{safemigrate.LayoutDbmate, []string{"20230103120001_add_phone.sql"}, "-- safe: before_deploy\n-- migrate:up transaction:false\n\n\n-- migrate:down\n\n", "20230103120001_add_phone"},
+		{safemigrate.LayoutFlyway, []string{"V1.11__add_phone.sql"}, "-- safe: before_deploy\n-- transaction: false\n\n", "1.11__add_phone"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.layout), func(t *testing.T) {
+			dir := copyDir(t, filepath.Join("migration", "testdata", "layouts", string(tt.layout)))
+			p, err := safemigrate.New(os.DirFS(dir), safemigrate.WithRoot(dir), safemigrate.WithClock(clock))
+			require.NoError(t, err)
+			rep, err := p.Create(safemigrate.CreateOptions{Name: "add phone", Safe: safemigrate.BeforeDeploy, NoTransaction: true})
+			require.NoError(t, err)
+			assert.Equal(t, filepath.Join(dir, tt.files[0]), rep.Path)
+			for _, f := range tt.files {
+				assert.FileExists(t, filepath.Join(dir, f))
+			}
+			data, err := os.ReadFile(rep.Path)
+			require.NoError(t, err)
+			assert.Equal(t, tt.content, string(data))
+
+			p, err = safemigrate.New(os.DirFS(dir), safemigrate.WithRoot(dir), safemigrate.WithClock(clock))
+			require.NoError(t, err)
+			plan, err := p.Plan(context.Background(), safemigrate.PlanOptions{Phase: safemigrate.PostDeploy, Offline: true})
+			require.NoError(t, err)
+			found := false
+			for _, s := range plan.Run {
+				found = found || s.ID == tt.id
+			}
+			assert.True(t, found, "the new migration %s loads", tt.id)
+		})
+	}
+	t.Run("empty directory with a layout", func(t *testing.T) {
+		dir := t.TempDir()
+		p, err := safemigrate.New(os.DirFS(dir), safemigrate.WithRoot(dir), safemigrate.WithLayout(safemigrate.LayoutGolangMigrate), safemigrate.WithClock(clock))
+		require.NoError(t, err)
+		rep, err := p.Create(safemigrate.CreateOptions{Name: "init", Safe: safemigrate.Always})
+		require.NoError(t, err)
+		assert.Equal(t, filepath.Join(dir, "000001_init.up.sql"), rep.Path)
+		assert.FileExists(t, filepath.Join(dir, "000001_init.down.sql"))
+	})
+	t.Run("contradicting layouts", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "1_a.up.sql"), nil, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "V2__b.sql"), nil, 0o644))
+		p, err := safemigrate.New(os.DirFS(dir), safemigrate.WithRoot(dir))
+		require.NoError(t, err)
+		_, err = p.Create(safemigrate.CreateOptions{Name: "c", Safe: safemigrate.Always})
+		require.ErrorIs(t, err, safemigrate.ErrInput)
+		assert.Contains(t, err.Error(), "files of more than one tool's layout (flyway: V2__b.sql; golang-migrate: 1_a.up.sql)")
+	})
+}

@@ -207,7 +207,9 @@ type File struct {
 
 // Set is a migrations directory as [Read] finds it.
 type Set struct {
-	// Layout is the layout read: the one asked for, or the one detected.
+	// Layout is the layout read: the one asked for, or the one detected;
+	// empty when the files' layouts contradict each other (a Problem
+	// lists them, and no Files are read).
 	Layout Layout
 	// Files are the migration files, sorted by path. In the safemigrate
 	// layout a file whose name breaks the rule is listed too (Version
@@ -258,7 +260,7 @@ func Read(fsys fs.FS, layout Layout) (*Set, error) {
 	if layout == LayoutAuto {
 		l, fe := detect(srcs, data)
 		if fe != nil {
-			set.Problems = append(problems, fe)
+			set.Layout, set.Problems = "", append(problems, fe)
 			return set, nil
 		}
 		set.Layout = l
