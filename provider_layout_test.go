@@ -230,3 +230,39 @@ func TestCreateInLayout(t *testing.T) {
 		assert.Contains(t, err.Error(), "files of more than one tool's layout (flyway: V2__b.sql; golang-migrate: 1_a.up.sql)")
 	})
 }
+
+// TestSuggestWriteInLayout: annotate --write puts the header into the
+// file that holds the up part and leaves the down part as it was; the
+// suggestion comes from the up part alone.
+func TestSuggestWriteInLayout(t *testing.T) {
+	dir := t.TempDir()
+	goose := "-- +goose Up\nALTER TABLE users ADD COLUMN phone text;\n-- +goose Down\nALTER TABLE users DROP COLUMN phone;\n"
+	up := "ALTER TABLE users ADD COLUMN phone text;\n"
+	down := "ALTER TABLE users DROP COLUMN phone;\n"
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "g"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "m"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "g", "1_phone.sql"), []byte(goose), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m", "1_phone.up.sql"), []byte(up), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m", "1_phone.down.sql"), []byte(down), 0o644))
+	for _, sub := range []string{"g", "m"} {
+		root := filepath.Join(dir, sub)
+		p, err := safemigrate.New(os.DirFS(root), safemigrate.WithRoot(root))
+		require.NoError(t, err)
+		rep, err := p.Suggest(context.Background(), safemigrate.SuggestOptions{Write: true})
+		require.NoError(t, err)
+		require.Len(t, rep.Migrations, 1)
+		s := rep.Migrations[0]
+		assert.Equal(t, "1_phone", s.ID)
+		assert.Equal(t, "before_deploy", *s.Suggested, "adding a nullable column; the down part's DROP COLUMN does not count")
+		assert.True(t, s.Written)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "g", "1_phone.sql"))
+	require.NoError(t, err)
+	assert.Equal(t, "-- safe: before_deploy\n"+goose, string(data))
+	data, err = os.ReadFile(filepath.Join(dir, "m", "1_phone.up.sql"))
+	require.NoError(t, err)
+	assert.Equal(t, "-- safe: before_deploy\n"+up, string(data))
+	data, err = os.ReadFile(filepath.Join(dir, "m", "1_phone.down.sql"))
+	require.NoError(t, err)
+	assert.Equal(t, down, string(data))
+}
