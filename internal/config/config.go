@@ -25,6 +25,7 @@ type Config struct {
 	TrackingSchema string         `yaml:"tracking_schema"`
 	Mode           string         `yaml:"mode"`
 	Versioning     string         `yaml:"versioning"`
+	Layout         string         `yaml:"layout"`
 	PGVersion      int            `yaml:"pg_version"`
 	LockRetries    *int           `yaml:"lock_retries"`
 	// Atomic makes migrate apply in one pass (migrate --atomic).
@@ -116,6 +117,9 @@ func Parse(data []byte) (Config, error) {
 	}
 	if err := oneOf("versioning", cfg.Versioning, "sequential", "timestamp"); err != nil {
 		return Config{}, err
+	}
+	if _, err := migration.ParseLayout(cfg.Layout); err != nil {
+		return Config{}, fmt.Errorf("layout: %w", err)
 	}
 	if cfg.LockRetries != nil && *cfg.LockRetries < 0 {
 		return Config{}, fmt.Errorf("lock_retries must not be negative")
