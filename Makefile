@@ -38,7 +38,9 @@ demo: build
 	$(GO) run ./internal/demo -bin $(BIN) -dir migrations_example
 
 ## bench: benchmark figures: load+plan of 10,000 migrations, and applying
-## 500 migrations side by side with goose v3 and one psql session.
+## migrations side by side with goose v3 and one psql session (safemigrate
+## --no-preflight, two passes, --atomic): 500 synthetic ones, then a
+## realistic history of 240 migrations of real DDL (bench/exec/real.go).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/
 	./bench/exec/run.sh

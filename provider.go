@@ -97,7 +97,7 @@ func (p *Provider) loadGraph() (*graph.Graph, error) {
 }
 
 func (p *Provider) load() (*graph.Graph, error) {
-	ms, err := migration.Load(p.fsys, migration.Options{DefaultSafe: p.o.defaultSafe, Root: p.o.root})
+	ms, err := migration.Load(p.fsys, migration.Options{DefaultSafe: p.o.defaultSafe, Root: p.o.root, Layout: p.o.layout})
 	if err != nil {
 		return nil, &InputError{Msg: p.fileProblems(err), Err: err}
 	}

@@ -76,23 +76,90 @@ func (p *Provider) Create(opts CreateOptions) (*CreateReport, error) {
 	if scheme != "sequential" && scheme != "timestamp" {
 		return nil, inputErrorf("versioning %q is not one of sequential, timestamp", scheme)
 	}
+	layout, err := p.createLayout()
+	if err != nil {
+		return nil, err
+	}
 	dir := filepath.Join(p.o.root, opts.Chain)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, inputErrorf("create %s: %v", dir, err)
 	}
-	version, err := nextVersion(p.o.root, opts.Chain, scheme, p.o.now().UTC().Format("20060102150405"))
+	version, err := nextVersion(p.o.root, layout, opts.Chain, scheme, p.o.now().UTC().Format("20060102150405"))
 	if err != nil {
 		return nil, inputErrorf("%v", err)
 	}
-	path := filepath.Join(dir, version+"_"+name+".sql")
-	if err := writeNew(path, header(opts)); err != nil {
-		return nil, err
+	files := newFiles(layout, version, name, opts)
+	var written []string
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := writeNew(path, f.content); err != nil {
+			for _, w := range written {
+				_ = os.Remove(w)
+			}
+			return nil, err
+		}
+		written = append(written, path)
 	}
-	if err := checkNewFile(p.o.root, path); err != nil {
-		_ = os.Remove(path)
+	path := written[0]
+	if err := checkNewFile(p.o.root, layout, path); err != nil {
+		for _, w := range written {
+			_ = os.Remove(w)
+		}
 		return nil, inputErrorf("%v\nnothing was written; fix the flags and run again", err)
 	}
 	return &CreateReport{OK: true, Path: path, Version: version}, nil
+}
+
+// createLayout is the layout new files follow: the one set, or the one
+// the directory's files show.
+func (p *Provider) createLayout() (migration.Layout, error) {
+	if p.o.layout != "" && p.o.layout != migration.LayoutAuto {
+		return p.o.layout, nil
+	}
+	if _, err := os.Stat(p.o.root); err != nil {
+		return migration.LayoutSafemigrate, nil // a new directory
+	}
+	set, err := migration.Read(os.DirFS(p.o.root), migration.LayoutAuto)
+	if err != nil {
+		return "", inputErrorf("%v", err)
+	}
+	if set.Layout == "" { // contradicting layouts
+		return "", &InputError{Msg: p.fileProblems(&migration.LoadError{Errors: set.Problems}), Err: &migration.LoadError{Errors: set.Problems}}
+	}
+	return set.Layout, nil
+}
+
+// newFile is one file `new` writes.
+type newFile struct{ name, content string }
+
+// newFiles are the files of a new migration in layout: the up part (first)
+// with the header, and an empty down part where the layout has one, as
+// the tool itself writes them (docs/file-format.md).
+func newFiles(layout migration.Layout, version, name string, opts CreateOptions) []newFile {
+	noTx := opts.NoTransaction
+	switch layout {
+	case migration.LayoutGoose:
+		opts.NoTransaction = false
+		h := header(opts)
+		h = strings.TrimSuffix(h, "\n")
+		if noTx {
+			h += "-- +goose NO TRANSACTION\n"
+		}
+		return []newFile{{version + "_" + name + ".sql", h + "-- +goose Up\n\n\n-- +goose Down\n\n"}}
+	case migration.LayoutDbmate:
+		opts.NoTransaction = false
+		h := strings.TrimSuffix(header(opts), "\n")
+		up := "-- migrate:up"
+		if noTx {
+			up += " transaction:false"
+		}
+		return []newFile{{version + "_" + name + ".sql", h + up + "\n\n\n-- migrate:down\n\n"}}
+	case migration.LayoutGolangMigrate:
+		return []newFile{{version + "_" + name + ".up.sql", header(opts)}, {version + "_" + name + ".down.sql", ""}}
+	case migration.LayoutFlyway:
+		return []newFile{{"V" + version + "__" + name + ".sql", header(opts)}}
+	}
+	return []newFile{{version + "_" + name + ".sql", header(opts)}}
 }
 
 // header is the new file's content: its directives and an empty line.
@@ -140,13 +207,13 @@ func writeNew(path, content string) error {
 // checkNewFile loads the directory with the new file and returns the
 // problems that concern that file (e.g. a depends reference to nothing).
 // Problems elsewhere in the directory are not new's business.
-func checkNewFile(dir, path string) error {
+func checkNewFile(dir string, layout migration.Layout, path string) error {
 	rel, err := filepath.Rel(dir, path)
 	if err != nil {
 		return nil
 	}
 	rel = filepath.ToSlash(rel)
-	ms, err := migration.Load(os.DirFS(dir), migration.Options{})
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{Layout: layout})
 	if err == nil {
 		_, err = graph.New(ms)
 	}
@@ -171,42 +238,53 @@ func checkNewFile(dir, path string) error {
 
 // nextVersion picks the version after the highest one in chain of the
 // migrations directory root, read the way the loader reads it
-// ([migration.Walk], [migration.ParseName]): the next number at the
-// existing width (at least 4 digits), or the current UTC timestamp, bumped
-// when a file already holds it.
-func nextVersion(root, chain, scheme, stamp string) (string, error) {
-	srcs, _, err := migration.Walk(os.DirFS(root))
+// ([migration.Read] in layout): the next number at the existing width (at
+// least 4 digits; a Flyway version's last segment goes up: 1.2 → 1.3),
+// or the current UTC timestamp, bumped when a file already holds it.
+func nextVersion(root string, layout migration.Layout, chain, scheme, stamp string) (string, error) {
+	set, err := migration.Read(os.DirFS(root), layout)
 	if err != nil {
 		return "", err
 	}
 	highest, width := "", 4
-	for _, src := range srcs {
-		if src.Chain != chain {
+	switch layout {
+	case migration.LayoutFlyway:
+		width = 1
+	case migration.LayoutGolangMigrate:
+		width = 6 // golang-migrate's own default
+	}
+	for _, f := range set.Files {
+		if f.Chain != chain || f.Version == "" {
 			continue
 		}
-		v, _, ok := migration.ParseName(strings.TrimSuffix(src.Name, ".sql"))
-		if !ok {
-			continue
-		}
-		width = max(width, len(v))
-		if highest == "" || migration.CompareVersions(v, highest) > 0 {
-			highest = v
+		width = max(width, len(f.Version))
+		if highest == "" || migration.CompareVersions(f.Version, highest) > 0 {
+			highest = f.Version
 		}
 	}
 	if scheme == "timestamp" {
 		if highest == "" || migration.CompareVersions(stamp, highest) > 0 {
 			return stamp, nil
 		}
-		return increment(highest), nil
+		return bump(highest), nil
 	}
 	if highest == "" {
 		return fmt.Sprintf("%0*d", width, 1), nil
+	}
+	if strings.Contains(highest, ".") {
+		return bump(highest), nil
 	}
 	next := increment(highest)
 	for len(next) < width {
 		next = "0" + next
 	}
 	return next, nil
+}
+
+// bump adds one to the last segment of a (possibly dotted) version.
+func bump(v string) string {
+	i := strings.LastIndexByte(v, '.')
+	return v[:i+1] + increment(v[i+1:])
 }
 
 // increment adds one to a decimal digit string of any length.

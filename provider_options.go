@@ -21,6 +21,7 @@ type options struct {
 	defaultSafe    migration.Safe
 	mode           Mode
 	root           string
+	layout         migration.Layout
 	pgVersion      int
 
 	lockTimeout, statementTimeout, lockWait time.Duration

@@ -36,6 +36,11 @@ type MigrateOptions struct {
 	// To, when not empty, runs only that migration and the pending
 	// migrations it depends on.
 	To string
+	// Atomic applies in one pass: the rehearsal is the apply, and each
+	// transaction of consecutive transactional migrations commits only
+	// when all of them passed (docs/executing.md). Not with NoPreflight,
+	// DryRun or tenants.
+	Atomic bool
 }
 
 // Migrate takes the migration lock, plans, rehearses the selection in one
@@ -51,11 +56,17 @@ func (p *Provider) Migrate(ctx context.Context, opts MigrateOptions) (*RunReport
 	if opts.DryRun && opts.NoPreflight {
 		return nil, &InputError{Msg: "a dry run without preflight would do nothing: a dry run is the preflight"}
 	}
+	if opts.Atomic && (opts.NoPreflight || opts.DryRun) {
+		return nil, &InputError{Msg: "atomic applies in one pass that is its own rehearsal: drop no-preflight and dry-run, or drop atomic"}
+	}
+	if opts.Atomic && p.o.tenants != nil {
+		return nil, &InputError{Msg: "atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop atomic"}
+	}
 	eo := p.execOptions()
 	if opts.Initial && opts.InitialAuto {
 		return nil, &InputError{Msg: "Initial and InitialAuto exclude each other: auto decides whether the run is initial"}
 	}
-	eo.NoPreflight, eo.DryRun, eo.Initial, eo.AllowDrift = opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift
+	eo.NoPreflight, eo.DryRun, eo.Initial, eo.AllowDrift, eo.Atomic = opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift, opts.Atomic
 	eo.InitialAuto, eo.IgnoreDelays, eo.Target = opts.InitialAuto, opts.IgnoreDelays, opts.To
 	return p.run(ctx, opts.Phase, opts.Mode, eo)
 }

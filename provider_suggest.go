@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 
 	"github.com/safemigrate/safemigrate/graph"
@@ -31,7 +30,7 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	if opts.Write && p.o.root == "" {
 		return nil, &InputError{Msg: "Suggest with Write needs WithRoot: the directory to write the files in"}
 	}
-	files, err := p.lintFiles()
+	files, fsPaths, err := p.readFiles()
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +73,7 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 		row.Suggested, row.Line, row.Reason = &sv, s.Line, s.Reason
 		row.Differs = row.Declared != nil && *row.Declared != sv
 		if opts.Write && row.Declared == nil {
-			if err := insertSafe(filepath.Join(p.o.root, filepath.FromSlash(f.ID+".sql")), f.Src, s.Suggested); err != nil {
+			if err := insertSafe(filepath.Join(p.o.root, filepath.FromSlash(fsPaths[f.Path])), s.Suggested); err != nil {
 				return nil, err
 			}
 			row.Written = true
@@ -84,20 +83,11 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	return r, nil
 }
 
-// lintFiles reads the migration files for the SQL analysis.
+// lintFiles reads the migration files for the SQL analysis: their up
+// parts only, read by the loader in the directory's layout.
 func (p *Provider) lintFiles() ([]lint.File, error) {
-	if err := p.checkShape(); err != nil {
-		return nil, err
-	}
-	prefix := ""
-	if p.o.root != "" {
-		prefix = path.Clean(filepath.ToSlash(p.o.root))
-	}
-	files, err := lint.Dir(p.fsys, prefix)
-	if err != nil {
-		return nil, &InputError{Msg: err.Error(), Err: err}
-	}
-	return files, nil
+	files, _, err := p.readFiles()
+	return files, err
 }
 
 // LintFiles returns the migration files as [Provider.Lint] reads them,
@@ -115,7 +105,7 @@ func (p *Provider) LintFiles() ([]lint.File, error) {
 // While a file's name or header is wrong the graph cannot be built; it is
 // checked on a later run.
 func (p *Provider) checkShape() error {
-	ms, err := migration.Load(p.fsys, migration.Options{DefaultSafe: p.o.defaultSafe, Root: p.o.root})
+	ms, err := migration.Load(p.fsys, migration.Options{DefaultSafe: p.o.defaultSafe, Root: p.o.root, Layout: p.o.layout})
 	var le *migration.LoadError
 	switch {
 	case errors.As(err, &le):
@@ -167,7 +157,13 @@ type Suggestion struct {
 
 // insertSafe puts `-- safe: value` on the first line of the file, keeping
 // its line-ending style and a byte-order mark; the rest is unchanged.
-func insertSafe(path string, src []byte, value migration.Safe) error {
+func insertSafe(path string, value migration.Safe) error {
+	// The file, not the migration's SQL: a down part below the up part
+	// stays as it is.
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return &InputError{Msg: "annotate --write: " + err.Error(), Err: err}
+	}
 	nl := "\n"
 	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
 		nl = "\r\n"

@@ -53,6 +53,12 @@
 // connection while the statement waits. A failure stops the run with a
 // *[PartialError]: what was applied before stays applied.
 //
+// With Options.Atomic, [Run] does both in one pass: [Session.ApplyAtomic]
+// runs consecutive transactional migrations exactly as the rehearsal
+// does, and commits their transaction (a segment, ended by a
+// `transaction: false` migration or after an added enum value) only when
+// every migration in it passed; see docs/executing.md.
+//
 // `transaction: false` migrations run statement by statement in
 // autocommit, with progress in safemigrate_progress so that a rerun
 // resumes at the statement that failed; a failed CREATE INDEX

@@ -117,6 +117,13 @@ func (e *MigrationError) Is(target error) bool { return target == ErrMigration }
 // cannot undo (SideEffects) stayed.
 type PreflightError struct {
 	Failures []*MigrationError
+	// Atomic is set when the failures come from an atomic run
+	// (Options.Atomic): their transaction was rolled back.
+	Atomic bool
+	// Kept lists what an atomic run committed before the failing
+	// transaction; it stays applied (the error then comes wrapped in a
+	// *PartialError).
+	Kept []string
 	// SideEffects lists the calls the rehearsal ran whose effect stayed
 	// after its rollback, "ID statement N (line L): setval".
 	SideEffects []string
@@ -125,7 +132,14 @@ type PreflightError struct {
 // Error lists every failure, and what the rollback did not undo.
 func (e *PreflightError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
+	switch {
+	case !e.Atomic:
+		fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
+	case len(e.Kept) == 0:
+		fmt.Fprintf(&b, "atomic apply failed for %d migration(s); their transaction was rolled back and nothing was applied:", len(e.Failures))
+	default:
+		fmt.Fprintf(&b, "atomic apply failed for %d migration(s); their transaction was rolled back:", len(e.Failures))
+	}
 	for _, f := range e.Failures {
 		b.WriteString("\n")
 		b.WriteString(f.Error())
@@ -149,8 +163,10 @@ func (e *PreflightError) Unwrap() []error {
 	return errs
 }
 
-// Is makes a PreflightError match [ErrPreflight].
-func (e *PreflightError) Is(target error) bool { return target == ErrPreflight }
+// Is makes a PreflightError match [ErrPreflight] when nothing was
+// applied (an atomic run that kept earlier transactions is a partial
+// apply: its failures match [ErrMigration]).
+func (e *PreflightError) Is(target error) bool { return target == ErrPreflight && len(e.Kept) == 0 }
 
 // PartialError is returned when applying stopped at a failing migration.
 // The migrations in Applied were applied (and stay applied); Failed is the

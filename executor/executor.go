@@ -122,6 +122,12 @@ type Options struct {
 	NoPreflight bool
 	// DryRun plans and rehearses but applies and records nothing.
 	DryRun bool
+	// Atomic applies in one pass instead of preflight then apply: the
+	// rehearsal's transaction commits when every migration in it passed
+	// ([Session.ApplyAtomic]; docs/executing.md). Run honours it; with
+	// NoPreflight or DryRun it has no effect (one applies without a
+	// rehearsal, the other rehearses without applying).
+	Atomic bool
 	// RehearseNonTransactional rehearses `transaction: false` migrations
 	// with their transactional equivalent (CREATE INDEX CONCURRENTLY →
 	// CREATE INDEX) instead of skipping them. Only for disposable
@@ -457,7 +463,8 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 		return res, err
 	}
 	plan := res.Plan
-	if !s.opts.NoPreflight {
+	atomic := s.opts.Atomic && !s.opts.NoPreflight && !s.opts.DryRun
+	if !s.opts.NoPreflight && !atomic {
 		pf, err := s.Preflight(ctx, plan)
 		res.Preflight = pf
 		if err != nil {
@@ -471,7 +478,12 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 		res.OK = true
 		return res, nil
 	}
-	applied, err := s.Apply(ctx, plan)
+	var applied []string
+	if atomic {
+		res.Preflight, applied, err = s.ApplyAtomic(ctx, plan)
+	} else {
+		applied, err = s.Apply(ctx, plan)
+	}
 	res.Applied = append(res.Applied, applied...)
 	if err != nil {
 		var pe *PartialError

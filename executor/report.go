@@ -60,7 +60,11 @@ type PreflightReport struct {
 	// Skipped is true when the rehearsal was not run (NoPreflight).
 	Skipped bool `json:"skipped,omitempty"`
 	// Attempts is how often the rehearsal ran: a lock timeout restarts it.
+	// In an atomic run, the most attempts any of its transactions took.
 	Attempts int `json:"attempts,omitempty"`
+	// Atomic is set when the rehearsal was the apply (Options.Atomic):
+	// each transaction of migrations committed when all of them passed.
+	Atomic bool `json:"atomic,omitempty"`
 	// RehearsedOn names the database of a rehearsal on a copy ([Rehearse]);
 	// empty when the rehearsal ran on the target.
 	RehearsedOn string            `json:"rehearsed_on,omitempty"`

@@ -8,7 +8,9 @@
 //
 // `.sql` files at the root of the FS form the root chain; each immediate
 // subdirectory is a further chain named after it. A file is named
-// `<version>_<name>.sql`; [ParseName] is the one place that rule is read.
+// `<version>_<name>.sql` (other tools' layouts below); [ParseName] is the
+// one place an ID's version is read, [CompareVersions] the one place
+// versions are compared.
 // Its ID is `<version>_<name>` in the root chain and
 // `<chain>/<version>_<name>` elsewhere. [Load] reads every file, parses its
 // header with [ParseHeader], checksums it, and returns the migrations in
@@ -27,6 +29,24 @@
 // [FileError] with InFile set is a problem of that file's own name or
 // header, which lint reports as a diagnostic; the others concern the
 // directory.
+//
+// # Other tools' layouts
+//
+// A directory may follow another tool's conventions ([Layout]: goose,
+// golang-migrate, dbmate, Flyway; [LayoutAuto] detects it from the
+// files, and files of different tools in one directory are an error that
+// lists them). [Read] is the one place a layout is read: it finds each
+// migration's up part and never returns a down part (a goose or dbmate
+// down section, a .down.sql or Flyway undo file). [Migration.SQL] is the
+// up part at the file's own line and byte offsets, and
+// [Migration.Checksum] covers the up part only, so editing a down part
+// is not drift. A foreign file whose up part cannot be found is an
+// error, never "run the whole file". No SQL parser is needed for any of
+// it: goose's StatementBegin/StatementEnd only delimit statements, which
+// the executor splits with the PostgreSQL parser anyway.
+//
+//	set, err := migration.Read(fsys, migration.LayoutAuto)
+//	// set.Layout is the detected layout, set.Files the up parts.
 //
 // # Header directives
 //

@@ -72,9 +72,18 @@ func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 		if len(parts) == 2 {
 			chain = parts[0]
 		}
-		v, ok := versionOf(strings.TrimSuffix(parts[len(parts)-1], ".sql"))
+		stem := strings.TrimSuffix(parts[len(parts)-1], ".sql")
+		if strings.HasSuffix(stem, ".up") || strings.HasSuffix(stem, ".down") {
+			problems++ // a golang-migrate name in the safemigrate layout
+			continue
+		}
+		v, ok := versionOf(stem)
 		if !ok {
 			problems++
+			continue
+		}
+		if n := foreignDowns(fsys[p].Data); n > 0 {
+			problems += n // a down section the safemigrate layout would run
 			continue
 		}
 		_, probs := migration.ParseHeader(fsys[p].Data)
@@ -91,6 +100,28 @@ func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 	return problems + len(nested), paths
 }
 
+// foreignDowns counts the goose and dbmate down markers in src.
+func foreignDowns(src []byte) int {
+	n := 0
+	for i, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if i == 0 {
+			line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
+		}
+		rest, ok := strings.CutPrefix(line, "--")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(strings.ToLower(rest))
+		if len(fields) > 0 && (fields[0] == "+goose" && len(fields) == 2 && fields[1] == "down" || fields[0] == "+goosedown" && len(fields) == 1) {
+			n++
+		} else if f := strings.Fields(rest); len(f) > 0 && f[0] == "migrate:down" {
+			n++
+		}
+	}
+	return n
+}
+
 func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -100,12 +131,13 @@ func FuzzLoad(f *testing.F) {
 		"a/b/1_x.sql\n\n==> a/1_y.sql\n-- saftey: x\n==> noversion.sql\nx\n==> README.md\nhi\n",
 		".git/1_x.sql\n\n==> 1_.sql\n\n==> 01_a.sql\n-- delay: 1h\n-- safe: always\n==> 1_b.sql\n",
 		"x/fixtures/data.csv\n1,2\n==> x/0001_a.sql\n-- transaction: false\n-- lock_timeout: 5s\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+		"1_a.up.sql\n\n==> 1_a.down.sql\n\n==> 2_b.sql\n-- +goose Up\nSELECT 1;\n-- +goose Down\n-- migrate:down\n",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, input string) {
 		fsys := fuzzFS(input)
-		ms, err := migration.Load(fsys, migration.Options{})
+		ms, err := migration.Load(fsys, migration.Options{Layout: migration.LayoutSafemigrate})
 		wantProblems, wantPaths := expectProblems(fsys)
 
 		if err != nil {

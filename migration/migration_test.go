@@ -460,6 +460,13 @@ func TestCompareVersions(t *testing.T) {
 		{"0010", "9", 1},
 		{"20260101120000", "20251231235959", 1},
 		{"99999999999999999999", "100000000000000000000", -1},
+		// Flyway: segment by segment as numbers, a missing segment is 0.
+		{"1.2", "1.10", -1},
+		{"1.10", "2", -1},
+		{"1.0", "1", 0},
+		{"1.01", "1.1", 0},
+		{"1.2.3", "1.2", 1},
+		{"10.1", "9.9", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.a+"_vs_"+tt.b, func(t *testing.T) {

@@ -26,6 +26,13 @@ func TestParseName(t *testing.T) {
 		{"0001x_y", "", "", false},
 		{"", "", "", false},
 		{"١٢_arabic_digits", "", "", false},
+		// Flyway IDs: a dotted version is followed by "__".
+		{"1.2__add_users", "1.2", "add_users", true},
+		{"1.2.10__x", "1.2.10", "x", true},
+		{"1__add_users", "1", "_add_users", true},
+		{"1.2_x", "", "", false},
+		{"1.2__", "", "", false},
+		{"1._x", "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.base, func(t *testing.T) {
@@ -62,7 +69,7 @@ func TestParseID(t *testing.T) {
 }
 
 func TestIsVersion(t *testing.T) {
-	for s, want := range map[string]bool{"0001": true, "7": true, "20260101120000": true, "": false, "1a": false, "-1": false, "1.2": false} {
+	for s, want := range map[string]bool{"0001": true, "7": true, "20260101120000": true, "": false, "1a": false, "-1": false, "1.2": true, "1.2.10": true, "1.": false, ".1": false, "1..2": false, "1_2": false} {
 		assert.Equal(t, want, migration.IsVersion(s), s)
 	}
 }

@@ -27,6 +27,7 @@ const (
 type Globals struct {
 	Dir         string `help:"Migrations directory (default: migrations)." env:"SAFEMIGRATE_DIR" placeholder:"DIR"`
 	DatabaseURL string `name:"database-url" help:"PostgreSQL connection URL; the libpq PG* variables work too." env:"SAFEMIGRATE_DATABASE_URL,DATABASE_URL" placeholder:"URL"`
+	Layout      string `help:"Layout of the migrations directory: auto (detected from the files), safemigrate, goose, golang-migrate, dbmate or flyway; only a file's up part ever runs (docs/file-format.md)." default:"auto" enum:"auto,safemigrate,goose,golang-migrate,dbmate,flyway" placeholder:"LAYOUT"`
 	Config      string `help:"Configuration file (default: safemigrate.yaml in the working directory, if present)." placeholder:"FILE"`
 	Format      string `help:"Output format: text or json (lint also github and sarif; graph also dot and mermaid)." default:"text" enum:"text,json,github,sarif,dot,mermaid" placeholder:"FORMAT"`
 	NoColor     bool   `name:"no-color" help:"Never colour output (NO_COLOR does the same)."`

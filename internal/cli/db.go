@@ -30,6 +30,7 @@ func (e *Env) provider(opts ...safemigrate.Option) (*safemigrate.Provider, error
 		safemigrate.WithDatabaseURL(e.Globals.DatabaseURL),
 		safemigrate.WithTrackingSchema(e.Config.TrackingSchema),
 		safemigrate.WithDefaultSafe(e.Config.DefaultSafe),
+		safemigrate.WithLayout(safemigrate.Layout(e.Globals.Layout)),
 		safemigrate.WithClock(e.Now),
 		safemigrate.WithLog(e.Stderr),
 	}

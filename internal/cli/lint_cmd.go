@@ -116,7 +116,7 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		if fi.IsDir() {
-			prov, err := safemigrate.New(os.DirFS(p), safemigrate.WithRoot(filepath.ToSlash(filepath.Clean(p))), safemigrate.WithDefaultSafe(env.Config.DefaultSafe))
+			prov, err := safemigrate.New(os.DirFS(p), safemigrate.WithRoot(filepath.ToSlash(filepath.Clean(p))), safemigrate.WithDefaultSafe(env.Config.DefaultSafe), safemigrate.WithLayout(safemigrate.Layout(env.Globals.Layout)))
 			if err != nil {
 				return nil, err
 			}
@@ -137,9 +137,20 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		display := filepath.ToSlash(filepath.Clean(p))
-		if !seen[display] {
+		// Only the up part is linted, read as the loader reads it.
+		base, up, ok, err := safemigrate.UpPart(safemigrate.Layout(env.Globals.Layout), display, src)
+		if err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+		if ok && !seen[display] {
 			seen[display] = true
-			out = append(out, lint.File{Path: display, ID: migrationID(env.dir(), p), Src: src})
+			id := migrationID(env.dir(), p)
+			if i := strings.LastIndexByte(id, '/'); i >= 0 {
+				id = id[:i+1] + base
+			} else {
+				id = base
+			}
+			out = append(out, lint.File{Path: display, ID: id, Src: up})
 		}
 	}
 	return out, nil

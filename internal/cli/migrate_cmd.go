@@ -18,6 +18,7 @@ type MigrateCmd struct {
 	To           string      `help:"Run only this migration and the pending migrations it depends on (full ID, <chain>/<version> or a root version)." placeholder:"ID"`
 	IgnoreDelays bool        `name:"ignore-delays" help:"Post-deploy: run after_deploy migrations whose delay has not passed (a delay is rollback headroom)."`
 	AllowDrift   bool        `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
+	Atomic       bool        `help:"One pass: the rehearsal's transaction commits when every migration in it passed (config atomic: true; see docs/executing.md)."`
 	modeFlag
 	runFlags
 	tenantFlags
@@ -27,7 +28,10 @@ type MigrateCmd struct {
 func (c *MigrateCmd) Help() string {
 	return `Runs: take the migration lock, plan, rehearse every selected migration in one
 transaction with a savepoint each (rolled back; all failures reported), then
-apply each migration in its own transaction with its tracking row.
+apply each migration in its own transaction with its tracking row. With
+--atomic (config atomic: true) the rehearsal is the apply: consecutive
+transactional migrations run once, in one transaction that commits with
+their tracking rows only if all of them passed (docs/executing.md).
 
 Examples:
   safemigrate migrate --phase pre-deploy               # Heroku release phase
@@ -35,6 +39,7 @@ Examples:
   safemigrate migrate --phase post-deploy --to 0042_add_orders_status
   safemigrate migrate --phase pre-deploy --mode nonstrict
   safemigrate migrate --phase post-deploy
+  safemigrate migrate --phase pre-deploy --atomic      # one pass, all or nothing
   safemigrate migrate --phase post-deploy --dry-run --format json
   safemigrate migrate --phase pre-deploy --schemas acme,globex --jobs 8
 
@@ -47,6 +52,9 @@ func (c *MigrateCmd) Validate() error {
 	if c.DryRun && c.NoPreflight {
 		return errors.New("--dry-run with --no-preflight would do nothing: a dry run is the preflight")
 	}
+	if c.Atomic && (c.NoPreflight || c.DryRun) {
+		return errors.New("--atomic applies in one pass that is its own rehearsal: drop --no-preflight and --dry-run, or drop --atomic")
+	}
 	return errors.Join(c.runFlags.Validate(), c.tenantFlags.Validate())
 }
 
@@ -56,13 +64,19 @@ func (c *MigrateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	if c.Atomic && c.tenantFlags.active(env) {
+		return usageError("--atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop --atomic")
+	}
+	// An explicit --no-preflight or --dry-run wins over the config's
+	// atomic, and fleets keep their two passes.
+	atomic := c.Atomic || (env.Config.Atomic && !c.NoPreflight && !c.DryRun && !c.tenantFlags.active(env))
 	p, fleet, err := openRun(env, &c.runFlags, &c.tenantFlags, c.NoPreflight)
 	if err != nil {
 		return err
 	}
 	res, runErr := p.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.Phase(c.Phase), Mode: safemigrate.Mode(c.Mode),
 		NoPreflight: c.NoPreflight, DryRun: c.DryRun, Initial: c.Initial.on(), InitialAuto: c.Initial.auto(),
-		AllowDrift: c.AllowDrift, IgnoreDelays: c.IgnoreDelays, To: c.To})
+		AllowDrift: c.AllowDrift, IgnoreDelays: c.IgnoreDelays, To: c.To, Atomic: atomic})
 	fleet.finish()
 	return reportRun(env, format, res, runErr)
 }
@@ -172,7 +186,7 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 			fmt.Fprintf(w, "  %s %s\n", st.green("✓"), id)
 		}
 	}
-	if res.Failed != nil {
+	if res.Failed != nil && (pf == nil || !pf.Atomic) { // an atomic run's failures are listed above
 		fmt.Fprintf(w, "\n%s %s\n", st.red("✗ failed:"), indent(res.Failed.Error()))
 	}
 	if len(res.Detected) > 0 {
@@ -185,6 +199,8 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 			plural(len(res.Plan.Blocked), "migration"), strings.Join(res.Plan.RootCauses(), ", "))
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrDrift):
 		fmt.Fprintf(w, "%s applied migrations changed since they were applied; nothing was run (exit 2).\n", st.red("REFUSED:"))
+	case runErr != nil && errors.Is(runErr, safemigrate.ErrPreflight) && pf != nil && pf.Atomic:
+		fmt.Fprintf(w, "%s atomic apply failed; its transaction was rolled back and nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrPreflight):
 		fmt.Fprintf(w, "%s preflight failed; nothing was applied (exit 1).\n  Fix the migrations above and run again.\n", st.red("FAILED:"))
 	case runErr != nil && len(res.Applied) == 0 && res.Failed == nil:

@@ -122,6 +122,9 @@ func (c *PreflightCmd) Run(ctx context.Context, env *Env) error {
 
 // rehearsalHeading is the heading of a preflight's report.
 func rehearsalHeading(pf *safemigrate.PreflightReport) string {
+	if pf.Atomic {
+		return "Atomic apply (each transaction committed only when all of its migrations passed):"
+	}
 	if pf.RehearsedOn == "" {
 		return "Preflight (one transaction, rolled back):"
 	}

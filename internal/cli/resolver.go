@@ -74,6 +74,8 @@ func fromConfig(c config.Config, name string) any {
 		return nonEmpty(c.Initial)
 	case "versioning":
 		return nonEmpty(c.Versioning)
+	case "layout":
+		return nonEmpty(c.Layout)
 	case "pg-version":
 		if c.PGVersion != 0 {
 			return fmt.Sprint(c.PGVersion)

@@ -26,8 +26,11 @@ type Config struct {
 	Mode           string         `yaml:"mode"`
 	Initial        string         `yaml:"initial"` // "auto": --initial=auto for plan and migrate
 	Versioning     string         `yaml:"versioning"`
+	Layout         string         `yaml:"layout"`
 	PGVersion      int            `yaml:"pg_version"`
 	LockRetries    *int           `yaml:"lock_retries"`
+	// Atomic makes migrate apply in one pass (migrate --atomic).
+	Atomic bool `yaml:"atomic"`
 
 	LockTimeout      Duration `yaml:"lock_timeout"`
 	StatementTimeout Duration `yaml:"statement_timeout"`
@@ -129,6 +132,9 @@ func Parse(data []byte) (Config, error) {
 	}
 	if err := oneOf("versioning", cfg.Versioning, "sequential", "timestamp"); err != nil {
 		return Config{}, err
+	}
+	if _, err := migration.ParseLayout(cfg.Layout); err != nil {
+		return Config{}, fmt.Errorf("layout: %w", err)
 	}
 	if cfg.LockRetries != nil && *cfg.LockRetries < 0 {
 		return Config{}, fmt.Errorf("lock_retries must not be negative")

@@ -18,6 +18,7 @@ default_safe: before_deploy
 tracking_schema: ops
 mode: nonstrict
 versioning: timestamp
+layout: goose
 pg_version: 13
 lock_timeout: 2s
 statement_timeout: 1d
@@ -31,6 +32,7 @@ tenants:
 	require.NoError(t, err)
 	assert.Equal(t, "db/migrations", cfg.Dir)
 	assert.EqualValues(t, "before_deploy", cfg.DefaultSafe)
+	assert.Equal(t, "goose", cfg.Layout)
 	assert.Equal(t, 2*time.Second, cfg.LockTimeout.Duration)
 	assert.Equal(t, 24*time.Hour, cfg.StatementTimeout.Duration)
 	assert.True(t, cfg.LockWait.Set)
@@ -51,6 +53,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", "lock_timeout: soon\n", "line 1"},
 		{"bad mode", "mode: lax\n", `mode: "lax" is not one of strict, nonstrict, disabled`},
 		{"bad versioning", "versioning: semver\n", "versioning"},
+		{"bad layout", "layout: liquibase\n", `layout: unknown layout "liquibase"; use one of auto, safemigrate, goose, golang-migrate, dbmate, flyway`},
 		{"tenants both", "tenants:\n  schemas: [a]\n  query: SELECT 1\n", "either schemas or query"},
 	}
 	for _, tt := range tests {
