@@ -12,6 +12,10 @@ import (
 type LintOptions struct {
 	// WarningsAsErrors makes warnings fail the report too.
 	WarningsAsErrors bool
+	// Filter narrows the findings reported (excluded rules and paths,
+	// files changed since a git revision); Filter.Dir defaults to the
+	// Provider's root.
+	Filter LintFilter
 }
 
 // Lint checks the directives and SQL of every migration file for unsafe
@@ -27,6 +31,12 @@ func (p *Provider) Lint(ctx context.Context, opts LintOptions) (*LintReport, err
 	}
 	res, err := l.Run(ctx, files)
 	if err != nil {
+		return nil, err
+	}
+	if opts.Filter.Dir == "" {
+		opts.Filter.Dir = p.o.root
+	}
+	if err := FilterLint(ctx, res, opts.Filter); err != nil {
 		return nil, err
 	}
 	return &LintReport{Result: res, OK: res.OK(opts.WarningsAsErrors), warningsAsErrors: opts.WarningsAsErrors}, nil

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -24,6 +26,17 @@ type PlanOptions struct {
 	// Initial plans a first run on an empty database: pre-deploy runs
 	// everything.
 	Initial bool
+	// InitialAuto decides Initial from the target (docs/planning.md):
+	// initial when it has no tracking rows and no tables of its own in
+	// the tracking schema. Without a database (Offline, Applied) it
+	// decides by the applied list alone.
+	InitialAuto bool
+	// IgnoreDelays plans post-deploy as if every delay had passed.
+	IgnoreDelays bool
+	// To, when not empty, plans only that migration and the pending
+	// migrations it depends on (a full ID, <chain>/<version> or a root
+	// version).
+	To string
 	// AllowDrift plans even when applied migrations changed on disk.
 	AllowDrift bool
 	// Offline plans as if nothing were applied, without a database.
@@ -55,11 +68,23 @@ func (p *Provider) Plan(ctx context.Context, opts PlanOptions) (*PlanReport, err
 	if now.IsZero() {
 		now = p.o.now()
 	}
-	in := planner.Input{Graph: g, Now: now, Phase: opts.Phase, Mode: p.mode(opts.Mode), Initial: opts.Initial}
+	if opts.Initial && opts.InitialAuto {
+		return nil, &InputError{Msg: "Initial and InitialAuto exclude each other: auto decides whether the run is initial"}
+	}
+	in := planner.Input{Graph: g, Now: now, Phase: opts.Phase, Mode: p.mode(opts.Mode), Initial: opts.Initial,
+		InitialAuto: opts.InitialAuto, IgnoreDelays: opts.IgnoreDelays}
+	if opts.To != "" {
+		if in.Target, err = resolveRef(g, "--to", opts.To); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case opts.Offline && opts.Applied != nil:
 		return nil, &InputError{Msg: "Offline and Applied exclude each other: offline means nothing is applied"}
 	case opts.Offline:
+		if opts.InitialAuto {
+			in.Initial, in.InitialReason = true, "nothing is applied (--offline), so the initial run runs everything"
+		}
 	case opts.Applied != nil:
 		if err := p.checkApplied(g, opts.Applied); err != nil {
 			return nil, err
@@ -68,6 +93,12 @@ func (p *Provider) Plan(ctx context.Context, opts PlanOptions) (*PlanReport, err
 		for _, id := range opts.Applied {
 			in.Applied[id] = ""
 		}
+		if opts.InitialAuto {
+			in.Initial, in.InitialReason = len(in.Applied) == 0, "nothing is applied (--applied is empty), so the initial run runs everything"
+			if !in.Initial {
+				in.InitialReason = fmt.Sprintf("%d migration(s) applied (--applied): a normal run", len(in.Applied))
+			}
+		}
 	case p.o.tenants != nil:
 		return p.planFleet(ctx, g, in, opts.AllowDrift)
 	default:
@@ -75,9 +106,16 @@ func (p *Provider) Plan(ctx context.Context, opts PlanOptions) (*PlanReport, err
 		if err != nil {
 			return nil, err
 		}
-		st, err := executor.ReadState(ctx, t)
+		var st *executor.State
+		if opts.InitialAuto {
+			var c executor.InitialChoice
+			st, c, err = executor.ReadInitial(ctx, t)
+			in.Initial, in.InitialReason = c.Initial, c.Reason
+		} else {
+			st, err = executor.ReadState(ctx, t)
+		}
 		if err != nil {
-			return nil, err
+			return nil, privilegeError(err)
 		}
 		in.Applied, in.Detected = st.Checksums(), st.DetectedTimes()
 	}
@@ -123,8 +161,16 @@ func checkDrift(p *planner.Plan, allow bool) error {
 	for _, d := range p.Drift {
 		fmt.Fprintf(&b, "%s: changed since it was applied as %s (checksum %.12s…, now %.12s…)\n", d.Migration.Path, d.Migration.ID, d.AppliedChecksum, d.Migration.Checksum)
 	}
-	b.WriteString("applied migrations must not change: restore the files (git checkout), or pass --allow-drift if the change is cosmetic")
+	b.WriteString("applied migrations must not change: restore the files (git checkout); if the change is cosmetic (a comment, formatting), `safemigrate accept ID…` records the new checksum; or pass --allow-drift")
 	return &driftError{b.String()}
+}
+
+// InitialChoice is what --initial=auto decided (docs/planning.md).
+type InitialChoice struct {
+	// Initial is true when the run is an initial one (everything runs).
+	Initial bool `json:"initial"`
+	// Reason says why, for a person.
+	Reason string `json:"reason"`
 }
 
 // PlanReport is a plan: the `plan` JSON of docs/json.md. With tenants it
@@ -151,6 +197,10 @@ type PlanReport struct {
 	Effective Phase `json:"-"`
 	// Initial is set for a plan of a first run (PlanOptions.Initial).
 	Initial bool `json:"-"`
+	// InitialAuto is what --initial=auto chose and why; nil without it.
+	InitialAuto *InitialChoice `json:"initial_auto,omitempty"`
+	// To is the --to target; empty without one.
+	To string `json:"to,omitempty"`
 
 	fleet bool
 }
@@ -247,6 +297,10 @@ func newPlanReport(p *planner.Plan, driftAllowed bool) *PlanReport {
 		Phase: p.Phase, Mode: p.Mode, OK: p.OK(), Effective: p.Effective, Initial: p.Initial,
 		Applied: nonNil(p.Applied), Run: []Step{}, Delayed: []DelayedStep{}, Blocked: []Step{},
 		Unknown: nonNil(p.Unknown), OutOfOrder: nonNil(p.OutOfOrder), Warnings: nonNil(planWarnings(p, driftAllowed)),
+		To: p.Target,
+	}
+	if p.InitialAuto {
+		r.InitialAuto = &InitialChoice{Initial: p.Initial, Reason: p.InitialReason}
 	}
 	for _, s := range p.Run {
 		r.Run = append(r.Run, step(s))
@@ -282,6 +336,24 @@ func planWarnings(p *planner.Plan, driftAllowed bool) []string {
 	for _, s := range p.Waiting {
 		w = append(w, fmt.Sprintf("%s has waited since %s (it survived a deploy); run the post-deploy phase", s.ID(), s.DetectedAt.UTC().Format(time.RFC3339)))
 	}
+	var undeclared []string
+	var value migration.Safe
+	for _, steps := range [][]planner.Step{p.Run, p.Delayed, p.Blocked} {
+		for _, s := range steps {
+			if !s.Migration.DeclaredSafe {
+				undeclared = append(undeclared, s.ID())
+				value = s.Migration.Safe()
+			}
+		}
+	}
+	if len(undeclared) > 0 {
+		slices.Sort(undeclared)
+		list := strings.Join(undeclared, ", ")
+		if len(undeclared) > 5 {
+			list = strings.Join(undeclared[:5], ", ") + fmt.Sprintf(" and %d more", len(undeclared)-5)
+		}
+		w = append(w, fmt.Sprintf("%d pending migration(s) have no `-- safe:` header and count as %s (default_safe): %s; add `-- safe: before_deploy|after_deploy|always` to each (safemigrate annotate --write suggests one)", len(undeclared), value, list))
+	}
 	for _, d := range p.Drift {
 		if driftAllowed {
 			w = append(w, fmt.Sprintf("%s changed since it was applied (drift allowed)", d.Migration.ID))
@@ -308,6 +380,14 @@ func (p *Provider) planFleet(ctx context.Context, g *graph.Graph, in planner.Inp
 	for i, st := range sts {
 		in := in
 		in.Applied, in.Detected = st.Checksums(), st.DetectedTimes()
+		if in.InitialAuto {
+			// migrate decides from the tables too, under each tenant's lock.
+			in.Initial = len(in.Applied) == 0
+			in.InitialReason = "no tracking rows: initial, unless the tenant has tables of its own (migrate checks them)"
+			if !in.Initial {
+				in.InitialReason = fmt.Sprintf("%d migration(s) recorded as applied: a normal run", len(in.Applied))
+			}
+		}
 		pl, err := planner.New(in)
 		if err != nil {
 			return nil, fmt.Errorf("tenant %s: %w", displayTenant(schemas[i]), planError(err))

@@ -17,6 +17,12 @@ type PreflightOptions struct {
 	Mode Mode
 	// AllowDrift rehearses even when applied migrations changed on disk.
 	AllowDrift bool
+	// IgnoreDelays rehearses what a post-deploy run with IgnoreDelays
+	// would run.
+	IgnoreDelays bool
+	// To, when not empty, rehearses only that migration and the pending
+	// migrations it depends on.
+	To string
 	// Trace rehearses statement by statement and reports the locks each
 	// statement took and the tables it rewrote.
 	Trace bool
@@ -53,6 +59,7 @@ func (p *Provider) Preflight(ctx context.Context, opts PreflightOptions) (*RunRe
 	}
 	eo := p.execOptions()
 	eo.AllowDrift, eo.DryRun, eo.Trace = opts.AllowDrift, true, opts.Trace
+	eo.IgnoreDelays, eo.Target = opts.IgnoreDelays, opts.To
 	if p.o.tenants != nil {
 		if opts.Against != "" || opts.Ephemeral != nil || opts.Trace {
 			return nil, &InputError{Msg: "Against, Ephemeral and Trace rehearse one database; they do not work with tenant fleets yet"}
@@ -72,6 +79,11 @@ func (p *Provider) Preflight(ctx context.Context, opts PreflightOptions) (*RunRe
 	g, err := p.loadGraph()
 	if err != nil {
 		return nil, err
+	}
+	if eo.Target != "" {
+		if eo.Target, err = resolveRef(g, "--to", eo.Target); err != nil {
+			return nil, err
+		}
 	}
 	target, err := p.target("preflight")
 	if err != nil {

@@ -26,6 +26,16 @@ type MigrateOptions struct {
 	Initial bool
 	// AllowDrift runs even when applied migrations changed on disk.
 	AllowDrift bool
+	// InitialAuto decides Initial per run (docs/planning.md): initial when
+	// the target has no tracking rows and no tables of its own in the
+	// tracking schema, a normal run otherwise.
+	InitialAuto bool
+	// IgnoreDelays lets post-deploy run after_deploy migrations whose
+	// delay has not passed.
+	IgnoreDelays bool
+	// To, when not empty, runs only that migration and the pending
+	// migrations it depends on.
+	To string
 	// Atomic applies in one pass: the rehearsal is the apply, and each
 	// transaction of consecutive transactional migrations commits only
 	// when all of them passed (docs/executing.md). Not with NoPreflight,
@@ -53,7 +63,11 @@ func (p *Provider) Migrate(ctx context.Context, opts MigrateOptions) (*RunReport
 		return nil, &InputError{Msg: "atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop atomic"}
 	}
 	eo := p.execOptions()
+	if opts.Initial && opts.InitialAuto {
+		return nil, &InputError{Msg: "Initial and InitialAuto exclude each other: auto decides whether the run is initial"}
+	}
 	eo.NoPreflight, eo.DryRun, eo.Initial, eo.AllowDrift, eo.Atomic = opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift, opts.Atomic
+	eo.InitialAuto, eo.IgnoreDelays, eo.Target = opts.InitialAuto, opts.IgnoreDelays, opts.To
 	return p.run(ctx, opts.Phase, opts.Mode, eo)
 }
 
@@ -70,6 +84,11 @@ func (p *Provider) run(ctx context.Context, phase Phase, mode Mode, eo executor.
 	if err != nil {
 		return nil, err
 	}
+	if eo.Target != "" {
+		if eo.Target, err = resolveRef(g, "--to", eo.Target); err != nil {
+			return nil, err
+		}
+	}
 	if p.o.tenants != nil {
 		return p.runFleet(ctx, g, eo)
 	}
@@ -78,6 +97,7 @@ func (p *Provider) run(ctx context.Context, phase Phase, mode Mode, eo executor.
 		return nil, err
 	}
 	res, err := executor.Run(ctx, t, g, eo)
+	err = privilegeError(err)
 	return newRunReport(res, err), err
 }
 

@@ -42,7 +42,7 @@ func (p *Provider) Status(ctx context.Context, opts StatusOptions) (*StatusRepor
 	}
 	st, err := executor.ReadState(ctx, t)
 	if err != nil {
-		return nil, err
+		return nil, privilegeError(err)
 	}
 	rep, err := statusOf(g, st, mode, now)
 	if err != nil {

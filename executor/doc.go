@@ -67,7 +67,7 @@
 // skips them with a notice; Options.RehearseNonTransactional rehearses
 // them with transactional equivalents on disposable databases.
 //
-// After a successful pre-deploy run, [Session.RecordDetected] records when
+// After a successful run of either phase, [Session.RecordDetected] records when
 // each delayed migration was first seen (docs/planning.md).
 //
 // # Rehearsing on a copy

@@ -212,7 +212,7 @@ func (e *DriftError) Error() string {
 	for _, d := range e.Drift {
 		fmt.Fprintf(&b, "\n  %s: checksum %s, applied as %s", d.Migration.Path, short(d.Migration.Checksum), short(d.AppliedChecksum))
 	}
-	b.WriteString("\nrestore the applied version of each file and put the change in a new migration, or pass --allow-drift")
+	b.WriteString("\nrestore the applied version of each file and put the change in a new migration; if the change is cosmetic (a comment, formatting), `safemigrate accept ID…` records the new checksum; or pass --allow-drift")
 	return b.String()
 }
 

@@ -109,6 +109,13 @@ type Options struct {
 	// Initial runs everything in pre-deploy on a target with nothing
 	// applied (docs/planning.md); an error otherwise.
 	Initial bool
+	// InitialAuto decides Initial per run (docs/planning.md, --initial=auto).
+	InitialAuto bool
+	// IgnoreDelays lets post-deploy run migrations inside their delay.
+	IgnoreDelays bool
+	// Target, when not empty, plans only that migration and its pending
+	// dependencies (--to).
+	Target string
 	// AllowDrift proceeds when applied migrations changed (with a warning).
 	AllowDrift bool
 	// NoPreflight skips the transactional rehearsal.
@@ -310,7 +317,7 @@ func searchPath(t Target) string {
 
 // connectError wraps a connection failure without any password.
 func connectError(t Target, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrConnect, t, redact.Error(err))
+	return fmt.Errorf("%w: %s: %w", ErrConnect, t, withoutTLSNoise(redact.Error(err)))
 }
 
 // prepareSession applies per-session settings that depend on the server.
@@ -383,14 +390,22 @@ func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *Sta
 	if err != nil {
 		return nil, nil, err
 	}
+	initial, reason, err := s.planInitial(ctx, st)
+	if err != nil {
+		return nil, st, err
+	}
 	p, err := planner.New(planner.Input{
-		Graph:    g,
-		Applied:  st.Checksums(),
-		Detected: st.DetectedTimes(),
-		Now:      s.opts.Now(),
-		Phase:    s.opts.Phase,
-		Mode:     s.opts.Mode,
-		Initial:  s.opts.Initial,
+		Graph:         g,
+		Applied:       st.Checksums(),
+		Detected:      st.DetectedTimes(),
+		Now:           s.opts.Now(),
+		Phase:         s.opts.Phase,
+		Mode:          s.opts.Mode,
+		Initial:       initial,
+		InitialAuto:   s.opts.InitialAuto,
+		InitialReason: reason,
+		IgnoreDelays:  s.opts.IgnoreDelays,
+		Target:        s.opts.Target,
 	})
 	if err != nil {
 		return nil, st, err
@@ -424,7 +439,7 @@ func (s *Session) Check(plan *planner.Plan) error {
 // Run does everything `safemigrate migrate` does for one target: take the
 // lock, read the state, plan, refuse drift and strict blocking, preflight
 // (unless NoPreflight), apply (unless DryRun), record detection times
-// after a successful pre-deploy run, release the lock.
+// after a successful run, release the lock.
 //
 // The Result is non-nil whenever planning succeeded, also together with an
 // error, so that callers can report it. Errors: ErrConnect, *LockWaitError,
@@ -480,12 +495,12 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 		}
 		return res, err
 	}
-	if plan.Effective == planner.PreDeploy {
-		detected, err := s.RecordDetected(ctx, plan)
-		res.Detected = append(res.Detected, detected...)
-		if err != nil {
-			return res, err
-		}
+	// Detection is recorded after a successful run of either phase
+	// (docs/planning.md).
+	detected, err := s.RecordDetected(ctx, plan)
+	res.Detected = append(res.Detected, detected...)
+	if err != nil {
+		return res, err
 	}
 	res.OK = true
 	return res, nil

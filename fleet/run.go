@@ -294,7 +294,7 @@ func (r *run) apply(ctx context.Context) error {
 func (r *run) detect(ctx context.Context) error {
 	var todo []int
 	for i, t := range r.res.Tenants {
-		if t.Plan.Effective == planner.PreDeploy && len(t.Plan.NewlyDetected()) > 0 {
+		if len(t.Plan.NewlyDetected()) > 0 {
 			todo = append(todo, i)
 		}
 	}

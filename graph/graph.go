@@ -115,6 +115,11 @@ func New(ms []*migration.Migration) (*Graph, error) {
 	return g, nil
 }
 
+// Resolve finds the migration a reference names, in the forms a depends
+// directive accepts: a full ID, <chain>/<version>, or a bare root-chain
+// <version> (versions compare as numbers: 3 finds 0003_x).
+func (g *Graph) Resolve(ref string) (int, bool) { return g.resolve(ref) }
+
 // resolve finds the migration a depends reference names: a full ID,
 // <chain>/<version>, or a bare root-chain <version>.
 func (g *Graph) resolve(ref string) (int, bool) {

@@ -86,6 +86,8 @@ type planCase struct {
 	phase    planner.Phase            // default pre-deploy
 	mode     planner.Mode             // default strict
 	initial  bool
+	ignore   bool   // IgnoreDelays
+	to       string // Target
 
 	wantRun     []string
 	wantDelayed []string
@@ -96,13 +98,15 @@ type planCase struct {
 
 func (c planCase) input(t testing.TB) planner.Input {
 	in := planner.Input{
-		Graph:    buildGraph(t, c.files),
-		Applied:  map[string]string{},
-		Detected: map[string]time.Time{},
-		Now:      now,
-		Phase:    c.phase,
-		Mode:     c.mode,
-		Initial:  c.initial,
+		Graph:        buildGraph(t, c.files),
+		Applied:      map[string]string{},
+		Detected:     map[string]time.Time{},
+		Now:          now,
+		Phase:        c.phase,
+		Mode:         c.mode,
+		Initial:      c.initial,
+		IgnoreDelays: c.ignore,
+		Target:       c.to,
 	}
 	if in.Phase == "" {
 		in.Phase = planner.PreDeploy
@@ -195,8 +199,8 @@ func TestPlanValues(t *testing.T) {
 			},
 		},
 		{
-			name:    "post-deploy ignores delays and blocking",
-			files:   files{"0001_a.sql": A + ";delay: 7d", "0002_b.sql": B, "y/0001_c.sql": W + ";depends: 1"},
+			name:    "post-deploy ignores blocking",
+			files:   files{"0001_a.sql": A, "0002_b.sql": B, "y/0001_c.sql": W + ";depends: 1"},
 			phase:   planner.PostDeploy,
 			wantRun: []string{"0001_a", "0002_b", "y/0001_c"},
 			wantOK:  true,
@@ -284,7 +288,7 @@ func TestPlanDelays(t *testing.T) {
 				assert.Equal(t, now.Add(5*day), *s.RunnableAt)
 				assert.Contains(t, s.Reason, now.Add(5*day).Format(time.RFC3339))
 				assert.Empty(t, p.NewlyDetected())
-				assert.Equal(t, []string{"0002_drop"}, stepIDs(p.Waiting))
+				assert.Empty(t, p.Waiting, "inside its delay it is not waiting for post-deploy")
 			},
 		},
 		{
@@ -560,7 +564,7 @@ func TestPlanModes(t *testing.T) {
 		},
 	})
 
-	t.Run("disabled plans exactly like post-deploy", func(t *testing.T) {
+	t.Run("disabled plans exactly like post-deploy with --ignore-delays", func(t *testing.T) {
 		f := files{
 			"0001_a.sql":   A + ";delay: 7d",
 			"0002_b.sql":   B,
@@ -574,7 +578,7 @@ func TestPlanModes(t *testing.T) {
 			in.Mode = planner.Disabled
 			dis, err := planner.New(in)
 			require.NoError(t, err)
-			in.Phase, in.Mode = planner.PostDeploy, planner.Strict
+			in.Phase, in.Mode, in.IgnoreDelays = planner.PostDeploy, planner.Strict, true
 			post, err := planner.New(in)
 			require.NoError(t, err)
 			assert.Equal(t, stepIDs(post.Run), stepIDs(dis.Run))

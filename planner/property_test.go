@@ -32,6 +32,8 @@ type world struct {
 	phase    planner.Phase
 	mode     planner.Mode
 	initial  bool
+	ignore   bool   // IgnoreDelays
+	target   string // --to; "" for none
 	unknown  []string
 	drifted  map[string]bool
 }
@@ -168,6 +170,10 @@ func genWorld(r *rand.Rand) *world {
 	}
 	w.mode = []planner.Mode{planner.Strict, planner.Strict, planner.Nonstrict, planner.Nonstrict, planner.Disabled}[r.IntN(5)]
 	w.initial = r.IntN(6) == 0
+	w.ignore = r.IntN(4) == 0
+	if len(w.nodes) > 0 && r.IntN(5) == 0 {
+		w.target = w.nodes[r.IntN(len(w.nodes))].id()
+	}
 	return w
 }
 
@@ -207,6 +213,7 @@ func (w *world) input(r *rand.Rand) (planner.Input, error) {
 	return planner.Input{
 		Graph: g, Applied: applied, Detected: w.detected, Now: w.now,
 		Phase: w.phase, Mode: w.mode, Initial: w.initial,
+		IgnoreDelays: w.ignore, Target: w.target,
 	}, nil
 }
 
@@ -257,18 +264,92 @@ func (w *world) refKahn(set map[string]bool) []string {
 	return out
 }
 
+// refScope is what --to considers: the target and everything it reaches
+// through dependencies; every migration without a target.
+func (w *world) refScope() map[string]bool {
+	scope := map[string]bool{}
+	if w.target == "" {
+		for _, nd := range w.nodes {
+			scope[nd.id()] = true
+		}
+		return scope
+	}
+	var visit func(string)
+	visit = func(id string) {
+		if scope[id] {
+			return
+		}
+		scope[id] = true
+		for _, d := range w.byID[id].deps {
+			visit(d)
+		}
+	}
+	visit(w.target)
+	return scope
+}
+
+// refHeld is the post-deploy delay rule taken literally: an after_deploy
+// with a delay not detected or not passed is held; repeat until nothing
+// moves: a pending migration with a held dependency is held.
+func (w *world) refHeld(pending map[string]bool) map[string]bool {
+	held := map[string]bool{}
+	for _, nd := range w.nodes {
+		m := nd.m
+		if !pending[nd.id()] || m.Directives.Safe != migration.AfterDeploy || !m.Directives.Has(migration.KeyDelay) {
+			continue
+		}
+		if t, ok := w.detected[nd.id()]; !ok || t.Add(m.Directives.Delay).After(w.now) {
+			held[nd.id()] = true
+		}
+	}
+	for moved := true; moved; {
+		moved = false
+		for _, nd := range w.nodes {
+			if !pending[nd.id()] || held[nd.id()] {
+				continue
+			}
+			for _, d := range nd.deps {
+				if held[d] {
+					held[nd.id()] = true
+					moved = true
+					break
+				}
+			}
+		}
+	}
+	return held
+}
+
+// refPending is the set of pending migrations in scope.
+func (w *world) refPending() map[string]bool {
+	scope := w.refScope()
+	pending := map[string]bool{}
+	for _, nd := range w.nodes {
+		if scope[nd.id()] && !w.applied[nd.id()] {
+			pending[nd.id()] = true
+		}
+	}
+	return pending
+}
+
 // refState is docs/planning.md taken literally: resolve, split, then steps 3 and 4
-// each repeated until nothing moves.
+// each repeated until nothing moves; in post-deploy, the delay rule.
 func (w *world) refState() (state map[string]string, effectivePost bool) {
 	state = map[string]string{}
 	effectivePost = w.phase == planner.PostDeploy || w.mode == planner.Disabled || w.initial
+	pending := w.refPending()
+	holds := w.phase == planner.PostDeploy && w.mode != planner.Disabled && !w.initial && !w.ignore
+	held := w.refHeld(pending)
 	for _, nd := range w.nodes {
 		id := nd.id()
-		if w.applied[id] {
+		if !pending[id] {
 			continue
 		}
 		if effectivePost {
 			state[id] = "ready"
+			if holds && held[id] {
+				state[id] = "delayed"
+			}
 			continue
 		}
 		res := nd.m.Directives.Safe
@@ -381,10 +462,16 @@ func TestPlanProperties(t *testing.T) {
 		if len(p.OutOfOrder) > 0 {
 			stats["out of order"]++
 		}
+		if w.phase == planner.PostDeploy && len(p.Delayed) > 0 {
+			stats["post-deploy holds a delay"]++
+		}
+		if w.target != "" && len(p.Run) > 0 {
+			stats["--to runs something"]++
+		}
 	}
 	t.Logf("%d worlds: %v", runs, stats)
 	// The generator must reach every interesting shape.
-	for _, k := range []string{"with blocked", "with delayed", "all run", "out of order", "initial refused"} {
+	for _, k := range []string{"with blocked", "with delayed", "all run", "out of order", "initial refused", "post-deploy holds a delay", "--to runs something"} {
 		require.Positive(t, stats[k], "no world %q", k)
 	}
 }
@@ -416,7 +503,7 @@ func checkGraph(t *testing.T, k int, w *world, g *graph.Graph) {
 func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan) {
 	t.Helper()
 	msg := func(format string, args ...any) string {
-		return fmt.Sprintf("world %d (%s, %s, initial=%v): ", k, w.phase, w.mode, w.initial) + fmt.Sprintf(format, args...)
+		return fmt.Sprintf("world %d (%s, %s, initial=%v, ignore-delays=%v, to=%q): ", k, w.phase, w.mode, w.initial, w.ignore, w.target) + fmt.Sprintf(format, args...)
 	}
 	where := map[string]string{}
 	for name, steps := range map[string][]planner.Step{"run": p.Run, "delayed": p.Delayed, "blocked": p.Blocked} {
@@ -427,15 +514,17 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		}
 	}
 
-	// Run, Delayed and Blocked partition the pending set.
-	pending := map[string]bool{}
+	// Run, Delayed and Blocked partition the pending set within --to's scope.
+	pending := w.refPending()
 	for _, nd := range w.nodes {
-		if !w.applied[nd.id()] {
-			pending[nd.id()] = true
+		if pending[nd.id()] {
 			require.Contains(t, where, nd.id(), msg("pending %s is nowhere", nd.id()))
 		} else {
-			require.NotContains(t, where, nd.id(), msg("applied %s is planned", nd.id()))
+			require.NotContains(t, where, nd.id(), msg("applied or out-of-scope %s is planned", nd.id()))
 		}
+	}
+	if w.target != "" && !w.applied[w.target] {
+		require.Contains(t, where, w.target, msg("the --to target is planned"))
 	}
 	require.Len(t, where, len(pending), msg("partition"))
 
@@ -471,9 +560,18 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 	}
 
 	effectivePost := w.phase == planner.PostDeploy || w.mode == planner.Disabled || w.initial
+	held := w.refHeld(pending)
 	if effectivePost {
 		require.Equal(t, planner.PostDeploy, p.Effective, msg("effective phase"))
-		require.Len(t, p.Run, len(pending), msg("post-deploy runs exactly all pending"))
+		holds := w.phase == planner.PostDeploy && w.mode != planner.Disabled && !w.initial && !w.ignore
+		if !holds {
+			require.Len(t, p.Run, len(pending), msg("post-deploy runs exactly all pending"))
+		}
+		require.Empty(t, p.Blocked, msg("post-deploy blocks nothing"))
+		// No after_deploy inside its delay runs in a post-deploy that holds delays.
+		for _, s := range p.Run {
+			require.False(t, holds && held[s.ID()], msg("%s runs inside its delay (or behind one)", s.ID()))
+		}
 		require.True(t, p.OK(), msg("post-deploy is always OK"))
 	} else {
 		require.Equal(t, planner.PreDeploy, p.Effective, msg("effective phase"))
@@ -521,12 +619,14 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 	var newly, waiting []string
 	for _, s := range p.Delayed {
 		if _, ok := w.detected[s.ID()]; ok {
-			waiting = append(waiting, s.ID())
+			if !effectivePost && !held[s.ID()] {
+				waiting = append(waiting, s.ID())
+			}
 		} else {
 			newly = append(newly, s.ID())
 		}
 		m := s.Migration
-		if det, ok := w.detected[m.ID]; ok && s.Resolved == migration.AfterDeploy && m.Directives.Has(migration.KeyDelay) {
+		if det, ok := w.detected[m.ID]; ok && m.Safe() == migration.AfterDeploy && m.Directives.Has(migration.KeyDelay) && det.Add(m.Directives.Delay).After(w.now) {
 			require.NotNil(t, s.RunnableAt, msg("runnable_at of %s", m.ID))
 			require.Equal(t, det.Add(m.Directives.Delay), *s.RunnableAt)
 			require.True(t, s.RunnableAt.After(w.now), msg("runnable_at of a delayed %s is in the future", m.ID))

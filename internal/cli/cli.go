@@ -58,6 +58,7 @@ type CLI struct {
 	Lint      LintCmd      `cmd:"" help:"Check directives and SQL for unsafe migrations."`
 	Annotate  AnnotateCmd  `cmd:"" help:"Show the safe value the SQL suggests for each migration; --write fills in missing ones."`
 	Baseline  BaselineCmd  `cmd:"" help:"Record migrations as applied without running them."`
+	Accept    AcceptCmd    `cmd:"" help:"Re-record the checksum of applied migrations whose file changed cosmetically."`
 	Graph     GraphCmd     `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
 	New       NewCmd       `cmd:"" help:"Create the next migration file with its header."`
 	Version   VersionCmd   `cmd:"" help:"Print version and build information."`
@@ -118,9 +119,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 	completeIfRequested(parser)
+	if len(args) == 0 {
+		args = []string{"--help"} // a bare `safemigrate` shows what it can do
+	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `safemigrate --help` for usage.\n", err)
+		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `%s` for usage.\n", err, helpFor(err))
 		if jsonRequested(args, cli.Globals.Format) && !wrote {
 			writeErrorJSON(out, err.Error(), ExitUsage)
 		}
@@ -133,6 +137,24 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	env.Config = cfg.cfg
 	return report(env, &cli.Globals, kctx.Run(env))
+}
+
+// helpFor is the help command that explains a parse error: the command's
+// own (`safemigrate migrate --help`) once the command is known.
+func helpFor(err error) string {
+	var pe *kong.ParseError
+	if errors.As(err, &pe) && pe.Context != nil {
+		if node := pe.Context.Selected(); node != nil {
+			var words []string
+			for n := node; n != nil && n.Type == kong.CommandNode; n = n.Parent {
+				words = append([]string{n.Name}, words...)
+			}
+			if len(words) > 0 {
+				return "safemigrate " + strings.Join(words, " ") + " --help"
+			}
+		}
+	}
+	return "safemigrate --help"
 }
 
 // jsonRequested reports whether the command line asked for JSON output,

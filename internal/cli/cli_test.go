@@ -184,7 +184,7 @@ func TestEnvAndConfig(t *testing.T) {
 		t.Setenv("SAFEMIGRATE_DIR", example)
 		r := run(t, "plan", "--phase", "post-deploy", "--offline")
 		assert.Equal(t, 0, r.code, r.stderr)
-		assert.Contains(t, r.stdout, "16 to run")
+		assert.Contains(t, r.stdout, "12 to run, 4 delayed")
 	})
 	t.Run("config dir and mode", func(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")

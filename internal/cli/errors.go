@@ -55,7 +55,7 @@ func exitCode(err error) int {
 	case errors.Is(err, safemigrate.ErrInput), errors.Is(err, safemigrate.ErrTenants),
 		errors.Is(err, safemigrate.ErrDrift), errors.Is(err, safemigrate.ErrConnect),
 		errors.Is(err, safemigrate.ErrLockWait), errors.Is(err, safemigrate.ErrInitialNotEmpty),
-		errors.Is(err, safemigrate.ErrUntrustedTracking),
+		errors.Is(err, safemigrate.ErrUntrustedTracking), errors.Is(err, safemigrate.ErrPrivilege),
 		errors.Is(err, safemigrate.ErrSchema), errors.Is(err, safemigrate.ErrQuery):
 		return ExitUsage
 	case errors.Is(err, safemigrate.ErrBlocked):

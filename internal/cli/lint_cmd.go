@@ -17,6 +17,7 @@ type LintCmd struct {
 	Paths            []string `arg:"" optional:"" help:"Migration files or directories to lint (default: the migrations directory)." placeholder:"PATH"`
 	PGVersion        int      `name:"pg-version" help:"Target PostgreSQL major version (default: pg_version from the config, else 15)." placeholder:"N"`
 	WarningsAsErrors bool     `name:"warnings-as-errors" help:"Exit 1 on warnings too, not only on errors."`
+	ChangedSince     string   `name:"changed-since" help:"Report only on files changed since this git revision (its merge base with HEAD), plus uncommitted ones; the analysis still reads every file. For CI on pull requests." placeholder:"GIT_REF"`
 }
 
 // Help shows examples.
@@ -32,7 +33,13 @@ Examples:
   safemigrate lint
   safemigrate lint migrations/0042_add_index.sql --pg-version 13
   safemigrate lint --format github --warnings-as-errors
-  safemigrate lint --format sarif > safemigrate.sarif`
+  safemigrate lint --format sarif > safemigrate.sarif
+  safemigrate lint --changed-since origin/main --format github
+
+safemigrate.yaml can leave rules or files out of every report:
+  lint:
+    exclude_rules: [require-concurrent-index]
+    exclude_paths: ["legacy/**", "0001_*.sql"]`
 }
 
 // Validate checks the flags.
@@ -65,6 +72,10 @@ func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 	}
 	res, err := l.Run(ctx, files)
 	if err != nil {
+		return err
+	}
+	if err := safemigrate.FilterLint(ctx, res, safemigrate.LintFilter{ExcludeRules: env.Config.Lint.ExcludeRules,
+		ExcludePaths: env.Config.Lint.ExcludePaths, Dir: env.dir(), ChangedSince: c.ChangedSince}); err != nil {
 		return err
 	}
 	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}

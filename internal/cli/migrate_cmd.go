@@ -11,12 +11,14 @@ import (
 
 // MigrateCmd plans, rehearses and applies.
 type MigrateCmd struct {
-	Phase       string `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"pre-deploy (the release phase, before new code starts) or post-deploy."`
-	NoPreflight bool   `name:"no-preflight" help:"Skip the transactional rehearsal."`
-	DryRun      bool   `name:"dry-run" help:"Plan and rehearse, apply nothing."`
-	Initial     bool   `help:"First run on an empty database: pre-deploy runs everything."`
-	AllowDrift  bool   `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
-	Atomic      bool   `help:"One pass: the rehearsal's transaction commits when every migration in it passed (config atomic: true; see docs/executing.md)."`
+	Phase        string      `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"pre-deploy (the release phase, before new code starts) or post-deploy."`
+	NoPreflight  bool        `name:"no-preflight" help:"Skip the transactional rehearsal."`
+	DryRun       bool        `name:"dry-run" help:"Plan and rehearse, apply nothing."`
+	Initial      initialFlag `help:"First run on an empty database: pre-deploy runs everything. --initial=auto decides per run: initial when the target has no tracking rows and no tables of its own in the tracking schema (a fresh review-app database), a normal run otherwise (config: initial: auto)." placeholder:"auto"`
+	To           string      `help:"Run only this migration and the pending migrations it depends on (full ID, <chain>/<version> or a root version)." placeholder:"ID"`
+	IgnoreDelays bool        `name:"ignore-delays" help:"Post-deploy: run after_deploy migrations whose delay has not passed (a delay is rollback headroom)."`
+	AllowDrift   bool        `name:"allow-drift" help:"Run even if applied migrations changed on disk."`
+	Atomic       bool        `help:"One pass: the rehearsal's transaction commits when every migration in it passed (config atomic: true; see docs/executing.md)."`
 	modeFlag
 	runFlags
 	tenantFlags
@@ -33,6 +35,8 @@ their tracking rows only if all of them passed (docs/executing.md).
 
 Examples:
   safemigrate migrate --phase pre-deploy               # Heroku release phase
+  safemigrate migrate --phase pre-deploy --initial=auto  # same line for review apps
+  safemigrate migrate --phase post-deploy --to 0042_add_orders_status
   safemigrate migrate --phase pre-deploy --mode nonstrict
   safemigrate migrate --phase post-deploy
   safemigrate migrate --phase pre-deploy --atomic      # one pass, all or nothing
@@ -71,7 +75,8 @@ func (c *MigrateCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	res, runErr := p.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.Phase(c.Phase), Mode: safemigrate.Mode(c.Mode),
-		NoPreflight: c.NoPreflight, DryRun: c.DryRun, Initial: c.Initial, AllowDrift: c.AllowDrift, Atomic: atomic})
+		NoPreflight: c.NoPreflight, DryRun: c.DryRun, Initial: c.Initial.on(), InitialAuto: c.Initial.auto(),
+		AllowDrift: c.AllowDrift, IgnoreDelays: c.IgnoreDelays, To: c.To, Atomic: atomic})
 	fleet.finish()
 	return reportRun(env, format, res, runErr)
 }

@@ -12,12 +12,14 @@ import (
 
 // PlanCmd prints the plan for a phase.
 type PlanCmd struct {
-	Phase      string   `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"Phase to plan: pre-deploy (release phase) or post-deploy."`
-	Applied    []string `sep:"," help:"IDs to treat as applied, instead of reading the database." placeholder:"ID,ID"`
-	Offline    bool     `help:"Plan as if nothing were applied, without a database."`
-	Now        string   `help:"Plan at this time (RFC3339), for reproducible delay output." placeholder:"TIME"`
-	Initial    bool     `help:"Plan a first run on an empty database: pre-deploy runs everything."`
-	AllowDrift bool     `name:"allow-drift" help:"Plan even if applied migrations changed on disk."`
+	Phase        string      `required:"" enum:"pre-deploy,post-deploy" placeholder:"pre-deploy|post-deploy" help:"Phase to plan: pre-deploy (release phase) or post-deploy."`
+	Applied      []string    `sep:"," help:"IDs to treat as applied, instead of reading the database." placeholder:"ID,ID"`
+	Offline      bool        `help:"Plan as if nothing were applied, without a database."`
+	Now          string      `help:"Plan at this time (RFC3339), for reproducible delay output." placeholder:"TIME"`
+	Initial      initialFlag `help:"First run on an empty database: pre-deploy runs everything. --initial=auto decides per run: initial when the target has no tracking rows and no tables of its own in the tracking schema (a fresh review-app database), a normal run otherwise (config: initial: auto)." placeholder:"auto"`
+	To           string      `help:"Plan only this migration and the pending migrations it depends on (full ID, <chain>/<version> or a root version)." placeholder:"ID"`
+	IgnoreDelays bool        `name:"ignore-delays" help:"Post-deploy: plan after_deploy migrations whose delay has not passed as runnable."`
+	AllowDrift   bool        `name:"allow-drift" help:"Plan even if applied migrations changed on disk."`
 	modeFlag
 	tenantFlags
 }
@@ -64,7 +66,8 @@ func (c *PlanCmd) Run(ctx context.Context, env *Env) error {
 		}
 	}
 	rep, err := p.Plan(ctx, safemigrate.PlanOptions{Phase: safemigrate.Phase(c.Phase), Mode: safemigrate.Mode(c.Mode),
-		Initial: c.Initial, AllowDrift: c.AllowDrift, Offline: c.Offline, Applied: appliedIDs(c.Applied), Now: now})
+		Initial: c.Initial.on(), InitialAuto: c.Initial.auto(), IgnoreDelays: c.IgnoreDelays, To: c.To,
+		AllowDrift: c.AllowDrift, Offline: c.Offline, Applied: appliedIDs(c.Applied), Now: now})
 	if errors.Is(err, safemigrate.ErrConnect) && !p.Tenants() {
 		return fmt.Errorf("%w\n(plan reads the applied state from the database; --applied or --offline plan without one)", err)
 	}
@@ -119,7 +122,14 @@ func renderPlanBody(env *Env, p *safemigrate.PlanReport, withRun bool) {
 	fmt.Fprintf(w, "%s %s%s: %s applied, %d to run, %d delayed, %d blocked\n",
 		st.bold("Plan"), p.Phase, mode, plural(len(p.Applied), "migration"), len(p.Run), len(p.Delayed), len(p.Blocked))
 
+	if p.InitialAuto != nil {
+		fmt.Fprintln(w, st.dim("--initial=auto: "+p.InitialAuto.Reason+"."))
+	}
+	if p.To != "" {
+		fmt.Fprintln(w, st.dim("--to "+p.To+": only it and the pending migrations it depends on."))
+	}
 	switch {
+	case p.InitialAuto != nil:
 	case p.Effective != p.Phase && p.Initial:
 		fmt.Fprintln(w, st.dim("--initial: the database is empty, so pre-deploy runs everything."))
 	case p.Effective != p.Phase:

@@ -12,13 +12,15 @@ import (
 
 // PreflightCmd rehearses pending migrations and rolls back.
 type PreflightCmd struct {
-	Phase      string `default:"post-deploy" enum:"pre-deploy,post-deploy" help:"Which phase's selection to rehearse (default post-deploy: everything pending)."`
-	AllowDrift bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
-	Against    string `help:"Rehearse on this database instead of the target: a disposable copy with the target's schema (a restored backup, staging). The plan comes from the target." placeholder:"URL" xor:"where"`
-	Ephemeral  bool   `help:"Rehearse on a throwaway local PostgreSQL (from the installed server binaries) loaded with the target's schema, removed afterwards." xor:"where"`
-	SchemaDump string `name:"schema-dump" help:"With --ephemeral: load this pg_dump --schema-only file instead of dumping the target." placeholder:"FILE"`
-	PGBinDir   string `name:"pg-bindir" env:"SAFEMIGRATE_PG_BINDIR" help:"With --ephemeral: the directory of the PostgreSQL server binaries to use (default: PATH, pg_config, /usr/lib/postgresql/*/bin and other usual places, newest first). Pick the target's major version." placeholder:"DIR"`
-	Trace      bool   `help:"Rehearse statement by statement and report the locks each statement takes and the tables it rewrites."`
+	Phase        string `default:"post-deploy" enum:"pre-deploy,post-deploy" help:"Which phase's selection to rehearse (default post-deploy: everything pending)."`
+	AllowDrift   bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
+	To           string `help:"Rehearse only this migration and the pending migrations it depends on (full ID, <chain>/<version> or a root version)." placeholder:"ID"`
+	IgnoreDelays bool   `name:"ignore-delays" help:"Post-deploy: rehearse after_deploy migrations whose delay has not passed too."`
+	Against      string `help:"Rehearse on this database instead of the target: a disposable copy with the target's schema (a restored backup, staging). The plan comes from the target." placeholder:"URL" xor:"where"`
+	Ephemeral    bool   `help:"Rehearse on a throwaway local PostgreSQL (from the installed server binaries) loaded with the target's schema, removed afterwards." xor:"where"`
+	SchemaDump   string `name:"schema-dump" help:"With --ephemeral: load this pg_dump --schema-only file instead of dumping the target." placeholder:"FILE"`
+	PGBinDir     string `name:"pg-bindir" env:"SAFEMIGRATE_PG_BINDIR" help:"With --ephemeral: the directory of the PostgreSQL server binaries to use (default: PATH, pg_config, /usr/lib/postgresql/*/bin and other usual places, newest first). Pick the target's major version." placeholder:"DIR"`
+	Trace        bool   `help:"Rehearse statement by statement and report the locks each statement takes and the tables it rewrites."`
 	modeFlag
 	runFlags
 	tenantFlags
@@ -109,7 +111,7 @@ func (c *PreflightCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	opts := safemigrate.PreflightOptions{Phase: safemigrate.Phase(c.Phase), Mode: safemigrate.Mode(c.Mode),
-		AllowDrift: c.AllowDrift, Trace: c.Trace, Against: c.Against}
+		AllowDrift: c.AllowDrift, Trace: c.Trace, Against: c.Against, To: c.To, IgnoreDelays: c.IgnoreDelays}
 	if c.Ephemeral {
 		opts.Ephemeral = &safemigrate.Ephemeral{SchemaDump: c.SchemaDump, BinDir: c.PGBinDir}
 	}

@@ -70,6 +70,8 @@ func fromConfig(c config.Config, name string) any {
 		return nonEmpty(c.DatabaseURL)
 	case "mode":
 		return nonEmpty(c.Mode)
+	case "initial":
+		return nonEmpty(c.Initial)
 	case "versioning":
 		return nonEmpty(c.Versioning)
 	case "layout":

@@ -94,7 +94,7 @@ func renderStatus(env *Env, r *safemigrate.StatusReport, now time.Time) {
 	var warns []string
 	for _, m := range r.Migrations {
 		if m.Waiting && m.DetectedAt != nil {
-			warns = append(warns, fmt.Sprintf("%s has been pending for %s since a pre-deploy run first saw it; the post-deploy phase runs it", m.ID, since(now, *m.DetectedAt)))
+			warns = append(warns, fmt.Sprintf("%s has been pending for %s since a run first saw it; the post-deploy phase runs it", m.ID, since(now, *m.DetectedAt)))
 		}
 		if m.Progress != nil {
 			warns = append(warns, fmt.Sprintf("%s stopped after statement %d of %d; the next run resumes there", m.ID, m.Progress.Done, m.Progress.Total))

@@ -24,6 +24,7 @@ type Config struct {
 	DefaultSafe    migration.Safe `yaml:"default_safe"`
 	TrackingSchema string         `yaml:"tracking_schema"`
 	Mode           string         `yaml:"mode"`
+	Initial        string         `yaml:"initial"` // "auto": --initial=auto for plan and migrate
 	Versioning     string         `yaml:"versioning"`
 	Layout         string         `yaml:"layout"`
 	PGVersion      int            `yaml:"pg_version"`
@@ -36,6 +37,17 @@ type Config struct {
 	LockWait         Duration `yaml:"lock_wait"`
 
 	Tenants Tenants `yaml:"tenants"`
+	Lint    Lint    `yaml:"lint"`
+}
+
+// Lint configures `safemigrate lint` (docs/configuration.md).
+type Lint struct {
+	// ExcludeRules are rule IDs that are never reported.
+	ExcludeRules []string `yaml:"exclude_rules"`
+	// ExcludePaths are globs (path.Match, relative to the migrations
+	// directory; ** matches any number of directories) of files that
+	// are not reported on.
+	ExcludePaths []string `yaml:"exclude_paths"`
 }
 
 // Tenants configures multi-tenant fleets (docs/executing.md).
@@ -96,7 +108,7 @@ func Parse(data []byte) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, errors.New(explainKeys(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	// A second document would be ignored, settings and typos alike.
 	var extra yaml.Node
@@ -113,6 +125,9 @@ func Parse(data []byte) (Config, error) {
 		}
 	}
 	if err := oneOf("mode", cfg.Mode, "strict", "nonstrict", "disabled"); err != nil {
+		return Config{}, err
+	}
+	if err := oneOf("initial", cfg.Initial, "auto", "false"); err != nil {
 		return Config{}, err
 	}
 	if err := oneOf("versioning", cfg.Versioning, "sequential", "timestamp"); err != nil {

@@ -44,7 +44,11 @@ tenants:
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, doc, want string }{
-		{"unknown key with line", "dir: x\nlock_timout: 5s\n", "line 2: field lock_timout not found"},
+		{"unknown key with line", "dir: x\nlock_timout: 5s\n", "line 2: unknown key lock_timout, did you mean lock_timeout?"},
+		{"unknown nested key", "tenants:\n  schema: [a]\n", "line 2: unknown key schema in tenants, did you mean schemas?"},
+		{"unknown lint key", "lint:\n  exclude_rule: [x]\n", "did you mean exclude_rules?"},
+		{"unknown key far from any", "zzzzzzzzzzzz: 1\n", "known keys: dir, database_url"},
+		{"initial is auto or false", "initial: true\n", "initial: \"true\" is not one of auto, false"},
 		{"bad safe", "default_safe: befor_deploy\n", "did you mean before_deploy"},
 		{"bad duration", "lock_timeout: soon\n", "line 1"},
 		{"bad mode", "mode: lax\n", `mode: "lax" is not one of strict, nonstrict, disabled`},
