@@ -14,7 +14,7 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
-		a.stmt.Actions = a.stmt.Actions[:0]
+		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
 		a.stmt.Transactional = true
 		a.statement(stmts[i].Tree)
 		a.summarise()
@@ -195,13 +195,18 @@ func (a *analyzer) statement(n Node) {
 			Reason: "copies data"})
 	case "SelectStmt":
 		a.kind("SELECT")
+		if strings.Contains(a.stmt.SQL, "(") {
+			if name := unknownCall(n); name != "" {
+				a.opaque(a.stmt.Start, fmt.Sprintf("calls %s(), whose effect safemigrate cannot see", name))
+				break
+			}
+		}
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a query"})
 	case "DoStmt":
-		a.kind("DO")
-		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a DO block, whose effect safemigrate cannot see"})
+		a.doBlock(v)
 	case "CallStmt":
 		a.kind("CALL")
-		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "calls a procedure, whose effect safemigrate cannot see"})
+		a.opaque(a.stmt.Start, fmt.Sprintf("calls procedure %s, whose effect safemigrate cannot see", qualified("procedure", v.Get("funccall").A("funcname"))))
 	case "TransactionStmt":
 		a.kind("TRANSACTION")
 		a.add(Action{Op: OpTransaction, Effect: Neutral, Rerunnable: true, Reason: "controls the transaction"})
@@ -387,6 +392,28 @@ func (a *analyzer) summarise() {
 		}
 		if act.Scan && act.Table != "" && !contains(st.Scans, act.Table) {
 			st.Scans = append(st.Scans, act.Table)
+		}
+	}
+	// A DO block holds the locks of the statements it runs.
+	for i := range st.Inner {
+		in := &st.Inner[i]
+		for _, l := range in.Locks {
+			j := slices.IndexFunc(st.Locks, func(m RelationLock) bool { return m.Relation == l.Relation })
+			if j >= 0 {
+				st.Locks[j].Mode = max(st.Locks[j].Mode, l.Mode)
+			} else {
+				st.Locks = append(st.Locks, l)
+			}
+		}
+		for _, t := range in.Rewrites {
+			if !contains(st.Rewrites, t) {
+				st.Rewrites = append(st.Rewrites, t)
+			}
+		}
+		for _, t := range in.Scans {
+			if !contains(st.Scans, t) {
+				st.Scans = append(st.Scans, t)
+			}
 		}
 	}
 }

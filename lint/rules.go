@@ -21,6 +21,8 @@ var Rules = []*Rule{
 		Doc: "A statement that breaks old code (drop, rename, narrowing type, SET NOT NULL, ...) is in a before_deploy or always migration, which runs while old code is live."},
 	{ID: "expand-after-deploy", Severity: Warning, Run: runExpandAfterDeploy,
 		Doc: "A statement new code may need (new table, column, index) is in an after_deploy migration, which runs only after new code is live."},
+	{ID: "opaque-statement", Severity: Warning, Run: runOpaqueStatement,
+		Doc: "A statement does something safemigrate cannot see (dynamic SQL with EXECUTE, a procedure or an unknown function, a DO block it cannot read), so the suggested value is after_deploy and no lock rule can vouch for it."},
 	{ID: "concurrently-in-transaction", Severity: Error, Run: runConcurrentlyInTransaction,
 		Doc: "A statement that cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...) is in a migration that runs in one."},
 	{ID: "transaction-control", Severity: Error, Run: runTransactionControl,

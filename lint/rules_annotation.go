@@ -88,6 +88,16 @@ func runExpandAfterDeploy(p *Pass) {
 	}
 }
 
+func runOpaqueStatement(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if !a.Opaque {
+			return
+		}
+		p.Reportf(a.Pos, s.End, "write the statements out as static SQL (in a DO block if it needs PL/pgSQL), so that safemigrate can analyse them; if the migration must stay this way, declare `-- safe: after_deploy` and silence this with `-- safemigrate:ignore opaque-statement -- why`",
+			"%s; safemigrate suggests after_deploy", strings.TrimSuffix(a.Reason, annotate.OpaqueTail))
+	})
+}
+
 func firstClause(reason string) string {
 	return strings.SplitN(reason, ":", 2)[0]
 }
