@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -110,14 +111,16 @@ func (a *analyzer) alterTable(st Node) {
 		a.add(Action{Op: OpAlterTable, Object: relObject("index", rv), Lock: ShareUpdateExclusive, Effect: Neutral, Rerunnable: true, Reason: "changes index settings"})
 		return
 	}
-	for _, c := range st.A("cmds") {
+	cmds := st.A("cmds")
+	at := a.subcommands(rv, len(cmds))
+	for i, c := range cmds {
 		cmd := c.As("AlterTableCmd")
 		if !cmd.Exists() {
 			continue
 		}
 		name, missing, def := cmd.S("name"), cmd.B("missing_ok"), cmd.Get("def")
 		col := colObject(rv, name)
-		base := Action{Object: col, Table: tbl.String(), Lock: AccessExclusive, New: isNew, Rerunnable: true}
+		base := Action{Pos: at[i], Object: col, Table: tbl.String(), Lock: AccessExclusive, New: isNew, Rerunnable: true}
 		switch sub := cmd.S("subtype"); sub {
 		case "AT_AddColumn":
 			a.addColumn(base, rv, def.As("ColumnDef"), missing)
@@ -304,7 +307,7 @@ func (a *analyzer) alterColumnType(base Action, key, name string, cd Node) {
 	switch {
 	case known:
 		act.OldType = old.String()
-		act.Rewrite = using || !noRewrite(old, tr)
+		act.Rewrite = using || !noRewrite(old, tr) && !a.utcTimestamp(old, tr)
 	default:
 		act.Rewrite = true // unknown old type: assume the worst
 	}
@@ -322,6 +325,36 @@ func (a *analyzer) alterColumnType(base Action, key, name string, cd Node) {
 	}
 	a.schema.ensure(key).cols[name] = tr
 	a.add(a.onNew(act))
+}
+
+// utcTimestamp reports whether changing old to new is timestamp ↔
+// timestamptz (same precision) under a session time zone of UTC set
+// earlier in the migration: PostgreSQL 12+ then only relabels the column,
+// since the stored values mean the same instant.
+func (a *analyzer) utcTimestamp(old, new typeRef) bool {
+	if a.version < 12 || !a.utc || old.array != new.array || !slices.Equal(old.mods, new.mods) {
+		return false
+	}
+	return old.name == "timestamp" && new.name == "timestamptz" || old.name == "timestamptz" && new.name == "timestamp"
+}
+
+// setVariable follows SET timezone within the migration.
+func (a *analyzer) setVariable(v Node) {
+	if !strings.EqualFold(v.S("name"), "timezone") {
+		return
+	}
+	a.utc = false
+	if v.S("kind") != "VAR_SET_VALUE" {
+		return
+	}
+	args := v.A("args")
+	if len(args) != 1 {
+		return
+	}
+	switch strings.ToUpper(args[0].As("A_Const").Get("sval").S("sval")) {
+	case "UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU", "UNIVERSAL", "ETC/UNIVERSAL", "UCT", "ETC/UCT", "GMT0", "ETC/GMT0", "UTC0":
+		a.utc = true
+	}
 }
 
 func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
@@ -409,6 +442,8 @@ func (a *analyzer) drop(st Node) {
 			act.Op = OpDrop
 			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
+				a.droppedViews[key] = viewDrop{stmt: a.stmt, act: len(a.stmt.Actions), cols: a.schema.views[key]}
+				delete(a.schema.views, key)
 			}
 			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 		}
@@ -568,4 +603,179 @@ func (a *analyzer) alterDomain(st Node) {
 		act.Op, act.Scan = OpValidateConstraint, true
 	}
 	a.add(act)
+}
+
+// recreated records a view (or materialized view) the statement creates
+// with its columns, and when the migration dropped it earlier, makes that
+// drop neutral: within one transaction nobody sees the view missing. It
+// stays a contract when the new view lacks columns the old one had.
+func (a *analyzer) recreated(key string, view Object, cols []string) {
+	d, dropped := a.droppedViews[key]
+	a.schema.views[key] = cols
+	if !dropped {
+		return
+	}
+	delete(a.droppedViews, key)
+	var lost []string
+	if d.cols != nil && cols != nil {
+		for _, c := range d.cols {
+			if !slices.Contains(cols, c) {
+				lost = append(lost, c)
+			}
+		}
+	}
+	drop := &d.stmt.Actions[d.act]
+	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
+	drop.Effect = Neutral
+	drop.Reason = fmt.Sprintf("drops %s %s to re-create it on line %d: old code keeps working", view.Kind, view, a.stmt.Line)
+	me.Effect = Neutral
+	me.Reason = fmt.Sprintf("re-creates %s %s dropped on line %d: old code keeps working", view.Kind, view, d.stmt.Line)
+	if len(lost) > 0 {
+		me.Effect = Contract
+		what := "column " + lost[0]
+		if len(lost) > 1 {
+			what = "columns " + strings.Join(lost, ", ")
+		}
+		me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", view.Kind, view, what)
+	}
+	if d.stmt != a.stmt {
+		cur := a.stmt
+		a.stmt = d.stmt
+		a.summarise()
+		a.stmt = cur
+	}
+}
+
+// selectColumns returns the column names a view's query produces (its
+// alias list first), nil when they cannot be told from the SQL (SELECT *,
+// set operations, unnamed expressions).
+func selectColumns(query Node, aliases []Node) []string {
+	sel := query.As("SelectStmt")
+	if !sel.Exists() || sel.Has("larg") {
+		return nil
+	}
+	var cols []string
+	for i, t := range sel.A("targetList") {
+		if i < len(aliases) {
+			cols = append(cols, aliases[i].Sval())
+			continue
+		}
+		rt := t.As("ResTarget")
+		if name := rt.S("name"); name != "" {
+			cols = append(cols, name)
+			continue
+		}
+		fields := rt.Get("val").As("ColumnRef").A("fields")
+		if len(fields) == 0 || fields[len(fields)-1].Sval() == "" {
+			return nil // *, or an expression PostgreSQL names itself
+		}
+		cols = append(cols, fields[len(fields)-1].Sval())
+	}
+	return cols
+}
+
+// subcommands returns the file offset of each of the n subcommands of an
+// ALTER TABLE (the parser keeps no position for them): the statement text
+// after the table name, split at top-level commas. When the split does not
+// give n parts, or there is a single subcommand, every subcommand is
+// placed at the statement's start.
+func (a *analyzer) subcommands(rv Node, n int) []int {
+	st := a.stmt
+	out := make([]int, n)
+	for i := range out {
+		out[i] = st.Start
+	}
+	loc := rv.I("location")
+	if n < 2 || loc < st.Start || loc >= st.End {
+		return out
+	}
+	src := st.SQL
+	i := loc - st.Start
+	// Skip the (possibly quoted, qualified) table name.
+	for i < len(src) {
+		switch c := src[i]; {
+		case c == '"':
+			j := strings.IndexByte(src[i+1:], '"')
+			if j < 0 {
+				return out
+			}
+			i += j + 2
+		case c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80:
+			i++
+		default:
+			goto cmds
+		}
+	}
+cmds:
+	var starts []int
+	next := true // the next non-blank byte starts a subcommand
+	depth := 0
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+			continue
+		case c == '-' && i+1 < len(src) && src[i+1] == '-':
+			j := strings.IndexByte(src[i:], '\n')
+			if j < 0 {
+				i = len(src)
+			} else {
+				i += j
+			}
+			continue
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			j := strings.Index(src[i+2:], "*/")
+			if j < 0 {
+				return out
+			}
+			i += j + 4
+			continue
+		}
+		if next {
+			starts = append(starts, st.Start+i)
+			next = false
+		}
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(src) && (src[j] != c || j+1 < len(src) && src[j+1] == c) {
+				if src[j] == c {
+					j++ // doubled quote
+				}
+				j++
+			}
+			i = j + 1
+		case c == '$':
+			j := i + 1
+			for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9' && j > i+1) {
+				j++
+			}
+			if j < len(src) && src[j] == '$' {
+				tag := src[i : j+1]
+				k := strings.Index(src[j+1:], tag)
+				if k < 0 {
+					return out
+				}
+				i = j + 1 + k + len(tag)
+			} else {
+				i++
+			}
+		case c == '(':
+			depth++
+			i++
+		case c == ')':
+			depth--
+			i++
+		case c == ',' && depth == 0:
+			next = true
+			i++
+		default:
+			i++
+		}
+	}
+	if len(starts) != n {
+		return out
+	}
+	return starts
 }

@@ -346,7 +346,6 @@ func (w *plWalker) statements(do *Statement) []Statement {
 	return out
 }
 
-
 // unknownCall returns the first function a statement calls whose effect
 // safemigrate cannot see, "" when there is none.
 func unknownCall(n Node) string {

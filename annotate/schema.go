@@ -13,7 +13,8 @@ import (
 // A Schema is not safe for concurrent use.
 type Schema struct {
 	tables  map[string]*table
-	indexes map[string]string // index key -> table key
+	indexes map[string]string   // index key -> table key
+	views   map[string][]string // view key -> its column names, nil when unknown
 }
 
 type table struct {
@@ -28,7 +29,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string][]string{}}
 }
 
 // relKey normalises a relation name: public and unqualified are the same.

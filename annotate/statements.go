@@ -11,7 +11,7 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}}
+	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -28,6 +28,17 @@ type analyzer struct {
 	created    map[string]bool // tables created in this migration
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
+	utc        bool // SET timezone = 'UTC' earlier in the migration
+	// droppedViews are the views dropped so far in this migration, by key.
+	droppedViews map[string]viewDrop
+}
+
+// viewDrop is a DROP VIEW met in the migration: the action, to soften it
+// when the migration re-creates the view, and the columns the view had.
+type viewDrop struct {
+	stmt *Statement
+	act  int
+	cols []string // nil when unknown
 }
 
 func (a *analyzer) add(act Action) {
@@ -115,6 +126,9 @@ func (a *analyzer) statement(n Node) {
 		ine := v.B("if_not_exists")
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
+		if kind == "materialized view" {
+			a.recreated(key, obj, selectColumns(v.Get("query"), nil))
+		}
 	case "IndexStmt":
 		a.kind("CREATE INDEX")
 		a.createIndex(v)
@@ -232,6 +246,7 @@ func (a *analyzer) statement(n Node) {
 		view := relObject("view", v.Get("view"))
 		a.add(Action{Op: OpCreate, Object: view, Effect: Expand, IfExists: replace, Rerunnable: replace,
 			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, view)})
+		a.recreated(rangeVarKey(v.Get("view")), view, selectColumns(v.Get("query"), v.A("aliases")))
 	case "CreateFunctionStmt":
 		kind := "function"
 		if v.B("is_procedure") {
@@ -300,6 +315,7 @@ func (a *analyzer) statement(n Node) {
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes an owner"})
 	case "VariableSetStmt":
 		a.kind("SET")
+		a.setVariable(v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "sets a session variable"})
 	case "AlterSystemStmt":
 		a.kind("ALTER SYSTEM")

@@ -70,7 +70,7 @@ func runContractBeforeDeploy(p *Pass) {
 		if s.Effect != annotate.Contract {
 			continue
 		}
-		p.Reportf(s.Start, s.End, "move this statement into a migration marked `-- safe: after_deploy` (or mark this file after_deploy), so it runs once old code is gone",
+		p.Reportf(deciding(&s), s.End, "move this statement into a migration marked `-- safe: after_deploy` (or mark this file after_deploy), so it runs once old code is gone",
 			"%s; this migration is %s, so old code is still running when it runs", s.Reason, safe)
 	}
 }
@@ -83,7 +83,7 @@ func runExpandAfterDeploy(p *Pass) {
 		if s.Effect != annotate.Expand {
 			continue
 		}
-		p.Reportf(s.Start, s.End, "move it into a `-- safe: before_deploy` migration so it exists before new code starts",
+		p.Reportf(deciding(&s), s.End, "move it into a `-- safe: before_deploy` migration so it exists before new code starts",
 			"%s, but this migration is after_deploy: new code deployed before it runs may need it", firstClause(s.Reason))
 	}
 }
@@ -96,6 +96,17 @@ func runOpaqueStatement(p *Pass) {
 		p.Reportf(a.Pos, s.End, "write the statements out as static SQL (in a DO block if it needs PL/pgSQL), so that safemigrate can analyse them; if the migration must stay this way, declare `-- safe: after_deploy` and silence this with `-- safemigrate:ignore opaque-statement -- why`",
 			"%s; safemigrate suggests after_deploy", strings.TrimSuffix(a.Reason, annotate.OpaqueTail))
 	})
+}
+
+// deciding returns the position of the action that gives a statement its
+// effect (the subcommand of a multi-part ALTER TABLE), else its start.
+func deciding(s *annotate.Statement) int {
+	for _, a := range s.Actions {
+		if a.Effect == s.Effect && a.Reason == s.Reason {
+			return a.Pos
+		}
+	}
+	return s.Start
 }
 
 func firstClause(reason string) string {
