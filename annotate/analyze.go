@@ -143,6 +143,14 @@ type Action struct {
 	Targets         []Column // INSERT column list, UPDATE SET targets (Type empty)
 	Unique          bool     // CREATE UNIQUE INDEX
 	NoWhere         bool     // UPDATE / DELETE without WHERE
+	// Unselective: UPDATE / DELETE whose WHERE does not pin rows down by
+	// an indexed key (or joins another table for them): it touches most
+	// of the table.
+	Unselective bool
+	// CopiedAt: DROP TABLE of a table this migration copied from earlier
+	// (CREATE TABLE ... AS SELECT, INSERT ... SELECT): the 1-based line of
+	// the copy; 0 otherwise.
+	CopiedAt int
 	// Opaque: part of the statement does something the analysis cannot
 	// see (dynamic SQL, a procedure or unknown function, a DO block it
 	// cannot read); Effect is Contract, since unknown never counts as safe.

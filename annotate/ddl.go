@@ -12,6 +12,7 @@ func (a *analyzer) createTable(st Node) {
 	obj := relObject("table", rv)
 	a.created[key] = true
 	t := a.schema.ensure(key)
+	t.keys = map[string]bool{}
 	ine := st.B("if_not_exists")
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
@@ -30,8 +31,11 @@ func (a *analyzer) createTable(st Node) {
 			t.cols[name] = tr
 			act.Columns = append(act.Columns, Column{Name: name, Type: tr.String(), Pos: a.pos(cd)})
 			for _, c := range cd.A("constraints") {
-				if con := c.As("Constraint"); con.S("contype") == "CONSTR_FOREIGN" {
+				switch con := c.As("Constraint"); con.S("contype") {
+				case "CONSTR_FOREIGN":
 					refs = append(refs, con)
+				case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
+					t.keys[name] = true
 				}
 			}
 			continue
@@ -42,6 +46,10 @@ func (a *analyzer) createTable(st Node) {
 				t.checks[con.S("conname")] = &check{notNullCol: notNullCheckColumn(con.Get("raw_expr")), valid: true}
 			case "CONSTR_FOREIGN":
 				refs = append(refs, con)
+			case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
+				if k := con.A("keys"); len(k) > 0 {
+					t.keys[k[0].Sval()] = true
+				}
 			}
 		}
 	}
@@ -89,6 +97,11 @@ func (a *analyzer) createIndex(st Node) {
 	if name != "" {
 		a.schema.indexes[relKey(schema, name)] = key
 		a.createdIdx[relKey(schema, name)] = true
+	}
+	if t := a.schema.table(key); t != nil && t.keys != nil {
+		if p := st.A("indexParams"); len(p) > 0 && p[0].As("IndexElem").S("name") != "" {
+			t.keys[p[0].As("IndexElem").S("name")] = true
+		}
 	}
 	idx := Object{Kind: "index", Schema: schema, Name: name}
 	ine, unique := st.B("if_not_exists"), st.B("unique")
@@ -379,7 +392,7 @@ func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
 		act.Lock = ShareRowExclusive
 		act.Scan = !notValid
 		pk := con.Get("pktable")
-		defer a.add(Action{Op: OpAddConstraint, Pos: act.Pos, Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive, New: a.created[rangeVarKey(pk)] || base.New,
+		defer a.add(Action{Op: OpAddConstraint, Pos: act.Pos, Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive, New: a.created[rangeVarKey(pk)],
 			Effect: Neutral, Constraint: ConstraintForeignKey, ConstraintName: conname, NotValid: notValid, Rerunnable: true, Referenced: true, Reason: fmt.Sprintf("references %s", relObject("table", pk))})
 	case "CONSTR_UNIQUE", "CONSTR_PRIMARY":
 		act.Constraint = ConstraintUnique
@@ -388,6 +401,11 @@ func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
 		}
 		act.UsingIndex = con.S("indexname") != ""
 		act.Scan = !act.UsingIndex
+		if t := a.schema.table(key); t != nil && t.keys != nil {
+			if k := con.A("keys"); len(k) > 0 {
+				t.keys[k[0].Sval()] = true
+			}
+		}
 	case "CONSTR_EXCLUSION":
 		act.Constraint = ConstraintExclusion
 		act.Scan = true
@@ -418,6 +436,10 @@ func (a *analyzer) drop(st Node) {
 		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
 			act.Reason = fmt.Sprintf("drops table %s: old code using it fails", obj)
+			if line, ok := a.copied[key]; ok && !act.New {
+				act.CopiedAt = line
+				act.Reason = fmt.Sprintf("drops table %s after copying it on line %d: rows old code writes to it in between are lost", obj, line)
+			}
 			a.schema.dropTable(key)
 		case "OBJECT_INDEX":
 			act.Op, act.Effect = OpDropIndex, Neutral

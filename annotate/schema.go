@@ -20,6 +20,9 @@ type Schema struct {
 type table struct {
 	cols   map[string]typeRef
 	checks map[string]*check // constraint name -> check
+	// keys are the columns that lead an index (primary key, unique
+	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
+	keys map[string]bool
 }
 
 type check struct {

@@ -11,7 +11,7 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}}
+	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -31,6 +31,23 @@ type analyzer struct {
 	utc        bool // SET timezone = 'UTC' earlier in the migration
 	// droppedViews are the views dropped so far in this migration, by key.
 	droppedViews map[string]viewDrop
+	// copied: tables this migration copied rows from into another table,
+	// with the line of the copy.
+	copied map[string]int
+}
+
+// copies records the tables a query that fills table into reads from.
+func (a *analyzer) copies(query Node, into string) {
+	if !query.Exists() {
+		return
+	}
+	for _, k := range copySources(query) {
+		if k != into && !a.created[k] {
+			if _, seen := a.copied[k]; !seen {
+				a.copied[k] = a.stmt.Line
+			}
+		}
+	}
 }
 
 // viewDrop is a DROP VIEW met in the migration: the action, to soften it
@@ -117,7 +134,8 @@ func (a *analyzer) statement(n Node) {
 		}
 		key := rangeVarKey(rv)
 		a.created[key] = true
-		a.schema.ensure(key)
+		a.schema.ensure(key).keys = map[string]bool{}
+		a.copies(v.Get("query"), key)
 		kind := "table"
 		if v.S("objtype") == "OBJECT_MATVIEW" {
 			kind = "materialized view"
@@ -179,19 +197,22 @@ func (a *analyzer) statement(n Node) {
 	case "InsertStmt":
 		a.kind("INSERT")
 		rv := v.Get("relation")
+		a.copies(v.Get("selectStmt"), rangeVarKey(rv))
 		a.add(Action{Op: OpInsert, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("cols")), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
 	case "UpdateStmt":
 		a.kind("UPDATE")
 		rv := v.Get("relation")
 		noWhere := !v.Has("whereClause")
-		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
+		bulk := !noWhere && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("fromClause")))
+		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("targetList")), Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
 	case "DeleteStmt":
 		a.kind("DELETE")
 		rv := v.Get("relation")
 		noWhere := !v.Has("whereClause")
-		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
+		bulk := !noWhere && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("usingClause")))
+		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Reason: fmt.Sprintf("deletes rows of %s", relObject("table", rv))})
 	case "MergeStmt":
 		a.kind("MERGE")

@@ -1,0 +1,5 @@
+-- safe: always
+UPDATE orders SET status = 'done' WHERE id = 42;
+UPDATE orders o SET tier = c.tier FROM customers c WHERE o.customer_id = c.id AND o.id BETWEEN 1 AND 10000;
+DELETE FROM customers WHERE email = 'spam@example.com';
+DELETE FROM orders WHERE customer_id IN (7, 8) OR id < 100;
