@@ -9,6 +9,8 @@ var Rules = []*Rule{
 	// Files and annotations.
 	{ID: "syntax-error", Severity: Error, Run: runSyntaxError,
 		Doc: "The SQL does not parse with the PostgreSQL 17 grammar; nothing else in the file is checked."},
+	{ID: "unsupported-syntax", Severity: Error, Run: runUnsupportedSyntax,
+		Doc: "The SQL uses syntax the target PostgreSQL version (`--pg-version`, default 15) rejects, although the PostgreSQL 17 grammar safemigrate parses with accepts it: MERGE before 15, a subquery in FROM without an alias before 16, JSON_TABLE before 17, ..."},
 	{ID: "invalid-directive", Severity: Error, Run: runInvalidDirective,
 		Doc: "A header directive is malformed, misspelt, duplicated or contradictory; the file cannot be planned."},
 	{ID: "invalid-file-name", Severity: Error, Run: runInvalidFileName,

@@ -22,7 +22,19 @@ func runSyntaxError(p *Pass) {
 	if !strings.HasPrefix(msg, "syntax error") {
 		msg = "syntax error: " + msg
 	}
-	p.Reportf(pos, pos, "fix the SQL; safemigrate uses the PostgreSQL 17 parser, the same grammar the server uses", "%s", msg)
+	p.Reportf(pos, pos, "fix the SQL; safemigrate parses with PostgreSQL 17's grammar (pg_query), so an older server may reject more (see unsupported-syntax) and preflight has the last word", "%s", msg)
+}
+
+func runUnsupportedSyntax(p *Pass) {
+	for _, s := range p.Statements() {
+		for _, u := range annotate.UnsupportedSyntax(s, p.PGVersion) {
+			hint := fmt.Sprintf("rewrite it for PostgreSQL %d, or lint with --pg-version %d if the servers you migrate run %d or newer", p.PGVersion, u.Since, u.Since)
+			if u.Feature == "a subquery in FROM without an alias" {
+				hint = "give the subquery an alias: FROM (SELECT ...) AS sub"
+			}
+			p.Reportf(u.Pos, s.End, hint, "%s, and the target is PostgreSQL %d: the server rejects this statement with a syntax error", u, p.PGVersion)
+		}
+	}
 }
 
 func runInvalidDirective(p *Pass) {
