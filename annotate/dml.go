@@ -60,7 +60,11 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 			return true
 		}
 	case "SubLink":
-		return false
+		// col IN (SELECT ... LIMIT n), the batching idiom.
+		if v.S("subLinkType") == "ANY_SUBLINK" {
+			col, ok := ownColumn(v.Get("testexpr"), names)
+			return ok && a.isKey(key, col, true)
+		}
 	}
 	return false
 }

@@ -28,7 +28,7 @@ func TestBulkDML(t *testing.T) {
 	}{
 		{"UPDATE orders o SET tier = c.tier FROM customers c WHERE o.customer_id = c.id;", true},
 		{"DELETE FROM orders WHERE status = 'cancelled';", true},
-		{"UPDATE orders SET tier = 'basic' WHERE tier IS NULL;", true},
+		{"UPDATE orders SET tier = 'basic' WHERE tier IS NULL;", false}, // without FROM: a backfill, not judged
 		{"DELETE FROM orders o USING customers c WHERE o.customer_id = c.id AND c.tier = 'gone';", true},
 		{"UPDATE orders SET status = 'done' WHERE id = 42;", false},
 		{"UPDATE orders o SET tier = c.tier FROM customers c WHERE o.customer_id = c.id AND o.id BETWEEN 1 AND 10000;", false},
@@ -36,13 +36,16 @@ func TestBulkDML(t *testing.T) {
 		{"DELETE FROM orders WHERE customer_id IN (7, 8) OR id < 100;", false},
 		{"DELETE FROM orders WHERE customer_id = 7 OR status = 'x';", true},
 		{"UPDATE orders SET status = 'x';", false}, // no WHERE: dml-without-where's case
+		{"UPDATE orders SET tier = 'basic' WHERE id IN (SELECT id FROM orders WHERE tier IS NULL LIMIT 5000);", false},
+		{"DELETE FROM orders WHERE status IN (SELECT status FROM orders);", true},
+		{"DELETE FROM orders WHERE id IN (SELECT id FROM orders WHERE status = 'void' LIMIT 5000);", false},
 	}
 	for _, tt := range tests {
 		an := analyseAll(t, annotate.Options{}, shop, tt.sql)
 		assert.Equal(t, tt.bulk, firstAction(t, an, 0).Unselective, tt.sql)
 	}
 	// Unknown tables: an equality may be a key lookup.
-	an, err := annotate.Analyze("UPDATE settings SET value = 'on' WHERE key = 'x';\nUPDATE settings SET value = 'on' WHERE updated_at < now();", annotate.Options{})
+	an, err := annotate.Analyze("DELETE FROM settings WHERE key = 'x';\nDELETE FROM settings WHERE updated_at < now();", annotate.Options{})
 	require.NoError(t, err)
 	assert.False(t, firstAction(t, an, 0).Unselective)
 	assert.True(t, firstAction(t, an, 1).Unselective)

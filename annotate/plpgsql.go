@@ -64,7 +64,7 @@ func (a *analyzer) doBlock(v Node) {
 	if len(st.Inner) == 0 {
 		reason = "runs a DO block that changes nothing safemigrate can see"
 	}
-	a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: reason})
+	a.add(Action{Op: OpData, Effect: Neutral, Rerunnable: true, Reason: reason})
 }
 
 // opaque records a part of a statement whose effect the analysis cannot

@@ -38,7 +38,7 @@ func TestDoBlockIsReadThrough(t *testing.T) {
 	assert.Equal(t, "line 7: drops column users.legacy_flag: old code selecting or writing it fails", an.Reason)
 	require.Len(t, an.Statements, 1)
 	do := an.Statements[0]
-	assert.Equal(t, annotate.Data, do.Effect, "the DO itself hides nothing")
+	assert.Equal(t, annotate.Neutral, do.Effect, "the DO itself hides nothing")
 	var got []string
 	for _, in := range do.Inner {
 		assert.Equal(t, in.SQL, doMigration[in.Start:in.End], "inner statements are positioned in the file")

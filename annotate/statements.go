@@ -204,7 +204,9 @@ func (a *analyzer) statement(n Node) {
 		a.kind("UPDATE")
 		rv := v.Get("relation")
 		noWhere := !v.Has("whereClause")
-		bulk := !noWhere && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("fromClause")))
+		// UPDATE ... FROM: the join decides the rows; a plain UPDATE ...
+		// WHERE is most often a targeted backfill.
+		bulk := !noWhere && v.Has("fromClause") && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("fromClause")))
 		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("targetList")), Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
 	case "DeleteStmt":
