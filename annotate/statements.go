@@ -38,8 +38,8 @@ type analyzer struct {
 
 // copies records the tables a query that fills table into reads from.
 func (a *analyzer) copies(query Node, into string) {
-	if !query.Exists() {
-		return
+	if sel := query.As("SelectStmt"); !sel.Has("fromClause") && !sel.Has("larg") && !sel.Has("withClause") {
+		return // INSERT ... VALUES reads no table
 	}
 	for _, k := range copySources(query) {
 		if k != into && !a.created[k] {

@@ -22,7 +22,8 @@ type Unsupported struct {
 // SET ACCESS METHOD (15), REINDEX CONCURRENTLY and stored generated
 // columns (12), procedures and INCLUDE indexes (11). Inner statements of a
 // DO block are checked through their own [Statement]. Syntax the scanner
-// alone decides (such as 1_000 literals, 16) is not seen.
+// alone decides (such as 1_000 literals, 16) is not seen, nor SQL/JSON in
+// a column default.
 func UnsupportedSyntax(st Statement, version int) []Unsupported {
 	if version >= 17 {
 		return nil
@@ -38,7 +39,7 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 		}
 		out = append(out, Unsupported{Pos: pos, Feature: feature, Since: since})
 	}
-	walk(st.Tree, func(key string, v Node) bool {
+	check := func(key string, v Node) bool {
 		switch key {
 		case "RangeSubselect":
 			if !v.Has("alias") {
@@ -50,7 +51,7 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 				add(v, 17, "MERGE ... RETURNING")
 			}
 		case "MergeWhenClause":
-			if v.S("matchKind") == "MERGE_WHEN_NOT_MATCHED_BY_SOURCE" {
+			if v.is("matchKind", "MERGE_WHEN_NOT_MATCHED_BY_SOURCE") {
 				add(v, 17, "MERGE ... WHEN NOT MATCHED BY SOURCE")
 			}
 		case "IndexStmt":
@@ -64,7 +65,7 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 			if v.B("nulls_not_distinct") {
 				add(v, 15, "NULLS NOT DISTINCT")
 			}
-			if v.S("contype") == "CONSTR_GENERATED" {
+			if v.is("contype", "CONSTR_GENERATED") {
 				add(v, 12, "a generated column")
 			}
 			if len(v.A("including")) > 0 {
@@ -94,30 +95,61 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 		case "CallStmt":
 			add(v, 11, "CALL")
 		case "ColumnDef":
-			if v.S("compression") != "" {
+			if v.Has("compression") {
 				add(v, 14, "COMPRESSION")
 			}
 		case "AlterTableCmd":
-			switch v.S("subtype") {
-			case "AT_SetAccessMethod":
+			switch {
+			case v.is("subtype", "AT_SetAccessMethod"):
 				add(v, 15, "SET ACCESS METHOD")
-			case "AT_SetCompression":
+			case v.is("subtype", "AT_SetCompression"):
 				add(v, 14, "SET COMPRESSION")
-			case "AT_DetachPartitionFinalize":
+			case v.is("subtype", "AT_DetachPartitionFinalize"):
 				add(v, 14, "DETACH PARTITION ... FINALIZE")
-			case "AT_DetachPartition":
-				if v.Get("def").As("PartitionCmd").B("concurrent") {
-					add(v, 14, "DETACH PARTITION ... CONCURRENTLY")
-				}
+			case v.is("subtype", "AT_DetachPartition") && v.Get("def").As("PartitionCmd").B("concurrent"):
+				add(v, 14, "DETACH PARTITION ... CONCURRENTLY")
 			}
 		case "ReindexStmt":
-			if hasOption(v.A("params"), "concurrently") {
+			if v.Has("params") && hasOption(v.A("params"), "concurrently") {
 				add(v, 12, "REINDEX CONCURRENTLY")
 			}
 		}
 		return true
-	})
+	}
+	// Walking a whole tree costs about what decoding it does: DDL, most of
+	// a migration, is looked at where its new syntax can be; statements
+	// with queries (where a subquery or SQL/JSON can hide) are walked.
+	typ, v := st.Tree.Type()
+	switch typ {
+	case "CreateStmt":
+		for _, e := range v.A("tableElts") {
+			element(e, check)
+		}
+	case "AlterTableStmt":
+		for _, c := range v.A("cmds") {
+			cmd := c.As("AlterTableCmd")
+			check("AlterTableCmd", cmd)
+			element(cmd.Get("def"), check)
+		}
+	case "IndexStmt", "CreateTrigStmt", "CreateFunctionStmt", "CallStmt", "ReindexStmt":
+		check(typ, v)
+	case "SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateTableAsStmt", "ViewStmt", "ExplainStmt", "DeclareCursorStmt", "CopyStmt", "RuleStmt":
+		walk(st.Tree, check)
+	}
 	return out
+}
+
+// element checks a column definition (and its constraints) or a table
+// constraint.
+func element(e Node, check func(string, Node) bool) {
+	if cd := e.As("ColumnDef"); cd.Exists() {
+		check("ColumnDef", cd)
+		for _, c := range cd.A("constraints") {
+			check("Constraint", c.As("Constraint"))
+		}
+	} else if con := e.As("Constraint"); con.Exists() {
+		check("Constraint", con)
+	}
 }
 
 // String describes u for a message: "MERGE needs PostgreSQL 15".
