@@ -50,6 +50,11 @@ func NonRollbackable(st Statement) []Call {
 		return nil
 	}
 	var out []Call
+	for _, c := range doBodyCalls(st) {
+		if nonRollbackable(c.Func) {
+			out = append(out, c)
+		}
+	}
 	walk(st.Tree, func(key string, v Node) bool {
 		switch key {
 		case "Constraint":
@@ -187,16 +192,81 @@ func StatementRefusals(st Statement) []Refusal {
 	if !mentions(st.SQL, "pg_advisory_unlock_all") {
 		return out
 	}
+	unlockAll := func(pos int) {
+		out = append(out, Refusal{Rule: RuleAdvisoryUnlockAll, Pos: pos, End: pos + len("pg_advisory_unlock_all"),
+			Message: "pg_advisory_unlock_all() releases every advisory lock of the session, including safemigrate's own migration lock: another run could start in the middle of this one",
+			Hint:    "release only the locks the migration took, with pg_advisory_unlock(key), or use transaction-level locks (pg_advisory_xact_lock), which go with the transaction"})
+	}
+	for _, c := range doBodyCalls(st) {
+		if c.Func == "pg_advisory_unlock_all" {
+			unlockAll(c.Pos)
+		}
+	}
 	walk(st.Tree, func(key string, v Node) bool {
 		if key == "FuncCall" && funcName(v) == "pg_advisory_unlock_all" {
-			pos := v.I("location")
-			out = append(out, Refusal{Rule: RuleAdvisoryUnlockAll, Pos: pos, End: pos + len("pg_advisory_unlock_all"),
-				Message: "pg_advisory_unlock_all() releases every advisory lock of the session, including safemigrate's own migration lock: another run could start in the middle of this one",
-				Hint:    "release only the locks the migration took, with pg_advisory_unlock(key), or use transaction-level locks (pg_advisory_xact_lock), which go with the transaction"})
+			unlockAll(v.I("location"))
 		}
 		return true
 	})
 	return out
+}
+
+// doBodyCalls returns the function calls written in the body of a DO
+// block, which runs when the statement runs: wrapping a call in DO must
+// not hide it. Only PL/pgSQL bodies (the default language) are read; a
+// call built at run time in an EXECUTE string is not seen. Positions are
+// byte offsets in the file.
+func doBodyCalls(st Statement) []Call {
+	do := st.Tree.As("DoStmt")
+	if !do.Exists() {
+		return nil
+	}
+	var body string
+	loc, lang := -1, "plpgsql"
+	for _, a := range do.A("args") {
+		d := a.As("DefElem")
+		switch d.S("defname") {
+		case "as":
+			body, loc = d.Get("arg").Sval(), d.I("location")
+		case "language":
+			lang = strings.ToLower(d.Get("arg").Sval())
+		}
+	}
+	if lang != "plpgsql" || loc < st.Start || loc >= st.End {
+		return nil
+	}
+	offset := bodyOffsets(st.SQL[loc-st.Start:], loc)
+	var out []Call
+	for _, c := range sqlparse.Calls(body) {
+		out = append(out, Call{Func: c.Name, Pos: offset(c.Pos)})
+	}
+	return out
+}
+
+// bodyOffsets maps byte offsets in a string constant's value to offsets in
+// the file, given the file's text from the constant on (lit) and where
+// that starts (at): exact for dollar quotes and plain '...' strings; other
+// forms (E'...', U&'...') map to the constant's start.
+func bodyOffsets(lit string, at int) func(int) int {
+	if strings.HasPrefix(lit, "$") {
+		if end := strings.IndexByte(lit[1:], '$'); end >= 0 {
+			open := end + 2
+			return func(i int) int { return at + open + i }
+		}
+	}
+	if strings.HasPrefix(lit, "'") {
+		return func(i int) int {
+			j := 1 // position in lit of value byte 0
+			for k := 0; k < i && j < len(lit); k++ {
+				if lit[j] == '\'' && j+1 < len(lit) && lit[j+1] == '\'' {
+					j++
+				}
+				j++
+			}
+			return at + j
+		}
+	}
+	return func(int) int { return at }
 }
 
 // mentions reports whether s contains any of words (lower-case ASCII),

@@ -31,6 +31,11 @@ SELECT pg_advisory_unlock_all();
 		{"dblink", 10}, {"dblink_exec", 11}, {"pg_advisory_unlock_all", 12},
 	}, got)
 
+	// Calls in a DO block's body run when the block runs.
+	got, err = annotate.SideEffects("CREATE SEQUENCE s;\nDO $$\nDECLARE n bigint;\nBEGIN\n  PERFORM setval('s', 100);\n  n := nextval('s'); -- setval( in a comment\nEND $$;")
+	require.NoError(t, err)
+	assert.Equal(t, []annotate.SideEffect{{"setval", 5}, {"nextval", 6}}, got)
+
 	got, err = annotate.SideEffects("CREATE TABLE a (id int);\nSELECT pg_notify('c', 'x');")
 	require.NoError(t, err)
 	assert.Empty(t, got, "pg_notify is transactional; no calls, no side effects")
@@ -52,6 +57,10 @@ func TestRefusals(t *testing.T) {
 		{"copy inline data", "CREATE TABLE t (a int);\nCOPY t FROM STDIN;\n1\n2\n\\.\n", []string{annotate.RuleCopyStdio}, []int{2}, "inline data"},
 		{"meta-command", "SELECT 1;\n\\i x.sql\n", []string{annotate.RulePsqlMetaCommand}, []int{2}, "psql script"},
 		{"unlock all", "SELECT 1;\nDO $$ BEGIN END $$;\nSELECT 1 WHERE pg_advisory_unlock_all() IS NULL;", []string{annotate.RuleAdvisoryUnlockAll}, []int{3}, "migration lock"},
+		// A DO block runs its body at once: wrapping the call in one must
+		// not hide it. Comments and EXECUTE strings in the body are not calls.
+		{"unlock all in a DO block", "SELECT 1;\nDO $body$\nBEGIN\n  -- pg_advisory_unlock_all() in a comment\n  PERFORM pg_catalog.PG_ADVISORY_UNLOCK_ALL();\nEND $body$;", []string{annotate.RuleAdvisoryUnlockAll}, []int{5}, "migration lock"},
+		{"unlock all in a quoted DO block", "DO LANGUAGE plpgsql 'BEGIN RAISE NOTICE ''x''; PERFORM \"pg_advisory_unlock_all\"(); END';", []string{annotate.RuleAdvisoryUnlockAll}, []int{1}, "migration lock"},
 		{"fine", "COPY t FROM '/srv/t.csv';\nCOPY t TO PROGRAM 'cat';\nSELECT pg_advisory_unlock(1);", nil, nil, ""},
 	}
 	for _, tt := range tests {
@@ -70,7 +79,10 @@ func TestRefusals(t *testing.T) {
 			assert.Equal(t, tt.lines, lines)
 		})
 	}
-	_, err := annotate.Refusals("SELEC 1;")
+	rs, err := annotate.Refusals("DO $$ BEGIN EXECUTE 'SELECT 1'; RAISE NOTICE 'pg_advisory_unlock_all()'; END $$;")
+	require.NoError(t, err)
+	assert.Empty(t, rs, "a string in a DO body is not a call")
+	_, err = annotate.Refusals("SELEC 1;")
 	var se *annotate.SyntaxError
 	assert.ErrorAs(t, err, &se, "an ordinary syntax error is the SQL's own problem")
 }
