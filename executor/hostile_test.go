@@ -1,8 +1,20 @@
 package executor_test
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/executor"
@@ -31,4 +43,117 @@ func TestNonTxSetRoleRecordsProgressAsTheMigrator(t *testing.T) {
 	require.Equal(t, []string{"0001_role", "0002_next"}, res.Applied)
 	require.Equal(t, []string{role, me},
 		queryStrings(t, conn, `SELECT tableowner::text FROM pg_tables WHERE tablename IN ('b', 'c') ORDER BY tablename`))
+}
+
+// blackholeProxy forwards TCP connections to the server of cfg until a
+// client sends marker; from then on no byte moves on any connection, old
+// or new, while every socket stays open and new ones are still accepted:
+// a wedged middlebox that still answers TCP for the server.
+type blackholeProxy struct {
+	ln      net.Listener
+	marker  []byte
+	network string
+	addr    string
+	dead    atomic.Bool
+	done    chan struct{}
+	mu      sync.Mutex
+	conns   []net.Conn
+}
+
+func newBlackholeProxy(t *testing.T, cfg *pgx.ConnConfig, marker string) *blackholeProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &blackholeProxy{ln: ln, marker: []byte(marker), done: make(chan struct{}), network: "tcp", addr: net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))}
+	if strings.HasPrefix(cfg.Host, "/") {
+		p.network, p.addr = "unix", filepath.Join(cfg.Host, fmt.Sprintf(".s.PGSQL.%d", cfg.Port))
+	}
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, client)
+			p.mu.Unlock()
+			if p.dead.Load() {
+				continue // accepted, never answered
+			}
+			server, err := net.Dial(p.network, p.addr)
+			if err != nil {
+				_ = client.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, server)
+			p.mu.Unlock()
+			go p.pipe(server, client, true)
+			go p.pipe(client, server, false)
+		}
+	}()
+	t.Cleanup(func() {
+		close(p.done)
+		_ = ln.Close()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, c := range p.conns {
+			_ = c.Close()
+		}
+	})
+	return p
+}
+
+func (p *blackholeProxy) pipe(dst, src net.Conn, fromClient bool) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		chunk := buf[:n]
+		if fromClient {
+			if i := bytes.Index(chunk, p.marker); i >= 0 {
+				_, _ = dst.Write(chunk[:i])
+				p.dead.Store(true)
+			}
+		}
+		if p.dead.Load() {
+			<-p.done
+			return
+		}
+		if n > 0 {
+			if _, werr := dst.Write(chunk); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// TestStallWithNoWayToTheServerEndsTheRun: the network stops carrying
+// anything to the server, on the migration's connection and on every new
+// one (a wedged proxy that still accepts connections and answers TCP), and
+// no statement timeout is set. The run must still end by itself, as
+// stalled, instead of waiting forever for the monitoring connection to get
+// through.
+func TestStallWithNoWayToTheServerEndsTheRun(t *testing.T) {
+	defer executor.SetStallTimings(200*time.Millisecond, 200*time.Millisecond, time.Second)()
+	defer executor.SetUnreachableGrace(3 * time.Second)()
+	url := pgtest.NewDatabase(t)
+	cfg, err := pgx.ParseConfig(url)
+	require.NoError(t, err)
+	proxy := newBlackholeProxy(t, cfg, "BLACKHOLE_HERE")
+	viaProxy := cfg.Copy()
+	viaProxy.Host, viaProxy.Port = "127.0.0.1", uint16(proxy.ln.Addr().(*net.TCPAddr).Port)
+	viaProxy.ConnectTimeout = 0
+	g := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\nSELECT 'BLACKHOLE_HERE';\n"))
+	outer, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // generous: not a speed assertion
+	defer cancel()
+	_, err = executor.Run(outer, executor.Target{Config: viaProxy}, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.Error(t, err)
+	require.NoError(t, outer.Err(), "the run must end by itself")
+	var se *executor.StalledError
+	require.True(t, errors.As(err, &se), "%v", err)
+	assert.ErrorIs(t, err, executor.ErrConnect)
+	assert.NotContains(t, err.Error(), "the session was ended", "it could not be ended: no connection reached the server")
 }
