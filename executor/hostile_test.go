@@ -210,3 +210,18 @@ func replyLostAfterCommit(t *testing.T, onlyIt bool) {
 	assert.NotContains(t, err.Error(), "rolled back", "it was committed")
 	assert.NotContains(t, err.Error(), "nothing was applied", "it was committed")
 }
+
+// The refusal names the database whose tracking tables it refuses: with
+// preflight --against, a fleet or a copy, "the tracking tables in schema
+// public" alone sends the user to look at the wrong database.
+func TestUntrustedTrackingNamesTheDatabase(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	role := testRole(t, url, conn)
+	_, err := conn.Exec(ctx(t), "CREATE TABLE "+executor.MigrationsTable+" (id text); ALTER TABLE "+executor.MigrationsTable+" OWNER TO "+pgx.Identifier{role}.Sanitize())
+	require.NoError(t, err)
+	_, err = executor.Run(ctx(t), tg, load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n")), executor.Options{Phase: planner.PostDeploy})
+	require.ErrorIs(t, err, executor.ErrUntrustedTracking)
+	assert.Contains(t, err.Error(), fmt.Sprintf("database %q", tg.Config.Database))
+}
