@@ -10,8 +10,9 @@ import (
 
 // SideEffect is a call whose effect a rollback cannot undo.
 type SideEffect struct {
-	Func string // e.g. "setval"
-	Line int    // 1-based line in the file
+	Func      string // e.g. "setval"
+	Line      int    // 1-based line in the file
+	Statement int    // 1-based index of the statement the call is in
 }
 
 // SideEffects returns the non-rollbackable calls in a migration's SQL:
@@ -26,10 +27,10 @@ func SideEffects(sql string) ([]SideEffect, error) {
 	}
 	var out []SideEffect
 	var li lines
-	for _, st := range stmts {
+	for i, st := range stmts {
 		for _, c := range NonRollbackable(st) {
 			line, _ := li.position(sql, c.Pos)
-			out = append(out, SideEffect{Func: c.Func, Line: line})
+			out = append(out, SideEffect{Func: c.Func, Line: line, Statement: i + 1})
 		}
 	}
 	return out, nil

@@ -26,15 +26,20 @@ SELECT pg_advisory_unlock_all();
 	got, err := annotate.SideEffects(src)
 	require.NoError(t, err)
 	assert.Equal(t, []annotate.SideEffect{
-		{"setval", 6}, {"nextval", 7}, {"setval", 8},
-		{"pg_advisory_unlock", 9}, {"pg_advisory_unlock_shared", 9},
-		{"dblink", 10}, {"dblink_exec", 11}, {"pg_advisory_unlock_all", 12},
+		{"setval", 6, 4}, {"nextval", 7, 5}, {"setval", 8, 6},
+		{"pg_advisory_unlock", 9, 7}, {"pg_advisory_unlock_shared", 9, 7},
+		{"dblink", 10, 8}, {"dblink_exec", 11, 9}, {"pg_advisory_unlock_all", 12, 10},
 	}, got)
 
 	// Calls in a DO block's body run when the block runs.
 	got, err = annotate.SideEffects("CREATE SEQUENCE s;\nDO $$\nDECLARE n bigint;\nBEGIN\n  PERFORM setval('s', 100);\n  n := nextval('s'); -- setval( in a comment\nEND $$;")
 	require.NoError(t, err)
-	assert.Equal(t, []annotate.SideEffect{{"setval", 5}, {"nextval", 6}}, got)
+	assert.Equal(t, []annotate.SideEffect{{"setval", 5, 2}, {"nextval", 6, 2}}, got)
+
+	// Statements sharing a line: the statement is not guessed from the line.
+	got, err = annotate.SideEffects("CREATE SEQUENCE s; SELECT setval('s', 5); SELECT 1/0;")
+	require.NoError(t, err)
+	assert.Equal(t, []annotate.SideEffect{{"setval", 1, 2}}, got)
 
 	got, err = annotate.SideEffects("CREATE TABLE a (id int);\nSELECT pg_notify('c', 'x');")
 	require.NoError(t, err)

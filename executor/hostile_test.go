@@ -225,3 +225,18 @@ func TestUntrustedTrackingNamesTheDatabase(t *testing.T) {
 	require.ErrorIs(t, err, executor.ErrUntrustedTracking)
 	assert.Contains(t, err.Error(), fmt.Sprintf("database %q", tg.Config.Database))
 }
+
+// A non-rollbackable call is attributed to the statement it is in, also
+// when several statements share a line. Today the statement is guessed
+// from the line (the last statement starting on or before it): setval in
+// statement 2 is reported as "statement 3" (executor/executor_preflight.go,
+// sideEffects).
+func TestPreflightSideEffectNamesItsStatement(t *testing.T) {
+	t.Parallel()
+	_, tg := fresh(t)
+	g := load(t, files("0001_a.sql", "-- safe: always\nCREATE SEQUENCE s; SELECT setval('s', 5); SELECT 1/0;\n"))
+	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+	require.ErrorIs(t, err, executor.ErrPreflight)
+	require.Len(t, res.Preflight.Migrations, 1)
+	assert.Equal(t, []string{"statement 2 (line 2): setval"}, res.Preflight.Migrations[0].SideEffects)
+}
