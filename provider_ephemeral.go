@@ -117,7 +117,7 @@ func (p *Provider) dumpTarget(ctx context.Context, c *pgcluster.Cluster) (string
 			return "", inputErrorf("--ephemeral: %v", err)
 		}
 	}
-	dump, err := pgcluster.DumpSchema(ctx, pgDump, pgDumpConnString(p.connString()))
+	dump, err := pgcluster.DumpSchemaToLoad(ctx, pgDump, pgDumpConnString(p.connString()))
 	if err != nil {
 		return "", inputErrorf("--ephemeral: dumping the target's schema failed: %v\npg_dump must be at least as new as the target's server; or dump the schema yourself and pass --schema-dump FILE", err)
 	}
