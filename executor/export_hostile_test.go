@@ -10,3 +10,11 @@ func SetUnreachableGrace(d time.Duration) (restore func()) {
 	stallUnreachable.set(d)
 	return func() { stallUnreachable.set(old) }
 }
+
+// SetConnectTimeout shortens the default connect timeout and returns the
+// function that restores it.
+func SetConnectTimeout(d time.Duration) (restore func()) {
+	old := connectTimeout.get()
+	connectTimeout.set(d)
+	return func() { connectTimeout.set(old) }
+}

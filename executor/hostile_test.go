@@ -240,3 +240,23 @@ func TestPreflightSideEffectNamesItsStatement(t *testing.T) {
 	require.Len(t, res.Preflight.Migrations, 1)
 	assert.Equal(t, []string{"statement 2 (line 2): setval"}, res.Preflight.Migrations[0].SideEffects)
 }
+
+// A server (or a proxy in front of it) that accepts the TCP connection
+// but never answers must not hang the run while connecting: without a
+// connect_timeout in the URL, `safemigrate status` waited forever.
+func TestConnectToASilentServerEnds(t *testing.T) {
+	defer executor.SetConnectTimeout(2 * time.Second)()
+	url := pgtest.NewDatabase(t)
+	cfg, err := pgx.ParseConfig(url)
+	require.NoError(t, err)
+	proxy := newBlackholeProxy(t, cfg, "never sent")
+	proxy.dead.Store(true)
+	viaProxy := cfg.Copy()
+	viaProxy.Host, viaProxy.Port = "127.0.0.1", uint16(proxy.ln.Addr().(*net.TCPAddr).Port)
+	viaProxy.ConnectTimeout = 0                                               // as parsed from a URL without connect_timeout
+	outer, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // generous: not a speed assertion
+	defer cancel()
+	_, err = executor.ReadState(outer, executor.Target{Config: viaProxy})
+	require.NoError(t, outer.Err(), "connecting must end by itself")
+	require.ErrorIs(t, err, executor.ErrConnect)
+}

@@ -58,7 +58,12 @@ var (
 	stallProbeInterval = durationVar(5 * time.Second)
 	stallGrace         = durationVar(20 * time.Second)
 	stallUnreachable   = durationVar(2 * time.Minute)
-	ownQueryTimeout    = 2 * time.Minute
+	// connectTimeout bounds connecting (TCP, TLS, authentication) when
+	// the connection string sets no connect_timeout: a server, or a proxy
+	// in front of it, that accepts the connection and never answers must
+	// not hang the run.
+	connectTimeout  = durationVar(time.Minute)
+	ownQueryTimeout = 2 * time.Minute
 )
 
 // durationVar is a duration tests may change while other tests run.
@@ -100,6 +105,9 @@ func configureWire(cfg *pgx.ConnConfig) {
 		if _, ok := cfg.RuntimeParams[k]; !ok {
 			cfg.RuntimeParams[k] = v
 		}
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout.get()
 	}
 	set("idle_in_transaction_session_timeout", strconv.FormatInt(IdleInTransactionTimeout.Milliseconds(), 10))
 	// Server-side keepalives (ignored on Unix sockets).
