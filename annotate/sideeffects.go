@@ -17,8 +17,12 @@ type SideEffect struct {
 
 // SideEffects returns the non-rollbackable calls in a migration's SQL:
 // setval, nextval (outside column defaults, which run only when a row is
-// inserted), pg_advisory_unlock and its variants, and the dblink
-// functions, in source order. A preflight that ran them rolled back
+// inserted), pg_advisory_unlock and its variants, session-level
+// advisory locks (pg_advisory_lock, pg_try_advisory_lock and their
+// _shared forms), pg_terminate_backend, pg_cancel_backend, lo_export, the
+// dblink functions, and COPY to or from a program or to a server file
+// (Func "COPY TO PROGRAM", "COPY FROM PROGRAM", "COPY TO a file"), in
+// source order. A preflight that ran them rolled back
 // everything but them. A syntax error is a *[SyntaxError].
 func SideEffects(sql string) ([]SideEffect, error) {
 	stmts, err := Parse(sql)
@@ -38,7 +42,7 @@ func SideEffects(sql string) ([]SideEffect, error) {
 
 // Call is a function call in a statement.
 type Call struct {
-	Func string // name as called, lower case, without schema: "setval"
+	Func string // name as called, lower case, without schema: "setval"; or "COPY TO PROGRAM", ... (see [SideEffects])
 	Pos  int    // byte offset of the call in the file
 }
 
@@ -47,10 +51,20 @@ type Call struct {
 func NonRollbackable(st Statement) []Call {
 	// Walking the tree costs more than looking at the text; most
 	// statements call none of these (a U&"..." escaped name is not seen).
-	if !mentions(st.SQL, "setval", "nextval", "pg_advisory_unlock", "dblink") {
-		return nil
-	}
 	var out []Call
+	if cs := st.Tree.As("CopyStmt"); cs.Exists() {
+		switch {
+		case cs.B("is_program") && cs.B("is_from"):
+			out = append(out, Call{Func: "COPY FROM PROGRAM", Pos: st.Start})
+		case cs.B("is_program"):
+			out = append(out, Call{Func: "COPY TO PROGRAM", Pos: st.Start})
+		case cs.S("filename") != "" && !cs.B("is_from"):
+			out = append(out, Call{Func: "COPY TO a file", Pos: st.Start})
+		}
+	}
+	if !mentions(st.SQL, "setval", "nextval", "advisory", "dblink", "terminate_backend", "cancel_backend", "lo_export") {
+		return out
+	}
 	for _, c := range doBodyCalls(st) {
 		if nonRollbackable(c.Func) {
 			out = append(out, c)
@@ -79,13 +93,15 @@ func NonRollbackable(st Statement) []Call {
 // effect a rollback cannot undo. pg_notify is not one: notifications are
 // sent on commit.
 func nonRollbackable(name string) bool {
-	switch {
-	case name == "setval", name == "nextval":
-		return true
-	case strings.HasPrefix(name, "pg_advisory_unlock"), strings.HasPrefix(name, "dblink"):
+	switch name {
+	case "setval", "nextval",
+		// Session-level advisory locks outlive a rollback; the _xact_
+		// ones go with the transaction.
+		"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+		"pg_terminate_backend", "pg_cancel_backend", "lo_export":
 		return true
 	}
-	return false
+	return strings.HasPrefix(name, "pg_advisory_unlock") || strings.HasPrefix(name, "dblink")
 }
 
 // funcName is the called function's name, lower case, without schema.

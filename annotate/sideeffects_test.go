@@ -41,6 +41,24 @@ SELECT pg_advisory_unlock_all();
 	require.NoError(t, err)
 	assert.Equal(t, []annotate.SideEffect{{"setval", 1, 2}}, got)
 
+	// A rollback does not release a session-level advisory lock, revive a
+	// terminated or cancelled session, unwrite a server file or unrun a
+	// program. Transaction-level locks go with the transaction.
+	got, err = annotate.SideEffects(`SELECT pg_advisory_lock(1), pg_try_advisory_lock_shared(2), pg_advisory_xact_lock(3), pg_try_advisory_xact_lock(4);
+SELECT pg_terminate_backend(42), pg_cancel_backend(43);
+SELECT lo_export(1, '/tmp/x');
+COPY (SELECT 1) TO PROGRAM 'curl -d done https://hooks.example';
+COPY t FROM PROGRAM 'cat /etc/hosts';
+COPY t TO '/tmp/t.csv';
+COPY t FROM '/tmp/t.csv';`)
+	require.NoError(t, err)
+	assert.Equal(t, []annotate.SideEffect{
+		{"pg_advisory_lock", 1, 1}, {"pg_try_advisory_lock_shared", 1, 1},
+		{"pg_terminate_backend", 2, 2}, {"pg_cancel_backend", 2, 2},
+		{"lo_export", 3, 3},
+		{"COPY TO PROGRAM", 4, 4}, {"COPY FROM PROGRAM", 5, 5}, {"COPY TO a file", 6, 6},
+	}, got)
+
 	got, err = annotate.SideEffects("CREATE TABLE a (id int);\nSELECT pg_notify('c', 'x');")
 	require.NoError(t, err)
 	assert.Empty(t, got, "pg_notify is transactional; no calls, no side effects")
