@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 
@@ -115,7 +117,7 @@ func (p *Provider) dumpTarget(ctx context.Context, c *pgcluster.Cluster) (string
 			return "", inputErrorf("--ephemeral: %v", err)
 		}
 	}
-	dump, err := pgcluster.DumpSchema(ctx, pgDump, p.connString())
+	dump, err := pgcluster.DumpSchemaToLoad(ctx, pgDump, pgDumpConnString(p.connString()))
 	if err != nil {
 		return "", inputErrorf("--ephemeral: dumping the target's schema failed: %v\npg_dump must be at least as new as the target's server; or dump the schema yourself and pass --schema-dump FILE", err)
 	}
@@ -238,6 +240,92 @@ func (p *Provider) connString() string {
 		return p.o.connConfig.ConnString()
 	}
 	return p.o.url
+}
+
+// libpqParams are the connection parameters libpq, and so pg_dump, knows.
+// pgx also takes its own (default_query_exec_mode, statement_cache_capacity,
+// description_cache_capacity) and sends any other parameter to the server
+// as a setting (search_path=app); libpq refuses both.
+var libpqParams = map[string]bool{
+	"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true, "password": true, "passfile": true,
+	"channel_binding": true, "connect_timeout": true, "client_encoding": true, "options": true,
+	"application_name": true, "fallback_application_name": true, "keepalives": true, "keepalives_idle": true,
+	"keepalives_interval": true, "keepalives_count": true, "tcp_user_timeout": true, "replication": true,
+	"gssencmode": true, "sslmode": true, "sslnegotiation": true, "sslcompression": true, "sslcert": true,
+	"sslkey": true, "sslpassword": true, "sslcertmode": true, "sslrootcert": true, "sslcrl": true, "sslcrldir": true,
+	"sslsni": true, "requirepeer": true, "require_auth": true, "ssl_min_protocol_version": true,
+	"ssl_max_protocol_version": true, "min_protocol_version": true, "max_protocol_version": true,
+	"krbsrvname": true, "gsslib": true, "gssdelegation": true, "service": true, "target_session_attrs": true,
+	"load_balance_hosts": true, "ssl": true,
+}
+
+// pgDumpConnString is connString without the parameters libpq does not
+// know (see libpqParams), which pg_dump would refuse. A schema-only dump
+// needs none of them. Anything it cannot parse is returned unchanged.
+func pgDumpConnString(connString string) string {
+	s := strings.TrimSpace(connString)
+	if l := strings.ToLower(s); strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://") {
+		u, err := url.Parse(s)
+		if err != nil || u.RawQuery == "" {
+			return connString
+		}
+		q := u.Query()
+		for k := range q {
+			if !libpqParams[k] {
+				q.Del(k)
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	// key=value pairs: values may be quoted ('a b'), and backslash escapes a character.
+	var kept []string
+	for i := 0; i < len(s); {
+		for i < len(s) && unicode.IsSpace(rune(s[i])) {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		keyStart := i
+		for i < len(s) && s[i] != '=' && !unicode.IsSpace(rune(s[i])) {
+			i++
+		}
+		key := s[keyStart:i]
+		for i < len(s) && unicode.IsSpace(rune(s[i])) {
+			i++
+		}
+		if i == len(s) || s[i] != '=' {
+			return connString // not key=value form
+		}
+		i++
+		for i < len(s) && unicode.IsSpace(rune(s[i])) {
+			i++
+		}
+		valStart := i
+		quoted := i < len(s) && s[i] == '\''
+		if quoted {
+			i++
+		}
+		for ; i < len(s); i++ {
+			if s[i] == '\\' {
+				i++
+				continue
+			}
+			if quoted && s[i] == '\'' {
+				i++
+				break
+			}
+			if !quoted && unicode.IsSpace(rune(s[i])) {
+				break
+			}
+		}
+		i = min(i, len(s))
+		if libpqParams[key] {
+			kept = append(kept, key+"="+s[valStart:i])
+		}
+	}
+	return strings.Join(kept, " ")
 }
 
 // inputErrorf is an *InputError with a formatted message.

@@ -10,14 +10,19 @@ import (
 
 // SideEffect is a call whose effect a rollback cannot undo.
 type SideEffect struct {
-	Func string // e.g. "setval"
-	Line int    // 1-based line in the file
+	Func      string // e.g. "setval"
+	Line      int    // 1-based line in the file
+	Statement int    // 1-based index of the statement the call is in
 }
 
 // SideEffects returns the non-rollbackable calls in a migration's SQL:
 // setval, nextval (outside column defaults, which run only when a row is
-// inserted), pg_advisory_unlock and its variants, and the dblink
-// functions, in source order. A preflight that ran them rolled back
+// inserted), pg_advisory_unlock and its variants, session-level
+// advisory locks (pg_advisory_lock, pg_try_advisory_lock and their
+// _shared forms), pg_terminate_backend, pg_cancel_backend, lo_export, the
+// dblink functions, and COPY to or from a program or to a server file
+// (Func "COPY TO PROGRAM", "COPY FROM PROGRAM", "COPY TO a file"), in
+// source order. A preflight that ran them rolled back
 // everything but them. A syntax error is a *[SyntaxError].
 func SideEffects(sql string) ([]SideEffect, error) {
 	stmts, err := Parse(sql)
@@ -26,10 +31,10 @@ func SideEffects(sql string) ([]SideEffect, error) {
 	}
 	var out []SideEffect
 	var li lines
-	for _, st := range stmts {
+	for i, st := range stmts {
 		for _, c := range NonRollbackable(st) {
 			line, _ := li.position(sql, c.Pos)
-			out = append(out, SideEffect{Func: c.Func, Line: line})
+			out = append(out, SideEffect{Func: c.Func, Line: line, Statement: i + 1})
 		}
 	}
 	return out, nil
@@ -37,7 +42,7 @@ func SideEffects(sql string) ([]SideEffect, error) {
 
 // Call is a function call in a statement.
 type Call struct {
-	Func string // name as called, lower case, without schema: "setval"
+	Func string // name as called, lower case, without schema: "setval"; or "COPY TO PROGRAM", ... (see [SideEffects])
 	Pos  int    // byte offset of the call in the file
 }
 
@@ -46,10 +51,25 @@ type Call struct {
 func NonRollbackable(st Statement) []Call {
 	// Walking the tree costs more than looking at the text; most
 	// statements call none of these (a U&"..." escaped name is not seen).
-	if !mentions(st.SQL, "setval", "nextval", "pg_advisory_unlock", "dblink") {
-		return nil
-	}
 	var out []Call
+	if cs := st.Tree.As("CopyStmt"); cs.Exists() {
+		switch {
+		case cs.B("is_program") && cs.B("is_from"):
+			out = append(out, Call{Func: "COPY FROM PROGRAM", Pos: st.Start})
+		case cs.B("is_program"):
+			out = append(out, Call{Func: "COPY TO PROGRAM", Pos: st.Start})
+		case cs.S("filename") != "" && !cs.B("is_from"):
+			out = append(out, Call{Func: "COPY TO a file", Pos: st.Start})
+		}
+	}
+	if !mentions(st.SQL, "setval", "nextval", "advisory", "dblink", "terminate_backend", "cancel_backend", "lo_export") {
+		return out
+	}
+	for _, c := range doBodyCalls(st) {
+		if nonRollbackable(c.Func) {
+			out = append(out, c)
+		}
+	}
 	walk(st.Tree, func(key string, v Node) bool {
 		switch key {
 		case "Constraint":
@@ -73,13 +93,15 @@ func NonRollbackable(st Statement) []Call {
 // effect a rollback cannot undo. pg_notify is not one: notifications are
 // sent on commit.
 func nonRollbackable(name string) bool {
-	switch {
-	case name == "setval", name == "nextval":
-		return true
-	case strings.HasPrefix(name, "pg_advisory_unlock"), strings.HasPrefix(name, "dblink"):
+	switch name {
+	case "setval", "nextval",
+		// Session-level advisory locks outlive a rollback; the _xact_
+		// ones go with the transaction.
+		"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+		"pg_terminate_backend", "pg_cancel_backend", "lo_export":
 		return true
 	}
-	return false
+	return strings.HasPrefix(name, "pg_advisory_unlock") || strings.HasPrefix(name, "dblink")
 }
 
 // funcName is the called function's name, lower case, without schema.
@@ -187,16 +209,81 @@ func StatementRefusals(st Statement) []Refusal {
 	if !mentions(st.SQL, "pg_advisory_unlock_all") {
 		return out
 	}
+	unlockAll := func(pos int) {
+		out = append(out, Refusal{Rule: RuleAdvisoryUnlockAll, Pos: pos, End: pos + len("pg_advisory_unlock_all"),
+			Message: "pg_advisory_unlock_all() releases every advisory lock of the session, including safemigrate's own migration lock: another run could start in the middle of this one",
+			Hint:    "release only the locks the migration took, with pg_advisory_unlock(key), or use transaction-level locks (pg_advisory_xact_lock), which go with the transaction"})
+	}
+	for _, c := range doBodyCalls(st) {
+		if c.Func == "pg_advisory_unlock_all" {
+			unlockAll(c.Pos)
+		}
+	}
 	walk(st.Tree, func(key string, v Node) bool {
 		if key == "FuncCall" && funcName(v) == "pg_advisory_unlock_all" {
-			pos := v.I("location")
-			out = append(out, Refusal{Rule: RuleAdvisoryUnlockAll, Pos: pos, End: pos + len("pg_advisory_unlock_all"),
-				Message: "pg_advisory_unlock_all() releases every advisory lock of the session, including safemigrate's own migration lock: another run could start in the middle of this one",
-				Hint:    "release only the locks the migration took, with pg_advisory_unlock(key), or use transaction-level locks (pg_advisory_xact_lock), which go with the transaction"})
+			unlockAll(v.I("location"))
 		}
 		return true
 	})
 	return out
+}
+
+// doBodyCalls returns the function calls written in the body of a DO
+// block, which runs when the statement runs: wrapping a call in DO must
+// not hide it. Only PL/pgSQL bodies (the default language) are read; a
+// call built at run time in an EXECUTE string is not seen. Positions are
+// byte offsets in the file.
+func doBodyCalls(st Statement) []Call {
+	do := st.Tree.As("DoStmt")
+	if !do.Exists() {
+		return nil
+	}
+	var body string
+	loc, lang := -1, "plpgsql"
+	for _, a := range do.A("args") {
+		d := a.As("DefElem")
+		switch d.S("defname") {
+		case "as":
+			body, loc = d.Get("arg").Sval(), d.I("location")
+		case "language":
+			lang = strings.ToLower(d.Get("arg").Sval())
+		}
+	}
+	if lang != "plpgsql" || loc < st.Start || loc >= st.End {
+		return nil
+	}
+	offset := bodyOffsets(st.SQL[loc-st.Start:], loc)
+	var out []Call
+	for _, c := range sqlparse.Calls(body) {
+		out = append(out, Call{Func: c.Name, Pos: offset(c.Pos)})
+	}
+	return out
+}
+
+// bodyOffsets maps byte offsets in a string constant's value to offsets in
+// the file, given the file's text from the constant on (lit) and where
+// that starts (at): exact for dollar quotes and plain '...' strings; other
+// forms (E'...', U&'...') map to the constant's start.
+func bodyOffsets(lit string, at int) func(int) int {
+	if strings.HasPrefix(lit, "$") {
+		if end := strings.IndexByte(lit[1:], '$'); end >= 0 {
+			open := end + 2
+			return func(i int) int { return at + open + i }
+		}
+	}
+	if strings.HasPrefix(lit, "'") {
+		return func(i int) int {
+			j := 1 // position in lit of value byte 0
+			for k := 0; k < i && j < len(lit); k++ {
+				if lit[j] == '\'' && j+1 < len(lit) && lit[j+1] == '\'' {
+					j++
+				}
+				j++
+			}
+			return at + j
+		}
+	}
+	return func(int) int { return at }
 }
 
 // mentions reports whether s contains any of words (lower-case ASCII),

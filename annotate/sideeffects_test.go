@@ -26,9 +26,37 @@ SELECT pg_advisory_unlock_all();
 	got, err := annotate.SideEffects(src)
 	require.NoError(t, err)
 	assert.Equal(t, []annotate.SideEffect{
-		{"setval", 6}, {"nextval", 7}, {"setval", 8},
-		{"pg_advisory_unlock", 9}, {"pg_advisory_unlock_shared", 9},
-		{"dblink", 10}, {"dblink_exec", 11}, {"pg_advisory_unlock_all", 12},
+		{"setval", 6, 4}, {"nextval", 7, 5}, {"setval", 8, 6},
+		{"pg_advisory_unlock", 9, 7}, {"pg_advisory_unlock_shared", 9, 7},
+		{"dblink", 10, 8}, {"dblink_exec", 11, 9}, {"pg_advisory_unlock_all", 12, 10},
+	}, got)
+
+	// Calls in a DO block's body run when the block runs.
+	got, err = annotate.SideEffects("CREATE SEQUENCE s;\nDO $$\nDECLARE n bigint;\nBEGIN\n  PERFORM setval('s', 100);\n  n := nextval('s'); -- setval( in a comment\nEND $$;")
+	require.NoError(t, err)
+	assert.Equal(t, []annotate.SideEffect{{"setval", 5, 2}, {"nextval", 6, 2}}, got)
+
+	// Statements sharing a line: the statement is not guessed from the line.
+	got, err = annotate.SideEffects("CREATE SEQUENCE s; SELECT setval('s', 5); SELECT 1/0;")
+	require.NoError(t, err)
+	assert.Equal(t, []annotate.SideEffect{{"setval", 1, 2}}, got)
+
+	// A rollback does not release a session-level advisory lock, revive a
+	// terminated or cancelled session, unwrite a server file or unrun a
+	// program. Transaction-level locks go with the transaction.
+	got, err = annotate.SideEffects(`SELECT pg_advisory_lock(1), pg_try_advisory_lock_shared(2), pg_advisory_xact_lock(3), pg_try_advisory_xact_lock(4);
+SELECT pg_terminate_backend(42), pg_cancel_backend(43);
+SELECT lo_export(1, '/tmp/x');
+COPY (SELECT 1) TO PROGRAM 'curl -d done https://hooks.example';
+COPY t FROM PROGRAM 'cat /etc/hosts';
+COPY t TO '/tmp/t.csv';
+COPY t FROM '/tmp/t.csv';`)
+	require.NoError(t, err)
+	assert.Equal(t, []annotate.SideEffect{
+		{"pg_advisory_lock", 1, 1}, {"pg_try_advisory_lock_shared", 1, 1},
+		{"pg_terminate_backend", 2, 2}, {"pg_cancel_backend", 2, 2},
+		{"lo_export", 3, 3},
+		{"COPY TO PROGRAM", 4, 4}, {"COPY FROM PROGRAM", 5, 5}, {"COPY TO a file", 6, 6},
 	}, got)
 
 	got, err = annotate.SideEffects("CREATE TABLE a (id int);\nSELECT pg_notify('c', 'x');")
@@ -52,6 +80,10 @@ func TestRefusals(t *testing.T) {
 		{"copy inline data", "CREATE TABLE t (a int);\nCOPY t FROM STDIN;\n1\n2\n\\.\n", []string{annotate.RuleCopyStdio}, []int{2}, "inline data"},
 		{"meta-command", "SELECT 1;\n\\i x.sql\n", []string{annotate.RulePsqlMetaCommand}, []int{2}, "psql script"},
 		{"unlock all", "SELECT 1;\nDO $$ BEGIN END $$;\nSELECT 1 WHERE pg_advisory_unlock_all() IS NULL;", []string{annotate.RuleAdvisoryUnlockAll}, []int{3}, "migration lock"},
+		// A DO block runs its body at once: wrapping the call in one must
+		// not hide it. Comments and EXECUTE strings in the body are not calls.
+		{"unlock all in a DO block", "SELECT 1;\nDO $body$\nBEGIN\n  -- pg_advisory_unlock_all() in a comment\n  PERFORM pg_catalog.PG_ADVISORY_UNLOCK_ALL();\nEND $body$;", []string{annotate.RuleAdvisoryUnlockAll}, []int{5}, "migration lock"},
+		{"unlock all in a quoted DO block", "DO LANGUAGE plpgsql 'BEGIN RAISE NOTICE ''x''; PERFORM \"pg_advisory_unlock_all\"(); END';", []string{annotate.RuleAdvisoryUnlockAll}, []int{1}, "migration lock"},
 		{"fine", "COPY t FROM '/srv/t.csv';\nCOPY t TO PROGRAM 'cat';\nSELECT pg_advisory_unlock(1);", nil, nil, ""},
 	}
 	for _, tt := range tests {
@@ -70,7 +102,10 @@ func TestRefusals(t *testing.T) {
 			assert.Equal(t, tt.lines, lines)
 		})
 	}
-	_, err := annotate.Refusals("SELEC 1;")
+	rs, err := annotate.Refusals("DO $$ BEGIN EXECUTE 'SELECT 1'; RAISE NOTICE 'pg_advisory_unlock_all()'; END $$;")
+	require.NoError(t, err)
+	assert.Empty(t, rs, "a string in a DO body is not a call")
+	_, err = annotate.Refusals("SELEC 1;")
 	var se *annotate.SyntaxError
 	assert.ErrorAs(t, err, &se, "an ordinary syntax error is the SQL's own problem")
 }

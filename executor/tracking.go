@@ -117,6 +117,8 @@ var ErrUntrustedTracking = errors.New("untrusted tracking table")
 // and why. Nothing was read from them, and nothing was run.
 type UntrustedTrackingError struct {
 	Schema string
+	// Target names the database: database "app" on host:5432.
+	Target string
 	// Role is the role safemigrate runs as (current_user).
 	Role string
 	// Problems says, per table, what is wrong with it.
@@ -126,7 +128,11 @@ type UntrustedTrackingError struct {
 // Error explains the risk and what to do.
 func (e *UntrustedTrackingError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "refusing to trust the tracking tables in schema %q; nothing was read or run:", e.Schema)
+	fmt.Fprintf(&b, "refusing to trust the tracking tables in schema %q", e.Schema)
+	if e.Target != "" {
+		fmt.Fprintf(&b, " of %s", e.Target)
+	}
+	b.WriteString("; nothing was read or run:")
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p)
@@ -176,7 +182,7 @@ SELECT u.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
 	}
 	defer rows.Close()
 	exists := map[string]bool{}
-	e := &UntrustedTrackingError{Schema: s.names.schema}
+	e := &UntrustedTrackingError{Schema: s.names.schema, Target: Target{Config: s.target.Config}.String()}
 	for rows.Next() {
 		var name, kind, owner, role string
 		var owned, rls bool

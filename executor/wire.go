@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Settings that keep a stalled network from leaving the server holding
@@ -45,13 +46,24 @@ const (
 // the request — idle, or waiting to read the rest of it or to write the
 // reply — for stallGrace while the client still waits means the network
 // lost the request or the reply: the backend is terminated (ending its
-// transaction and releasing its locks) and the round trip fails. Variables
-// so that tests can shorten them.
+// transaction and releasing its locks) and the round trip fails. When no
+// new connection gets any reply from the server for stallUnreachable
+// either (a server reply such as "too many clients" counts as one), the
+// network to the server is gone: the round trip fails without waiting
+// longer, and the server lets go of the session by itself (keepalives,
+// idle_in_transaction_session_timeout). Variables so that tests can
+// shorten them.
 var (
 	stallProbeAfter    = durationVar(10 * time.Second)
 	stallProbeInterval = durationVar(5 * time.Second)
 	stallGrace         = durationVar(20 * time.Second)
-	ownQueryTimeout    = 2 * time.Minute
+	stallUnreachable   = durationVar(2 * time.Minute)
+	// connectTimeout bounds connecting (TCP, TLS, authentication) when
+	// the connection string sets no connect_timeout: a server, or a proxy
+	// in front of it, that accepts the connection and never answers must
+	// not hang the run.
+	connectTimeout  = durationVar(time.Minute)
+	ownQueryTimeout = 2 * time.Minute
 )
 
 // durationVar is a duration tests may change while other tests run.
@@ -67,9 +79,16 @@ type StalledError struct {
 	Waited time.Duration
 	// Reason says how the stall was recognised.
 	Reason string
+	// Unreachable means no connection reached the server, so the session
+	// could not be ended from the client: the server ends it by itself.
+	Unreachable bool
 }
 
 func (e *StalledError) Error() string {
+	if e.Unreachable {
+		return fmt.Sprintf("no reply from the database after %s (%s); the server could not be told to end the session: it ends it by itself once it notices the client is gone (TCP keepalives, idle_in_transaction_session_timeout), releasing its locks; check the network between safemigrate and the server and run again",
+			e.Waited.Round(time.Millisecond), e.Reason)
+	}
 	return fmt.Sprintf("no reply from the database after %s (%s); the session was ended so that the server holds no locks for it; check the network between safemigrate and the server and run again",
 		e.Waited.Round(time.Millisecond), e.Reason)
 }
@@ -86,6 +105,9 @@ func configureWire(cfg *pgx.ConnConfig) {
 		if _, ok := cfg.RuntimeParams[k]; !ok {
 			cfg.RuntimeParams[k] = v
 		}
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout.get()
 	}
 	set("idle_in_transaction_session_timeout", strconv.FormatInt(IdleInTransactionTimeout.Milliseconds(), 10))
 	// Server-side keepalives (ignored on Unix sockets).
@@ -176,7 +198,8 @@ func (s *Session) probeStall(ctx context.Context, start time.Time, cancel contex
 				c()
 			}
 		}()
-		var waitingSince time.Time // first sample that saw the backend wait for us
+		var waitingSince time.Time     // first sample that saw the backend wait for us
+		var unreachableSince time.Time // first failed connection without any reply from the server
 		for {
 			select {
 			case <-stop:
@@ -193,9 +216,22 @@ func (s *Session) probeStall(ctx context.Context, start time.Time, cancel contex
 				c, err := pgx.ConnectConfig(qctx, cfg)
 				if err != nil {
 					qcancel()
-					t.Reset(stallProbeInterval.get()) // keepalives cover a server that cannot be reached
+					var pe *pgconn.PgError
+					switch {
+					case errors.As(err, &pe): // the server answered: it is reachable
+						unreachableSince = time.Time{}
+					case unreachableSince.IsZero():
+						unreachableSince = time.Now()
+					case time.Since(unreachableSince) >= stallUnreachable.get():
+						cancel(&StalledError{Waited: time.Since(start), Unreachable: true,
+							Reason: fmt.Sprintf("nothing came back on this connection, and for %s no new connection got any reply from the server either: %v",
+								time.Since(unreachableSince).Round(time.Second), err)})
+						return
+					}
+					t.Reset(stallProbeInterval.get())
 					continue
 				}
+				unreachableSince = time.Time{}
 				conn = c
 			}
 			var found bool

@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"strings"
+
 	"github.com/safemigrate/safemigrate/annotate"
 )
 
@@ -29,8 +31,12 @@ func runNonRollbackableCall(p *Pass) {
 			if c.Func == "pg_advisory_unlock_all" {
 				continue // advisory-unlock-all
 			}
+			what := c.Func + "()"
+			if strings.HasPrefix(c.Func, "COPY ") {
+				what = c.Func
+			}
 			p.Reportf(c.Pos, c.Pos+len(c.Func), "keep it if it is meant, and know that `safemigrate preflight` cannot undo it: its rehearsal runs it for real",
-				"%s() has an effect a rollback cannot undo: %s", c.Func, nonRollbackableWhy(c.Func))
+				"%s has an effect a rollback cannot undo: %s", what, nonRollbackableWhy(c.Func))
 		}
 	}
 }
@@ -39,8 +45,16 @@ func nonRollbackableWhy(fn string) string {
 	switch {
 	case fn == "setval", fn == "nextval":
 		return "sequence changes are not transactional, so a rolled-back preflight or failed migration still moves the sequence"
-	case fn == "dblink" || len(fn) > 6 && fn[:6] == "dblink":
+	case strings.HasPrefix(fn, "dblink"):
 		return "the other database's work commits on its own connection, whatever happens to this transaction"
+	case strings.HasPrefix(fn, "pg_advisory_unlock"):
+		return "an advisory lock released here stays released when the transaction rolls back"
+	case strings.Contains(fn, "advisory_lock"):
+		return "a session-level advisory lock stays held when the transaction rolls back, until the session ends (pg_advisory_xact_lock goes with the transaction)"
+	case fn == "pg_terminate_backend", fn == "pg_cancel_backend":
+		return "the other session is ended or its query cancelled for good"
+	case fn == "lo_export", fn == "COPY TO a file":
+		return "the file written on the database server stays"
 	}
-	return "an advisory lock released here stays released when the transaction rolls back"
+	return "the program runs on the database server, whatever happens to this transaction" // COPY ... PROGRAM
 }

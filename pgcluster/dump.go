@@ -21,8 +21,22 @@ import (
 // returned error. Lines of psql's \restrict and \unrestrict commands,
 // whose key pg_dump randomises on every run since PostgreSQL 17.6, 16.10,
 // 15.14, 14.19 and 13.22, are removed so that two dumps of the same
-// schema are byte-for-byte equal. Cancelling ctx kills pg_dump.
+// schema are byte-for-byte equal; a dump to load with psql keeps them
+// ([DumpSchemaToLoad]). Cancelling ctx kills pg_dump.
 func DumpSchema(ctx context.Context, pgDump, connString string) ([]byte, error) {
+	out, err := DumpSchemaToLoad(ctx, pgDump, connString)
+	if err != nil {
+		return nil, err
+	}
+	return stripRestrict(out), nil
+}
+
+// DumpSchemaToLoad is [DumpSchema] for loading the dump with psql
+// ([LoadSQL]): it keeps the \restrict KEY and \unrestrict KEY lines, which
+// make psql refuse every backslash command between them, so that a
+// command a malicious origin server smuggled into the dump does not run
+// (CVE-2025-8714). Two dumps of the same schema differ in those lines.
+func DumpSchemaToLoad(ctx context.Context, pgDump, connString string) ([]byte, error) {
 	dsn, password := redact.SplitPassword(connString)
 	cmd := exec.CommandContext(ctx, pgDump, "--schema-only", "--no-owner", "--dbname="+dsn)
 	cmd.Env = os.Environ()
@@ -42,7 +56,7 @@ func DumpSchema(ctx context.Context, pgDump, connString string) ([]byte, error) 
 		}
 		return nil, redact.Error(fmt.Errorf("pg_dump %s: %w%s", connString, err, msg))
 	}
-	return stripRestrict(stdout.Bytes()), nil
+	return stdout.Bytes(), nil
 }
 
 // stripRestrict removes the lines `\restrict KEY` and `\unrestrict KEY`.

@@ -156,7 +156,25 @@ func splitURL(s string) (string, string) {
 	return u.String(), password
 }
 
+// splitKeyValue removes every password=... pair (libpq and pgx use the
+// last of repeated keys) and returns the last value.
 func splitKeyValue(s string) (string, string) {
+	rest, password, found := s, "", false
+	for {
+		r, pw, ok := splitKeyValueOnce(rest)
+		if !ok {
+			break
+		}
+		rest, password, found = r, pw, true
+	}
+	if !found {
+		return s, ""
+	}
+	return rest, password
+}
+
+// splitKeyValueOnce removes the first password=... pair of s.
+func splitKeyValueOnce(s string) (string, string, bool) {
 	for i := 0; i < len(s); {
 		// Skip white space, then read "key", optional spaces, "=".
 		for i < len(s) && isSpace(s[i]) {
@@ -171,7 +189,7 @@ func splitKeyValue(s string) (string, string) {
 			i++
 		}
 		if i >= len(s) || s[i] != '=' {
-			return s, "" // not key=value form
+			return s, "", false // not key=value form
 		}
 		i++
 		for i < len(s) && isSpace(s[i]) {
@@ -187,9 +205,9 @@ func splitKeyValue(s string) (string, string) {
 			continue
 		}
 		rest := strings.TrimSpace(s[:keyStart]) + " " + strings.TrimSpace(s[i:])
-		return strings.TrimSpace(rest), unescape(s[valStart:i])
+		return strings.TrimSpace(rest), unescape(s[valStart:i]), true
 	}
-	return s, ""
+	return s, "", false
 }
 
 // quotedEnd returns the index just past the closing quote of the quoted

@@ -84,6 +84,9 @@ func TestSplitPassword(t *testing.T) {
 		{"key=value quoted", `host=db password='it\'s s3cret' dbname=prod`, "host=db dbname=prod", "it's s3cret"},
 		{"key=value last", "host=db password = s3cret", "host=db", "s3cret"},
 		{"key=value without password", "host=db dbname=prod", "host=db dbname=prod", ""},
+		// libpq and pgx take the last of repeated keys: every one must leave
+		// the connection string (it ends up on pg_dump's command line).
+		{"key=value repeated", "host=db password=old dbname=prod password='n w'", "host=db dbname=prod", "n w"},
 		{"empty", "", "", ""},
 	}
 	for _, tt := range tests {
