@@ -194,19 +194,12 @@ func (s *Session) sideEffects(m *migration.Migration, fail *MigrationError) []st
 	if err != nil || len(effects) == 0 {
 		return nil
 	}
-	stmts := s.parsed[m.ID]
 	var notes []string
 	for _, e := range effects {
-		n := 0 // the statement the call is in: the last one starting at or before its line
-		for i, st := range stmts {
-			if st.Line <= e.Line {
-				n = i + 1
-			}
-		}
-		if fail != nil && fail.Statement > 0 && n > fail.Statement {
+		if fail != nil && fail.Statement > 0 && e.Statement > fail.Statement {
 			continue // did not run before the failure
 		}
-		notes = append(notes, fmt.Sprintf("statement %d (line %d): %s", n, e.Line, e.Func))
+		notes = append(notes, fmt.Sprintf("statement %d (line %d): %s", e.Statement, e.Line, e.Func))
 	}
 	return notes
 }
