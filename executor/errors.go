@@ -62,6 +62,10 @@ type MigrationError struct {
 	// Blockers are the sessions the statement waited for when it failed
 	// with a lock timeout.
 	Blockers []Blocker `json:"blockers,omitempty"`
+	// OutcomeUnknown is set when the connection was lost after the
+	// migration's COMMIT was sent and no new connection could tell
+	// whether it committed.
+	OutcomeUnknown bool `json:"outcome_unknown,omitempty"`
 	// Err is the underlying error (usually a *pgconn.PgError).
 	Err error `json:"-"`
 }
@@ -179,6 +183,9 @@ type PartialError struct {
 	// migration: its statements before the failing one stay applied and
 	// a rerun resumes at the failing one.
 	NonTransactional bool
+	// OutcomeUnknown is set when the connection was lost after Failed's
+	// COMMIT was sent and whether it committed could not be checked.
+	OutcomeUnknown bool
 }
 
 // Error says what failed, what stays applied and what to do next.
@@ -190,6 +197,13 @@ func (e *PartialError) Error() string {
 	what, next := "failed", "fix it and run again to continue"
 	if errors.Is(e.Err, context.Canceled) {
 		what, next = "was interrupted", "run again to continue"
+	}
+	if e.OutcomeUnknown {
+		before := "it was the first of this run"
+		if len(e.Applied) > 0 {
+			before = "applied before it and kept: " + strings.Join(e.Applied, ", ")
+		}
+		return fmt.Sprintf("apply %s: the connection was lost after it was sent, and whether it committed is unknown (%s); run `safemigrate status` to see, then run again to continue:\n%v", e.Failed, before, e.Err)
 	}
 	if e.NonTransactional {
 		return fmt.Sprintf("apply %s %s (transaction: false: its earlier statements stay applied and a rerun resumes at the one that stopped; %s); %s:\n%v", e.Failed, what, applied, next, e.Err)

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/safemigrate/safemigrate/migration"
@@ -36,7 +37,9 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 			err = s.applyNonTx(ctx, step, string(plan.Phase))
 		}
 		if err != nil {
-			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction}
+			var me *MigrationError
+			unknown := errors.As(err, &me) && me.OutcomeUnknown
+			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction, OutcomeUnknown: unknown}
 		}
 		applied = append(applied, step.ID())
 	}
@@ -93,6 +96,20 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	if err == nil {
 		s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
 		return nil
+	}
+	if pgError(err) == nil {
+		// No reply from the server: the batch, COMMIT included, may have
+		// run. Say what happened, never "rolled back" on a guess.
+		switch committed, known := s.committed(ctx, m); {
+		case committed:
+			s.log.printf("applied %s (its reply was lost; its tracking row shows it committed)", m.ID)
+			return nil
+		case !known:
+			me := s.fail(u, cmd.stmt, err, blockers)
+			me.OutcomeUnknown = true
+			me.Hint = "the connection was lost after the migration was sent, and whether it committed could not be checked: run `safemigrate status` to see whether " + m.ID + " is applied; a rerun continues either way"
+			return me
+		}
 	}
 	s.rollback(ctx)
 	me := s.fail(u, cmd.stmt, err, blockers)
