@@ -5,27 +5,37 @@ import (
 	"fmt"
 )
 
-// Retarget points a session that holds its own migration lock ([Open])
-// at t, another schema of the same database, keeping its connection: it
-// releases the lock of the old tracking schema and takes the one of t's,
-// waiting up to Options.LockWait as [Open] does. A fleet that works
-// through many tenants of one database this way pays for one connection
-// (and its authentication and cold catalog caches) per worker instead of
-// one per tenant and pass.
+// Retarget points a session opened by [Open] at t, another schema of the
+// same database, keeping its connection: it releases the lock of the old
+// tracking schema (unless [Session.ReleaseLock] did already) and takes the
+// one of t's, waiting up to Options.LockWait as [Open] does. A fleet that
+// works through many tenants of one database this way pays for one
+// connection (and its authentication and cold catalog caches) per worker
+// instead of one per tenant and pass. Sessions of a [LockSet] use
+// [LockSet.Retarget] instead.
 //
 // On error the session holds no lock and should be closed.
 func (s *Session) Retarget(ctx context.Context, t Target) error {
-	if !s.locked {
-		return fmt.Errorf("executor: Retarget of a session without its own lock (use LockSet.Retarget)")
-	}
 	if err := s.retarget(ctx, t); err != nil {
 		return err
 	}
-	if err := s.unlock(ctx); err != nil {
-		return err
+	if s.locked {
+		if err := s.unlock(ctx); err != nil {
+			return err
+		}
 	}
 	s.lockKey = lockKey(t.trackingSchema())
 	return s.lock(ctx)
+}
+
+// ReleaseLock releases the migration lock a session opened by [Open]
+// holds, keeping its connection for a later [Session.Retarget]: an idle
+// session must not keep another run waiting for a target it is done with.
+func (s *Session) ReleaseLock(ctx context.Context) error {
+	if !s.locked || s.conn.IsClosed() {
+		return nil
+	}
+	return s.unlock(ctx)
 }
 
 // Retarget points s, a session opened by [LockSet.Open], at t, another
