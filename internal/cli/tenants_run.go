@@ -28,7 +28,7 @@ func runFleet(env *Env, rf *runFlags, tf *tenantFlags, r fleetRun) error {
 	opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift = r.noPreflight, r.dryRun, r.initial, r.allowDrift
 	p := newProgress(env.Stderr, isTerminal(env.Stderr), r.noPreflight)
 	opts.Log = p
-	res, runErr := d.fleet.Run(env.Ctx, d.graph, fleet.Options{Exec: opts, Jobs: d.jobs, Progress: p.update})
+	res, runErr := d.fleet.Run(env.Ctx, d.graph, fleet.Options{Exec: opts, Jobs: d.jobs, JobsPerServer: d.perServer, Progress: p.update})
 	p.finish()
 	return reportFleet(env, d.format, res, runErr)
 }
