@@ -34,10 +34,13 @@ demo: build
 	$(GO) run ./internal/demo -bin $(BIN) -dir migrations_example
 
 ## bench: benchmark figures: load+plan of 10,000 migrations, and applying
-## 500 migrations side by side with goose v3 and one psql session.
+## 500 migrations side by side with goose v3 and one psql session; tenant
+## fleets (500 schemas × 10 migrations against one psql session, 200
+## databases on two clusters).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/
 	./bench/exec/run.sh
+	./bench/fleet/run.sh
 
 bench-lint: build
 	./bench/lint/run.sh

@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -319,15 +318,6 @@ func databases(ctx context.Context, a *pgcluster.Cluster, c config, dir, bodies,
 	if err := os.WriteFile(floorFile, []byte("BEGIN;\n"+bodies+"COMMIT;\n"), 0o644); err != nil {
 		return err
 	}
-	// Floor: one psql session per database, one database after the other.
-	start := time.Now()
-	for _, u := range urls {
-		dsn, password := redact.SplitPassword(u)
-		cmd := exec.Command(psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", floorFile, strings.Replace(dsn, "/tenant_db_", "/floor_db_", 1))
-		_ = cmd
-		_ = password
-	}
-	_ = start
 	// The floor runs on copies of the databases, so that safemigrate
 	// finds its own untouched.
 	var floorURLs []string
@@ -338,7 +328,8 @@ func databases(ctx context.Context, a *pgcluster.Cluster, c config, dir, bodies,
 		}
 		floorURLs = append(floorURLs, u)
 	}
-	start = time.Now()
+	// Floor: one psql session per database, one database after the other.
+	start := time.Now()
 	for _, u := range floorURLs {
 		dsn, password := redact.SplitPassword(u)
 		cmd := exec.Command(psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", floorFile, dsn)
@@ -358,9 +349,20 @@ func databases(ctx context.Context, a *pgcluster.Cluster, c config, dir, bodies,
 		return fmt.Errorf("database fleet: %v\n%s", err, redact.String(tail(out.String())))
 	}
 	took := time.Since(start)
+	// A rerun finds nothing to do: one pass that reads every database.
+	cmd = exec.Command(c.bin, "--dir", dir, "migrate", "--phase", "post-deploy",
+		"--databases", list, "--jobs", fmt.Sprint(jobs), "--jobs-per-server", fmt.Sprint(c.perServer))
+	out.Reset()
+	cmd.Stdout, cmd.Stderr = out, out
+	start = time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("database fleet rerun: %v\n%s", err, redact.String(tail(out.String())))
+	}
+	rerun := time.Since(start)
 	fmt.Printf("\nDatabase fleet: %d databases on 2 clusters × %d migrations:\n\n", c.dbs, c.n)
 	fmt.Printf("  %-52s %10s %12s\n", "tool", "wall", "per database")
 	fmt.Printf("  %-52s %10s %12s\n", "psql, one session per database, in turn (floor)", floorT.Round(time.Millisecond), (floorT / time.Duration(c.dbs)).Round(time.Microsecond))
 	fmt.Printf("  %-52s %10s %12s\n", fmt.Sprintf("safemigrate --databases --jobs %d --jobs-per-server %d", jobs, c.perServer), took.Round(time.Millisecond), (took / time.Duration(c.dbs)).Round(time.Microsecond))
-	return errors.Join()
+	fmt.Printf("  %-52s %10s %12s\n", "the same, rerun (nothing to do)", rerun.Round(time.Millisecond), (rerun / time.Duration(c.dbs)).Round(time.Microsecond))
+	return nil
 }
