@@ -16,7 +16,7 @@ import (
 // variables, then database_url from the config, then libpq's PG* variables
 // (an empty connection string).
 func (e *Env) target() (executor.Target, error) {
-	if tn := e.Config.Tenants; len(tn.Schemas) > 0 || tn.Query != "" {
+	if tn := e.Config.Tenants; len(tn.Schemas) > 0 || tn.Query != "" || len(tn.Databases) > 0 {
 		// Only migrate, preflight, plan and status know tenant fleets
 		// (they do not get here): running this command on the
 		// database's default schema instead would be silently wrong.

@@ -41,7 +41,7 @@ func (f *tenantFlags) databases(env *Env) bool {
 // config) or the query, and the schemas within them (flag, then config).
 // The file's lines may hold passwords: they never appear in messages.
 func (f *tenantFlags) databaseSource(env *Env, via executor.Target) (fleet.DatabaseSource, error) {
-	src := fleet.DatabaseSource{SearchPath: env.Config.Tenants.SearchPath, TrackingSchema: via.TrackingSchema}
+	src := fleet.DatabaseSource{SearchPath: env.Config.Tenants.SearchPath, TrackingSchema: env.Config.TrackingSchema}
 	switch {
 	case f.SchemasQuery != "" || (len(f.Schemas) == 0 && env.Config.Tenants.Query != ""):
 		return src, usageError("with a fleet of databases, give the tenant schemas as a list (--schemas or tenants.schemas), not a query")
