@@ -17,7 +17,7 @@ const (
 	// PassApply applies each tenant's plan.
 	PassApply Pass = "apply"
 	// PassDetect records detection times after a successful pre-deploy
-	// run (SPEC §2.3), in the tenants that have new ones.
+	// run (docs/planning.md), in the tenants that have new ones.
 	PassDetect Pass = "detect"
 )
 
@@ -47,7 +47,7 @@ const (
 )
 
 // Result is what a fleet run did, shaped as the `migrate`/`preflight` JSON
-// of SPEC §6 in tenant mode: the top-level keys of a single run, summed
+// of docs/json.md in tenant mode: the top-level keys of a single run, summed
 // over the tenants, and "tenants" with each tenant's own.
 //
 //	{"ok": false, "phase": "post-deploy", "mode": "strict", "dry_run": false, "jobs": 4,

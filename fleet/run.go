@@ -44,7 +44,7 @@ type Progress struct {
 	State  State
 }
 
-// Run migrates every tenant in two passes (SPEC §4):
+// Run migrates every tenant in two passes (docs/executing.md, "Tenant fleets"):
 //
 //  1. PassPreflight, Jobs tenants at a time: plan under the lock, refuse
 //     drift and strict blocking, rehearse in a rolled-back transaction.
@@ -57,7 +57,7 @@ type Progress struct {
 //     were applied and which did not start. A rerun continues.
 //
 // After a successful pre-deploy run, PassDetect records detection times
-// in every tenant that has new ones (SPEC §2.3); a run that failed
+// in every tenant that has new ones (docs/planning.md); a run that failed
 // anywhere records none, as a single database's failed run would.
 //
 // A fleet of schemas ([New]) holds every tenant's lock from its plan until

@@ -11,7 +11,7 @@ import (
 	"github.com/safemigrate/safemigrate/planner"
 )
 
-// tenantFlags select a tenant fleet (SPEC §4) for migrate, preflight, plan
+// tenantFlags select a tenant fleet (docs/executing.md) for migrate, preflight, plan
 // and status. Either flag replaces tenants.schemas / tenants.query of
 // safemigrate.yaml; tenants.search_path applies either way.
 type tenantFlags struct {
