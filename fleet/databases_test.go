@@ -421,3 +421,21 @@ func TestNewDatabasesRefusesBadLists(t *testing.T) {
 	assert.ErrorIs(t, err, fleet.ErrQuery)
 	assert.NotContains(t, err.Error(), passwordOf(d.url))
 }
+
+func TestWorkersKeepTheirConnectionsFromTenantToTenant(t *testing.T) {
+	// 12 tenants, 2 at a time: the apply pass runs on 2 backends, not
+	// one new connection per tenant and pass.
+	t.Parallel()
+	var schemas []string
+	for i := range 12 {
+		schemas = append(schemas, fmt.Sprintf("t%02d", i))
+	}
+	d := newDB(t, schemas...)
+	d.exec(t, `CREATE TABLE public.pids (schema text, pid int)`)
+	g := load(t, "0001_pid.sql", "-- safe: always\nCREATE TABLE x (id int);\nINSERT INTO public.pids SELECT current_schema(), pg_backend_pid();\n")
+	f := d.fleetOf(t, fleet.Source{Schemas: schemas, SearchPath: []string{"public"}})
+	_, err := f.Run(ctx(t), g, fleet.Options{Exec: executor.Options{Phase: planner.PostDeploy}, Jobs: 2})
+	require.NoError(t, err)
+	assert.Len(t, d.strings(t, `SELECT DISTINCT schema FROM public.pids`), 12)
+	assert.LessOrEqual(t, len(d.strings(t, `SELECT DISTINCT pid::text FROM public.pids`)), 2)
+}

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 go build -o bin/safemigrate ./cmd/safemigrate
-args=(-tenants "${TENANTS:-500}" -n "${N:-10}" -jobs "${JOBS:-2}" -dbs "${DBS:-200}" -rounds "${ROUNDS:-1}" -bin bin/safemigrate)
+args=(-tenants "${TENANTS:-500}" -n "${N:-10}" -jobs "${JOBS:-2}" -dbs "${DBS:-200}" -rounds "${ROUNDS:-3}" -bin bin/safemigrate)
 if [ -n "${PROFILE:-}" ]; then args+=(-cpuprofile "$PROFILE"); fi
 if [ -n "${ATOMIC:-}" ]; then args+=(-atomic); fi
 go run ./bench/fleet "${args[@]}"
