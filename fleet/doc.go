@@ -29,7 +29,7 @@
 //	case errors.Is(err, executor.ErrBlocked):               // exit 3: nothing ran anywhere
 //	case errors.Is(err, executor.ErrPreflight):             // exit 1: nothing applied anywhere
 //	}
-//	json.NewEncoder(os.Stdout).Encode(res) // docs/json.md, with "tenants"
+//	json.NewEncoder(os.Stdout).Encode(res) // docs/json.md with "tenants"
 //
 // [New] resolves the schemas (a list, or a query returning one text
 // column) and checks that each exists: a missing one is a *[SchemaError]
