@@ -14,7 +14,8 @@ import (
 // instead of one per tenant and pass. Sessions of a [LockSet] use
 // [LockSet.Retarget] instead.
 //
-// On error the session holds no lock and should be closed.
+// On error the session should be closed (that releases any lock it
+// still holds).
 func (s *Session) Retarget(ctx context.Context, t Target) error {
 	if err := s.retarget(ctx, t); err != nil {
 		return err
@@ -93,22 +94,20 @@ func (s *Session) retarget(ctx context.Context, t Target) error {
 	return nil
 }
 
-// CheckSchema returns an error when the session's target names a schema
-// (Target.Schema) that does not exist in its database: migrations would
-// otherwise run in whatever schema comes next in the search_path, and
-// the tracking schema would be created on first apply.
-func (s *Session) CheckSchema(ctx context.Context) error {
+// SchemaExists reports whether the schema of the session's target
+// (Target.Schema) exists in its database; true when Target.Schema is
+// empty. A caller that runs many tenants checks it first: migrations would
+// otherwise run in whatever schema comes next in the search_path, and the
+// tracking schema would be created on first apply.
+func (s *Session) SchemaExists(ctx context.Context) (bool, error) {
 	if s.target.Schema == "" {
-		return nil
+		return true, nil
 	}
 	qctx, cancel := ownCtx(ctx)
 	defer cancel()
 	var ok bool
 	if err := s.conn.QueryRow(qctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)`, s.target.Schema).Scan(&ok); err != nil {
-		return s.connLost(err)
+		return false, s.connLost(err)
 	}
-	if !ok {
-		return fmt.Errorf("schema %q does not exist in %s; create it, or leave it out of the tenant schemas; nothing was run", s.target.Schema, s.target)
-	}
-	return nil
+	return ok, nil
 }

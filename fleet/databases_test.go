@@ -284,7 +284,8 @@ func TestDatabaseFleetWithSchemas(t *testing.T) {
 	assert.Equal(t, fleet.PassPreflight, fe.Pass)
 	require.Len(t, fe.Failures, 1)
 	assert.Equal(t, names[5], fe.Failures[0].Tenant)
-	assert.Contains(t, err.Error(), `schema "s2" does not exist`)
+	assert.Contains(t, err.Error(), `tenant schema "s2" does not exist in `+fleet.DatabaseName(ds[2].target)+`; nothing was run`)
+	assert.ErrorIs(t, err, fleet.ErrSchema)
 	assert.Equal(t, fleet.StatePreflighted, res.Tenants[0].State)
 	for _, d := range ds {
 		assert.Empty(t, d.applied(t, "s1"))

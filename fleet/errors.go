@@ -28,6 +28,9 @@ type SchemaError struct {
 	// Schemas are the schemas concerned; empty when the problem is not
 	// about particular ones.
 	Schemas []string
+	// Database names the database in a fleet of databases; empty in a
+	// fleet of schemas.
+	Database string
 }
 
 // Problems of a [SchemaError] about particular schemas.
@@ -57,9 +60,16 @@ func (e *SchemaError) Error() string {
 		if s, ok := singular[problem]; ok {
 			problem = s
 		}
-		return fmt.Sprintf("tenant schema %s %s; nothing was run", names[0], problem)
+		return fmt.Sprintf("tenant schema %s %s%s; nothing was run", names[0], problem, e.in())
 	}
-	return fmt.Sprintf("tenant schemas %s %s; nothing was run", strings.Join(names, ", "), e.Problem)
+	return fmt.Sprintf("tenant schemas %s %s%s; nothing was run", strings.Join(names, ", "), e.Problem, e.in())
+}
+
+func (e *SchemaError) in() string {
+	if e.Database == "" {
+		return ""
+	}
+	return " in " + e.Database
 }
 
 // Is makes a SchemaError match [ErrSchema].

@@ -222,7 +222,11 @@ func (r *run) preflight(ctx context.Context) error {
 		ok := false
 		defer func() { done(ok) }()
 		if r.databases {
-			if err := s.CheckSchema(ctx); err != nil {
+			exists, err := s.SchemaExists(ctx)
+			if err == nil && !exists {
+				err = &SchemaError{Problem: ProblemMissing, Schemas: []string{r.targets[i].Schema}, Database: DatabaseName(r.targets[i])}
+			}
+			if err != nil {
 				t.fail(StateFailed, err)
 				return
 			}

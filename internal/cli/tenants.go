@@ -190,7 +190,7 @@ func fleetError(err error) error {
 		switch {
 		case errors.Is(err, executor.ErrDrift), errors.Is(err, executor.ErrConnect),
 			errors.Is(err, executor.ErrLockWait), errors.Is(err, planner.ErrInitialNotEmpty),
-			errors.Is(err, executor.ErrUntrustedTracking):
+			errors.Is(err, executor.ErrUntrustedTracking), errors.Is(err, fleet.ErrSchema):
 			return withCode(ExitUsage, err)
 		case errors.Is(err, executor.ErrBlocked):
 			return withCode(ExitBlocked, err)

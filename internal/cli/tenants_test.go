@@ -377,6 +377,11 @@ func TestFleetOfDatabases(t *testing.T) {
 		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
 		assert.NotContains(t, r.stdout+r.stderr, pw)
 	}
+	// A schema missing in a database stops the run before anything is
+	// applied, as in a fleet of schemas (exit 2).
+	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", list, "--schemas", "nope")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stdout+r.stderr, `tenant schema "nope" does not exist in `)
 	bad := filepath.Join(t.TempDir(), "bad.txt")
 	require.NoError(t, os.WriteFile(bad, []byte(urls[0]+"\npostgres://u:"+pw+"@h/x?sslmode=nonsense\n"), 0o600))
 	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", bad)
