@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // DefaultPGVersion is the PostgreSQL major version assumed when
@@ -172,7 +173,7 @@ type Analysis struct {
 	Statements []Statement
 	// Suggested is the safe value the SQL calls for: after_deploy when any
 	// statement contracts, before_deploy when any expands, else always.
-	Suggested Safe
+	Suggested migration.Safe
 	// Effect is the strictest statement effect (Neutral for no statements).
 	Effect Effect
 	// Decider is the index in Statements of the first statement with the

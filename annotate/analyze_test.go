@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 func TestAnalyzeEffects(t *testing.T) {
@@ -15,23 +16,23 @@ func TestAnalyzeEffects(t *testing.T) {
 		name      string
 		sql       string
 		effect    annotate.Effect
-		suggested annotate.Safe
+		suggested migration.Safe
 		reason    string
 	}{
-		{"empty", "-- safe: always\n", annotate.Neutral, annotate.Always, "no statements"},
-		{"new table", "CREATE TABLE users (id bigint primary key, email text);", annotate.Expand, annotate.BeforeDeploy, "line 1: creates table users: old code does not know it"},
-		{"nullable column", "ALTER TABLE users ADD COLUMN email text;", annotate.Expand, annotate.BeforeDeploy, "line 1: adds column users.email: old code ignores it"},
-		{"drop column", "ALTER TABLE users DROP COLUMN email;", annotate.Contract, annotate.AfterDeploy, "line 1: drops column users.email: old code selecting or writing it fails"},
-		{"not null without default", "ALTER TABLE users ADD COLUMN age int NOT NULL;", annotate.Contract, annotate.AfterDeploy, "line 1: adds NOT NULL column users.age without a default: inserts from old code that omit it fail"},
-		{"not null with default", "ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 0;", annotate.Expand, annotate.BeforeDeploy, ""},
-		{"backfill", "UPDATE users SET age = 0 WHERE age IS NULL;", annotate.Data, annotate.Always, "line 1: updates rows of users"},
-		{"comment", "COMMENT ON TABLE users IS 'people';", annotate.Neutral, annotate.Always, ""},
-		{"mix decides strictest", "ALTER TABLE users ADD COLUMN a text;\nUPDATE users SET a = 'x' WHERE id < 10;\nALTER TABLE users RENAME COLUMN b TO c;", annotate.Contract, annotate.AfterDeploy, "line 3: renames column users.b to c: old code using b fails"},
-		{"set not null", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", annotate.Contract, annotate.AfterDeploy, ""},
-		{"drop on new table is expand", "CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;", annotate.Expand, annotate.BeforeDeploy, ""},
-		{"schema-qualified", "DROP TABLE billing.invoices;", annotate.Contract, annotate.AfterDeploy, "line 1: drops table billing.invoices: old code using it fails"},
-		{"widening to text", "ALTER TABLE users ALTER COLUMN name TYPE text;", annotate.Expand, annotate.BeforeDeploy, ""},
-		{"narrowing", "ALTER TABLE users ALTER COLUMN name TYPE varchar(10);", annotate.Contract, annotate.AfterDeploy, ""},
+		{"empty", "-- safe: always\n", annotate.Neutral, migration.Always, "no statements"},
+		{"new table", "CREATE TABLE users (id bigint primary key, email text);", annotate.Expand, migration.BeforeDeploy, "line 1: creates table users: old code does not know it"},
+		{"nullable column", "ALTER TABLE users ADD COLUMN email text;", annotate.Expand, migration.BeforeDeploy, "line 1: adds column users.email: old code ignores it"},
+		{"drop column", "ALTER TABLE users DROP COLUMN email;", annotate.Contract, migration.AfterDeploy, "line 1: drops column users.email: old code selecting or writing it fails"},
+		{"not null without default", "ALTER TABLE users ADD COLUMN age int NOT NULL;", annotate.Contract, migration.AfterDeploy, "line 1: adds NOT NULL column users.age without a default: inserts from old code that omit it fail"},
+		{"not null with default", "ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 0;", annotate.Expand, migration.BeforeDeploy, ""},
+		{"backfill", "UPDATE users SET age = 0 WHERE age IS NULL;", annotate.Data, migration.Always, "line 1: updates rows of users"},
+		{"comment", "COMMENT ON TABLE users IS 'people';", annotate.Neutral, migration.Always, ""},
+		{"mix decides strictest", "ALTER TABLE users ADD COLUMN a text;\nUPDATE users SET a = 'x' WHERE id < 10;\nALTER TABLE users RENAME COLUMN b TO c;", annotate.Contract, migration.AfterDeploy, "line 3: renames column users.b to c: old code using b fails"},
+		{"set not null", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", annotate.Contract, migration.AfterDeploy, ""},
+		{"drop on new table is expand", "CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;", annotate.Expand, migration.BeforeDeploy, ""},
+		{"schema-qualified", "DROP TABLE billing.invoices;", annotate.Contract, migration.AfterDeploy, "line 1: drops table billing.invoices: old code using it fails"},
+		{"widening to text", "ALTER TABLE users ALTER COLUMN name TYPE text;", annotate.Expand, migration.BeforeDeploy, ""},
+		{"narrowing", "ALTER TABLE users ALTER COLUMN name TYPE varchar(10);", annotate.Contract, migration.AfterDeploy, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

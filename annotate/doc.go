@@ -1,20 +1,12 @@
-// Package annotate reads what a migration file says about itself and what
-// its SQL does.
+// Package annotate analyses the SQL of a migration: what each statement
+// does, the locks it takes, and the safe value it calls for. It is SQL
+// analysis only, and it needs cgo: it parses through libpg_query, the
+// PostgreSQL parser.
 //
-// # Directives
-//
-// The header of a migration file is the run of blank and `--` lines at its
-// top. [ParseHeader] reads the directives in it (`-- safe: before_deploy`,
-// `-- depends: billing/0002`, `-- transaction: false`, `-- delay: 7d`,
-// `-- lock_timeout: 10s`, `-- statement_timeout: 1m`) and returns every
-// problem it finds, each positioned by line, with a suggestion where one
-// exists ("did you mean before_deploy?").
-//
-//	d, problems := annotate.ParseHeader(src)
-//	for _, p := range problems {
-//		fmt.Printf("%s:%d: %s\n", file, p.Line, p.Message)
-//	}
-//	if d.Safe == annotate.BeforeDeploy { ... }
+// The file format — names, IDs, the directory layout and the header
+// directives — belongs to package [migration] (docs/file-format.md), which
+// links no cgo; the [migration.Safe] values annotate suggests come from
+// there.
 //
 // # SQL analysis
 //
@@ -24,7 +16,7 @@
 // relation, whether it rewrites or scans a table, whether it may run in a
 // transaction, and its [Effect] on code that is already running (expand,
 // contract, data, neutral) with a human reason. From the strictest
-// statement it suggests the migration's [Safe] value.
+// statement it suggests the migration's [migration.Safe] value.
 //
 // Each statement keeps its parse tree as a [Node]: libpg_query's tree,
 // decoded from the parser's JSON into a flat table (producing JSON costs
@@ -42,7 +34,22 @@
 //	fmt.Println(an.Suggested, an.Reason)
 //	// after_deploy line 4: drops column users.email: old code selecting or writing it fails
 //
-// Everything here is a pure function of its input: [ParseHeader], [Parse]
-// and [Analyze] are safe for concurrent use; a [Schema] is not and is used
-// by one goroutine at a time. Nothing blocks, so nothing takes a context.
+// # What a run cannot undo or cannot run
+//
+// [SideEffects] lists the calls whose effect a rollback cannot undo
+// (setval, nextval outside column defaults, pg_advisory_unlock*, dblink*):
+// a rehearsal that rolls back leaves them behind. [Refusals] lists what
+// cannot run through safemigrate at all: COPY ... FROM STDIN or TO STDOUT
+// (inline rows included), psql meta-commands, pg_advisory_unlock_all().
+// The executor refuses such a file before anything runs, and lint reports
+// both (docs/rules.md).
+//
+//	effects, err := annotate.SideEffects(sql)
+//	for _, e := range effects {
+//		fmt.Printf("%s:%d: %s() is not undone by a rollback\n", file, e.Line, e.Func)
+//	}
+//
+// Everything here is a pure function of its input: [Parse],
+// [Analyze], [SideEffects] and [Refusals] are safe for concurrent use; a
+// [Schema] is not and is used by one goroutine at a time. Nothing blocks, so nothing takes a context.
 package annotate

@@ -3,6 +3,8 @@ package annotate
 import (
 	"fmt"
 	"strings"
+
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Effect is what a statement does to code that is already running against
@@ -39,14 +41,14 @@ func (e Effect) rank() int {
 
 // Safe returns the safe value a migration whose strictest statement has
 // effect e should declare.
-func (e Effect) Safe() Safe {
+func (e Effect) Safe() migration.Safe {
 	switch e {
 	case Contract:
-		return AfterDeploy
+		return migration.AfterDeploy
 	case Expand:
-		return BeforeDeploy
+		return migration.BeforeDeploy
 	}
-	return Always
+	return migration.Always
 }
 
 // LockMode is a PostgreSQL table-level lock mode. The numeric values are

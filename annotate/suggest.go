@@ -1,12 +1,16 @@
 package annotate
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/safemigrate/safemigrate/migration"
+)
 
 // suggest picks the safe value a migration's statements call for: the
 // strictest statement decides (contract → after_deploy, expand →
 // before_deploy, data or neutral alone → always).
 func suggest(stmts []Statement) *Analysis {
-	an := &Analysis{Statements: stmts, Effect: Neutral, Decider: -1, Suggested: Always}
+	an := &Analysis{Statements: stmts, Effect: Neutral, Decider: -1, Suggested: migration.Always}
 	for i, s := range stmts {
 		if an.Decider < 0 || s.Effect.rank() > an.Effect.rank() {
 			an.Effect, an.Decider = s.Effect, i

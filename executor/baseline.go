@@ -13,8 +13,9 @@ import (
 // Baseline records the migration through and everything it depends on as
 // applied, without running them, for adopting an existing database. It
 // takes the migration lock like [Run] and returns the IDs it recorded, in
-// topological order; IDs already applied are left as they are. An unknown
-// ID is an error wrapping migration.ErrNotFound.
+// topological order; IDs already applied are left as they are. With
+// opts.DryRun it returns what it would record and writes nothing. An
+// unknown ID is an error wrapping migration.ErrNotFound.
 func Baseline(ctx context.Context, t Target, g *graph.Graph, through string, opts Options) ([]string, error) {
 	s, err := Open(ctx, t, opts)
 	if err != nil {
@@ -51,6 +52,12 @@ func (s *Session) Baseline(ctx context.Context, g *graph.Graph, through string) 
 		}
 	}
 	ids := []string{}
+	if s.opts.DryRun {
+		for _, m := range todo {
+			ids = append(ids, m.ID)
+		}
+		return ids, nil
+	}
 	if len(todo) == 0 {
 		return ids, nil
 	}

@@ -52,7 +52,7 @@ func runChild(url string) int {
 	}
 	g := load(childTB{}, files(kv...))
 	_, err = executor.Run(context.Background(), tg, g, executor.Options{
-		Phase: planner.PostDeploy, NoPreflight: os.Getenv("CHILD_NO_PREFLIGHT") != "", Log: os.Stderr,
+		Phase: planner.PostDeploy, NoPreflight: os.Getenv("CHILD_NO_PREFLIGHT") != "", Atomic: os.Getenv("CHILD_ATOMIC") != "", Log: os.Stderr,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,5 +1,5 @@
-// Package executor runs migrations against PostgreSQL the way SPEC §3
-// says: under a session-level advisory lock, after a transactional
+// Package executor runs migrations against PostgreSQL the way docs/executing.md
+// describes: under a session-level advisory lock, after a transactional
 // rehearsal, each migration in its own transaction with its tracking row.
 //
 // # Targets
@@ -21,7 +21,7 @@
 //	case errors.As(err, &partial):              // exit 1: partial.Applied stay applied
 //	case err != nil:                            // exit 2: connection, lock wait, drift, …
 //	}
-//	json.NewEncoder(os.Stdout).Encode(res)       // SPEC §6 shape
+//	json.NewEncoder(os.Stdout).Encode(res)       // docs/json.md shape
 //
 // # What a run does
 //
@@ -53,6 +53,12 @@
 // connection while the statement waits. A failure stops the run with a
 // *[PartialError]: what was applied before stays applied.
 //
+// With Options.Atomic, [Run] does both in one pass: [Session.ApplyAtomic]
+// runs consecutive transactional migrations exactly as the rehearsal
+// does, and commits their transaction (a segment, ended by a
+// `transaction: false` migration or after an added enum value) only when
+// every migration in it passed; see docs/executing.md.
+//
 // `transaction: false` migrations run statement by statement in
 // autocommit, with progress in safemigrate_progress so that a rerun
 // resumes at the statement that failed; a failed CREATE INDEX
@@ -61,8 +67,8 @@
 // skips them with a notice; Options.RehearseNonTransactional rehearses
 // them with transactional equivalents on disposable databases.
 //
-// After a successful pre-deploy run, [Session.RecordDetected] records when
-// each delayed migration was first seen (SPEC §2.3).
+// After a successful run of either phase, [Session.RecordDetected] records when
+// each delayed migration was first seen (docs/planning.md).
 //
 // # Rehearsing on a copy
 //

@@ -38,7 +38,7 @@ var (
 )
 
 // MigrationError is one migration's failure, positioned in its file. It is
-// both an error and the `error` object of SPEC §6's JSON.
+// both an error and the `error` object of the JSON of docs/json.md.
 type MigrationError struct {
 	ID   string `json:"id"`
 	File string `json:"file"`
@@ -113,18 +113,43 @@ func (e *MigrationError) Unwrap() error { return e.Err }
 func (e *MigrationError) Is(target error) bool { return target == ErrMigration }
 
 // PreflightError lists every migration that failed the transactional
-// rehearsal. Nothing was applied.
+// rehearsal. Nothing was applied; the rehearsal's calls that a rollback
+// cannot undo (SideEffects) stayed.
 type PreflightError struct {
 	Failures []*MigrationError
+	// Atomic is set when the failures come from an atomic run
+	// (Options.Atomic): their transaction was rolled back.
+	Atomic bool
+	// Kept lists what an atomic run committed before the failing
+	// transaction; it stays applied (the error then comes wrapped in a
+	// *PartialError).
+	Kept []string
+	// SideEffects lists the calls the rehearsal ran whose effect stayed
+	// after its rollback, "ID statement N (line L): setval".
+	SideEffects []string
 }
 
-// Error lists every failure.
+// Error lists every failure, and what the rollback did not undo.
 func (e *PreflightError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
+	switch {
+	case !e.Atomic:
+		fmt.Fprintf(&b, "preflight failed for %d migration(s); nothing was applied:", len(e.Failures))
+	case len(e.Kept) == 0:
+		fmt.Fprintf(&b, "atomic apply failed for %d migration(s); their transaction was rolled back and nothing was applied:", len(e.Failures))
+	default:
+		fmt.Fprintf(&b, "atomic apply failed for %d migration(s); their transaction was rolled back:", len(e.Failures))
+	}
 	for _, f := range e.Failures {
 		b.WriteString("\n")
 		b.WriteString(f.Error())
+	}
+	if len(e.SideEffects) > 0 {
+		b.WriteString("\nthe rehearsal's rollback did not undo these calls (sequences and advisory locks are not transactional; check them before running again):")
+		for _, s := range e.SideEffects {
+			b.WriteString("\n  ")
+			b.WriteString(s)
+		}
 	}
 	return b.String()
 }
@@ -138,8 +163,10 @@ func (e *PreflightError) Unwrap() []error {
 	return errs
 }
 
-// Is makes a PreflightError match [ErrPreflight].
-func (e *PreflightError) Is(target error) bool { return target == ErrPreflight }
+// Is makes a PreflightError match [ErrPreflight] when nothing was
+// applied (an atomic run that kept earlier transactions is a partial
+// apply: its failures match [ErrMigration]).
+func (e *PreflightError) Is(target error) bool { return target == ErrPreflight && len(e.Kept) == 0 }
 
 // PartialError is returned when applying stopped at a failing migration.
 // The migrations in Applied were applied (and stay applied); Failed is the
@@ -185,7 +212,7 @@ func (e *DriftError) Error() string {
 	for _, d := range e.Drift {
 		fmt.Fprintf(&b, "\n  %s: checksum %s, applied as %s", d.Migration.Path, short(d.Migration.Checksum), short(d.AppliedChecksum))
 	}
-	b.WriteString("\nrestore the applied version of each file and put the change in a new migration, or pass --allow-drift")
+	b.WriteString("\nrestore the applied version of each file and put the change in a new migration; if the change is cosmetic (a comment, formatting), `safemigrate accept ID…` records the new checksum; or pass --allow-drift")
 	return b.String()
 }
 

@@ -107,14 +107,27 @@ type Options struct {
 	// Mode is strict (default), nonstrict or disabled.
 	Mode planner.Mode
 	// Initial runs everything in pre-deploy on a target with nothing
-	// applied (SPEC §2.1); an error otherwise.
+	// applied (docs/planning.md); an error otherwise.
 	Initial bool
+	// InitialAuto decides Initial per run (docs/planning.md, --initial=auto).
+	InitialAuto bool
+	// IgnoreDelays lets post-deploy run migrations inside their delay.
+	IgnoreDelays bool
+	// Target, when not empty, plans only that migration and its pending
+	// dependencies (--to).
+	Target string
 	// AllowDrift proceeds when applied migrations changed (with a warning).
 	AllowDrift bool
 	// NoPreflight skips the transactional rehearsal.
 	NoPreflight bool
 	// DryRun plans and rehearses but applies and records nothing.
 	DryRun bool
+	// Atomic applies in one pass instead of preflight then apply: the
+	// rehearsal's transaction commits when every migration in it passed
+	// ([Session.ApplyAtomic]; docs/executing.md). Run honours it; with
+	// NoPreflight or DryRun it has no effect (one applies without a
+	// rehearsal, the other rehearses without applying).
+	Atomic bool
 	// RehearseNonTransactional rehearses `transaction: false` migrations
 	// with their transactional equivalent (CREATE INDEX CONCURRENTLY →
 	// CREATE INDEX) instead of skipping them. Only for disposable
@@ -305,7 +318,7 @@ func searchPath(t Target) string {
 
 // connectError wraps a connection failure without any password.
 func connectError(t Target, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrConnect, t, redact.Error(err))
+	return fmt.Errorf("%w: %s: %w", ErrConnect, t, withoutTLSNoise(redact.Error(err)))
 }
 
 // prepareSession applies per-session settings that depend on the server.
@@ -381,14 +394,22 @@ func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *Sta
 	if err != nil {
 		return nil, nil, err
 	}
+	initial, reason, err := s.planInitial(ctx, st)
+	if err != nil {
+		return nil, st, err
+	}
 	p, err := planner.New(planner.Input{
-		Graph:    g,
-		Applied:  st.Checksums(),
-		Detected: st.DetectedTimes(),
-		Now:      s.opts.Now(),
-		Phase:    s.opts.Phase,
-		Mode:     s.opts.Mode,
-		Initial:  s.opts.Initial,
+		Graph:         g,
+		Applied:       st.Checksums(),
+		Detected:      st.DetectedTimes(),
+		Now:           s.opts.Now(),
+		Phase:         s.opts.Phase,
+		Mode:          s.opts.Mode,
+		Initial:       initial,
+		InitialAuto:   s.opts.InitialAuto,
+		InitialReason: reason,
+		IgnoreDelays:  s.opts.IgnoreDelays,
+		Target:        s.opts.Target,
 	})
 	if err != nil {
 		return nil, st, err
@@ -398,7 +419,8 @@ func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *Sta
 
 // Check returns the error that stops a run of plan before it touches the
 // database: a *DriftError unless AllowDrift, a *BlockedError for a strict
-// pre-deploy with blocked migrations. It logs unknown applied IDs and
+// pre-deploy with blocked migrations, an *InputError for a migration that
+// cannot run as written. It logs unknown applied IDs and
 // allowed drift as warnings.
 func (s *Session) Check(plan *planner.Plan) error {
 	for _, id := range plan.Unknown {
@@ -415,13 +437,13 @@ func (s *Session) Check(plan *planner.Plan) error {
 	if !plan.OK() {
 		return &BlockedError{Blocked: plan.Blocked}
 	}
-	return nil
+	return s.checkInput(plan)
 }
 
 // Run does everything `safemigrate migrate` does for one target: take the
 // lock, read the state, plan, refuse drift and strict blocking, preflight
 // (unless NoPreflight), apply (unless DryRun), record detection times
-// after a successful pre-deploy run, release the lock.
+// after a successful run, release the lock.
 //
 // The Result is non-nil whenever planning succeeded, also together with an
 // error, so that callers can report it. Errors: ErrConnect, *LockWaitError,
@@ -445,7 +467,8 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 		return res, err
 	}
 	plan := res.Plan
-	if !s.opts.NoPreflight {
+	atomic := s.opts.Atomic && !s.opts.NoPreflight && !s.opts.DryRun
+	if !s.opts.NoPreflight && !atomic {
 		pf, err := s.Preflight(ctx, plan)
 		res.Preflight = pf
 		if err != nil {
@@ -459,7 +482,12 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 		res.OK = true
 		return res, nil
 	}
-	applied, err := s.Apply(ctx, plan)
+	var applied []string
+	if atomic {
+		res.Preflight, applied, err = s.ApplyAtomic(ctx, plan)
+	} else {
+		applied, err = s.Apply(ctx, plan)
+	}
 	res.Applied = append(res.Applied, applied...)
 	if err != nil {
 		var pe *PartialError
@@ -471,12 +499,12 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 		}
 		return res, err
 	}
-	if plan.Effective == planner.PreDeploy {
-		detected, err := s.RecordDetected(ctx, plan)
-		res.Detected = append(res.Detected, detected...)
-		if err != nil {
-			return res, err
-		}
+	// Detection is recorded after a successful run of either phase
+	// (docs/planning.md).
+	detected, err := s.RecordDetected(ctx, plan)
+	res.Detected = append(res.Detected, detected...)
+	if err != nil {
+		return res, err
 	}
 	res.OK = true
 	return res, nil

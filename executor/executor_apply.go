@@ -13,11 +13,16 @@ import (
 // statement by statement, see [Session.applyNonTx]). It stops at the first
 // failure and returns a *PartialError; what was applied before stays
 // applied and is returned. The tracking tables are created on first use.
+// A migration that cannot run as written stops it before anything runs
+// (*InputError).
 func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, error) {
 	defer s.setCurrent("")
 	applied := []string{}
 	if len(plan.Run) == 0 {
 		return applied, nil
+	}
+	if err := s.checkInput(plan); err != nil {
+		return applied, err
 	}
 	if err := s.ensureTables(ctx); err != nil {
 		return applied, err
@@ -81,7 +86,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	for i, st := range u.stmts {
 		b.add(st.SQL, i+1, "")
 	}
-	s.addRecord(&b, m, phase)
+	s.addRecord(&b, m, phase, "")
 	b.add("COMMIT", 0, roleCommit)
 	start := time.Now()
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
@@ -108,10 +113,15 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 // and the rehearsal record the same row, so that a migration that cannot
 // record itself (a SET ROLE left in place, a dropped tracking schema) fails
 // preflight rather than apply. now() is the transaction's start: the
-// server measures the duration. Values travel as bind parameters, never
-// in the SQL text: see docs/security.md.
-func (s *Session) addRecord(b *batch, m *migration.Migration, phase string) {
-	b.addParams(`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer, true)`,
+// server measures the duration. since is the SQL expression of the
+// migration's start, "" for the transaction's start (an atomic segment
+// holds several migrations: see [markStart]). Values travel as bind
+// parameters, never in the SQL text: see docs/security.md.
+func (s *Session) addRecord(b *batch, m *migration.Migration, phase, since string) {
+	if since == "" {
+		since = "pg_catalog.now()"
+	}
+	b.addParams(`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - `+since+`) * 1000)::integer, true)`,
 		roleRecord, m.ID, m.Checksum, string(m.Safe()), phase)
 }
 

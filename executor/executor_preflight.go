@@ -8,6 +8,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -39,14 +40,28 @@ import (
 // of the target is the same call on a session of the copy.
 //
 // The returned error is for failures of the rehearsal itself (a lost
-// connection, a cancelled context); failing migrations are in the report,
+// connection, a cancelled context) and for a migration that cannot run as
+// written (*InputError, before anything is sent); failing migrations are in the report,
 // and [PreflightReport.Err] turns them into a *PreflightError.
 func (s *Session) Preflight(ctx context.Context, plan *planner.Plan) (*PreflightReport, error) {
 	defer s.setCurrent("")
+	if err := s.checkInput(plan); err != nil {
+		return nil, err
+	}
+	return s.rehearseSteps(ctx, plan.Run, string(plan.Phase), false)
+}
+
+// rehearseSteps runs steps in one transaction, a savepoint each, retrying
+// the whole transaction after a lock timeout (rolled back first, so that
+// nothing stays locked during the backoff). commit=false is the
+// preflight: the transaction is rolled back. commit=true is one segment
+// of an atomic run ([Session.ApplyAtomic]): the transaction commits, with
+// the tracking rows, when every step passed, and is rolled back otherwise.
+func (s *Session) rehearseSteps(ctx context.Context, steps []planner.Step, phase string, commit bool) (*PreflightReport, error) {
 	attempts := s.opts.LockRetries + 1
 	seen := map[string][]Blocker{} // blockers of earlier attempts, by migration
 	for attempt := 1; ; attempt++ {
-		rep, retry, err := s.preflightOnce(ctx, plan, attempt == attempts)
+		rep, retry, err := s.rehearseOnce(ctx, steps, phase, commit, attempt == attempts)
 		if rep != nil {
 			rep.Attempts = attempt
 			for _, m := range rep.Migrations {
@@ -64,43 +79,63 @@ func (s *Session) Preflight(ctx context.Context, plan *planner.Plan) (*Preflight
 		if len(retry.Blockers) > 0 {
 			seen[retry.ID] = retry.Blockers
 		}
-		s.log.printf("preflight: lock timeout in %s statement %d (%s); restarting the rehearsal in about %s (attempt %d of %d)",
-			retry.ID, retry.Statement, describeBlockers(retry.Blockers), s.opts.RetryBackoff<<(attempt-1), attempt+1, attempts)
+		what := "restarting the rehearsal"
+		if commit {
+			what = "rolled back the atomic transaction (every lock released); retrying it"
+		}
+		s.log.printf("%s: lock timeout in %s statement %d (%s); %s in about %s (attempt %d of %d)",
+			passName(commit), retry.ID, retry.Statement, describeBlockers(retry.Blockers), what, s.opts.RetryBackoff<<(attempt-1), attempt+1, attempts)
 		if err := s.backoff(ctx, attempt); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// preflightOnce runs the rehearsal once. Unless final, a lock timeout
-// aborts it and is returned as retry.
-func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final bool) (rep *PreflightReport, retry *MigrationError, err error) {
-	rep = &PreflightReport{OK: true, Migrations: make([]MigrationReport, 0, len(plan.Run))}
-	if len(plan.Run) == 0 {
+// passName names the pass in log lines.
+func passName(commit bool) string {
+	if commit {
+		return "atomic"
+	}
+	return "preflight"
+}
+
+// rehearseOnce runs steps once in one transaction. Unless final, a lock
+// timeout aborts it (rolled back) and is returned as retry. With commit,
+// the transaction commits when every step passed.
+func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase string, commit, final bool) (rep *PreflightReport, retry *MigrationError, err error) {
+	rep = &PreflightReport{OK: true, Migrations: make([]MigrationReport, 0, len(steps))}
+	if len(steps) == 0 {
 		return rep, nil, nil
 	}
+	name := passName(commit)
 	if _, err := s.conn.Exec(ctx, "BEGIN"); err != nil {
-		return nil, nil, fmt.Errorf("preflight: %w", s.connLost(err))
+		return nil, nil, fmt.Errorf("%s: %w", name, s.connLost(err))
 	}
 	open := true
 	defer func() {
 		if open && !s.conn.IsClosed() {
 			if _, rbErr := s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil && err == nil {
-				err = fmt.Errorf("preflight: roll back: %w", s.connLost(rbErr))
+				err = fmt.Errorf("%s: roll back: %w", name, s.connLost(rbErr))
 			}
 		}
 	}()
 	// Apply creates the tracking tables before the first migration; the
 	// rehearsal does too, inside its transaction, so that a migration that
-	// drops them fails here. The rollback takes them away again.
+	// drops them fails here. The rollback takes them away again; a commit
+	// keeps them.
+	committed := false
 	if ready := s.ready; !ready {
-		defer func() { s.ready = ready }()
+		defer func() {
+			if !committed {
+				s.ready = ready
+			}
+		}()
 	}
 	if err := s.ensureTables(ctx); err != nil {
-		return nil, nil, fmt.Errorf("preflight: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	rh := &rehearsal{phase: string(plan.Phase)}
-	for _, step := range plan.Run {
+	rh := &rehearsal{phase: phase, commit: commit}
+	for _, step := range steps {
 		m := step.Migration
 		s.setCurrent(m.ID)
 		r, me, err := s.rehearse(ctx, step, rh)
@@ -110,37 +145,90 @@ func (s *Session) preflightOnce(ctx context.Context, plan *planner.Plan, final b
 		if me != nil && me.SQLState == sqlstateLockNotAvailable && !final {
 			return nil, me, nil
 		}
+		if r.Status != StatusSkipped {
+			r.SideEffects = s.sideEffects(m, r.Error)
+		}
+		if commit && r.Status == StatusSkipped {
+			// Segments never hold what one transaction cannot run; should
+			// one, it must not commit without it.
+			r.Status = StatusFailed
+			r.Error = &MigrationError{ID: m.ID, File: m.Path, Message: "cannot run in the atomic transaction: " + r.Notice, Attempts: 1,
+				Hint: "run without --atomic"}
+		}
 		if r.Status == StatusFailed {
 			rep.OK = false
 			if len(rh.skipped) > 0 && r.Error != nil && r.Error.Hint == "" {
-				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first (migrate --to ID), or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
+				r.Error.Hint = fmt.Sprintf("preflight did not rehearse %s; if this failure comes from that, apply them first, or rehearse transaction: false ones on a disposable database (preflight --ephemeral)", strings.Join(rh.skipped, ", "))
 			}
 		}
 		rep.Migrations = append(rep.Migrations, r)
-		s.logPreflight(r)
+		s.logPreflight(name, r)
 	}
 	open = false
+	if commit && rep.OK {
+		me, err := s.commitSegment(ctx, steps, rh)
+		if err != nil {
+			return nil, nil, err
+		}
+		committed = me == nil
+		if me != nil {
+			last := &rep.Migrations[len(rep.Migrations)-1]
+			last.Status, last.Error = StatusFailed, me
+			rep.OK = false
+			s.logPreflight(name, *last)
+		}
+		return rep, nil, nil
+	}
 	if _, err := s.conn.Exec(ctx, "ROLLBACK"); err != nil {
-		return nil, nil, fmt.Errorf("preflight: roll back: %w", s.connLost(err))
+		return nil, nil, fmt.Errorf("%s: roll back: %w", name, s.connLost(err))
 	}
 	return rep, nil, nil
 }
 
-func (s *Session) logPreflight(r MigrationReport) {
+// sideEffects notes, for a rehearsed migration, the calls its rehearsal
+// ran whose effect the rollback does not undo (setval, nextval, dblink,
+// …): every statement's when it passed, those up to the failing one when
+// it failed (fail). See docs/executing.md.
+func (s *Session) sideEffects(m *migration.Migration, fail *MigrationError) []string {
+	effects, err := annotate.SideEffects(string(m.SQL))
+	if err != nil || len(effects) == 0 {
+		return nil
+	}
+	stmts := s.parsed[m.ID]
+	var notes []string
+	for _, e := range effects {
+		n := 0 // the statement the call is in: the last one starting at or before its line
+		for i, st := range stmts {
+			if st.Line <= e.Line {
+				n = i + 1
+			}
+		}
+		if fail != nil && fail.Statement > 0 && n > fail.Statement {
+			continue // did not run before the failure
+		}
+		notes = append(notes, fmt.Sprintf("statement %d (line %d): %s", n, e.Line, e.Func))
+	}
+	return notes
+}
+
+func (s *Session) logPreflight(name string, r MigrationReport) {
 	switch r.Status {
 	case StatusOK:
 		if r.Notice != "" {
-			s.log.printf("preflight: %s ok (%dms; %s)", r.ID, r.DurationMS, r.Notice)
+			s.log.printf("%s: %s ok (%dms; %s)", name, r.ID, r.DurationMS, r.Notice)
 		} else {
-			s.log.printf("preflight: %s ok (%dms)", r.ID, r.DurationMS)
+			s.log.printf("%s: %s ok (%dms)", name, r.ID, r.DurationMS)
 		}
 	case StatusSkipped:
-		s.log.printf("preflight: %s skipped: %s", r.ID, r.Notice)
+		s.log.printf("%s: %s skipped: %s", name, r.ID, r.Notice)
 	case StatusFailed:
-		s.log.printf("preflight: %s FAILED: %s", r.ID, r.Error)
+		s.log.printf("%s: %s FAILED: %s", name, r.ID, r.Error)
+	}
+	if name == passName(true) {
+		return // committed when its transaction passes; the failure says what a rollback left
 	}
 	for _, e := range r.SideEffects {
-		s.log.printf("preflight: warning: %s: %s: a rollback does not undo it", r.ID, e)
+		s.log.printf("%s: warning: %s: %s: a rollback does not undo it", name, r.ID, e)
 	}
 }
 
@@ -155,6 +243,9 @@ const (
 // the ones before it.
 type rehearsal struct {
 	phase string
+	// commit is set in an atomic segment: the transaction commits, so
+	// each tracking row measures its own migration, not the transaction.
+	commit bool
 	// pending are commands that travel with the next batch (the release
 	// of the previous migration's savepoint, the session reset).
 	pending []string
@@ -210,6 +301,11 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	b.own(rh.pending...)
 	rh.pending = nil
 	b.own("SAVEPOINT " + spMigration)
+	since := ""
+	if rh.commit {
+		b.own(markStart)
+		since = sinceMark
+	}
 	b.own(u.timeouts(true)...)
 	for i, st := range stmts {
 		if st.SQL != "" { // "": a statement without equivalent, skipped in rehearsal
@@ -218,7 +314,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	}
 	// Apply records the migration in the same transaction, after its
 	// statements, as whatever role they left the session in.
-	s.addRecord(&b, m, rh.phase)
+	s.addRecord(&b, m, rh.phase, since)
 	// Surface deferred constraint violations as a commit would, and leave
 	// no trigger event pending for the next migration (see fireDeferred).
 	// The check of ALL constraints is a safety net for those fireDeferred
@@ -271,6 +367,9 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	}
 	if s.conn.IsClosed() || ctx.Err() != nil {
 		me.Hint = "the rehearsal was rolled back and nothing was applied; run again"
+		if rh.commit {
+			me.Hint = "its atomic transaction was rolled back; run again"
+		}
 		return r, me, fmt.Errorf("preflight: %w", me)
 	}
 	if err := rollback(); err != nil {
@@ -288,8 +387,8 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 		// statement fails on apply too when it uses its own value: that
 		// stays a failure.)
 		rh.skip(&r, "uses an enum value added earlier in this run", fmt.Sprintf(
-			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply (rehearse it after applying %s, e.g. migrate --to %s)",
-			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", "), rh.enumAdders[len(rh.enumAdders)-1], rh.enumAdders[len(rh.enumAdders)-1]))
+			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply",
+			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", ")))
 		return r, nil, nil
 	}
 	r.Status, r.Error = StatusFailed, me
@@ -313,12 +412,18 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 // that name in the schema; names shared with a NOT DEFERRABLE constraint
 // are left out (the statement would fail), and a name shared by
 // constraints declared differently stays IMMEDIATE. The names are quoted
-// by the server (format's %I) and never leave it.
+// by the server (format's %I) and never leave it. It returns at once when
+// no constraint is deferrable (formatting every constraint's name after
+// every migration made a long atomic segment measurably slower).
 const fireDeferred = `DO $safemigrate$
 DECLARE
 	immediate text;
 	deferred text;
 BEGIN
+	-- The common case, and a cheap one: nothing deferrable at all.
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE condeferrable) THEN
+		RETURN;
+	END IF;
 	SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', '),
 	       pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', ') FILTER (WHERE initially_deferred)
 	  INTO immediate, deferred

@@ -5,7 +5,7 @@ import (
 )
 
 // Result is what a run did, shaped as the `migrate`/`preflight` JSON of
-// SPEC §6:
+// docs/json.md:
 //
 //	{"ok": false, "phase": "pre-deploy", "mode": "strict", "dry_run": false,
 //	 "preflight": {"ok": false, "migrations": [
@@ -27,7 +27,7 @@ type Result struct {
 	// Failed is the migration that failed while applying, if any.
 	Failed *MigrationError `json:"failed,omitempty"`
 	// Detected lists the delayed migrations whose detection time this run
-	// recorded (SPEC §2.3).
+	// recorded (docs/planning.md).
 	Detected []string `json:"detected"`
 	// Plan is the plan the run executed; the CLI renders it.
 	Plan *planner.Plan `json:"-"`
@@ -60,7 +60,11 @@ type PreflightReport struct {
 	// Skipped is true when the rehearsal was not run (NoPreflight).
 	Skipped bool `json:"skipped,omitempty"`
 	// Attempts is how often the rehearsal ran: a lock timeout restarts it.
+	// In an atomic run, the most attempts any of its transactions took.
 	Attempts int `json:"attempts,omitempty"`
+	// Atomic is set when the rehearsal was the apply (Options.Atomic):
+	// each transaction of migrations committed when all of them passed.
+	Atomic bool `json:"atomic,omitempty"`
 	// RehearsedOn names the database of a rehearsal on a copy ([Rehearse]);
 	// empty when the rehearsal ran on the target.
 	RehearsedOn string            `json:"rehearsed_on,omitempty"`
@@ -90,13 +94,17 @@ type MigrationReport struct {
 // Err returns a *PreflightError listing the failures, or nil.
 func (r *PreflightReport) Err() error {
 	var fails []*MigrationError
+	var stayed []string
 	for _, m := range r.Migrations {
 		if m.Status == StatusFailed && m.Error != nil {
 			fails = append(fails, m.Error)
+		}
+		for _, e := range m.SideEffects {
+			stayed = append(stayed, m.ID+" "+e)
 		}
 	}
 	if len(fails) == 0 {
 		return nil
 	}
-	return &PreflightError{Failures: fails}
+	return &PreflightError{Failures: fails, SideEffects: stayed}
 }

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -37,9 +37,9 @@ type StatusReport struct {
 
 // StatusEntry is one migration's line in a [StatusReport].
 type StatusEntry struct {
-	ID    string        `json:"id"`
-	Safe  annotate.Safe `json:"safe"`
-	State string        `json:"state"` // applied, pending or drift
+	ID    string         `json:"id"`
+	Safe  migration.Safe `json:"safe"`
+	State string         `json:"state"` // applied, pending or drift
 	// AppliedAt and Phase say when and in which phase (pre-deploy,
 	// post-deploy, baseline) an applied or drifted migration ran.
 	AppliedAt *time.Time `json:"applied_at,omitempty"`
@@ -90,7 +90,7 @@ func StatusOf(g *graph.Graph, st *State, preDeploy *planner.Plan) *StatusReport 
 		m := g.At(i)
 		e := StatusEntry{ID: m.ID, Safe: m.Safe()}
 		if m.Directives.Delay > 0 {
-			e.Delay = annotate.FormatDuration(m.Directives.Delay)
+			e.Delay = migration.FormatDuration(m.Directives.Delay)
 		}
 		if a, ok := st.Applied[m.ID]; ok {
 			at := a.AppliedAt

@@ -14,7 +14,7 @@ import (
 	"github.com/safemigrate/safemigrate/planner"
 )
 
-// Names of the tracking tables (SPEC §3), created in the tracking schema.
+// Names of the tracking tables (docs/executing.md), created in the tracking schema.
 const (
 	MigrationsTable = "safemigrate_migrations"
 	DetectedTable   = "safemigrate_detected"
@@ -369,7 +369,7 @@ func (s *Session) trackingErr(err error) error {
 
 // RecordDetected records the detection time (Options.Now) of every delayed
 // migration of plan that has none yet, and returns their IDs. [Run] calls
-// it only after a successful pre-deploy run (SPEC §2.3).
+// it only after a successful run (docs/planning.md).
 func (s *Session) RecordDetected(ctx context.Context, plan *planner.Plan) ([]string, error) {
 	ids := plan.NewlyDetected()
 	if len(ids) == 0 {
@@ -389,7 +389,11 @@ func (s *Session) RecordDetected(ctx context.Context, plan *planner.Plan) ([]str
 	}
 	plan.MarkDetected(ids, now)
 	for _, id := range ids {
-		s.log.printf("detected %s: waiting for post-deploy", id)
+		if plan.Phase == planner.PostDeploy {
+			s.log.printf("detected %s: its delay starts now", id)
+		} else {
+			s.log.printf("detected %s: waiting for post-deploy", id)
+		}
 	}
 	return ids, nil
 }

@@ -16,7 +16,57 @@ import (
 	"github.com/safemigrate/safemigrate/internal/redact"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
+	"github.com/safemigrate/safemigrate/planner"
 )
+
+// ErrInput means a migration file cannot run through safemigrate as
+// written (a COPY ... FROM STDIN, a psql meta-command, ...); the run
+// stopped before it sent any migration's SQL. *[InputError] matches it.
+var ErrInput = errors.New("migration file cannot run as written")
+
+// InputError lists the migrations of a run that cannot run as written, each
+// positioned at the problem with what to do instead. It is found before
+// anything runs: nothing was applied or rehearsed. Callers map it to an
+// input error (the CLI's exit 2).
+type InputError struct {
+	Failures []*MigrationError
+}
+
+// Error lists every failure.
+func (e *InputError) Error() string {
+	var b strings.Builder
+	if len(e.Failures) == 1 {
+		b.WriteString("a migration file cannot run as written; nothing was run:")
+	} else {
+		fmt.Fprintf(&b, "%d migration files cannot run as written; nothing was run:", len(e.Failures))
+	}
+	for _, f := range e.Failures {
+		b.WriteString("\n")
+		b.WriteString(f.Error())
+	}
+	return b.String()
+}
+
+// Is makes every InputError match [ErrInput].
+func (e *InputError) Is(target error) bool { return target == ErrInput }
+
+// checkInput returns an *InputError when a migration of plan.Run cannot
+// run as written (see [annotate.Refusals]). Every run path calls it before
+// it sends any migration's SQL: [Session.Check], [Session.Preflight] and
+// [Session.Apply]. Files that do not parse are left to the run, which
+// reports them as that migration's failure.
+func (s *Session) checkInput(plan *planner.Plan) error {
+	var fails []*MigrationError
+	for _, step := range plan.Run {
+		if _, me := s.unit(step.Migration); me != nil && errors.Is(me, ErrInput) {
+			fails = append(fails, me)
+		}
+	}
+	if len(fails) > 0 {
+		return &InputError{Failures: fails}
+	}
+	return nil
+}
 
 // unit is a migration ready to run: its statements and effective timeouts.
 type unit struct {
@@ -32,6 +82,13 @@ type unit struct {
 func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 	stmts, ok := s.parsed[m.ID]
 	if !ok {
+		// What would hang the run or undo its lock is refused before
+		// the statements are even split (docs/rules.md, copy-stdin).
+		if rs, err := annotate.Refusals(string(m.SQL)); err == nil && len(rs) > 0 {
+			r := rs[0]
+			return nil, &MigrationError{ID: m.ID, File: m.Path, Line: r.Line, Message: r.Message, Hint: r.Hint,
+				Err: fmt.Errorf("%w: %s", ErrInput, r.Message)}
+		}
 		var err error
 		stmts, err = sqlparse.Split(string(m.SQL))
 		if err != nil {
@@ -69,10 +126,10 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 		}
 	}
 	u := &unit{m: m, stmts: stmts, lockTimeout: s.opts.LockTimeout, stmtTimeout: s.opts.StatementTimeout}
-	if m.Directives.Has(annotate.KeyLockTimeout) {
+	if m.Directives.Has(migration.KeyLockTimeout) {
 		u.lockTimeout = m.Directives.LockTimeout
 	}
-	if m.Directives.Has(annotate.KeyStatementTimeout) {
+	if m.Directives.Has(migration.KeyStatementTimeout) {
 		u.stmtTimeout = m.Directives.StatementTimeout
 	}
 	return u, nil

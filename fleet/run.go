@@ -44,7 +44,8 @@ type Progress struct {
 	State  State
 }
 
-// Run migrates every tenant in two passes (docs/executing.md, "Tenant fleets"):
+// Run migrates every tenant in two passes (docs/executing.md, "Tenant fleets"),
+// holding every tenant's lock from its plan until the end:
 //
 //  1. PassPreflight, Jobs tenants at a time: plan under the lock, refuse
 //     drift and strict blocking, rehearse in a rolled-back transaction.
@@ -378,7 +379,7 @@ func (r *run) apply(ctx context.Context) error {
 func (r *run) detect(ctx context.Context) error {
 	var todo []int
 	for i, t := range r.res.Tenants {
-		if t.Plan.Effective == planner.PreDeploy && len(t.Plan.NewlyDetected()) > 0 {
+		if len(t.Plan.NewlyDetected()) > 0 {
 			todo = append(todo, i)
 		}
 	}

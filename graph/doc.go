@@ -3,7 +3,7 @@
 // Each migration depends on its predecessor in its chain and on the
 // references of its `depends` directive. [New] validates the graph (missing
 // references, duplicate versions, cycles — named in order) and [Graph.Sort]
-// orders any subset of it the one way SPEC §1.2 allows: Kahn's algorithm
+// orders any subset of it the one way docs/file-format.md documents: Kahn's algorithm
 // that always takes the smallest free (chain, version), the root chain
 // first and versions compared as numbers.
 //

@@ -6,13 +6,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Graph is the validated dependency graph of a set of migrations. Nodes are
 // addressed by index; index order is the (chain, version) order of
-// [migration.Compare], so "smallest index" is the SPEC's tie-break.
+// [migration.Compare], so "smallest index" is the documented tie-break (docs/file-format.md).
 //
 // A Graph is immutable after [New] and safe for concurrent use.
 type Graph struct {
@@ -81,7 +80,7 @@ func New(ms []*migration.Migration) (*Graph, error) {
 		for _, ref := range m.Directives.Depends {
 			j, ok := g.resolve(ref)
 			if !ok {
-				errs = append(errs, &migration.FileError{File: m.Path, Line: m.Directives.Lines[annotate.KeyDepends],
+				errs = append(errs, &migration.FileError{File: m.Path, Line: m.Directives.Lines[migration.KeyDepends],
 					Message: fmt.Sprintf("depends on %q, which matches no migration; write a full ID (0003_add_email, billing/0002_invoices), <chain>/<version> or a root-chain <version>", ref)})
 				continue
 			}
@@ -109,12 +108,17 @@ func New(ms []*migration.Migration) (*Graph, error) {
 		first := sorted[cycle[0]]
 		return nil, &Error{
 			Cycle: ids,
-			Errors: []*migration.FileError{{File: first.Path, Line: first.Directives.Lines[annotate.KeyDepends],
+			Errors: []*migration.FileError{{File: first.Path, Line: first.Directives.Lines[migration.KeyDepends],
 				Message: fmt.Sprintf("dependency cycle: %s (each depends on the next); remove one of these depends references", strings.Join(ids, " → "))}},
 		}
 	}
 	return g, nil
 }
+
+// Resolve finds the migration a reference names, in the forms a depends
+// directive accepts: a full ID, <chain>/<version>, or a bare root-chain
+// <version> (versions compare as numbers: 3 finds 0003_x).
+func (g *Graph) Resolve(ref string) (int, bool) { return g.resolve(ref) }
 
 // resolve finds the migration a depends reference names: a full ID,
 // <chain>/<version>, or a bare root-chain <version>.
@@ -126,7 +130,7 @@ func (g *Graph) resolve(ref string) (int, bool) {
 	if c, v, found := strings.Cut(ref, "/"); found {
 		chain, version = c, v
 	}
-	if version == "" || strings.Trim(version, "0123456789") != "" {
+	if !migration.IsVersion(version) {
 		return 0, false
 	}
 	lo, _ := slices.BinarySearchFunc(g.ms, chain, func(m *migration.Migration, c string) int {
@@ -235,7 +239,7 @@ func (g *Graph) Ancestors(i int) []int {
 	return out
 }
 
-// Sort returns the nodes with include[i] set in the SPEC's topological
+// Sort returns the nodes with include[i] set in the documented topological
 // order: Kahn's algorithm that always takes the smallest free (chain,
 // version). Dependencies outside the included set count as satisfied.
 func (g *Graph) Sort(include []bool) []int {

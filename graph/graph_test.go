@@ -7,7 +7,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/stretchr/testify/assert"
@@ -203,7 +202,7 @@ func TestDuplicates(t *testing.T) {
 			id = chain + "/" + id
 		}
 		return &migration.Migration{ID: id, Chain: chain, Version: version, Name: name, Path: id + ".sql",
-			Directives: annotate.Directives{Safe: annotate.Always, Transaction: true}}
+			Directives: migration.Directives{Safe: migration.Always, Transaction: true}}
 	}
 	tests := []struct {
 		name string

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
@@ -25,10 +24,10 @@ type RenderOptions struct {
 }
 
 // fill colours by safe value, shared by DOT and Mermaid.
-var fill = map[annotate.Safe]string{
-	annotate.BeforeDeploy: "#d8f0d8",
-	annotate.Always:       "#dbe8fb",
-	annotate.AfterDeploy:  "#fde4c8",
+var fill = map[migration.Safe]string{
+	migration.BeforeDeploy: "#d8f0d8",
+	migration.Always:       "#dbe8fb",
+	migration.AfterDeploy:  "#fde4c8",
 }
 
 // Render writes g in the given format: text (chains with values, states and
@@ -152,7 +151,7 @@ func renderMermaid(w *bufio.Writer, g *Graph, state func(string) string) {
 			fmt.Fprintf(w, "  n%d --> n%d\n", d, i)
 		}
 	}
-	for _, v := range annotate.SafeValues {
+	for _, v := range migration.SafeValues {
 		fmt.Fprintf(w, "  classDef %s fill:%s,stroke:#555\n", v, fill[v])
 	}
 }

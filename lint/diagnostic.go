@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Diagnostic is one finding. Rules fill Pos, End, Message and Hint; the
@@ -33,8 +33,8 @@ func (d Diagnostic) String() string {
 type Suggestion struct {
 	ID        string
 	File      string
-	Declared  annotate.Safe // "" when the file has no safe directive
-	Suggested annotate.Safe
+	Declared  migration.Safe // "" when the file has no safe directive
+	Suggested migration.Safe
 	// Line is the line of the statement that decided, 0 for none; Reason
 	// says what it does.
 	Line   int

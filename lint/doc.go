@@ -22,7 +22,7 @@
 // silences nothing is itself reported (rule unused-ignore).
 //
 // Output formats ([Write]): text (grouped by file, optional colour), json
-// (SPEC §6), github (workflow-command annotations) and sarif (2.1.0).
+// (docs/json.md), github (workflow-command annotations) and sarif (2.1.0).
 //
 // # Concurrency
 //

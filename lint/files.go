@@ -1,84 +1,56 @@
 package lint
 
 import (
-	"errors"
-	"fmt"
+	"cmp"
 	"io/fs"
-	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/safemigrate/safemigrate/migration"
 )
 
-// Dir reads the migration files of a migrations directory: the `.sql`
-// files at its root (the root chain) and in each immediate subdirectory
-// (a chain). Each File's ID is its path inside fsys without ".sql"; its
-// Path is that path joined to prefix, for printing (prefix "" prints paths
-// relative to fsys). Files come back sorted by path.
+// Dir reads the migration files of a migrations directory the way the
+// loader reads them ([migration.Read], the layout detected from the
+// files): the root chain and each immediate subdirectory (a chain), and
+// of each file only its up part: a down part (a .down.sql or Flyway undo
+// file, a goose or dbmate down section) is never linted. Each File's ID
+// is its migration ID; its Path is its path inside fsys joined to prefix,
+// for printing (prefix "" prints paths relative to fsys). Files come back
+// sorted by path. A directory the loader refuses as a whole (a nested
+// directory with SQL in it, a file whose up part cannot be found, layouts
+// that contradict each other) is a *[migration.LoadError] naming each
+// problem; a problem of one file's own name is left to the
+// invalid-file-name rule.
 func Dir(fsys fs.FS, prefix string) ([]File, error) {
-	var paths []string
-	root, err := fs.ReadDir(fsys, ".")
+	set, err := migration.Read(fsys, migration.LayoutAuto)
 	if err != nil {
-		return nil, fmt.Errorf("read migrations directory: %w", err)
-	}
-	for _, e := range root {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
-		}
-		if !e.IsDir() {
-			if strings.HasSuffix(name, ".sql") {
-				paths = append(paths, name)
-			}
-			continue
-		}
-		entries, err := fs.ReadDir(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("read chain directory %s: %w", name, err)
-		}
-		for _, c := range entries {
-			if c.IsDir() || !strings.HasSuffix(c.Name(), ".sql") {
-				continue
-			}
-			paths = append(paths, path.Join(name, c.Name()))
-		}
-	}
-	// Reading thousands of small files is syscall-bound; a few readers at
-	// once finish sooner.
-	out := make([]File, len(paths))
-	errs := make([]error, len(paths))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0)*2, len(paths)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = readFile(fsys, paths[i], prefix)
-			}
-		}()
-	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	var problems []*migration.FileError
+	for _, fe := range set.Problems {
+		if !fe.InFile {
+			fe.File = display(fe.File, prefix)
+			problems = append(problems, fe)
+		}
+	}
+	if len(problems) > 0 {
+		slices.SortStableFunc(problems, func(a, b *migration.FileError) int {
+			return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+		})
+		return nil, &migration.LoadError{Errors: problems}
+	}
+	out := make([]File, len(set.Files))
+	for i, f := range set.Files {
+		out[i] = File{Path: display(f.Path, prefix), ID: f.ID, Src: f.SQL}
+	}
 	return out, nil
 }
 
-func readFile(fsys fs.FS, p, prefix string) (File, error) {
-	src, err := fs.ReadFile(fsys, p)
-	if err != nil {
-		return File{}, fmt.Errorf("read %s: %w", p, err)
+// display is path p of the migrations directory as printed: joined to
+// prefix.
+func display(p, prefix string) string {
+	if prefix == "" || prefix == "." {
+		return p
 	}
-	display := p
-	if prefix != "" && prefix != "." {
-		display = strings.TrimSuffix(prefix, "/") + "/" + p
-	}
-	return File{Path: display, ID: strings.TrimSuffix(p, ".sql"), Src: src}, nil
+	return strings.TrimSuffix(prefix, "/") + "/" + p
 }

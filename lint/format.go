@@ -122,7 +122,7 @@ type jsonSuggestion struct {
 	Reason    string  `json:"reason"`
 }
 
-// WriteJSON prints the SPEC §6 lint document: {"ok", "diagnostics",
+// WriteJSON prints the docs/json.md lint document: {"ok", "diagnostics",
 // "suggested"}. A missing safe directive is "declared": null. Each
 // diagnostic and suggestion sits on a line of its own, which keeps big
 // reports fast to write and easy to grep and diff.

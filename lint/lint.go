@@ -77,6 +77,17 @@ type file struct {
 	parsed         chan struct{} // closed once parse has run
 }
 
+// unversionedLast orders a file without a version after one with a version.
+func unversionedLast(a, b string) int {
+	switch {
+	case (a == "") == (b == ""):
+		return 0
+	case a == "":
+		return 1
+	}
+	return -1
+}
+
 // Run lints files. It is a pipeline: a pool of Config.Workers goroutines
 // parses files (headers and SQL); one goroutine analyses them in
 // migration order (chain, then version) through one annotate.Schema, so
@@ -89,16 +100,14 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 		if f.ID == "" {
 			f.ID = strings.TrimSuffix(path.Base(f.Path), ".sql")
 		}
-		chain, base, found := strings.Cut(f.ID, "/")
-		if !found {
-			chain, base = "", f.ID
-		}
-		version, _, _ := strings.Cut(base, "_")
+		chain, version, _, _ := migration.ParseID(f.ID)
 		fs[i] = &file{File: f, chain: chain, version: version, parsed: make(chan struct{})}
 	}
 	order := slices.Clone(fs)
 	slices.SortStableFunc(order, func(a, b *file) int {
-		return cmp.Or(migration.CompareChains(a.chain, b.chain), migration.CompareVersions(a.version, b.version), strings.Compare(a.ID, b.ID))
+		// A file without a version (invalid-file-name) comes after the
+		// versioned ones of its chain.
+		return cmp.Or(migration.CompareChains(a.chain, b.chain), unversionedLast(a.version, b.version), migration.CompareVersions(a.version, b.version), strings.Compare(a.ID, b.ID))
 	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -186,7 +195,7 @@ analyse:
 }
 
 func (l *Linter) parse(f *file) {
-	dirs, probs := annotate.ParseHeader(f.Src)
+	dirs, probs := migration.ParseHeader(f.Src)
 	f.pass = &Pass{File: f.Path, ID: f.ID, Src: f.Src, Directives: dirs, Problems: probs, PGVersion: l.cfg.PGVersion}
 	f.lines = newLineIndex(f.Src)
 	stmts, err := annotate.Parse(string(f.Src))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Pass is what a rule sees of one migration file.
@@ -13,8 +14,8 @@ type Pass struct {
 	Src  []byte
 	// Directives are the header directives; Problems the header errors
 	// found while reading them.
-	Directives annotate.Directives
-	Problems   []annotate.Problem
+	Directives migration.Directives
+	Problems   []migration.Problem
 	// Analysis is the SQL analysis; nil when the SQL does not parse, in
 	// which case SyntaxError is set.
 	Analysis    *annotate.Analysis
@@ -58,8 +59,8 @@ func (p *Pass) each(fn func(s *annotate.Statement, a *annotate.Action)) {
 }
 
 // Declared returns the declared safe value, "" when there is none.
-func (p *Pass) Declared() annotate.Safe {
-	if !p.Directives.Has(annotate.KeySafe) {
+func (p *Pass) Declared() migration.Safe {
+	if !p.Directives.Has(migration.KeySafe) {
 		return ""
 	}
 	return p.Directives.Safe

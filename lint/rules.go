@@ -1,5 +1,7 @@
 package lint
 
+import "github.com/safemigrate/safemigrate/annotate"
+
 // Rules is the rule registry, in documentation order. IDs are stable and
 // never reused; see [Retired]. docs/rules.md has one section per rule and
 // a test keeps the two in step.
@@ -23,6 +25,14 @@ var Rules = []*Rule{
 		Doc: "A statement that cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...) is in a migration that runs in one."},
 	{ID: "transaction-control", Severity: Error, Run: runTransactionControl,
 		Doc: "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in a migration fights the transaction safemigrate wraps it in."},
+	{ID: annotate.RuleCopyStdio, Severity: Error, Run: runRefusals(annotate.RuleCopyStdio),
+		Doc: "COPY ... FROM STDIN (with or without inline rows) or COPY ... TO STDOUT in a migration waits for a client that is not there while holding its locks; safemigrate refuses to run it."},
+	{ID: annotate.RulePsqlMetaCommand, Severity: Error, Run: runRefusals(annotate.RulePsqlMetaCommand),
+		Doc: "A psql backslash command (\\copy, \\i, \\set, \\connect, ...) makes the file a psql script, not SQL; safemigrate refuses to run it."},
+	{ID: annotate.RuleAdvisoryUnlockAll, Severity: Error, Run: runRefusals(annotate.RuleAdvisoryUnlockAll),
+		Doc: "pg_advisory_unlock_all() releases safemigrate's own migration lock in the middle of the run; safemigrate refuses to run it."},
+	{ID: "non-rollbackable-call", Severity: Warning, Run: runNonRollbackableCall,
+		Doc: "setval, nextval (outside a column default), pg_advisory_unlock or dblink has an effect a rollback cannot undo, so even a failed or rehearsed (preflight) run leaves it behind."},
 	{ID: "not-rerunnable", Severity: Warning, Run: runNotRerunnable,
 		Doc: "A statement of a `transaction: false` migration fails when run a second time, so a retry after a partial failure gets stuck."},
 	{ID: "duplicate-column", Severity: Error, Run: runDuplicateColumn,

@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 func runSyntaxError(p *Pass) {
 	se := p.SyntaxError
-	if se == nil {
+	if se == nil || se.Psql != "" { // psql script: copy-stdin, psql-meta-command
 		return
 	}
 	pos := se.Offset
@@ -33,12 +34,7 @@ func runInvalidDirective(p *Pass) {
 }
 
 func runInvalidFileName(p *Pass) {
-	base := path.Base(p.ID)
-	i := 0
-	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
-		i++
-	}
-	if i > 0 && i+1 < len(base) && base[i] == '_' {
+	if _, _, ok := migration.ParseName(path.Base(p.ID)); ok {
 		return
 	}
 	p.Reportf(0, 0, "rename it to <version>_<name>.sql, e.g. 0007_add_email.sql or 20260101120000_add_email.sql",
@@ -46,7 +42,7 @@ func runInvalidFileName(p *Pass) {
 }
 
 func runMissingSafe(p *Pass) {
-	if p.Directives.Has(annotate.KeySafe) {
+	if p.Directives.Has(migration.KeySafe) {
 		return
 	}
 	hint := "add `-- safe: before_deploy`, `-- safe: after_deploy` or `-- safe: always` at the top of the file"
@@ -67,7 +63,7 @@ func runDirectiveOutsideHeader(p *Pass) {
 
 func runContractBeforeDeploy(p *Pass) {
 	safe := p.Declared()
-	if safe != annotate.BeforeDeploy && safe != annotate.Always {
+	if safe != migration.BeforeDeploy && safe != migration.Always {
 		return
 	}
 	for _, s := range p.Statements() {
@@ -80,7 +76,7 @@ func runContractBeforeDeploy(p *Pass) {
 }
 
 func runExpandAfterDeploy(p *Pass) {
-	if p.Declared() != annotate.AfterDeploy {
+	if p.Declared() != migration.AfterDeploy {
 		return
 	}
 	for _, s := range p.Statements() {

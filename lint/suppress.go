@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 const (
@@ -27,7 +28,7 @@ type ignore struct {
 // sit before a statement on lines of their own, or after a statement's
 // semicolon on the line where it ends; ignore-file comments sit in the
 // header.
-func parseIgnores(src []byte, d *annotate.Directives, stmts []annotate.Statement) []*ignore {
+func parseIgnores(src []byte, d *migration.Directives, stmts []annotate.Statement) []*ignore {
 	var out []*ignore
 	// Header: ignore-file.
 	forComments(src, 0, d.HeaderEnd, func(pos, end int, text string, ownLine bool) {

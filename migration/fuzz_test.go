@@ -9,7 +9,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/stretchr/testify/require"
 )
@@ -39,7 +38,7 @@ func fuzzFS(input string) fstest.MapFS {
 	return fsys
 }
 
-// versionOf mirrors SPEC §1: <digits>_<name>.sql.
+// versionOf mirrors docs/file-format.md: <digits>_<name>.sql.
 func versionOf(base string) (string, bool) {
 	i := 0
 	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
@@ -51,7 +50,7 @@ func versionOf(base string) (string, bool) {
 	return base[:i], true
 }
 
-// expectProblems counts the problems SPEC §1 finds in fsys, independently of
+// expectProblems counts the problems docs/file-format.md lists in fsys, independently of
 // the loader, and lists the migration paths a successful load must return.
 func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 	type key struct{ chain, version string }
@@ -73,12 +72,21 @@ func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 		if len(parts) == 2 {
 			chain = parts[0]
 		}
-		v, ok := versionOf(strings.TrimSuffix(parts[len(parts)-1], ".sql"))
+		stem := strings.TrimSuffix(parts[len(parts)-1], ".sql")
+		if strings.HasSuffix(stem, ".up") || strings.HasSuffix(stem, ".down") {
+			problems++ // a golang-migrate name in the safemigrate layout
+			continue
+		}
+		v, ok := versionOf(stem)
 		if !ok {
 			problems++
 			continue
 		}
-		_, probs := annotate.ParseHeader(fsys[p].Data)
+		if n := foreignDowns(fsys[p].Data); n > 0 {
+			problems += n // a down section the safemigrate layout would run
+			continue
+		}
+		_, probs := migration.ParseHeader(fsys[p].Data)
 		if len(probs) > 0 {
 			problems += len(probs)
 			continue
@@ -92,6 +100,28 @@ func expectProblems(fsys fstest.MapFS) (problems int, paths []string) {
 	return problems + len(nested), paths
 }
 
+// foreignDowns counts the goose and dbmate down markers in src.
+func foreignDowns(src []byte) int {
+	n := 0
+	for i, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if i == 0 {
+			line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
+		}
+		rest, ok := strings.CutPrefix(line, "--")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(strings.ToLower(rest))
+		if len(fields) > 0 && (fields[0] == "+goose" && len(fields) == 2 && fields[1] == "down" || fields[0] == "+goosedown" && len(fields) == 1) {
+			n++
+		} else if f := strings.Fields(rest); len(f) > 0 && f[0] == "migrate:down" {
+			n++
+		}
+	}
+	return n
+}
+
 func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -101,12 +131,13 @@ func FuzzLoad(f *testing.F) {
 		"a/b/1_x.sql\n\n==> a/1_y.sql\n-- saftey: x\n==> noversion.sql\nx\n==> README.md\nhi\n",
 		".git/1_x.sql\n\n==> 1_.sql\n\n==> 01_a.sql\n-- delay: 1h\n-- safe: always\n==> 1_b.sql\n",
 		"x/fixtures/data.csv\n1,2\n==> x/0001_a.sql\n-- transaction: false\n-- lock_timeout: 5s\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+		"1_a.up.sql\n\n==> 1_a.down.sql\n\n==> 2_b.sql\n-- +goose Up\nSELECT 1;\n-- +goose Down\n-- migrate:down\n",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, input string) {
 		fsys := fuzzFS(input)
-		ms, err := migration.Load(fsys, migration.Options{})
+		ms, err := migration.Load(fsys, migration.Options{Layout: migration.LayoutSafemigrate})
 		wantProblems, wantPaths := expectProblems(fsys)
 
 		if err != nil {
@@ -154,11 +185,11 @@ func FuzzLoad(f *testing.F) {
 			}
 			require.Equal(t, wantID, m.ID)
 			require.Equal(t, m.ID+".sql", m.Path)
-			d, probs := annotate.ParseHeader(m.SQL)
+			d, probs := migration.ParseHeader(m.SQL)
 			require.Empty(t, probs)
-			require.Equal(t, d.Has(annotate.KeySafe), m.DeclaredSafe)
+			require.Equal(t, d.Has(migration.KeySafe), m.DeclaredSafe)
 			if !m.DeclaredSafe {
-				d.Safe = annotate.AfterDeploy
+				d.Safe = migration.AfterDeploy
 			}
 			require.Equal(t, d, m.Directives)
 		}

@@ -8,31 +8,40 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
-
-	"github.com/safemigrate/safemigrate/annotate"
 )
 
 // Migration is one migration file with its parsed header.
 type Migration struct {
-	ID       string // "0003_add_email" or "billing/0002_invoices"
-	Chain    string // "" for the root chain
-	Version  string // the digits of the file name, as written
-	Name     string // the part after "<version>_"
-	Path     string // the file's path for people: Options.Root joined with its path in the FS
-	SQL      []byte // the whole file
-	Checksum string // hex SHA-256 of SQL
+	ID      string // "0003_add_email" or "billing/0002_invoices"
+	Chain   string // "" for the root chain
+	Version string // the digits of the file name, as written
+	Name    string // the part after "<version>_"
+	Path    string // the file's path for people: Options.Root joined with its path in the FS
+	// SQL is the migration's up part, what runs: the whole file in the
+	// safemigrate, golang-migrate and Flyway layouts; in goose and dbmate
+	// files everything above the down marker, with the markers that map
+	// to directives (`-- +goose NO TRANSACTION`, `-- migrate:up
+	// transaction:false`) written as `-- transaction: false` of the same
+	// length, so that every line and byte offset matches the file.
+	SQL []byte
+	// Checksum is the hex SHA-256 of the file's bytes of the up part (the
+	// whole file in the safemigrate layout): editing a down part is not
+	// drift.
+	Checksum string
 
 	// Directives are the header directives. When the file has no safe
 	// directive, Safe holds the configured default and DeclaredSafe is false.
-	Directives   annotate.Directives
+	Directives   Directives
 	DeclaredSafe bool
 }
 
 // Safe returns the migration's safe value (declared or defaulted).
-func (m *Migration) Safe() annotate.Safe { return m.Directives.Safe }
+func (m *Migration) Safe() Safe { return m.Directives.Safe }
 
 // Compare orders migrations by (chain, version): the root chain first,
 // versions compared as numbers. It is the tie-break order of every
@@ -61,25 +70,17 @@ func CompareChains(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// CompareVersions compares two digit strings as numbers of any length.
-func CompareVersions(a, b string) int {
-	a = strings.TrimLeft(a, "0")
-	b = strings.TrimLeft(b, "0")
-	if c := cmp.Compare(len(a), len(b)); c != 0 {
-		return c
-	}
-	return strings.Compare(a, b)
-}
-
 // Options configure [Load].
 type Options struct {
 	// DefaultSafe is the value of a migration without a safe directive.
 	// Zero means after_deploy, the safest choice.
-	DefaultSafe annotate.Safe
+	DefaultSafe Safe
 	// Root is prepended to every path in migrations and errors, so that
 	// messages name files the way the user sees them ("db/migrations/
 	// 0001_init.sql:3: …"). Typically the directory the FS was opened on.
 	Root string
+	// Layout is the directory's layout; zero means [LayoutAuto].
+	Layout Layout
 }
 
 // FileError is a problem in one migration file, positioned by line
@@ -88,6 +89,11 @@ type FileError struct {
 	File    string
 	Line    int
 	Message string
+	// InFile marks a problem of the file's own name or header, which lint
+	// reports as a diagnostic of that file (invalid-file-name,
+	// invalid-directive). The others concern the directory as a whole: its
+	// shape, duplicate versions, dependencies, unreadable files.
+	InFile bool
 }
 
 func (e *FileError) Error() string {
@@ -120,29 +126,41 @@ func (e *LoadError) Unwrap() []error {
 	return errs
 }
 
-// Load reads every migration from fsys: `.sql` files at the root form the
-// root chain and each immediate subdirectory is a chain named after it.
-// Migrations are returned in (chain, version) order. On any problem Load
-// returns a *LoadError listing all of them and no migrations.
-func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
-	if opts.DefaultSafe == "" {
-		opts.DefaultSafe = annotate.AfterDeploy
+// Source is one `.sql` file of a migrations directory, as [Walk] finds it.
+type Source struct {
+	Path  string // slash-separated path in the FS, e.g. "billing/0002_invoices.sql"
+	Chain string // "" for the root chain
+	Name  string // base name, e.g. "0002_invoices.sql"
+}
+
+// Walk lists the `.sql` files of a migrations directory: those at the root
+// (the root chain) and those in each immediate subdirectory (a chain),
+// following symbolic links to chain directories. Directories whose name
+// starts with "." (.git, editor folders) are skipped. Problems with the
+// directory's shape (a nested directory holding SQL, an unreadable chain
+// directory, a name that is not UTF-8) come back as FileErrors; the err
+// result is for a root that cannot be read. [Read] (and so [Load], lint
+// and `new`) reads a directory through Walk, so they all see the same
+// files.
+func Walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
+	all, problems, err := walk(fsys)
+	for _, s := range all {
+		if strings.HasSuffix(s.Name, ".sql") {
+			srcs = append(srcs, s)
+		}
 	}
-	var (
-		out  []*Migration
-		errs []*FileError
-	)
+	return srcs, problems, err
+}
+
+// walk is [Walk] for every file, whatever its name.
+func walk(fsys fs.FS) (srcs []Source, problems []*FileError, err error) {
 	root, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, fmt.Errorf("read migrations directory: %w", err)
+		return nil, nil, fmt.Errorf("read migrations directory: %w", err)
 	}
 	for _, e := range root {
 		if !isDir(fsys, e.Name(), e) {
-			m, fe := loadFile(fsys, "", e.Name(), opts)
-			errs = append(errs, fe...)
-			if m != nil {
-				out = append(out, m)
-			}
+			srcs = append(srcs, Source{Path: e.Name(), Name: e.Name()})
 			continue
 		}
 		chain := e.Name()
@@ -150,28 +168,273 @@ func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
 			continue // .git, editor folders
 		}
 		if !utf8.ValidString(chain) {
-			errs = append(errs, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
+			problems = append(problems, &FileError{File: strings.ToValidUTF8(chain, "?"), Message: "directory name is not valid UTF-8; rename the directory"})
 			continue
 		}
 		entries, err := fs.ReadDir(fsys, chain)
 		if err != nil {
-			errs = append(errs, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
+			problems = append(problems, &FileError{File: chain, Message: fmt.Sprintf("cannot read chain directory: %v", err)})
 			continue
 		}
 		for _, f := range entries {
 			p := path.Join(chain, f.Name())
 			if isDir(fsys, p, f) {
 				if hasSQL(fsys, p) {
-					errs = append(errs, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
+					problems = append(problems, &FileError{File: p, Message: "nested directories are not allowed: chains are the immediate subdirectories of the migrations directory; move these files up into " + chain + "/"})
 				}
 				continue
 			}
-			m, fe := loadFile(fsys, chain, f.Name(), opts)
-			errs = append(errs, fe...)
-			if m != nil {
-				out = append(out, m)
+			srcs = append(srcs, Source{Path: p, Chain: chain, Name: f.Name()})
+		}
+	}
+	slices.SortFunc(srcs, func(a, b Source) int { return strings.Compare(a.Path, b.Path) })
+	return srcs, problems, nil
+}
+
+// File is one migration file of a directory as its layout reads it,
+// before its header is parsed: a down part (a .down.sql or Flyway undo
+// file, a goose or dbmate down section) is never a File nor in one.
+type File struct {
+	Path    string // slash-separated path in the FS of the file holding the up part
+	Chain   string // "" for the root chain
+	ID      string // "0003_add_email", "billing/000001_init", "1.2__add_users"
+	Version string // empty when the name breaks the rule (see [Set])
+	Name    string
+	// SQL and Checksum are as in [Migration].
+	SQL      []byte
+	Checksum string
+}
+
+// Set is a migrations directory as [Read] finds it.
+type Set struct {
+	// Layout is the layout read: the one asked for, or the one detected;
+	// empty when the files' layouts contradict each other (a Problem
+	// lists them, and no Files are read).
+	Layout Layout
+	// Files are the migration files, sorted by path. In the safemigrate
+	// layout a file whose name breaks the rule is listed too (Version
+	// empty, ID its path without ".sql") with an InFile problem, so that
+	// lint can report it; in other layouts such a file is a problem of
+	// the directory and not listed.
+	Files []*File
+	// Problems are every problem found, unsorted. Read never parses a
+	// header: that is [Load]'s (and lint's) business.
+	Problems []*FileError
+}
+
+// Read lists and reads the migration files of fsys in layout (detecting
+// it when auto): the up parts, each with its ID and checksum. The err
+// result is for a root that cannot be read; everything else is a
+// problem in the Set. [Load] is Read plus the headers and the graph's
+// checks; lint and `new` use Read directly, so that all of them see the
+// same migrations.
+func Read(fsys fs.FS, layout Layout) (*Set, error) {
+	if layout == "" {
+		layout = LayoutAuto
+	}
+	all, problems, err := walk(fsys)
+	if err != nil {
+		return nil, err
+	}
+	var srcs []Source
+	var gofiles []Source
+	for _, s := range all {
+		switch {
+		case !utf8.ValidString(s.Name):
+			if strings.HasSuffix(s.Name, ".sql") {
+				problems = append(problems, &FileError{File: strings.ToValidUTF8(s.Path, "?"), Message: "file name is not valid UTF-8; rename the file"})
+			}
+		case strings.HasSuffix(s.Name, ".sql"):
+			srcs = append(srcs, s)
+		case strings.HasSuffix(s.Name, ".go") && !strings.HasSuffix(s.Name, "_test.go"):
+			gofiles = append(gofiles, s)
+		}
+	}
+	data, readErrs := readAll(fsys, srcs)
+	set := &Set{Layout: layout}
+	for i, s := range srcs {
+		if readErrs[i] != nil {
+			problems = append(problems, &FileError{File: s.Path, Message: fmt.Sprintf("cannot read: %v", readErrs[i])})
+		}
+	}
+	if layout == LayoutAuto {
+		l, fe := detect(srcs, data)
+		if fe != nil {
+			set.Layout, set.Problems = "", append(problems, fe)
+			return set, nil
+		}
+		set.Layout = l
+	}
+	if set.Layout == LayoutGoose {
+		for _, g := range gofiles {
+			if v, _, ok := ParseName(strings.TrimSuffix(g.Name, ".go")); ok && isDigits(v) {
+				problems = append(problems, &FileError{File: g.Path, Message: "goose Go migrations cannot run in safemigrate, which runs SQL only; rewrite this one as a .sql migration (or, if it has run everywhere, delete it and its tracking row stays as history)"})
 			}
 		}
+	}
+	ups := map[string]bool{} // golang-migrate: chain/version of each up file
+	var downs []Source
+	for i, s := range srcs {
+		if readErrs[i] != nil {
+			continue
+		}
+		f, isDown, fes := readFile(set.Layout, s, data[i])
+		problems = append(problems, fes...)
+		if isDown {
+			downs = append(downs, s)
+		}
+		if f != nil {
+			set.Files = append(set.Files, f)
+			ups[f.Chain+"/"+f.Version] = true
+		}
+	}
+	if set.Layout == LayoutGolangMigrate {
+		for _, d := range downs {
+			fn, _ := parseFileName(set.Layout, d.Name)
+			if !ups[d.Chain+"/"+fn.version] {
+				problems = append(problems, &FileError{File: d.Path, Message: fmt.Sprintf("down file without an up file of version %s; add %s.up.sql or remove this one", fn.version, fn.id)})
+			}
+		}
+	}
+	set.Problems = problems
+	return set, nil
+}
+
+// readAll reads the files at once: reading thousands of small files is
+// syscall-bound, and a few readers finish sooner.
+func readAll(fsys fs.FS, srcs []Source) ([][]byte, []error) {
+	data := make([][]byte, len(srcs))
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0)*2, len(srcs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				data[i], errs[i] = fs.ReadFile(fsys, srcs[i].Path)
+			}
+		}()
+	}
+	for i := range srcs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return data, errs
+}
+
+// detect picks the layout the files point to, or returns the problem
+// that lists the files of each layout when they contradict each other.
+func detect(srcs []Source, data [][]byte) (Layout, *FileError) {
+	byLayout := map[Layout][]string{}
+	var found []Layout
+	for i, s := range srcs {
+		for _, l := range signals(s.Name, data[i]) {
+			if byLayout[l] == nil {
+				found = append(found, l)
+			}
+			byLayout[l] = append(byLayout[l], s.Path)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return LayoutSafemigrate, nil
+	case 1:
+		return found[0], nil
+	}
+	slices.Sort(found)
+	var parts []string
+	for _, l := range found {
+		files := byLayout[l]
+		more := ""
+		if len(files) > 10 {
+			more = fmt.Sprintf(" and %d more", len(files)-10)
+			files = files[:10]
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s%s", l, strings.Join(files, ", "), more))
+	}
+	return "", &FileError{File: ".", Message: fmt.Sprintf("files of more than one tool's layout (%s); set `layout:` in safemigrate.yaml or pass --layout to say which one this directory follows, and move or convert the other files", strings.Join(parts, "; "))}
+}
+
+// readFile reads one `.sql` file in layout l: its migration (nil for a
+// down file or on a problem), whether it is a down file, its problems.
+func readFile(l Layout, s Source, src []byte) (*File, bool, []*FileError) {
+	fn, msg := parseFileName(l, s.Name)
+	if msg != "" {
+		if l != LayoutSafemigrate {
+			return nil, false, []*FileError{{File: s.Path, Message: msg}}
+		}
+		// lint reports the name (invalid-file-name); the header and SQL
+		// are still worth linting.
+		stem := strings.TrimSuffix(s.Path, ".sql")
+		return &File{Path: s.Path, Chain: s.Chain, ID: stem, SQL: src, Checksum: checksum(src)},
+			false, []*FileError{{File: s.Path, InFile: true, Message: msg}}
+	}
+	if fn.part == partDown {
+		return nil, true, nil
+	}
+	up, probs := splitUp(l, src)
+	if len(probs) > 0 {
+		errs := make([]*FileError, len(probs))
+		for i, p := range probs {
+			errs[i] = &FileError{File: s.Path, Line: p.Line, Message: p.Message}
+		}
+		return nil, false, errs
+	}
+	id := fn.id
+	if s.Chain != "" {
+		id = s.Chain + "/" + id
+	}
+	return &File{Path: s.Path, Chain: s.Chain, ID: id, Version: fn.version, Name: fn.name, SQL: up.sql, Checksum: checksum(up.original)}, false, nil
+}
+
+func checksum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Load reads every migration from fsys in its layout (see [Read]): `.sql`
+// files at the root form the root chain and each immediate subdirectory
+// is a chain named after it. Migrations are returned in (chain, version)
+// order. On any problem Load returns a *LoadError listing all of them and
+// no migrations.
+func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
+	if opts.DefaultSafe == "" {
+		opts.DefaultSafe = AfterDeploy
+	}
+	set, err := Read(fsys, opts.Layout)
+	if err != nil {
+		return nil, err
+	}
+	errs := set.Problems
+	var out []*Migration
+	for _, f := range set.Files {
+		if f.Version == "" {
+			continue // its name is in errs
+		}
+		dirs, probs := ParseHeader(f.SQL)
+		for _, pr := range probs {
+			errs = append(errs, &FileError{File: f.Path, Line: pr.Line, Message: pr.Message, InFile: true})
+		}
+		if len(probs) > 0 {
+			continue
+		}
+		declared := dirs.Safe != ""
+		if !declared {
+			dirs.Safe = opts.DefaultSafe
+		}
+		out = append(out, &Migration{
+			ID:           f.ID,
+			Chain:        f.Chain,
+			Version:      f.Version,
+			Name:         f.Name,
+			Path:         f.Path,
+			SQL:          f.SQL,
+			Checksum:     f.Checksum,
+			Directives:   dirs,
+			DeclaredSafe: declared,
+		})
 	}
 	slices.SortFunc(out, Compare)
 	if opts.Root != "" && opts.Root != "." {
@@ -214,65 +477,6 @@ func hasSQL(fsys fs.FS, dir string) bool {
 		return nil
 	})
 	return found
-}
-
-func loadFile(fsys fs.FS, chain, name string, opts Options) (*Migration, []*FileError) {
-	if !strings.HasSuffix(name, ".sql") {
-		return nil, nil
-	}
-	p := path.Join(chain, name)
-	if !utf8.ValidString(name) {
-		return nil, []*FileError{{File: strings.ToValidUTF8(p, "?"), Message: "file name is not valid UTF-8; rename the file"}}
-	}
-	base := strings.TrimSuffix(name, ".sql")
-	version, rest, ok := splitVersion(base)
-	if !ok {
-		return nil, []*FileError{{File: p, Message: "file name has no version prefix; name it <version>_<name>.sql, e.g. 0001_create_users.sql or 20260101120000_create_users.sql"}}
-	}
-	src, err := fs.ReadFile(fsys, p)
-	if err != nil {
-		return nil, []*FileError{{File: p, Message: fmt.Sprintf("cannot read: %v", err)}}
-	}
-	dirs, probs := annotate.ParseHeader(src)
-	if len(probs) > 0 {
-		errs := make([]*FileError, len(probs))
-		for i, pr := range probs {
-			errs[i] = &FileError{File: p, Line: pr.Line, Message: pr.Message}
-		}
-		return nil, errs
-	}
-	declared := dirs.Safe != ""
-	if !declared {
-		dirs.Safe = opts.DefaultSafe
-	}
-	sum := sha256.Sum256(src)
-	id := base
-	if chain != "" {
-		id = chain + "/" + base
-	}
-	return &Migration{
-		ID:           id,
-		Chain:        chain,
-		Version:      version,
-		Name:         rest,
-		Path:         p,
-		SQL:          src,
-		Checksum:     hex.EncodeToString(sum[:]),
-		Directives:   dirs,
-		DeclaredSafe: declared,
-	}, nil
-}
-
-// splitVersion splits "0003_add_email" into ("0003", "add_email").
-func splitVersion(base string) (version, name string, ok bool) {
-	i := 0
-	for i < len(base) && base[i] >= '0' && base[i] <= '9' {
-		i++
-	}
-	if i == 0 || i == len(base) || base[i] != '_' || i+1 == len(base) {
-		return "", "", false
-	}
-	return base[:i], base[i+1:], true
 }
 
 // duplicateVersions reports versions that are numerically equal within one

@@ -14,7 +14,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,7 +64,7 @@ func TestLoadChainsFromTestdata(t *testing.T) {
 	assert.Equal(t, "init", init.Name)
 	assert.Equal(t, "0001_init.sql", init.Path)
 	assert.Equal(t, "cdf90bad900798b1761737b392d0b61de951efd3743b930ce54f0449ae9802ae", init.Checksum)
-	assert.Equal(t, annotate.BeforeDeploy, init.Safe())
+	assert.Equal(t, migration.BeforeDeploy, init.Safe())
 	assert.True(t, init.DeclaredSafe)
 
 	inv := byID["billing/0002_invoices"]
@@ -74,10 +73,10 @@ func TestLoadChainsFromTestdata(t *testing.T) {
 	assert.Equal(t, "invoices", inv.Name)
 	assert.Equal(t, "billing/0002_invoices.sql", inv.Path)
 	assert.Equal(t, []string{"billing/0001_accounts"}, inv.Directives.Depends)
-	assert.Equal(t, 2, inv.Directives.Lines[annotate.KeyDepends])
+	assert.Equal(t, 2, inv.Directives.Lines[migration.KeyDepends])
 
 	legacy := byID["0010_drop_legacy"]
-	assert.Equal(t, annotate.AfterDeploy, legacy.Safe())
+	assert.Equal(t, migration.AfterDeploy, legacy.Safe())
 	assert.Equal(t, 7*24*time.Hour, legacy.Directives.Delay)
 
 	idx := byID["auth/20260101120000_sessions_index"]
@@ -86,7 +85,7 @@ func TestLoadChainsFromTestdata(t *testing.T) {
 
 	// No safe directive: the default (after_deploy), not declared.
 	sess := byID["auth/20251231235959_sessions"]
-	assert.Equal(t, annotate.AfterDeploy, sess.Safe())
+	assert.Equal(t, migration.AfterDeploy, sess.Safe())
 	assert.False(t, sess.DeclaredSafe)
 }
 
@@ -180,23 +179,23 @@ func TestLoadDefaultSafe(t *testing.T) {
 	tests := []struct {
 		name string
 		opts migration.Options
-		want annotate.Safe
+		want migration.Safe
 	}{
-		{"zero default is after_deploy", migration.Options{}, annotate.AfterDeploy},
-		{"custom before_deploy", migration.Options{DefaultSafe: annotate.BeforeDeploy}, annotate.BeforeDeploy},
-		{"custom always", migration.Options{DefaultSafe: annotate.Always}, annotate.Always},
+		{"zero default is after_deploy", migration.Options{}, migration.AfterDeploy},
+		{"custom before_deploy", migration.Options{DefaultSafe: migration.BeforeDeploy}, migration.BeforeDeploy},
+		{"custom always", migration.Options{DefaultSafe: migration.Always}, migration.Always},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ms, err := migration.Load(fsys, tt.opts)
 			require.NoError(t, err)
 			require.Len(t, ms, 3)
-			assert.Equal(t, annotate.Always, ms[0].Safe())
+			assert.Equal(t, migration.Always, ms[0].Safe())
 			assert.True(t, ms[0].DeclaredSafe)
 			for _, m := range ms[1:] {
 				assert.Equal(t, tt.want, m.Safe(), m.ID)
 				assert.False(t, m.DeclaredSafe, m.ID)
-				assert.False(t, m.Directives.Has(annotate.KeySafe), m.ID)
+				assert.False(t, m.Directives.Has(migration.KeySafe), m.ID)
 			}
 		})
 	}
@@ -461,6 +460,13 @@ func TestCompareVersions(t *testing.T) {
 		{"0010", "9", 1},
 		{"20260101120000", "20251231235959", 1},
 		{"99999999999999999999", "100000000000000000000", -1},
+		// Flyway: segment by segment as numbers, a missing segment is 0.
+		{"1.2", "1.10", -1},
+		{"1.10", "2", -1},
+		{"1.0", "1", 0},
+		{"1.01", "1.1", 0},
+		{"1.2.3", "1.2", 1},
+		{"10.1", "9.9", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.a+"_vs_"+tt.b, func(t *testing.T) {
@@ -551,4 +557,32 @@ func TestLoadFileNameNotUTF8(t *testing.T) {
 	_, err = migration.Load(os.DirFS(dir), migration.Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "directory name is not valid UTF-8")
+}
+
+// TestWalkIsLoadsView: Walk lists what Load reads, marks problems of the
+// directory's shape, and Load marks a file's own problems InFile (lint
+// reports those as diagnostics; the others make every command exit 2).
+func TestWalkIsLoadsView(t *testing.T) {
+	fsys := fstest.MapFS{
+		"0001_a.sql":              {Data: []byte("-- safe: always\nSELECT 1;\n")},
+		"README.md":               {Data: []byte("x")},
+		"billing/0001_b.sql":      {Data: []byte("-- saftey: always\nSELECT 1;\n")},
+		"billing/old/0001_c.sql":  {Data: []byte("SELECT 1;\n")},
+		"billing/fixtures/x.json": {Data: []byte("{}")},
+		".git/0001_d.sql":         {Data: []byte("SELECT 1;\n")},
+	}
+	srcs, problems, err := migration.Walk(fsys)
+	require.NoError(t, err)
+	assert.Equal(t, []migration.Source{{Path: "0001_a.sql", Name: "0001_a.sql"}, {Path: "billing/0001_b.sql", Chain: "billing", Name: "0001_b.sql"}}, srcs)
+	require.Len(t, problems, 1)
+	assert.Equal(t, "billing/old", problems[0].File)
+	assert.False(t, problems[0].InFile)
+
+	_, err = migration.Load(fsys, migration.Options{})
+	var le *migration.LoadError
+	require.ErrorAs(t, err, &le)
+	require.Len(t, le.Errors, 2)
+	assert.Equal(t, "billing/0001_b.sql", le.Errors[0].File)
+	assert.True(t, le.Errors[0].InFile, "a header problem is the file's own")
+	assert.False(t, le.Errors[1].InFile)
 }

@@ -4,7 +4,7 @@
 // their checksums, detection times, the clock, the phase, the mode and the
 // initial flag — and returns a [Plan]: what runs, in execution order; what
 // is delayed and why, with when a delay passes; what is blocked and by which
-// delayed migrations (the root causes). It follows SPEC §2.1 step by step:
+// delayed migrations (the root causes). It follows docs/planning.md step by step:
 //
 //	plan, err := planner.New(planner.Input{
 //		Graph:   g,

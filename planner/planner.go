@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 )
@@ -39,6 +38,9 @@ const (
 // that already has applied migrations.
 var ErrInitialNotEmpty = errors.New("--initial needs a target with no applied migrations")
 
+// ErrUnknownTarget is returned when Input.Target names no migration.
+var ErrUnknownTarget = errors.New("no migration with that ID")
+
 // Input is everything a plan depends on. The planner does no I/O: the same
 // Input always yields the same Plan.
 type Input struct {
@@ -47,13 +49,23 @@ type Input struct {
 	// was applied ("" when unknown, e.g. from --applied).
 	Applied map[string]string
 	// Detected maps migration IDs to the time the pre-deploy phase first saw
-	// them waiting (SPEC §2.3).
+	// them waiting (docs/planning.md).
 	Detected map[string]time.Time
 	Now      time.Time
 	Phase    Phase
 	Mode     Mode
 	// Initial runs everything in pre-deploy on a target with nothing applied.
 	Initial bool
+	// InitialAuto says that Initial was decided by --initial=auto, for
+	// the reason InitialReason (both only reported in the plan).
+	InitialAuto   bool
+	InitialReason string
+	// IgnoreDelays lets the post-deploy phase run after_deploy migrations
+	// whose delay has not passed (docs/planning.md).
+	IgnoreDelays bool
+	// Target, when not empty, is a migration ID: only it and the pending
+	// migrations it depends on, transitively, are planned (--to).
+	Target string
 }
 
 // Step is one pending migration's place in the plan.
@@ -61,7 +73,7 @@ type Step struct {
 	Migration *migration.Migration
 	// Resolved is the value planning used: an after_deploy whose delay has
 	// passed resolves to always.
-	Resolved annotate.Safe
+	Resolved migration.Safe
 	// Reason says, for a person, why the step runs, waits or is blocked.
 	Reason string
 	// DetectedAt is when pre-deploy first saw the migration waiting.
@@ -92,10 +104,16 @@ type Plan struct {
 	// initial pre-deploy.
 	Effective Phase
 	Initial   bool
-	Applied   []string // applied IDs known to the graph, in topological order
-	Run       []Step   // execution order
-	Delayed   []Step
-	Blocked   []Step
+	// InitialAuto and InitialReason are Input's: --initial=auto chose
+	// Initial for that reason.
+	InitialAuto   bool
+	InitialReason string
+	// Target is Input.Target: only it and its dependencies were planned.
+	Target  string
+	Applied []string // applied IDs known to the graph, in topological order
+	Run     []Step   // execution order
+	Delayed []Step
+	Blocked []Step
 	// Drift lists applied migrations whose checksum differs from the file.
 	Drift []Drift
 	// Unknown lists applied IDs that have no file.
@@ -103,8 +121,10 @@ type Plan struct {
 	// OutOfOrder lists pending migrations that sort before an applied one
 	// of their chain (a merged branch); they run as usual.
 	OutOfOrder []string
-	// Waiting lists delayed migrations already detected by an earlier run:
-	// they survived a deploy and still wait for post-deploy.
+	// Waiting lists pre-deploy's delayed migrations already detected by an
+	// earlier run that the post-deploy phase would run now: they survived a
+	// deploy and still wait for post-deploy. One inside its delay (or
+	// behind one) is not waiting for post-deploy but for its delay.
 	Waiting []Step
 }
 
@@ -115,7 +135,7 @@ func (p *Plan) OK() bool {
 }
 
 // NewlyDetected returns the delayed migrations without a detection time: a
-// successful pre-deploy run records them (SPEC §2.3).
+// successful pre-deploy or post-deploy run records them (docs/planning.md).
 func (p *Plan) NewlyDetected() []string {
 	var ids []string
 	for _, s := range p.Delayed {
@@ -134,9 +154,10 @@ const (
 	ready
 	delayed
 	blocked
+	outside // pending but not a dependency of the --to target
 )
 
-// New computes the plan for in, following SPEC §2 step by step.
+// New computes the plan for in, following docs/planning.md step by step.
 func New(in Input) (*Plan, error) {
 	if in.Graph == nil {
 		return nil, errors.New("planner: nil graph")
@@ -155,7 +176,8 @@ func New(in Input) (*Plan, error) {
 		return nil, fmt.Errorf("unknown mode %q (valid: strict, nonstrict, disabled)", in.Mode)
 	}
 	g := in.Graph
-	p := &Plan{Phase: in.Phase, Mode: in.Mode, Effective: in.Phase, Initial: in.Initial}
+	p := &Plan{Phase: in.Phase, Mode: in.Mode, Effective: in.Phase, Initial: in.Initial, Target: in.Target,
+		InitialAuto: in.InitialAuto, InitialReason: in.InitialReason}
 	if in.Initial {
 		if len(in.Applied) > 0 {
 			return nil, fmt.Errorf("%w: %d migration(s) are recorded as applied; run without --initial", ErrInitialNotEmpty, len(in.Applied))
@@ -167,8 +189,24 @@ func New(in Input) (*Plan, error) {
 	}
 
 	n := g.Len()
+	// scope: what --to considers; everything without a target.
+	scope := make([]bool, n)
+	if in.Target == "" {
+		for i := range scope {
+			scope[i] = true
+		}
+	} else {
+		t, ok := g.Index(in.Target)
+		if !ok {
+			return nil, fmt.Errorf("--to %q: %w", in.Target, ErrUnknownTarget)
+		}
+		scope[t] = true
+		for _, a := range g.Ancestors(t) {
+			scope[a] = true
+		}
+	}
 	st := make([]state, n)
-	resolved := make([]annotate.Safe, n)
+	resolved := make([]migration.Safe, n)
 	isApplied := make([]bool, n)
 	for id, sum := range in.Applied {
 		i, ok := g.Index(id)
@@ -186,13 +224,17 @@ func New(in Input) (*Plan, error) {
 	for _, i := range g.Sort(isApplied) {
 		p.Applied = append(p.Applied, g.At(i).ID)
 	}
-	p.OutOfOrder = outOfOrder(g, isApplied)
+	p.OutOfOrder = outOfOrder(g, isApplied, scope)
 
 	pending := make([]bool, n)
 	for i := range n {
-		pending[i] = !isApplied[i]
+		pending[i] = !isApplied[i] && scope[i]
 		if isApplied[i] {
 			st[i] = applied
+			continue
+		}
+		if !scope[i] {
+			st[i] = outside
 			continue
 		}
 		m := g.At(i)
@@ -202,16 +244,28 @@ func New(in Input) (*Plan, error) {
 			continue
 		}
 		// Step 1: an after_deploy whose delay has passed counts as always.
-		if m.Safe() == annotate.AfterDeploy && hasDelay(m) {
+		if m.Safe() == migration.AfterDeploy && hasDelay(m) {
 			if t, ok := in.Detected[m.ID]; ok && !t.Add(m.Directives.Delay).After(in.Now) {
-				resolved[i] = annotate.Always
+				resolved[i] = migration.Always
 			}
 		}
 		// Step 2.
-		if resolved[i] == annotate.AfterDeploy {
+		if resolved[i] == migration.AfterDeploy {
 			st[i] = delayed
 		} else {
 			st[i] = ready
+		}
+	}
+
+	// held: what a post-deploy run keeps back, an after_deploy inside its
+	// delay and everything that depends on it (docs/planning.md).
+	held := heldBack(g, in, pending)
+	holdDelays := in.Phase == PostDeploy && !in.Initial && in.Mode != Disabled && !in.IgnoreDelays
+	if p.Effective == PostDeploy && holdDelays {
+		for i := range n {
+			if held[i] {
+				st[i] = delayed
+			}
 		}
 	}
 
@@ -224,7 +278,7 @@ func New(in Input) (*Plan, error) {
 			for _, d := range g.Deps(i) {
 				switch {
 				case st[i] == ready && (st[d] == delayed || st[d] == blocked):
-					if resolved[i] == annotate.BeforeDeploy {
+					if resolved[i] == migration.BeforeDeploy {
 						st[i] = blocked
 					} else {
 						st[i] = delayed
@@ -257,7 +311,7 @@ func New(in Input) (*Plan, error) {
 		case delayed:
 			s := p.step(in, g, i, resolved[i], st, causes)
 			p.Delayed = append(p.Delayed, s)
-			if s.DetectedAt != nil {
+			if p.Effective == PreDeploy && s.DetectedAt != nil && !held[i] {
 				p.Waiting = append(p.Waiting, s)
 			}
 		case blocked:
@@ -268,7 +322,7 @@ func New(in Input) (*Plan, error) {
 }
 
 // step describes node i in state st[i].
-func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []state, causes [][]string) Step {
+func (p *Plan) step(in Input, g *graph.Graph, i int, res migration.Safe, st []state, causes [][]string) Step {
 	m := g.At(i)
 	s := Step{Migration: m, Resolved: res}
 	if t, ok := in.Detected[m.ID]; ok {
@@ -280,15 +334,20 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 	case ready:
 		s.Reason = string(m.Safe())
 		if res != m.Safe() {
-			s.Reason = fmt.Sprintf("delay %s passed (detected %s)", annotate.FormatDuration(delay), s.DetectedAt.UTC().Format(time.RFC3339))
+			s.Reason = fmt.Sprintf("delay %s passed (detected %s)", migration.FormatDuration(delay), s.DetectedAt.UTC().Format(time.RFC3339))
 		}
 	case delayed:
 		switch {
-		case m.Safe() == annotate.AfterDeploy && timed && s.DetectedAt == nil:
-			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", annotate.FormatDuration(delay), annotate.FormatDuration(delay))
-		case m.Safe() == annotate.AfterDeploy && timed && res == annotate.AfterDeploy:
+		case p.Effective == PostDeploy && m.Safe() == migration.AfterDeploy && timed && s.DetectedAt == nil:
+			s.Reason = fmt.Sprintf("delay %s, not detected yet: this run detects it; runnable %s later (--ignore-delays runs it now)", migration.FormatDuration(delay), migration.FormatDuration(delay))
+		case p.Effective == PostDeploy && m.Safe() == migration.AfterDeploy && timed && s.DetectedAt.Add(delay).After(in.Now):
 			s.RunnableAt, s.Reason = delayedUntil(m, *s.DetectedAt)
-		case m.Safe() == annotate.AfterDeploy && res == annotate.AfterDeploy:
+			s.Reason += " (rollback headroom; --ignore-delays runs it now)"
+		case m.Safe() == migration.AfterDeploy && timed && s.DetectedAt == nil:
+			s.Reason = fmt.Sprintf("delay %s, not detected yet: runnable %s after the first pre-deploy run that sees it", migration.FormatDuration(delay), migration.FormatDuration(delay))
+		case m.Safe() == migration.AfterDeploy && timed && s.DetectedAt.Add(delay).After(in.Now):
+			s.RunnableAt, s.Reason = delayedUntil(m, *s.DetectedAt)
+		case p.Effective == PreDeploy && m.Safe() == migration.AfterDeploy && res == migration.AfterDeploy:
 			s.Reason = "runs in post-deploy"
 		default:
 			s.Reason = fmt.Sprintf("waits for %s", strings.Join(p.waitingDeps(g, i, st), ", "))
@@ -300,20 +359,39 @@ func (p *Plan) step(in Input, g *graph.Graph, i int, res annotate.Safe, st []sta
 	return s
 }
 
+// heldBack marks the pending migrations a post-deploy run keeps back: an
+// after_deploy with a delay that was not detected or whose delay has not
+// passed, and every pending migration that depends on one. One pass in
+// topological order suffices.
+func heldBack(g *graph.Graph, in Input, pending []bool) []bool {
+	held := make([]bool, g.Len())
+	for _, i := range g.Sort(pending) {
+		m := g.At(i)
+		if m.Safe() == migration.AfterDeploy && hasDelay(m) {
+			t, ok := in.Detected[m.ID]
+			held[i] = !ok || t.Add(m.Directives.Delay).After(in.Now)
+		}
+		for _, d := range g.Deps(i) {
+			held[i] = held[i] || held[d]
+		}
+	}
+	return held
+}
+
 // hasDelay reports whether m has a delay directive; `delay: 0s` is a delay
 // too (runnable by the first pre-deploy run after its detection).
 func hasDelay(m *migration.Migration) bool {
-	return m.Directives.Delay > 0 || m.Directives.Has(annotate.KeyDelay)
+	return m.Directives.Delay > 0 || m.Directives.Has(migration.KeyDelay)
 }
 
 // delayedUntil says when a timed after_deploy migration detected at t
 // becomes runnable in pre-deploy.
 func delayedUntil(m *migration.Migration, t time.Time) (*time.Time, string) {
 	at := t.Add(m.Directives.Delay)
-	return &at, fmt.Sprintf("delay %s: runnable at %s", annotate.FormatDuration(m.Directives.Delay), at.UTC().Format(time.RFC3339))
+	return &at, fmt.Sprintf("delay %s: runnable at %s", migration.FormatDuration(m.Directives.Delay), at.UTC().Format(time.RFC3339))
 }
 
-// MarkDetected records in the plan that a pre-deploy run detected the
+// MarkDetected records in the plan that a run detected the
 // delayed migrations ids at t (see [Plan.NewlyDetected]): their DetectedAt,
 // RunnableAt and Reason then read as a plan made after the run would.
 func (p *Plan) MarkDetected(ids []string, t time.Time) {
@@ -324,8 +402,11 @@ func (p *Plan) MarkDetected(ids []string, t time.Time) {
 		}
 		at := t
 		s.DetectedAt = &at
-		if m := s.Migration; m.Safe() == annotate.AfterDeploy && hasDelay(m) && s.Resolved == annotate.AfterDeploy {
+		if m := s.Migration; m.Safe() == migration.AfterDeploy && hasDelay(m) && s.Resolved == migration.AfterDeploy {
 			s.RunnableAt, s.Reason = delayedUntil(m, t)
+			if p.Effective == PostDeploy {
+				s.Reason += " (rollback headroom; --ignore-delays runs it now)"
+			}
 		}
 	}
 }
@@ -404,9 +485,9 @@ func rootCauses(g *graph.Graph, order []int, st []state) [][]string {
 	return out
 }
 
-// outOfOrder lists pending migrations that sort before the newest applied
-// migration of their chain.
-func outOfOrder(g *graph.Graph, isApplied []bool) []string {
+// outOfOrder lists pending migrations in scope that sort before the newest
+// applied migration of their chain.
+func outOfOrder(g *graph.Graph, isApplied, scope []bool) []string {
 	last := map[string]int{}
 	for i := range g.Len() {
 		if isApplied[i] {
@@ -415,7 +496,7 @@ func outOfOrder(g *graph.Graph, isApplied []bool) []string {
 	}
 	var ids []string
 	for i := range g.Len() {
-		if l, ok := last[g.At(i).Chain]; ok && !isApplied[i] && i < l {
+		if l, ok := last[g.At(i).Chain]; ok && !isApplied[i] && scope[i] && i < l {
 			ids = append(ids, g.At(i).ID)
 		}
 	}

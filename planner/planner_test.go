@@ -6,7 +6,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -87,6 +86,8 @@ type planCase struct {
 	phase    planner.Phase            // default pre-deploy
 	mode     planner.Mode             // default strict
 	initial  bool
+	ignore   bool   // IgnoreDelays
+	to       string // Target
 
 	wantRun     []string
 	wantDelayed []string
@@ -97,13 +98,15 @@ type planCase struct {
 
 func (c planCase) input(t testing.TB) planner.Input {
 	in := planner.Input{
-		Graph:    buildGraph(t, c.files),
-		Applied:  map[string]string{},
-		Detected: map[string]time.Time{},
-		Now:      now,
-		Phase:    c.phase,
-		Mode:     c.mode,
-		Initial:  c.initial,
+		Graph:        buildGraph(t, c.files),
+		Applied:      map[string]string{},
+		Detected:     map[string]time.Time{},
+		Now:          now,
+		Phase:        c.phase,
+		Mode:         c.mode,
+		Initial:      c.initial,
+		IgnoreDelays: c.ignore,
+		Target:       c.to,
 	}
 	if in.Phase == "" {
 		in.Phase = planner.PreDeploy
@@ -149,7 +152,7 @@ func runCases(t *testing.T, cases []planCase) {
 	}
 }
 
-// TestPlanValues covers the three values in both phases (SPEC §2.1).
+// TestPlanValues covers the three values in both phases (docs/planning.md).
 func TestPlanValues(t *testing.T) {
 	mixed := files{
 		"0001_a.sql":   B,
@@ -173,7 +176,7 @@ func TestPlanValues(t *testing.T) {
 			wantOK:      true,
 			check: func(t *testing.T, p *planner.Plan) {
 				s := p.Delayed[0]
-				assert.Equal(t, annotate.AfterDeploy, s.Resolved)
+				assert.Equal(t, migration.AfterDeploy, s.Resolved)
 				assert.Nil(t, s.RunnableAt)
 				assert.Contains(t, s.Reason, "post-deploy")
 			},
@@ -196,8 +199,8 @@ func TestPlanValues(t *testing.T) {
 			},
 		},
 		{
-			name:    "post-deploy ignores delays and blocking",
-			files:   files{"0001_a.sql": A + ";delay: 7d", "0002_b.sql": B, "y/0001_c.sql": W + ";depends: 1"},
+			name:    "post-deploy ignores blocking",
+			files:   files{"0001_a.sql": A, "0002_b.sql": B, "y/0001_c.sql": W + ";depends: 1"},
 			phase:   planner.PostDeploy,
 			wantRun: []string{"0001_a", "0002_b", "y/0001_c"},
 			wantOK:  true,
@@ -238,7 +241,7 @@ func TestPlanValues(t *testing.T) {
 	})
 }
 
-// TestPlanDelays covers step 1 (SPEC §2.1, §2.3).
+// TestPlanDelays covers step 1 (docs/planning.md).
 func TestPlanDelays(t *testing.T) {
 	week := files{"0001_a.sql": B, "0002_drop.sql": A + ";delay: 7d"}
 	runCases(t, []planCase{
@@ -250,7 +253,7 @@ func TestPlanDelays(t *testing.T) {
 			wantOK:   true,
 			check: func(t *testing.T, p *planner.Plan) {
 				s := p.Run[1]
-				assert.Equal(t, annotate.Always, s.Resolved)
+				assert.Equal(t, migration.Always, s.Resolved)
 				assert.Contains(t, s.Reason, "7d")
 				require.NotNil(t, s.DetectedAt)
 				assert.Equal(t, now.Add(-8*day), *s.DetectedAt)
@@ -280,12 +283,12 @@ func TestPlanDelays(t *testing.T) {
 			wantOK:      true,
 			check: func(t *testing.T, p *planner.Plan) {
 				s := p.Delayed[0]
-				assert.Equal(t, annotate.AfterDeploy, s.Resolved)
+				assert.Equal(t, migration.AfterDeploy, s.Resolved)
 				require.NotNil(t, s.RunnableAt)
 				assert.Equal(t, now.Add(5*day), *s.RunnableAt)
 				assert.Contains(t, s.Reason, now.Add(5*day).Format(time.RFC3339))
 				assert.Empty(t, p.NewlyDetected())
-				assert.Equal(t, []string{"0002_drop"}, stepIDs(p.Waiting))
+				assert.Empty(t, p.Waiting, "inside its delay it is not waiting for post-deploy")
 			},
 		},
 		{
@@ -357,7 +360,7 @@ func TestPlanDelays(t *testing.T) {
 				require.NotNil(t, c.RunnableAt)
 				assert.Equal(t, now.Add(5*day), *c.RunnableAt)
 				d := find(t, p.Delayed, "0004_d")
-				assert.Equal(t, annotate.Always, d.Resolved, "its own delay passed")
+				assert.Equal(t, migration.Always, d.Resolved, "its own delay passed")
 				assert.Nil(t, d.RunnableAt, "runnable when 0003_c is, not by its own delay")
 				assert.Contains(t, d.Reason, "0003_c")
 				assert.Equal(t, []string{"0005_e"}, p.NewlyDetected())
@@ -377,7 +380,7 @@ func TestPlanDelays(t *testing.T) {
 	})
 }
 
-// TestPlanDelayedAndBlocked covers steps 2–5 and blocked_by (SPEC §2.1).
+// TestPlanDelayedAndBlocked covers steps 2–5 and blocked_by (docs/planning.md).
 func TestPlanDelayedAndBlocked(t *testing.T) {
 	runCases(t, []planCase{
 		{
@@ -388,7 +391,7 @@ func TestPlanDelayedAndBlocked(t *testing.T) {
 			wantOK:      true,
 			check: func(t *testing.T, p *planner.Plan) {
 				b := find(t, p.Delayed, "0002_b")
-				assert.Equal(t, annotate.Always, b.Resolved)
+				assert.Equal(t, migration.Always, b.Resolved)
 				assert.Contains(t, b.Reason, "0001_a")
 				assert.Equal(t, []string{"0001_a", "0002_b", "0003_c"}, p.NewlyDetected())
 			},
@@ -509,7 +512,7 @@ func TestPlanDelayedAndBlocked(t *testing.T) {
 	})
 }
 
-// TestPlanModes covers strict, nonstrict and disabled (SPEC §2.1 step 5).
+// TestPlanModes covers strict, nonstrict and disabled (docs/planning.md).
 func TestPlanModes(t *testing.T) {
 	blockedFiles := files{
 		"0001_a.sql":   B,
@@ -561,7 +564,7 @@ func TestPlanModes(t *testing.T) {
 		},
 	})
 
-	t.Run("disabled plans exactly like post-deploy", func(t *testing.T) {
+	t.Run("disabled plans exactly like post-deploy with --ignore-delays", func(t *testing.T) {
 		f := files{
 			"0001_a.sql":   A + ";delay: 7d",
 			"0002_b.sql":   B,
@@ -575,7 +578,7 @@ func TestPlanModes(t *testing.T) {
 			in.Mode = planner.Disabled
 			dis, err := planner.New(in)
 			require.NoError(t, err)
-			in.Phase, in.Mode = planner.PostDeploy, planner.Strict
+			in.Phase, in.Mode, in.IgnoreDelays = planner.PostDeploy, planner.Strict, true
 			post, err := planner.New(in)
 			require.NoError(t, err)
 			assert.Equal(t, stepIDs(post.Run), stepIDs(dis.Run))
@@ -586,7 +589,7 @@ func TestPlanModes(t *testing.T) {
 	})
 }
 
-// TestPlanInitial covers --initial (SPEC §2.1).
+// TestPlanInitial covers --initial (docs/planning.md).
 func TestPlanInitial(t *testing.T) {
 	f := files{
 		"0001_a.sql":   A + ";delay: 7d",
@@ -637,7 +640,7 @@ func TestPlanInitial(t *testing.T) {
 	}
 }
 
-// TestPlanAppliedAnomalies covers SPEC §2.2.
+// TestPlanAppliedAnomalies covers docs/planning.md.
 func TestPlanAppliedAnomalies(t *testing.T) {
 	g := buildGraph(t, files{
 		"0001_a.sql":   B,

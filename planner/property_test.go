@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
@@ -33,6 +32,8 @@ type world struct {
 	phase    planner.Phase
 	mode     planner.Mode
 	initial  bool
+	ignore   bool   // IgnoreDelays
+	target   string // --to; "" for none
 	unknown  []string
 	drifted  map[string]bool
 }
@@ -78,9 +79,9 @@ func genWorld(r *rand.Rand) *world {
 		if chain != "" {
 			id = chain + "/" + id
 		}
-		d := annotate.Directives{Transaction: true, Lines: map[string]int{}}
-		d.Safe = annotate.SafeValues[r.IntN(3)]
-		d.Lines[annotate.KeySafe] = 1
+		d := migration.Directives{Transaction: true, Lines: map[string]int{}}
+		d.Safe = migration.SafeValues[r.IntN(3)]
+		d.Lines[migration.KeySafe] = 1
 		nd := &node{}
 		if p := last[chain]; p != nil {
 			nd.deps = append(nd.deps, p.id())
@@ -102,11 +103,11 @@ func genWorld(r *rand.Rand) *world {
 					nd.deps = append(nd.deps, t.id())
 				}
 			}
-			d.Lines[annotate.KeyDepends] = 2
+			d.Lines[migration.KeyDepends] = 2
 		}
-		if d.Safe == annotate.AfterDeploy && r.IntN(5) < 3 {
+		if d.Safe == migration.AfterDeploy && r.IntN(5) < 3 {
 			d.Delay = delays[r.IntN(len(delays))]
-			d.Lines[annotate.KeyDelay] = 3
+			d.Lines[migration.KeyDelay] = 3
 		}
 		if r.IntN(2) == 0 {
 			var ago time.Duration
@@ -169,6 +170,10 @@ func genWorld(r *rand.Rand) *world {
 	}
 	w.mode = []planner.Mode{planner.Strict, planner.Strict, planner.Nonstrict, planner.Nonstrict, planner.Disabled}[r.IntN(5)]
 	w.initial = r.IntN(6) == 0
+	w.ignore = r.IntN(4) == 0
+	if len(w.nodes) > 0 && r.IntN(5) == 0 {
+		w.target = w.nodes[r.IntN(len(w.nodes))].id()
+	}
 	return w
 }
 
@@ -208,10 +213,11 @@ func (w *world) input(r *rand.Rand) (planner.Input, error) {
 	return planner.Input{
 		Graph: g, Applied: applied, Detected: w.detected, Now: w.now,
 		Phase: w.phase, Mode: w.mode, Initial: w.initial,
+		IgnoreDelays: w.ignore, Target: w.target,
 	}, nil
 }
 
-// refCompare is SPEC §1.2's tie-break, written independently of
+// refCompare is docs/file-format.md's tie-break, written independently of
 // migration.Compare: root chain first, chains by name, versions as numbers.
 func refCompare(a, b *migration.Migration) int {
 	if a.Chain != b.Chain {
@@ -258,27 +264,101 @@ func (w *world) refKahn(set map[string]bool) []string {
 	return out
 }
 
-// refState is SPEC §2.1 taken literally: resolve, split, then steps 3 and 4
-// each repeated until nothing moves.
+// refScope is what --to considers: the target and everything it reaches
+// through dependencies; every migration without a target.
+func (w *world) refScope() map[string]bool {
+	scope := map[string]bool{}
+	if w.target == "" {
+		for _, nd := range w.nodes {
+			scope[nd.id()] = true
+		}
+		return scope
+	}
+	var visit func(string)
+	visit = func(id string) {
+		if scope[id] {
+			return
+		}
+		scope[id] = true
+		for _, d := range w.byID[id].deps {
+			visit(d)
+		}
+	}
+	visit(w.target)
+	return scope
+}
+
+// refHeld is the post-deploy delay rule taken literally: an after_deploy
+// with a delay not detected or not passed is held; repeat until nothing
+// moves: a pending migration with a held dependency is held.
+func (w *world) refHeld(pending map[string]bool) map[string]bool {
+	held := map[string]bool{}
+	for _, nd := range w.nodes {
+		m := nd.m
+		if !pending[nd.id()] || m.Directives.Safe != migration.AfterDeploy || !m.Directives.Has(migration.KeyDelay) {
+			continue
+		}
+		if t, ok := w.detected[nd.id()]; !ok || t.Add(m.Directives.Delay).After(w.now) {
+			held[nd.id()] = true
+		}
+	}
+	for moved := true; moved; {
+		moved = false
+		for _, nd := range w.nodes {
+			if !pending[nd.id()] || held[nd.id()] {
+				continue
+			}
+			for _, d := range nd.deps {
+				if held[d] {
+					held[nd.id()] = true
+					moved = true
+					break
+				}
+			}
+		}
+	}
+	return held
+}
+
+// refPending is the set of pending migrations in scope.
+func (w *world) refPending() map[string]bool {
+	scope := w.refScope()
+	pending := map[string]bool{}
+	for _, nd := range w.nodes {
+		if scope[nd.id()] && !w.applied[nd.id()] {
+			pending[nd.id()] = true
+		}
+	}
+	return pending
+}
+
+// refState is docs/planning.md taken literally: resolve, split, then steps 3 and 4
+// each repeated until nothing moves; in post-deploy, the delay rule.
 func (w *world) refState() (state map[string]string, effectivePost bool) {
 	state = map[string]string{}
 	effectivePost = w.phase == planner.PostDeploy || w.mode == planner.Disabled || w.initial
+	pending := w.refPending()
+	holds := w.phase == planner.PostDeploy && w.mode != planner.Disabled && !w.initial && !w.ignore
+	held := w.refHeld(pending)
 	for _, nd := range w.nodes {
 		id := nd.id()
-		if w.applied[id] {
+		if !pending[id] {
 			continue
 		}
 		if effectivePost {
 			state[id] = "ready"
+			if holds && held[id] {
+				state[id] = "delayed"
+			}
 			continue
 		}
 		res := nd.m.Directives.Safe
-		if res == annotate.AfterDeploy && nd.m.Directives.Has(annotate.KeyDelay) {
+		if res == migration.AfterDeploy && nd.m.Directives.Has(migration.KeyDelay) {
 			if t, ok := w.detected[id]; ok && !t.Add(nd.m.Directives.Delay).After(w.now) {
-				res = annotate.Always
+				res = migration.Always
 			}
 		}
-		if res == annotate.AfterDeploy {
+		if res == migration.AfterDeploy {
 			state[id] = "delayed"
 		} else {
 			state[id] = "ready"
@@ -295,7 +375,7 @@ func (w *world) refState() (state map[string]string, effectivePost bool) {
 			}
 			for _, d := range nd.deps {
 				if state[d] == "delayed" || state[d] == "blocked" {
-					if nd.m.Directives.Safe == annotate.BeforeDeploy {
+					if nd.m.Directives.Safe == migration.BeforeDeploy {
 						state[nd.id()] = "blocked"
 					} else {
 						state[nd.id()] = "delayed"
@@ -382,10 +462,16 @@ func TestPlanProperties(t *testing.T) {
 		if len(p.OutOfOrder) > 0 {
 			stats["out of order"]++
 		}
+		if w.phase == planner.PostDeploy && len(p.Delayed) > 0 {
+			stats["post-deploy holds a delay"]++
+		}
+		if w.target != "" && len(p.Run) > 0 {
+			stats["--to runs something"]++
+		}
 	}
 	t.Logf("%d worlds: %v", runs, stats)
 	// The generator must reach every interesting shape.
-	for _, k := range []string{"with blocked", "with delayed", "all run", "out of order", "initial refused"} {
+	for _, k := range []string{"with blocked", "with delayed", "all run", "out of order", "initial refused", "post-deploy holds a delay", "--to runs something"} {
 		require.Positive(t, stats[k], "no world %q", k)
 	}
 }
@@ -417,7 +503,7 @@ func checkGraph(t *testing.T, k int, w *world, g *graph.Graph) {
 func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan) {
 	t.Helper()
 	msg := func(format string, args ...any) string {
-		return fmt.Sprintf("world %d (%s, %s, initial=%v): ", k, w.phase, w.mode, w.initial) + fmt.Sprintf(format, args...)
+		return fmt.Sprintf("world %d (%s, %s, initial=%v, ignore-delays=%v, to=%q): ", k, w.phase, w.mode, w.initial, w.ignore, w.target) + fmt.Sprintf(format, args...)
 	}
 	where := map[string]string{}
 	for name, steps := range map[string][]planner.Step{"run": p.Run, "delayed": p.Delayed, "blocked": p.Blocked} {
@@ -428,15 +514,17 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		}
 	}
 
-	// Run, Delayed and Blocked partition the pending set.
-	pending := map[string]bool{}
+	// Run, Delayed and Blocked partition the pending set within --to's scope.
+	pending := w.refPending()
 	for _, nd := range w.nodes {
-		if !w.applied[nd.id()] {
-			pending[nd.id()] = true
+		if pending[nd.id()] {
 			require.Contains(t, where, nd.id(), msg("pending %s is nowhere", nd.id()))
 		} else {
-			require.NotContains(t, where, nd.id(), msg("applied %s is planned", nd.id()))
+			require.NotContains(t, where, nd.id(), msg("applied or out-of-scope %s is planned", nd.id()))
 		}
+	}
+	if w.target != "" && !w.applied[w.target] {
+		require.Contains(t, where, w.target, msg("the --to target is planned"))
 	}
 	require.Len(t, where, len(pending), msg("partition"))
 
@@ -472,28 +560,37 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 	}
 
 	effectivePost := w.phase == planner.PostDeploy || w.mode == planner.Disabled || w.initial
+	held := w.refHeld(pending)
 	if effectivePost {
 		require.Equal(t, planner.PostDeploy, p.Effective, msg("effective phase"))
-		require.Len(t, p.Run, len(pending), msg("post-deploy runs exactly all pending"))
+		holds := w.phase == planner.PostDeploy && w.mode != planner.Disabled && !w.initial && !w.ignore
+		if !holds {
+			require.Len(t, p.Run, len(pending), msg("post-deploy runs exactly all pending"))
+		}
+		require.Empty(t, p.Blocked, msg("post-deploy blocks nothing"))
+		// No after_deploy inside its delay runs in a post-deploy that holds delays.
+		for _, s := range p.Run {
+			require.False(t, holds && held[s.ID()], msg("%s runs inside its delay (or behind one)", s.ID()))
+		}
 		require.True(t, p.OK(), msg("post-deploy is always OK"))
 	} else {
 		require.Equal(t, planner.PreDeploy, p.Effective, msg("effective phase"))
 		// No after_deploy without a passed delay runs in pre-deploy.
 		for _, s := range p.Run {
 			m := s.Migration
-			if m.Safe() != annotate.AfterDeploy {
+			if m.Safe() != migration.AfterDeploy {
 				continue
 			}
 			det, ok := w.detected[m.ID]
-			require.True(t, ok && m.Directives.Has(annotate.KeyDelay) && !det.Add(m.Directives.Delay).After(w.now),
+			require.True(t, ok && m.Directives.Has(migration.KeyDelay) && !det.Add(m.Directives.Delay).After(w.now),
 				msg("after_deploy %s runs without a passed delay", m.ID))
-			require.Equal(t, annotate.Always, s.Resolved)
+			require.Equal(t, migration.Always, s.Resolved)
 		}
 		// strict with blocked ⇒ not OK (exit 3); OK otherwise.
 		require.Equal(t, !(w.mode == planner.Strict && len(p.Blocked) > 0), p.OK(), msg("OK"))
 	}
 
-	// The planner's one pass equals SPEC's steps 1-4 iterated literally.
+	// The planner's one pass equals the documented steps 1-4 iterated literally.
 	ref, _ := w.refState()
 	got := map[string]string{}
 	for id, name := range where {
@@ -502,9 +599,9 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 		}
 		got[id] = name
 	}
-	require.Equal(t, ref, got, msg("states differ from the literal SPEC §2.1"))
+	require.Equal(t, ref, got, msg("states differ from the literal rules of docs/planning.md"))
 
-	// Run is in SPEC order: Kahn with the smallest (chain, numeric version).
+	// Run is in the documented order: Kahn with the smallest (chain, numeric version).
 	runSet := map[string]bool{}
 	for _, s := range p.Run {
 		runSet[s.ID()] = true
@@ -522,12 +619,14 @@ func checkPlan(t *testing.T, k int, w *world, in planner.Input, p *planner.Plan)
 	var newly, waiting []string
 	for _, s := range p.Delayed {
 		if _, ok := w.detected[s.ID()]; ok {
-			waiting = append(waiting, s.ID())
+			if !effectivePost && !held[s.ID()] {
+				waiting = append(waiting, s.ID())
+			}
 		} else {
 			newly = append(newly, s.ID())
 		}
 		m := s.Migration
-		if det, ok := w.detected[m.ID]; ok && s.Resolved == annotate.AfterDeploy && m.Directives.Has(annotate.KeyDelay) {
+		if det, ok := w.detected[m.ID]; ok && m.Safe() == migration.AfterDeploy && m.Directives.Has(migration.KeyDelay) && det.Add(m.Directives.Delay).After(w.now) {
 			require.NotNil(t, s.RunnableAt, msg("runnable_at of %s", m.ID))
 			require.Equal(t, det.Add(m.Directives.Delay), *s.RunnableAt)
 			require.True(t, s.RunnableAt.After(w.now), msg("runnable_at of a delayed %s is in the future", m.ID))
@@ -567,17 +666,17 @@ func nilIfEmpty(s []string) []string {
 // TestRefStateMatchesTables keeps the reference honest: it agrees with a
 // hand-checked case from planner_test.go.
 func TestRefStateMatchesTables(t *testing.T) {
-	mk := func(id string, safe annotate.Safe, deps ...string) *node {
+	mk := func(id string, safe migration.Safe, deps ...string) *node {
 		return &node{m: &migration.Migration{ID: id, Version: strings.Split(id, "_")[0], Name: id,
-			Directives: annotate.Directives{Safe: safe, Lines: map[string]int{}}}, deps: deps}
+			Directives: migration.Directives{Safe: safe, Lines: map[string]int{}}}, deps: deps}
 	}
 	w := &world{byID: map[string]*node{}, applied: map[string]bool{}, phase: planner.PreDeploy, mode: planner.Strict}
 	for _, nd := range []*node{
-		mk("1_a", annotate.AfterDeploy),
-		mk("2_b", annotate.BeforeDeploy, "1_a"),
-		mk("3_c", annotate.AfterDeploy, "2_b"),
-		mk("4_d", annotate.Always, "3_c"),
-		mk("5_e", annotate.Always),
+		mk("1_a", migration.AfterDeploy),
+		mk("2_b", migration.BeforeDeploy, "1_a"),
+		mk("3_c", migration.AfterDeploy, "2_b"),
+		mk("4_d", migration.Always, "3_c"),
+		mk("5_e", migration.Always),
 	} {
 		w.nodes = append(w.nodes, nd)
 		w.byID[nd.id()] = nd

@@ -1,52 +1,59 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 
-	"github.com/safemigrate/safemigrate/executor"
-	"github.com/safemigrate/safemigrate/migration"
+	"github.com/safemigrate/safemigrate"
 )
 
 // BaselineCmd records migrations as applied without running them.
 type BaselineCmd struct {
-	Through string `required:"" help:"Record this migration and everything it depends on as applied." placeholder:"ID"`
+	Through string `required:"" help:"Record this migration and everything it depends on as applied (full ID, <chain>/<version> or a root version)." placeholder:"ID"`
+	DryRun  bool   `name:"dry-run" help:"List what would be recorded; write nothing."`
 	runFlags
 }
+
+// Validate checks the run flags.
+func (c *BaselineCmd) Validate() error { return c.runFlags.Validate() }
 
 // Help shows examples.
 func (c *BaselineCmd) Help() string {
 	return `Adopts an existing database: the schema already has what these migrations
 create, so they are recorded (phase "baseline") without being run.
 
-Example:
-  safemigrate baseline --through 0042_add_orders_status`
+Examples:
+  safemigrate baseline --through 0042_add_orders_status --dry-run
+  safemigrate baseline --through 0042_add_orders_status
+  safemigrate baseline --through billing/7`
 }
 
 // Run records the baseline.
-func (c *BaselineCmd) Run(env *Env) error {
-	d, err := env.openDB(&c.runFlags)
+func (c *BaselineCmd) Run(ctx context.Context, env *Env) error {
+	format, err := env.format("text", "json")
 	if err != nil {
 		return err
 	}
-	opts := d.opts
-	ids, err := executor.Baseline(env.Ctx, d.target, d.graph, c.Through, opts)
-	if errors.Is(err, migration.ErrNotFound) {
-		return withCode(ExitUsage, err)
-	}
+	p, err := env.provider(append(c.runFlags.options(), singleSchema(env)...)...)
 	if err != nil {
-		return execError(err)
+		return err
 	}
-	if d.format == "json" {
-		return writeJSON(env.Stdout, map[string]any{"ok": true, "recorded": ids})
+	rep, err := p.Baseline(ctx, c.Through, safemigrate.BaselineOptions{DryRun: c.DryRun})
+	if err != nil {
+		return err
 	}
-	if len(ids) == 0 {
-		fmt.Fprintf(env.Stdout, "Nothing to record: %s and its dependencies are already applied.\n", c.Through)
-		return nil
-	}
-	fmt.Fprintf(env.Stdout, "Recorded as applied without running (%d):\n", len(ids))
-	for _, id := range ids {
-		fmt.Fprintf(env.Stdout, "  %s\n", id)
-	}
-	return nil
+	return env.emit(format, rep, func() {
+		if len(rep.Recorded) == 0 {
+			fmt.Fprintf(env.Stdout, "Nothing to record: %s and its dependencies are already applied.\n", rep.Through)
+			return
+		}
+		if rep.DryRun {
+			fmt.Fprintf(env.Stdout, "Dry run: would record as applied without running (%d); nothing was written:\n", len(rep.Recorded))
+		} else {
+			fmt.Fprintf(env.Stdout, "Recorded as applied without running (%d):\n", len(rep.Recorded))
+		}
+		for _, id := range rep.Recorded {
+			fmt.Fprintf(env.Stdout, "  %s\n", id)
+		}
+	})
 }

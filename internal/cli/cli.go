@@ -15,7 +15,7 @@ import (
 	"github.com/safemigrate/safemigrate/internal/config"
 )
 
-// Exit codes of SPEC §5.
+// Exit codes (docs/commands.md).
 const (
 	ExitOK      = 0
 	ExitFailure = 1 // a migration, preflight or lint failure, or --check found work
@@ -27,9 +27,24 @@ const (
 type Globals struct {
 	Dir         string `help:"Migrations directory (default: migrations)." env:"SAFEMIGRATE_DIR" placeholder:"DIR"`
 	DatabaseURL string `name:"database-url" help:"PostgreSQL connection URL; the libpq PG* variables work too." env:"SAFEMIGRATE_DATABASE_URL,DATABASE_URL" placeholder:"URL"`
+	Layout      string `help:"Layout of the migrations directory: auto (detected from the files), safemigrate, goose, golang-migrate, dbmate or flyway; only a file's up part ever runs (docs/file-format.md)." default:"auto" enum:"auto,safemigrate,goose,golang-migrate,dbmate,flyway" placeholder:"LAYOUT"`
 	Config      string `help:"Configuration file (default: safemigrate.yaml in the working directory, if present)." placeholder:"FILE"`
-	Format      string `help:"Output format: text or json (lint also github and sarif; graph also dot and mermaid)." default:"text" placeholder:"FORMAT"`
+	Format      string `help:"Output format: text or json (lint also github and sarif; graph also dot and mermaid)." default:"text" enum:"text,json,github,sarif,dot,mermaid" placeholder:"FORMAT"`
 	NoColor     bool   `name:"no-color" help:"Never colour output (NO_COLOR does the same)."`
+}
+
+// isInteger reports whether s is an optionally signed run of ASCII digits.
+func isInteger(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // CLI is the command tree.
@@ -43,6 +58,7 @@ type CLI struct {
 	Lint      LintCmd      `cmd:"" help:"Check directives and SQL for unsafe migrations."`
 	Annotate  AnnotateCmd  `cmd:"" help:"Show the safe value the SQL suggests for each migration; --write fills in missing ones."`
 	Baseline  BaselineCmd  `cmd:"" help:"Record migrations as applied without running them."`
+	Accept    AcceptCmd    `cmd:"" help:"Re-record the checksum of applied migrations whose file changed cosmetically."`
 	Graph     GraphCmd     `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
 	New       NewCmd       `cmd:"" help:"Create the next migration file with its header."`
 	Version   VersionCmd   `cmd:"" help:"Print version and build information."`
@@ -50,11 +66,10 @@ type CLI struct {
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
 }
 
-// Env is what every command receives: the resolved configuration, the
-// output writers and the clock. The CLI builds one per Run; nothing is
-// global.
+// Env is what every command receives besides the context: the resolved
+// configuration, the output writers and the clock. The CLI builds one per
+// Run; nothing is global.
 type Env struct {
-	Ctx     context.Context
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
@@ -70,42 +85,16 @@ type Env struct {
 	wrote *bool
 }
 
-// exitError carries an exit code through a command's error.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// withCode attaches an exit code to err.
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
-}
-
-// usageError is an input or configuration problem: exit code 2.
-func usageError(format string, args ...any) error {
-	return withCode(ExitUsage, fmt.Errorf(format, args...))
-}
-
-// silentExit ends the command with code after it has already reported
-// everything on stdout (e.g. a blocked plan).
-type silentExit struct{ code int }
-
-func (e silentExit) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
 // kongExit is panicked by kong's Exit hook (after --help) and recovered by Run.
 type kongExit struct{ code int }
 
 // Run executes the command line args and returns the process exit code.
+// ctx reaches every command's Run method through kong's bindings.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	var cli CLI
 	wrote := false
 	out := &trackingWriter{w: stdout, wrote: &wrote}
+	cfg := &configResolver{}
 	parser, err := kong.New(&cli,
 		kong.Name("safemigrate"),
 		kong.Description("Make PostgreSQL schema migrations safe to ship: plan by deploy phase, lint the SQL, rehearse, then apply."),
@@ -113,6 +102,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		kong.Exit(func(c int) { panic(kongExit{c}) }),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Resolvers(cfg),
+		kong.BindTo(ctx, (*context.Context)(nil)),
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "safemigrate: internal error: %v\n", err)
@@ -128,20 +119,42 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 	completeIfRequested(parser)
+	if len(args) == 0 {
+		args = []string{"--help"} // a bare `safemigrate` shows what it can do
+	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `safemigrate --help` for usage.\n", err)
+		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `%s` for usage.\n", err, helpFor(err))
 		if jsonRequested(args, cli.Globals.Format) && !wrote {
 			writeErrorJSON(out, err.Error(), ExitUsage)
 		}
 		return ExitUsage
 	}
-	env, err := newEnv(ctx, &cli.Globals, stdin, out, stderr)
+	env := newEnv(&cli.Globals, stdin, out, stderr)
 	env.wrote = &wrote
-	if err != nil {
-		return report(env, stderr, &cli.Globals, withCode(ExitUsage, err))
+	if err := cfg.load(cli.Globals.Config); err != nil {
+		return report(env, &cli.Globals, withCode(ExitUsage, fmt.Errorf("%w\nfix the file, or pass --config to use another one", err)))
 	}
-	return report(env, stderr, &cli.Globals, kctx.Run(env))
+	env.Config = cfg.cfg
+	return report(env, &cli.Globals, kctx.Run(env))
+}
+
+// helpFor is the help command that explains a parse error: the command's
+// own (`safemigrate migrate --help`) once the command is known.
+func helpFor(err error) string {
+	var pe *kong.ParseError
+	if errors.As(err, &pe) && pe.Context != nil {
+		if node := pe.Context.Selected(); node != nil {
+			var words []string
+			for n := node; n != nil && n.Type == kong.CommandNode; n = n.Parent {
+				words = append([]string{n.Name}, words...)
+			}
+			if len(words) > 0 {
+				return "safemigrate " + strings.Join(words, " ") + " --help"
+			}
+		}
+	}
+	return "safemigrate --help"
 }
 
 // jsonRequested reports whether the command line asked for JSON output,
@@ -178,48 +191,45 @@ type errorDoc struct {
 	ExitCode int    `json:"exit_code"`
 }
 
-// newEnv reads the configuration file and settles colours.
-func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer) (*Env, error) {
-	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Globals: g, Now: time.Now}
+// newEnv settles colours; NO_COLOR and TERM are read here and nowhere
+// else.
+func newEnv(g *Globals, stdin io.Reader, stdout, stderr io.Writer) *Env {
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Globals: g, Now: time.Now}
 	noColor := g.NoColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
 	env.Color = !noColor && isTerminal(stdout) && g.Format == "text"
 	env.ColorErr = !noColor && isTerminal(stderr)
-	path, optional := g.Config, false
-	if path == "" {
-		path, optional = config.DefaultFile, true
-	}
-	cfg, err := config.Load(path, optional)
-	if err != nil {
-		return env, fmt.Errorf("%w\nfix the file, or pass --config to use another one", err)
-	}
-	env.Config = cfg
-	return env, nil
+	return env
 }
 
 // report prints err (if any) and returns the exit code for it.
-func report(env *Env, stderr io.Writer, g *Globals, err error) int {
+func report(env *Env, g *Globals, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	var se silentExit
-	if errors.As(err, &se) {
-		return se.code
+	code := exitCode(err)
+	// kong wraps what a command's Run returns: look through it.
+	if errors.As(err, new(silentExit)) {
+		return code
 	}
-	code := ExitFailure
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
-	msg := err.Error()
+	msg := message(err)
 	prefix := "safemigrate: error: "
-	if env != nil && env.ColorErr {
+	if env.ColorErr {
 		prefix = "\x1b[1;31msafemigrate: error:\x1b[0m "
 	}
-	fmt.Fprintf(stderr, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n  "))
-	if g.Format == "json" && env != nil && env.wrote != nil && !*env.wrote {
+	fmt.Fprintf(env.Stderr, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n  "))
+	if g.Format == "json" && env.wrote != nil && !*env.wrote {
 		writeErrorJSON(env.Stdout, msg, code)
 	}
 	return code
+}
+
+// emit writes a command's report: v as JSON, or text() for text.
+func (e *Env) emit(format string, v any, text func()) error {
+	if format == "json" {
+		return writeJSON(e.Stdout, v)
+	}
+	text()
+	return nil
 }
 
 // writeJSON writes v as one indented JSON document.

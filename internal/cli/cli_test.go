@@ -78,6 +78,10 @@ func TestGoldenOutputs(t *testing.T) {
 		{"graph_applied.dot", []string{"graph", "--format", "dot", "--applied", blockedState}, 0},
 		{"graph.mermaid", []string{"graph", "--format", "mermaid"}, 0},
 	}
+	// graph reads the state from a configured database: the goldens are
+	// of the example without one, whatever the environment exports.
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, append([]string{"--dir", example}, tt.args...)...)
@@ -151,6 +155,10 @@ func TestErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, []string{"unexpected argument frobnicate"}},
 		{"bad config", []string{"--config", "testdata/bad_config.yaml", "version"}, 2, []string{"testdata/bad_config.yaml", "line 2", "lock_timout"}},
 	}
+	// "no state" needs no database to be configured, whatever the
+	// environment exports.
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, tt.args...)
@@ -176,7 +184,7 @@ func TestEnvAndConfig(t *testing.T) {
 		t.Setenv("SAFEMIGRATE_DIR", example)
 		r := run(t, "plan", "--phase", "post-deploy", "--offline")
 		assert.Equal(t, 0, r.code, r.stderr)
-		assert.Contains(t, r.stdout, "16 to run")
+		assert.Contains(t, r.stdout, "12 to run, 4 delayed")
 	})
 	t.Run("config dir and mode", func(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
@@ -187,9 +195,30 @@ func TestEnvAndConfig(t *testing.T) {
 		assert.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "pre-deploy (nonstrict)")
 	})
+	t.Run("flag beats config, config beats default", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte("mode: nonstrict\nversioning: timestamp\n"), 0o644))
+		r := run(t, "--config", cfg, "--dir", example, "plan", "--phase", "pre-deploy", "--offline", "--mode", "strict")
+		assert.Equal(t, 3, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "pre-deploy (strict)")
+		dir := t.TempDir()
+		r = run(t, "--config", cfg, "--dir", dir, "new", "x", "--safe", "always")
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Regexp(t, `/2\d{13}_x\.sql`, r.stdout, "versioning from the config")
+		r = run(t, "--config", cfg, "--dir", dir, "new", "y", "--safe", "always", "--versioning", "sequential")
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Regexp(t, `/2\d{13}_y\.sql`, r.stdout, "sequential continues after the highest version")
+	})
+	t.Run("env beats config", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte("dir: testdata/nope\n"), 0o644))
+		t.Setenv("SAFEMIGRATE_DIR", example)
+		r := run(t, "--config", cfg, "graph", "--offline")
+		assert.Equal(t, 0, r.code, r.stderr)
+	})
 	t.Run("flag beats env", func(t *testing.T) {
 		t.Setenv("SAFEMIGRATE_DIR", "testdata/nope")
-		r := run(t, "--dir", example, "graph")
+		r := run(t, "--dir", example, "graph", "--offline")
 		assert.Equal(t, 0, r.code, r.stderr)
 	})
 }
@@ -317,4 +346,42 @@ func TestTablesAlignWideAndCombiningCharacters(t *testing.T) {
 		"  1.  0001_添加用户表  always\n"+
 		"  2.  0002_add_users   before_deploy\n"+
 		"  3.  0003_cafe\u0301        always\n")
+}
+
+// TestPGBinDirNeedsEphemeral: --pg-bindir on the command line without
+// --ephemeral is a mistake; SAFEMIGRATE_PG_BINDIR in the environment
+// (set for every run) is not.
+func TestPGBinDirNeedsEphemeral(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("SAFEMIGRATE_DATABASE_URL", "")
+	r := run(t, "--dir", example, "preflight", "--pg-bindir", t.TempDir())
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--pg-bindir needs --ephemeral")
+	t.Setenv("SAFEMIGRATE_PG_BINDIR", t.TempDir())
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", "1")
+	t.Setenv("PGCONNECT_TIMEOUT", "2")
+	r = run(t, "--dir", example, "preflight")
+	assert.NotContains(t, r.stderr, "--pg-bindir needs --ephemeral")
+	assert.Contains(t, r.stderr, "cannot connect", "it got as far as the database")
+}
+
+// TestQuietExits: a command that already reported on stdout why it exits
+// non-zero (findings, a blocked plan) adds no "error: exit N" line to
+// stderr.
+func TestQuietExits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"lint with findings", []string{"--dir", "testdata/bad", "lint"}, 1},
+		{"blocked plan", []string{"--dir", example, "plan", "--phase", "pre-deploy", "--applied", "0001_create_accounts,0002_create_users,0003_add_users_display_name,0004_backfill_users_display_name,0005_index_users_email"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.args...)
+			require.Equal(t, tc.code, r.code, r.stderr)
+			require.NotContains(t, r.stderr, "error: exit")
+		})
+	}
 }

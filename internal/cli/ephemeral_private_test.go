@@ -81,7 +81,7 @@ func TestPreflightEphemeralServerIsPrivate(t *testing.T) {
 			for _, password := range []string{"", "postgres"} {
 				cmd := exec.CommandContext(t.Context(), psql, "--no-psqlrc", "--no-password",
 					"--host", host, "--port", strconv.Itoa(port), "--username", "postgres", "--dbname", "postgres",
-					"--command", "COPY (SELECT 1) TO PROGRAM 'true'")
+					"--command", "COPY (SELECT 1) TO PROGRAM 'cat >/dev/null'")
 				cmd.Dir = "/"
 				cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/", "PGPASSFILE=/dev/null", "PGCONNECT_TIMEOUT=5", "PGPASSWORD=" + password}
 				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}

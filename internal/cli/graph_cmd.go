@@ -1,8 +1,9 @@
 package cli
 
 import (
-	"github.com/safemigrate/safemigrate/executor"
-	"github.com/safemigrate/safemigrate/graph"
+	"context"
+
+	"github.com/safemigrate/safemigrate"
 )
 
 // GraphCmd draws the dependency graph.
@@ -24,53 +25,22 @@ Examples:
 }
 
 // Run renders the graph.
-func (c *GraphCmd) Run(env *Env) error {
-	format, err := env.format(graph.FormatText, graph.FormatDOT, graph.FormatMermaid)
+func (c *GraphCmd) Run(ctx context.Context, env *Env) error {
+	format, err := env.format(safemigrate.GraphText, safemigrate.GraphDOT, safemigrate.GraphMermaid)
 	if err != nil {
 		return err
 	}
-	g, err := env.loadGraph()
+	var opts []safemigrate.Option
+	if !c.Offline && len(c.Applied) == 0 {
+		opts = singleSchema(env)
+	}
+	p, err := env.provider(opts...)
 	if err != nil {
 		return err
 	}
-	var opts graph.RenderOptions
-	switch {
-	case c.Offline:
-	case len(c.Applied) > 0:
-		ids, err := env.appliedFlag(g, c.Applied)
-		if err != nil {
-			return err
-		}
-		applied := map[string]bool{}
-		for _, id := range ids {
-			applied[id] = true
-		}
-		opts.State = func(id string) string {
-			if applied[id] {
-				return "applied"
-			}
-			return "pending"
-		}
-	case env.databaseURL() != "":
-		t, err := env.target()
-		if err != nil {
-			return err
-		}
-		st, err := executor.ReadState(env.Ctx, t)
-		if err != nil {
-			return execError(err)
-		}
-		opts.State = func(id string) string {
-			a, ok := st.Applied[id]
-			m, _ := g.Lookup(id)
-			switch {
-			case !ok:
-				return executor.StatePending
-			case a.Checksum != "" && m != nil && a.Checksum != m.Checksum:
-				return executor.StateDrift
-			}
-			return executor.StateApplied
-		}
+	rep, err := p.Graph(ctx, safemigrate.GraphOptions{Applied: appliedIDs(c.Applied), Offline: c.Offline})
+	if err != nil {
+		return err
 	}
-	return graph.Render(env.Stdout, g, format, opts)
+	return rep.Render(env.Stdout, format)
 }

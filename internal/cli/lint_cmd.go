@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 
+	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/lint"
 )
 
@@ -15,6 +17,7 @@ type LintCmd struct {
 	Paths            []string `arg:"" optional:"" help:"Migration files or directories to lint (default: the migrations directory)." placeholder:"PATH"`
 	PGVersion        int      `name:"pg-version" help:"Target PostgreSQL major version (default: pg_version from the config, else 15)." placeholder:"N"`
 	WarningsAsErrors bool     `name:"warnings-as-errors" help:"Exit 1 on warnings too, not only on errors."`
+	ChangedSince     string   `name:"changed-since" help:"Report only on files changed since this git revision (its merge base with HEAD), plus uncommitted ones; the analysis still reads every file. For CI on pull requests." placeholder:"GIT_REF"`
 }
 
 // Help shows examples.
@@ -30,7 +33,13 @@ Examples:
   safemigrate lint
   safemigrate lint migrations/0042_add_index.sql --pg-version 13
   safemigrate lint --format github --warnings-as-errors
-  safemigrate lint --format sarif > safemigrate.sarif`
+  safemigrate lint --format sarif > safemigrate.sarif
+  safemigrate lint --changed-since origin/main --format github
+
+safemigrate.yaml can leave rules or files out of every report:
+  lint:
+    exclude_rules: [require-concurrent-index]
+    exclude_paths: ["legacy/**", "0001_*.sql"]`
 }
 
 // Validate checks the flags.
@@ -43,7 +52,7 @@ func (c *LintCmd) Validate() error {
 
 // Run lints and prints; exit 1 when an error (or, with
 // --warnings-as-errors, a warning) was found.
-func (c *LintCmd) Run(env *Env) error {
+func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 	format, err := env.format(lint.Formats...)
 	if err != nil {
 		return err
@@ -61,8 +70,12 @@ func (c *LintCmd) Run(env *Env) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	res, err := l.Run(env.Ctx, files)
+	res, err := l.Run(ctx, files)
 	if err != nil {
+		return err
+	}
+	if err := safemigrate.FilterLint(ctx, res, safemigrate.LintFilter{ExcludeRules: env.Config.Lint.ExcludeRules,
+		ExcludePaths: env.Config.Lint.ExcludePaths, Dir: env.dir(), ChangedSince: c.ChangedSince}); err != nil {
 		return err
 	}
 	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}
@@ -103,9 +116,13 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		if fi.IsDir() {
-			files, err := lint.Dir(os.DirFS(p), filepath.ToSlash(filepath.Clean(p)))
+			prov, err := safemigrate.New(os.DirFS(p), safemigrate.WithRoot(filepath.ToSlash(filepath.Clean(p))), safemigrate.WithDefaultSafe(env.Config.DefaultSafe), safemigrate.WithLayout(safemigrate.Layout(env.Globals.Layout)))
 			if err != nil {
-				return nil, usageError("%v", err)
+				return nil, err
+			}
+			files, err := prov.LintFiles()
+			if err != nil {
+				return nil, err
 			}
 			for _, f := range files {
 				if !seen[f.Path] {
@@ -120,9 +137,20 @@ func collectLintFiles(env *Env, paths []string) ([]lint.File, error) {
 			return nil, usageError("cannot lint %s: %v", p, err)
 		}
 		display := filepath.ToSlash(filepath.Clean(p))
-		if !seen[display] {
+		// Only the up part is linted, read as the loader reads it.
+		base, up, ok, err := safemigrate.UpPart(safemigrate.Layout(env.Globals.Layout), display, src)
+		if err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+		if ok && !seen[display] {
 			seen[display] = true
-			out = append(out, lint.File{Path: display, ID: migrationID(env.dir(), p), Src: src})
+			id := migrationID(env.dir(), p)
+			if i := strings.LastIndexByte(id, '/'); i >= 0 {
+				id = id[:i+1] + base
+			} else {
+				id = base
+			}
+			out = append(out, lint.File{Path: display, ID: id, Src: up})
 		}
 	}
 	return out, nil

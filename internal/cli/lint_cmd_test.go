@@ -147,3 +147,57 @@ func TestAnnotateSyntaxError(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "SELEC 1;\n", string(b), "a file that does not parse is not written")
 }
+
+// TestLintLoadErrorsExitTwo: lint exited 0 on duplicate versions,
+// dependency cycles and nested chain directories (whose files it never
+// read), while every other command refused the directory with exit 2.
+func TestLintLoadErrorsExitTwo(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"duplicate version", map[string]string{
+			"0001_a.sql": "-- safe: always\nSELECT 1;\n",
+			"001_b.sql":  "-- safe: always\nSELECT 2;\n",
+		}, []string{"001_b.sql: duplicate version 001 in chain (root)"}},
+		{"cycle", map[string]string{
+			"0001_a.sql":         "-- safe: always\n-- depends: billing/0001\nSELECT 1;\n",
+			"billing/0001_b.sql": "-- safe: always\n-- depends: 0001\nSELECT 2;\n",
+		}, []string{"cycle", ".sql:2:"}},
+		{"unknown reference", map[string]string{
+			"0001_a.sql": "-- safe: always\n-- depends: 0042\nSELECT 1;\n",
+		}, []string{"0001_a.sql:2:"}},
+		{"nested chain", map[string]string{
+			"0001_a.sql":                     "-- safe: always\nSELECT 1;\n",
+			"billing/old/0001_unchecked.sql": "-- safe: always\nCREATE INDEX i ON users (email);\n",
+		}, []string{"billing/old: nested directories are not allowed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeDir(t, tt.files)
+			for _, args := range [][]string{{"--dir", dir, "lint"}, {"lint", dir}} {
+				r := run(t, args...)
+				assert.Equal(t, 2, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+				for _, w := range tt.want {
+					assert.Contains(t, r.stderr, w)
+				}
+				g := run(t, "--dir", dir, "graph")
+				assert.Equal(t, 2, g.code)
+				first := strings.SplitN(g.stderr, "\n", 2)[0]
+				assert.Contains(t, r.stderr, strings.TrimPrefix(first, "safemigrate: error: "), "the same errors as every other command")
+			}
+		})
+	}
+}
+
+// TestLintFollowsSymlinkedChains: lint.Dir skipped a chain that is a
+// symbolic link to a shared directory, which migration.Load follows.
+func TestLintFollowsSymlinkedChains(t *testing.T) {
+	shared := writeDir(t, map[string]string{"0001_idx.sql": "-- safe: before_deploy\nCREATE INDEX i ON users (email);\n"})
+	dir := writeDir(t, map[string]string{"0001_base.sql": "-- safe: always\nSELECT 1;\n"})
+	require.NoError(t, os.Symlink(shared, filepath.Join(dir, "billing")))
+	r := run(t, "--dir", dir, "lint")
+	assert.Equal(t, 1, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "billing/0001_idx.sql:2:1: error require-concurrent-index")
+}

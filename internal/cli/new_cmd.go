@@ -4,13 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/annotate"
-	"github.com/safemigrate/safemigrate/graph"
-	"github.com/safemigrate/safemigrate/migration"
+	"github.com/safemigrate/safemigrate"
 )
 
 // NewCmd creates the next migration file.
@@ -21,7 +17,7 @@ type NewCmd struct {
 	Depends       []string `sep:"," help:"Extra dependencies for the depends directive." placeholder:"REF,REF"`
 	Delay         string   `help:"Delay for an after_deploy migration (e.g. 7d)." placeholder:"DURATION"`
 	NoTransaction bool     `name:"no-transaction" help:"Write transaction: false (for CREATE INDEX CONCURRENTLY and the like)."`
-	Versioning    string   `help:"sequential (0001, 0002, …) or timestamp (UTC YYYYMMDDHHMMSS); default from config, else sequential." placeholder:"SCHEME"`
+	Versioning    string   `help:"sequential (0001, 0002, …) or timestamp (UTC YYYYMMDDHHMMSS); default from config, else sequential." enum:"sequential,timestamp" default:"sequential" placeholder:"SCHEME"`
 }
 
 // Help shows examples.
@@ -32,7 +28,16 @@ func (c *NewCmd) Help() string {
   safemigrate new invoices --safe before_deploy --chain billing --depends 0003`
 }
 
-var nameRE = regexp.MustCompile(`[^a-z0-9]+`)
+// Validate checks the flags, in their words.
+func (c *NewCmd) Validate() error {
+	if c.Delay != "" && c.Safe != string(safemigrate.AfterDeploy) {
+		return errors.New("--delay needs --safe after_deploy")
+	}
+	if strings.ContainsAny(c.Chain, `/\.`) {
+		return fmt.Errorf("--chain %q must be a plain directory name (chains do not nest)", c.Chain)
+	}
+	return nil
+}
 
 // Run writes the file and prints its path.
 func (c *NewCmd) Run(env *Env) error {
@@ -40,163 +45,29 @@ func (c *NewCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	name := strings.Trim(nameRE.ReplaceAllString(strings.ToLower(c.Name), "_"), "_")
-	if name == "" {
-		return usageError("migration name %q has no letters or digits; use e.g. add_email_to_users", c.Name)
-	}
-	if c.Delay != "" {
-		if c.Safe != string(annotate.AfterDeploy) {
-			return usageError("--delay needs --safe after_deploy")
-		}
-		if _, err := annotate.ParseDuration(c.Delay); err != nil {
-			return usageError("--delay: %v", err)
-		}
-	}
-	if strings.ContainsAny(c.Chain, `/\.`) {
-		return usageError("--chain %q must be a plain directory name (chains do not nest)", c.Chain)
-	}
-	scheme := c.Versioning
-	if scheme == "" {
-		scheme = env.Config.Versioning
-	}
-	if scheme == "" {
-		scheme = "sequential"
-	}
-	if scheme != "sequential" && scheme != "timestamp" {
-		return usageError("--versioning %q is not one of sequential, timestamp", scheme)
-	}
-	dir := filepath.Join(env.dir(), c.Chain)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return usageError("create %s: %v", dir, err)
-	}
-	version, err := nextVersion(dir, scheme, env.Now().UTC().Format("20060102150405"))
+	p, err := env.provider()
 	if err != nil {
-		return usageError("%v", err)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "-- safe: %s\n", c.Safe)
-	var depends []string // "a, b" and "a,,b," as the user meant them
-	for _, d := range c.Depends {
-		if d = strings.TrimSpace(d); d != "" {
-			depends = append(depends, d)
+		var missing bool
+		if missing = !dirExists(env.dir()); !missing {
+			return err
+		}
+		// new creates the directory of the first migration.
+		if err := os.MkdirAll(env.dir(), 0o755); err != nil {
+			return usageError("create %s: %v", env.dir(), err)
+		}
+		if p, err = env.provider(); err != nil {
+			return err
 		}
 	}
-	if len(depends) > 0 {
-		fmt.Fprintf(&b, "-- depends: %s\n", strings.Join(depends, ", "))
-	}
-	if c.Delay != "" {
-		fmt.Fprintf(&b, "-- delay: %s\n", c.Delay)
-	}
-	if c.NoTransaction {
-		b.WriteString("-- transaction: false\n")
-	}
-	b.WriteString("\n")
-	path := filepath.Join(dir, version+"_"+name+".sql")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	rep, err := p.Create(safemigrate.CreateOptions{Name: c.Name, Safe: safemigrate.Safe(c.Safe), Chain: c.Chain,
+		Depends: c.Depends, Delay: c.Delay, NoTransaction: c.NoTransaction, Versioning: c.Versioning})
 	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return usageError("%s already exists", path)
-		}
-		return usageError("create %s: %v", path, err)
+		return err
 	}
-	if _, err := f.WriteString(b.String()); err != nil {
-		f.Close()
-		return usageError("write %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return usageError("write %s: %v", path, err)
-	}
-	if err := checkNewFile(env.dir(), path); err != nil {
-		_ = os.Remove(path)
-		return usageError("%v\nnothing was written; fix the flags and run again", err)
-	}
-	if format == "json" {
-		return writeJSON(env.Stdout, map[string]any{"ok": true, "path": path, "version": version})
-	}
-	fmt.Fprintln(env.Stdout, path)
-	return nil
+	return env.emit(format, rep, func() { fmt.Fprintln(env.Stdout, rep.Path) })
 }
 
-// checkNewFile loads the directory with the new file and returns the
-// problems that concern that file (e.g. a depends reference to nothing).
-// Problems elsewhere in the directory are not new's business.
-func checkNewFile(dir, path string) error {
-	rel, err := filepath.Rel(dir, path)
-	if err != nil {
-		return nil
-	}
-	rel = filepath.ToSlash(rel)
-	ms, err := migration.Load(os.DirFS(dir), migration.Options{})
-	if err == nil {
-		_, err = graph.New(ms)
-	}
-	var many interface{ Unwrap() []error }
-	if !errors.As(err, &many) {
-		return nil
-	}
-	var mine []string
-	for _, e := range many.Unwrap() {
-		var fe *migration.FileError
-		if errors.As(e, &fe) && fe.File == rel {
-			c := *fe
-			c.File = path
-			mine = append(mine, c.Error())
-		}
-	}
-	if len(mine) == 0 {
-		return nil
-	}
-	return errors.New(strings.Join(mine, "\n"))
-}
-
-// nextVersion picks the version after the highest one in dir: the next
-// number at the existing width (at least 4 digits), or the current UTC
-// timestamp, bumped when a file already holds it.
-func nextVersion(dir, scheme, stamp string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	highest, width := "", 4
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".sql") {
-			continue
-		}
-		v := n[:len(n)-len(strings.TrimLeft(n, "0123456789"))]
-		if v == "" {
-			continue
-		}
-		width = max(width, len(v))
-		if highest == "" || migration.CompareVersions(v, highest) > 0 {
-			highest = v
-		}
-	}
-	if scheme == "timestamp" {
-		if highest == "" || migration.CompareVersions(stamp, highest) > 0 {
-			return stamp, nil
-		}
-		return increment(highest), nil
-	}
-	if highest == "" {
-		return fmt.Sprintf("%0*d", width, 1), nil
-	}
-	next := increment(highest)
-	for len(next) < width {
-		next = "0" + next
-	}
-	return next, nil
-}
-
-// increment adds one to a decimal digit string of any length.
-func increment(v string) string {
-	b := []byte(v)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < '9' {
-			b[i]++
-			return string(b)
-		}
-		b[i] = '0'
-	}
-	return "1" + string(b)
+func dirExists(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
 }

@@ -44,7 +44,7 @@ func TestNew(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantBody, string(body))
 			// The file it writes must load cleanly.
-			assert.Equal(t, 0, run(t, "--dir", dir, "graph").code)
+			assert.Equal(t, 0, run(t, "--dir", dir, "graph", "--offline").code)
 		})
 	}
 }
@@ -79,7 +79,10 @@ func TestNewRejectsUnsupportedFormatBeforeWriting(t *testing.T) {
 	dir := t.TempDir()
 	r := run(t, "--dir", dir, "--format", "yaml", "new", "x", "--safe", "always")
 	assert.Equal(t, 2, r.code, r.stdout)
-	assert.Contains(t, r.stderr, "--format yaml is not supported here")
+	assert.Contains(t, r.stderr, `--format must be one of "text","json"`)
+	r = run(t, "--dir", dir, "--format", "dot", "new", "x", "--safe", "always")
+	assert.Equal(t, 2, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "--format dot is not supported here")
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing was written")

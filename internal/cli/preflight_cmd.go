@@ -1,24 +1,27 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
 
-	"github.com/safemigrate/safemigrate/executor"
-	"github.com/safemigrate/safemigrate/planner"
+	"github.com/alecthomas/kong"
+
+	"github.com/safemigrate/safemigrate"
 )
 
 // PreflightCmd rehearses pending migrations and rolls back.
 type PreflightCmd struct {
-	Phase      string `default:"post-deploy" enum:"pre-deploy,post-deploy" help:"Which phase's selection to rehearse (default post-deploy: everything pending)."`
-	Mode       string `help:"Pre-deploy mode: strict (default), nonstrict or disabled." placeholder:"MODE"`
-	AllowDrift bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
-	Against    string `help:"Rehearse on this database instead of the target: a disposable copy with the target's schema (a restored backup, staging). The plan comes from the target." placeholder:"URL" xor:"where"`
-	Ephemeral  bool   `help:"Rehearse on a throwaway local PostgreSQL (from the installed server binaries) loaded with the target's schema, removed afterwards." xor:"where"`
-	SchemaDump string `name:"schema-dump" help:"With --ephemeral: load this pg_dump --schema-only file instead of dumping the target." placeholder:"FILE"`
-	PGBinDir   string `name:"pg-bindir" env:"SAFEMIGRATE_PG_BINDIR" help:"With --ephemeral: the directory of the PostgreSQL server binaries to use (default: PATH, pg_config, /usr/lib/postgresql/*/bin and other usual places, newest first). Pick the target's major version." placeholder:"DIR"`
-	Trace      bool   `help:"Rehearse statement by statement and report the locks each statement takes and the tables it rewrites."`
+	Phase        string `default:"post-deploy" enum:"pre-deploy,post-deploy" help:"Which phase's selection to rehearse (default post-deploy: everything pending)."`
+	AllowDrift   bool   `name:"allow-drift" help:"Rehearse even if applied migrations changed on disk."`
+	To           string `help:"Rehearse only this migration and the pending migrations it depends on (full ID, <chain>/<version> or a root version)." placeholder:"ID"`
+	IgnoreDelays bool   `name:"ignore-delays" help:"Post-deploy: rehearse after_deploy migrations whose delay has not passed too."`
+	Against      string `help:"Rehearse on this database instead of the target: a disposable copy with the target's schema (a restored backup, staging). The plan comes from the target." placeholder:"URL" xor:"where"`
+	Ephemeral    bool   `help:"Rehearse on a throwaway local PostgreSQL (from the installed server binaries) loaded with the target's schema, removed afterwards." xor:"where"`
+	SchemaDump   string `name:"schema-dump" help:"With --ephemeral: load this pg_dump --schema-only file instead of dumping the target." placeholder:"FILE"`
+	PGBinDir     string `name:"pg-bindir" env:"SAFEMIGRATE_PG_BINDIR" help:"With --ephemeral: the directory of the PostgreSQL server binaries to use (default: PATH, pg_config, /usr/lib/postgresql/*/bin and other usual places, newest first). Pick the target's major version." placeholder:"DIR"`
+	Trace        bool   `help:"Rehearse statement by statement and report the locks each statement takes and the tables it rewrites."`
+	modeFlag
 	runFlags
 	tenantFlags
 }
@@ -75,80 +78,53 @@ Examples:
   safemigrate preflight --ephemeral --schema-dump schema.sql`
 }
 
-// Validate checks the mode and flag combinations.
+// Validate checks flag combinations.
 func (c *PreflightCmd) Validate() error {
 	if c.SchemaDump != "" && !c.Ephemeral {
 		return errors.New("--schema-dump needs --ephemeral: it is the schema of the throwaway server")
 	}
-	if c.PGBinDir != "" && !c.Ephemeral && c.PGBinDir != os.Getenv("SAFEMIGRATE_PG_BINDIR") {
-		return errors.New("--pg-bindir needs --ephemeral: it says which binaries run the throwaway server")
+	return errors.Join(c.runFlags.Validate(), c.tenantFlags.Validate())
+}
+
+// AfterApply refuses --pg-bindir without --ephemeral on the command line;
+// SAFEMIGRATE_PG_BINDIR in the environment is fine without it.
+func (c *PreflightCmd) AfterApply(kctx *kong.Context) error {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == "pg-bindir" && !p.Resolved && !c.Ephemeral {
+			return errors.New("--pg-bindir needs --ephemeral: it says which binaries run the throwaway server")
+		}
 	}
-	return validMode(c.Mode)
+	return nil
 }
 
 // Run rehearses.
-func (c *PreflightCmd) Run(env *Env) error {
-	if c.tenantFlags.active(env) {
-		if c.Against != "" || c.Ephemeral || c.Trace {
-			return usageError("--against, --ephemeral and --trace rehearse one database; they do not work with tenant fleets yet (--schemas, --schemas-query or tenants: in the config)")
-		}
-		return runFleet(env, &c.runFlags, &c.tenantFlags, fleetRun{phase: c.Phase, mode: c.Mode, allowDrift: c.AllowDrift, dryRun: true})
-	}
-	d, err := env.openDB(&c.runFlags)
+func (c *PreflightCmd) Run(ctx context.Context, env *Env) error {
+	format, err := env.format("text", "json")
 	if err != nil {
 		return err
 	}
-	opts := d.opts
-	opts.Phase, opts.Mode, opts.AllowDrift, opts.DryRun, opts.Trace = planner.Phase(c.Phase), env.mode(c.Mode), c.AllowDrift, true, c.Trace
-	if c.Against == "" && !c.Ephemeral {
-		res, runErr := executor.Run(env.Ctx, d.target, d.graph, opts)
-		return reportRun(env, d.format, res, runErr)
+	if c.tenantFlags.active(env) && (c.Against != "" || c.Ephemeral || c.Trace) {
+		return usageError("--against, --ephemeral and --trace rehearse one database; they do not work with tenant fleets yet (--schemas, --schemas-query or tenants: in the config)")
 	}
-
-	var on executor.Target
-	if c.Against != "" {
-		if on, err = executor.ParseTarget(c.Against); err != nil {
-			return usageError("--against: %v", err)
-		}
-		on.Schema, on.SearchPath, on.TrackingSchema = d.target.Schema, d.target.SearchPath, d.target.TrackingSchema
+	p, fleet, err := openRun(env, &c.runFlags, &c.tenantFlags, false)
+	if err != nil {
+		return err
 	}
-	res, err := executor.Prepare(env.Ctx, d.target, d.graph, opts)
-	if err != nil || len(res.Plan.Run) == 0 {
-		if err == nil {
-			res.OK, res.Preflight = true, &executor.PreflightReport{OK: true, Migrations: []executor.MigrationReport{}}
-		}
-		return reportRun(env, d.format, res, err)
-	}
-	about := ""
+	opts := safemigrate.PreflightOptions{Phase: safemigrate.Phase(c.Phase), Mode: safemigrate.Mode(c.Mode),
+		AllowDrift: c.AllowDrift, Trace: c.Trace, Against: c.Against, To: c.To, IgnoreDelays: c.IgnoreDelays}
 	if c.Ephemeral {
-		eph, err := startEphemeral(env, d.target, c.SchemaDump, c.PGBinDir)
-		if err != nil {
-			return err
-		}
-		defer eph.stop(env)
-		on, about = eph.target, eph.about
+		opts.Ephemeral = &safemigrate.Ephemeral{SchemaDump: c.SchemaDump, BinDir: c.PGBinDir}
 	}
-	runErr := executor.Rehearse(env.Ctx, on, res, opts)
-	flag := "--against"
-	if c.Ephemeral {
-		flag = "--ephemeral"
-	}
-	switch {
-	case errors.Is(runErr, executor.ErrRehearsalOnTarget), errors.Is(runErr, executor.ErrIdentity):
-		// Recognised by server identity, not by the URL's spelling
-		// (docs/security.md).
-		return usageError("%s: %v", flag, runErr)
-	case c.Against != "" && errors.Is(runErr, executor.ErrConnect):
-		return usageError("--against: %v\ncheck that the rehearsal database is up and that the URL is right", runErr)
-	}
-	if about != "" && res.Preflight != nil {
-		res.Preflight.RehearsedOn = about
-	}
-	return reportRun(env, d.format, res, runErr)
+	res, runErr := p.Preflight(ctx, opts)
+	fleet.finish()
+	return reportRun(env, format, res, runErr)
 }
 
 // rehearsalHeading is the heading of a preflight's report.
-func rehearsalHeading(pf *executor.PreflightReport) string {
+func rehearsalHeading(pf *safemigrate.PreflightReport) string {
+	if pf.Atomic {
+		return "Atomic apply (each transaction committed only when all of its migrations passed):"
+	}
 	if pf.RehearsedOn == "" {
 		return "Preflight (one transaction, rolled back):"
 	}

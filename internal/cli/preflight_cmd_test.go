@@ -50,7 +50,7 @@ func preflightReport(t *testing.T, stdout string) (map[string]any, map[string]ma
 	t.Helper()
 	doc := assertOneJSON(t, stdout)
 	for _, k := range []string{"ok", "phase", "preflight", "applied"} {
-		require.Contains(t, doc, k, "SPEC §6 key")
+		require.Contains(t, doc, k, "docs/json.md key")
 	}
 	pf := doc["preflight"].(map[string]any)
 	require.Contains(t, pf, "ok")
@@ -58,7 +58,7 @@ func preflightReport(t *testing.T, stdout string) (map[string]any, map[string]ma
 	for _, m := range pf["migrations"].([]any) {
 		mm := m.(map[string]any)
 		for _, k := range []string{"id", "status", "duration_ms"} {
-			require.Contains(t, mm, k, "SPEC §6 key")
+			require.Contains(t, mm, k, "docs/json.md key")
 		}
 		byID[mm["id"].(string)] = mm
 	}

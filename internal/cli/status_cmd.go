@@ -1,20 +1,23 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/safemigrate/safemigrate/executor"
-	"github.com/safemigrate/safemigrate/planner"
+	"github.com/safemigrate/safemigrate"
 )
 
 // StatusCmd shows every migration's state on the target.
 type StatusCmd struct {
-	Check bool   `help:"Exit 1 when anything is pending or drifted."`
-	Mode  string `help:"Pre-deploy mode used to say what a release phase would run (default from config, else strict)." placeholder:"MODE"`
+	Check bool `help:"Exit 1 when anything is pending or drifted."`
+	modeFlag
 	tenantFlags
 }
+
+// Validate checks --jobs.
+func (c *StatusCmd) Validate() error { return c.tenantFlags.Validate() }
 
 // Help shows examples.
 func (c *StatusCmd) Help() string {
@@ -29,39 +32,32 @@ Examples:
   safemigrate status --schemas acme,globex   # a line per tenant`
 }
 
-// Validate checks the mode.
-func (c *StatusCmd) Validate() error { return validMode(c.Mode) }
-
 // Run reads the state and prints it.
-func (c *StatusCmd) Run(env *Env) error {
-	if c.tenantFlags.active(env) {
-		return c.runFleet(env)
-	}
-	d, err := env.openDB(nil)
+func (c *StatusCmd) Run(ctx context.Context, env *Env) error {
+	format, err := env.format("text", "json")
 	if err != nil {
 		return err
 	}
-	g := d.graph
-	st, err := executor.ReadState(env.Ctx, d.target)
+	opts, err := c.tenantFlags.option(env)
 	if err != nil {
-		return execError(err)
+		return err
 	}
-	now := env.Now()
-	mode := env.mode(c.Mode)
-	if mode == planner.Disabled {
-		mode = planner.Strict // status shows what the phases differ in
-	}
-	plan, err := planner.New(planner.Input{Graph: g, Applied: st.Checksums(), Detected: st.DetectedTimes(), Now: now, Phase: planner.PreDeploy, Mode: mode})
+	p, err := env.provider(opts...)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
-	rep := executor.StatusOf(g, st, plan)
-	if d.format == "json" {
-		if err := writeJSON(env.Stdout, rep); err != nil {
-			return err
+	rep, err := p.Status(ctx, safemigrate.StatusOptions{Mode: safemigrate.Mode(c.Mode)})
+	if err != nil {
+		return err
+	}
+	if err := env.emit(format, rep, func() {
+		if rep.Tenants != nil {
+			renderFleetStatus(env, rep.Tenants)
+		} else {
+			renderStatus(env, rep, rep.Now)
 		}
-	} else {
-		renderStatus(env, rep, now)
+	}); err != nil {
+		return err
 	}
 	if c.Check && !rep.OK {
 		return silentExit{ExitFailure}
@@ -69,7 +65,7 @@ func (c *StatusCmd) Run(env *Env) error {
 	return nil
 }
 
-func renderStatus(env *Env, r *executor.StatusReport, now time.Time) {
+func renderStatus(env *Env, r *safemigrate.StatusReport, now time.Time) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	counts := map[string]int{}
@@ -77,14 +73,14 @@ func renderStatus(env *Env, r *executor.StatusReport, now time.Time) {
 		counts[m.State]++
 	}
 	fmt.Fprintf(w, "%s %d applied, %d pending, %d drift, %d unknown\n\n", st.bold("Status:"),
-		counts[executor.StateApplied], counts[executor.StatePending], counts[executor.StateDrift], len(r.Unknown))
+		counts[safemigrate.StateApplied], counts[safemigrate.StatePending], counts[safemigrate.StateDrift], len(r.Unknown))
 	t := table{indent: "  "}
 	for _, m := range r.Migrations {
 		switch m.State {
-		case executor.StateApplied:
+		case safemigrate.StateApplied:
 			t.add(cell{"applied", st.green}, plain(m.ID), cell{string(m.Safe), st.dim},
 				plain(fmt.Sprintf("%s, %s", m.AppliedAt.UTC().Format("2006-01-02 15:04:05Z"), m.Phase)))
-		case executor.StateDrift:
+		case safemigrate.StateDrift:
 			t.add(cell{"DRIFT", st.red}, plain(m.ID), cell{string(m.Safe), st.dim},
 				plain("file changed since it was applied "+m.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")))
 		default:
@@ -98,7 +94,7 @@ func renderStatus(env *Env, r *executor.StatusReport, now time.Time) {
 	var warns []string
 	for _, m := range r.Migrations {
 		if m.Waiting && m.DetectedAt != nil {
-			warns = append(warns, fmt.Sprintf("%s has been pending for %s since a pre-deploy run first saw it; the post-deploy phase runs it", m.ID, since(now, *m.DetectedAt)))
+			warns = append(warns, fmt.Sprintf("%s has been pending for %s since a run first saw it; the post-deploy phase runs it", m.ID, since(now, *m.DetectedAt)))
 		}
 		if m.Progress != nil {
 			warns = append(warns, fmt.Sprintf("%s stopped after statement %d of %d; the next run resumes there", m.ID, m.Progress.Done, m.Progress.Total))
@@ -113,17 +109,17 @@ func renderStatus(env *Env, r *executor.StatusReport, now time.Time) {
 }
 
 // pendingNote says what pre-deploy would do with a pending migration.
-func pendingNote(m executor.StatusEntry, now time.Time) string {
+func pendingNote(m safemigrate.StatusEntry, now time.Time) string {
 	var parts []string
 	switch m.PreDeploy {
-	case executor.PreDeployRun:
+	case safemigrate.PreDeployRun:
 		parts = append(parts, "pre-deploy would run it")
-	case executor.PreDeployDelayed:
+	case safemigrate.PreDeployDelayed:
 		parts = append(parts, "waits for post-deploy")
 		if m.RunnableAt != nil {
 			parts[0] = "pre-deploy may run it from " + m.RunnableAt.UTC().Format(time.RFC3339)
 		}
-	case executor.PreDeployBlocked:
+	case safemigrate.PreDeployBlocked:
 		parts = append(parts, "blocked by "+strings.Join(m.BlockedBy, ", "))
 	}
 	if m.DetectedAt != nil {

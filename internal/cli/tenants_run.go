@@ -6,104 +6,32 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/fleet"
-	"github.com/safemigrate/safemigrate/planner"
 )
 
-// fleetRun is what migrate or preflight asks of every tenant.
-type fleetRun struct {
-	phase, mode                              string
-	noPreflight, dryRun, initial, allowDrift bool
-}
-
-// runFleet runs migrate or preflight over the tenant fleet and reports it.
-func runFleet(env *Env, rf *runFlags, tf *tenantFlags, r fleetRun) error {
-	d, err := env.openFleet(tf, rf)
-	if err != nil {
-		return err
-	}
-	opts := d.opts
-	opts.Phase, opts.Mode = planner.Phase(r.phase), env.mode(r.mode)
-	opts.NoPreflight, opts.DryRun, opts.Initial, opts.AllowDrift = r.noPreflight, r.dryRun, r.initial, r.allowDrift
-	p := newProgress(env.Stderr, isTerminal(env.Stderr), r.noPreflight)
-	opts.Log = p
-	res, runErr := d.fleet.Run(env.Ctx, d.graph, fleet.Options{Exec: opts, Jobs: d.jobs, JobsPerServer: d.perServer, Progress: p.update})
-	p.finish()
-	return reportFleet(env, d.format, res, runErr)
-}
-
-// fleetDoc is the SPEC §6 JSON of migrate and preflight in tenant mode.
-type fleetDoc struct {
-	*fleet.Result
-	Tenants []tenantDoc `json:"tenants"`
-	Error   *errorDoc   `json:"error,omitempty"`
-}
-
-// tenantDoc is one tenant's part, with its plan and its error.
-type tenantDoc struct {
-	*fleet.Tenant
-	Plan  any       `json:"plan"`
-	Error *errorDoc `json:"error,omitempty"`
-}
-
-// reportFleet prints a fleet run (text or JSON) and maps its error to the
-// exit code.
-func reportFleet(env *Env, format string, res *fleet.Result, runErr error) error {
-	err := fleetError(runErr)
-	if res == nil {
-		return err
-	}
-	if format == "json" {
-		doc := fleetDoc{Result: res, Tenants: make([]tenantDoc, len(res.Tenants))}
-		for i, t := range res.Tenants {
-			td := tenantDoc{Tenant: t}
-			if t.Plan != nil {
-				td.Plan = planJSON(t.Plan, !errors.Is(t.Err, executor.ErrDrift))
-			}
-			if t.Err != nil {
-				td.Error = &errorDoc{Message: t.Err.Error(), ExitCode: exitCode(fleetError(&fleet.Error{Pass: passOf(runErr), Failures: []*fleet.TenantError{{Tenant: t.Tenant, Err: t.Err}}}))}
-			}
-			doc.Tenants[i] = td
-		}
-		if err != nil {
-			doc.Error = &errorDoc{Message: err.Error(), ExitCode: exitCode(err)}
-		}
-		if werr := writeJSON(env.Stdout, doc); werr != nil {
-			return werr
-		}
-		return err
-	}
-	renderFleet(env, res, runErr)
-	var fe *fleet.Error
-	if errors.As(runErr, &fe) && !errors.Is(runErr, executor.ErrBlocked) && !errors.Is(runErr, executor.ErrDrift) {
-		// The details are on stdout; stderr gets the summary line.
-		summary := strings.TrimSuffix(strings.SplitN(runErr.Error(), "\n", 2)[0], ":")
-		return withCode(exitCode(err), fmt.Errorf("%s (details above)", summary))
-	}
-	return err
-}
-
-// passOf is the pass a fleet run failed in.
-func passOf(err error) fleet.Pass {
-	var fe *fleet.Error
-	if errors.As(err, &fe) {
-		return fe.Pass
-	}
-	return fleet.PassPreflight
+// tenantPlan is a tenant's plan, for the sections shared by plan and
+// migrate.
+type tenantPlan struct {
+	tenant string
+	plan   *safemigrate.PlanReport
 }
 
 // renderFleet prints what every tenant would run, a line per tenant, the
 // failures, and the verdict.
-func renderFleet(env *Env, res *fleet.Result, runErr error) {
+func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	mode := ""
-	if res.Phase == planner.PreDeploy {
+	if res.Phase == safemigrate.PreDeploy {
 		mode = " (" + string(res.Mode) + ")"
 	}
 	fmt.Fprintf(w, "%s %s%s: %s, %d at a time\n", st.bold("Tenants"), res.Phase, mode, plural(len(res.Tenants), "tenant"), res.Jobs)
-	renderRunGroups(env, res.Tenants)
+	plans := make([]tenantPlan, len(res.Tenants))
+	for i, t := range res.Tenants {
+		plans[i] = tenantPlan{t.Tenant, t.Plan}
+	}
+	renderRunGroups(env, plans)
 
 	if len(res.Tenants) > 0 {
 		fmt.Fprintln(w)
@@ -121,7 +49,7 @@ func renderFleet(env *Env, res *fleet.Result, runErr error) {
 
 	fmt.Fprintln(w)
 	n := len(res.Tenants)
-	count := func(pred func(*fleet.Tenant) bool) int {
+	count := func(pred func(safemigrate.TenantRun) bool) int {
 		c := 0
 		for _, t := range res.Tenants {
 			if pred(t) {
@@ -130,17 +58,17 @@ func renderFleet(env *Env, res *fleet.Result, runErr error) {
 		}
 		return c
 	}
-	failed := count(func(t *fleet.Tenant) bool { return t.Err != nil })
-	var fe *fleet.Error
+	failed := count(func(t safemigrate.TenantRun) bool { return t.Err != nil })
+	var fe *safemigrate.FleetError
 	switch {
-	case runErr != nil && errors.Is(runErr, executor.ErrBlocked) && !errors.Is(runErr, executor.ErrDrift):
-		fmt.Fprintf(w, "%s strict pre-deploy ran nothing in any tenant: %d of %s blocked (exit 3).\n", st.red("BLOCKED:"), count(func(t *fleet.Tenant) bool { return t.State == fleet.StateBlocked }), plural(n, "tenant"))
-	case runErr != nil && errors.As(runErr, &fe) && fe.Pass == fleet.PassPreflight:
-		fmt.Fprintf(w, "%s %d of %s failed; nothing was applied in any tenant (exit %d).\n  Fix the problems above and run again.\n", st.red("FAILED:"), failed, plural(n, "tenant"), exitCode(fleetError(runErr)))
-	case runErr != nil && errors.As(runErr, &fe) && fe.Pass == fleet.PassApply:
+	case runErr != nil && errors.Is(runErr, safemigrate.ErrBlocked) && !errors.Is(runErr, safemigrate.ErrDrift):
+		fmt.Fprintf(w, "%s strict pre-deploy ran nothing in any tenant: %d of %s blocked (exit 3).\n", st.red("BLOCKED:"), count(func(t safemigrate.TenantRun) bool { return t.State == safemigrate.TenantBlocked }), plural(n, "tenant"))
+	case runErr != nil && errors.As(runErr, &fe) && fe.Pass == safemigrate.PassPreflight:
+		fmt.Fprintf(w, "%s %d of %s failed; nothing was applied in any tenant (exit %d).\n  Fix the problems above and run again.\n", st.red("FAILED:"), failed, plural(n, "tenant"), exitCode(runErr))
+	case runErr != nil && errors.As(runErr, &fe) && fe.Pass == safemigrate.PassApply:
 		fmt.Fprintf(w, "%s apply failed in %d of %s; %d applied and kept, %d not started (exit 1).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), failed, plural(n, "tenant"), fe.Applied, fe.NotStarted)
 	case runErr != nil:
-		fmt.Fprintf(w, "%s %s (exit %d).\n", st.red("FAILED:"), strings.SplitN(runErr.Error(), "\n", 2)[0], exitCode(fleetError(runErr)))
+		fmt.Fprintf(w, "%s %s (exit %d).\n", st.red("FAILED:"), strings.SplitN(runErr.Error(), "\n", 2)[0], exitCode(runErr))
 	case n == 0:
 		fmt.Fprintf(w, "%s no tenants; nothing to do.\n", st.green("OK:"))
 	case res.DryRun:
@@ -163,26 +91,26 @@ func renderFleet(env *Env, res *fleet.Result, runErr error) {
 
 // renderRunGroups lists what runs, what waits and what is blocked, once
 // per distinct list: usually every tenant has the same plan.
-func renderRunGroups(env *Env, tenants []*fleet.Tenant) {
+func renderRunGroups(env *Env, tenants []tenantPlan) {
 	st := style{on: env.Color}
-	section(env, tenants, "Run %s, in order (%d):", func(p *planner.Plan) [][]cell {
+	section(env, tenants, "Run %s, in order (%d):", func(p *safemigrate.PlanReport) [][]cell {
 		rows := make([][]cell, len(p.Run))
 		for i, s := range p.Run {
-			rows[i] = []cell{plain(fmt.Sprintf("%d.", i+1)), {s.ID(), st.green}, {string(s.Migration.Safe()), st.dim}}
+			rows[i] = []cell{plain(fmt.Sprintf("%d.", i+1)), {s.ID, st.green}, {string(s.Safe), st.dim}}
 		}
 		return rows
 	})
-	section(env, tenants, "Delayed until later %s (%d):", func(p *planner.Plan) [][]cell {
+	section(env, tenants, "Delayed until later %s (%d):", func(p *safemigrate.PlanReport) [][]cell {
 		rows := make([][]cell, len(p.Delayed))
 		for i, s := range p.Delayed {
-			rows[i] = []cell{{s.ID(), st.yellow}, {string(s.Migration.Safe()), st.dim}, plain(s.Reason)}
+			rows[i] = []cell{{s.ID, st.yellow}, {string(s.Safe), st.dim}, plain(s.Reason)}
 		}
 		return rows
 	})
-	section(env, tenants, "Blocked %s (%d):", func(p *planner.Plan) [][]cell {
+	section(env, tenants, "Blocked %s (%d):", func(p *safemigrate.PlanReport) [][]cell {
 		rows := make([][]cell, len(p.Blocked))
 		for i, s := range p.Blocked {
-			rows[i] = []cell{{s.ID(), st.red}, {string(s.Migration.Safe()), st.dim}, plain("waits for " + strings.Join(s.BlockedBy, ", "))}
+			rows[i] = []cell{{s.ID, st.red}, {string(s.Safe), st.dim}, plain("waits for " + strings.Join(s.BlockedBy, ", "))}
 		}
 		return rows
 	})
@@ -190,7 +118,7 @@ func renderRunGroups(env *Env, tenants []*fleet.Tenant) {
 
 // section prints the rows of each tenant's plan under title, once for all
 // tenants with the same rows.
-func section(env *Env, tenants []*fleet.Tenant, title string, rowsOf func(*planner.Plan) [][]cell) {
+func section(env *Env, tenants []tenantPlan, title string, rowsOf func(*safemigrate.PlanReport) [][]cell) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	type group struct {
@@ -200,10 +128,10 @@ func section(env *Env, tenants []*fleet.Tenant, title string, rowsOf func(*plann
 	}
 	var groups []*group
 	for _, t := range tenants {
-		if t.Plan == nil {
+		if t.plan == nil {
 			continue
 		}
-		rows := rowsOf(t.Plan)
+		rows := rowsOf(t.plan)
 		if len(rows) == 0 {
 			continue
 		}
@@ -219,7 +147,7 @@ func section(env *Env, tenants []*fleet.Tenant, title string, rowsOf func(*plann
 			groups = append(groups, &group{key: key.String(), rows: rows})
 			i = len(groups) - 1
 		}
-		groups[i].tenants = append(groups[i].tenants, t.Tenant)
+		groups[i].tenants = append(groups[i].tenants, t.tenant)
 	}
 	for _, g := range groups {
 		who := "in " + listTenants(g.tenants, 6)
@@ -245,17 +173,17 @@ func listTenants(names []string, limit int) string {
 	return s
 }
 
-func stateCell(st style, t *fleet.Tenant) cell {
+func stateCell(st style, t safemigrate.TenantRun) cell {
 	switch {
 	case !t.OK:
 		return cell{string(t.State), st.red}
-	case t.State == fleet.StateApplied || t.State == fleet.StatePreflighted:
+	case t.State == safemigrate.TenantApplied || t.State == safemigrate.TenantPreflighted:
 		return cell{string(t.State), st.green}
 	}
 	return cell{string(t.State), st.yellow}
 }
 
-func toRun(t *fleet.Tenant) string {
+func toRun(t safemigrate.TenantRun) string {
 	if t.Plan == nil {
 		return "-"
 	}
@@ -263,7 +191,7 @@ func toRun(t *fleet.Tenant) string {
 }
 
 // preflightSummary counts a tenant's rehearsal outcomes: "3 ok, 1 failed".
-func preflightSummary(t *fleet.Tenant) string {
+func preflightSummary(t safemigrate.TenantRun) string {
 	pf := t.Preflight
 	switch {
 	case pf == nil:
@@ -273,12 +201,12 @@ func preflightSummary(t *fleet.Tenant) string {
 	case len(pf.Migrations) == 0:
 		return "nothing to run"
 	}
-	counts := map[executor.Status]int{}
+	counts := map[safemigrate.Status]int{}
 	for _, m := range pf.Migrations {
 		counts[m.Status]++
 	}
 	var parts []string
-	for _, s := range []executor.Status{executor.StatusOK, executor.StatusSkipped, executor.StatusFailed} {
+	for _, s := range []safemigrate.Status{safemigrate.StatusOK, safemigrate.StatusSkipped, safemigrate.StatusFailed} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
@@ -287,14 +215,14 @@ func preflightSummary(t *fleet.Tenant) string {
 }
 
 // tenantNote is the last column: what went wrong, or what waits.
-func tenantNote(t *fleet.Tenant) string {
+func tenantNote(t safemigrate.TenantRun) string {
 	switch {
 	case t.Failed != nil:
 		return t.Failed.ID + ": " + failureLine(t.Failed)
 	case t.Preflight != nil && !t.Preflight.OK:
-		var fails []*executor.MigrationError
+		var fails []*safemigrate.MigrationError
 		for _, m := range t.Preflight.Migrations {
-			if m.Status == executor.StatusFailed && m.Error != nil {
+			if m.Status == safemigrate.StatusFailed && m.Error != nil {
 				fails = append(fails, m.Error)
 			}
 		}
@@ -306,9 +234,9 @@ func tenantNote(t *fleet.Tenant) string {
 			ids[i] = f.ID
 		}
 		return "failed: " + strings.Join(ids, ", ")
-	case t.State == fleet.StateBlocked:
-		return "blocked by " + strings.Join(rootCauses(t.Plan), ", ")
-	case t.State == fleet.StateDrift:
+	case t.State == safemigrate.TenantBlocked:
+		return "blocked by " + strings.Join(t.Plan.RootCauses(), ", ")
+	case t.State == safemigrate.TenantDrift:
 		return "applied migrations changed"
 	case t.Err != nil:
 		return strings.SplitN(t.Err.Error(), "\n", 2)[0]
@@ -327,7 +255,7 @@ func tenantNote(t *fleet.Tenant) string {
 
 // renderTenantFailures prints each failure in full, once for all tenants
 // that failed the same way.
-func renderTenantFailures(env *Env, tenants []*fleet.Tenant) {
+func renderTenantFailures(env *Env, tenants []safemigrate.TenantRun) {
 	w := env.Stdout
 	st := style{on: env.Color}
 	type group struct {

@@ -223,7 +223,7 @@ func TestFleetUsageErrors(t *testing.T) {
 		{"case matters", []string{"status", "--schemas", "b-b"}, `tenant schema "b-b" does not exist`},
 		{"bad query", []string{"preflight", "--schemas-query", "SELECT 1, 2"}, "it returns 2 columns"},
 		{"both flags", []string{"migrate", "--phase", "post-deploy", "--schemas", "a", "--schemas-query", "SELECT 'a'"}, "--schemas"},
-		{"jobs", []string{"migrate", "--phase", "post-deploy", "--schemas", "a", "--jobs", "0"}, `--jobs "0" is not a whole number ≥ 1`},
+		{"jobs", []string{"migrate", "--phase", "post-deploy", "--schemas", "a", "--jobs", "0"}, `--jobs must be at least 1`},
 		{"plan offline", []string{"plan", "--phase", "post-deploy", "--schemas", "a", "--offline"}, "--offline"},
 		{"trace", []string{"preflight", "--schemas", "a", "--trace"}, "do not work with tenant fleets yet"},
 		{"ephemeral", []string{"preflight", "--schemas", "a", "--ephemeral"}, "do not work with tenant fleets yet"},

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate"
 )
 
 // traceSQLWidth is how much of a statement a trace line shows.
@@ -17,7 +17,7 @@ const traceSQLWidth = 56
 // with each migration's statement trace (preflight --trace) under its
 // row. The trace lines form a table of their own, aligned across all
 // migrations.
-func writeTraced(w io.Writer, t *table, ms []executor.MigrationReport, st style) {
+func writeTraced(w io.Writer, t *table, ms []safemigrate.MigrationReport, st style) {
 	traced := table{indent: t.indent + "    "}
 	owner := []int{} // index into ms of each trace row
 	for i, m := range ms {
@@ -42,7 +42,7 @@ func writeTraced(w io.Writer, t *table, ms []executor.MigrationReport, st style)
 
 // traceRow is one statement of a trace: number, line, SQL, the locks it
 // took, the tables it rewrote and how the rehearsal differed.
-func traceRow(tr executor.StatementTrace, st style) []cell {
+func traceRow(tr safemigrate.StatementTrace, st style) []cell {
 	locks := make([]string, len(tr.Locks))
 	blocksWrites := false
 	for i, l := range tr.Locks {

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // DefaultFile is read from the working directory when --config is not given.
@@ -19,23 +19,38 @@ const DefaultFile = "safemigrate.yaml"
 
 // Config is the content of safemigrate.yaml. Zero values mean "not set".
 type Config struct {
-	Dir            string        `yaml:"dir"`
-	DatabaseURL    string        `yaml:"database_url"`
-	DefaultSafe    annotate.Safe `yaml:"default_safe"`
-	TrackingSchema string        `yaml:"tracking_schema"`
-	Mode           string        `yaml:"mode"`
-	Versioning     string        `yaml:"versioning"`
-	PGVersion      int           `yaml:"pg_version"`
-	LockRetries    *int          `yaml:"lock_retries"`
+	Dir            string         `yaml:"dir"`
+	DatabaseURL    string         `yaml:"database_url"`
+	DefaultSafe    migration.Safe `yaml:"default_safe"`
+	TrackingSchema string         `yaml:"tracking_schema"`
+	Mode           string         `yaml:"mode"`
+	Initial        string         `yaml:"initial"` // "auto": --initial=auto for plan and migrate
+	Versioning     string         `yaml:"versioning"`
+	Layout         string         `yaml:"layout"`
+	PGVersion      int            `yaml:"pg_version"`
+	LockRetries    *int           `yaml:"lock_retries"`
+	// Atomic makes migrate apply in one pass (migrate --atomic).
+	Atomic bool `yaml:"atomic"`
 
 	LockTimeout      Duration `yaml:"lock_timeout"`
 	StatementTimeout Duration `yaml:"statement_timeout"`
 	LockWait         Duration `yaml:"lock_wait"`
 
 	Tenants Tenants `yaml:"tenants"`
+	Lint    Lint    `yaml:"lint"`
 }
 
-// Tenants configures multi-tenant fleets (SPEC §4).
+// Lint configures `safemigrate lint` (docs/configuration.md).
+type Lint struct {
+	// ExcludeRules are rule IDs that are never reported.
+	ExcludeRules []string `yaml:"exclude_rules"`
+	// ExcludePaths are globs (path.Match, relative to the migrations
+	// directory; ** matches any number of directories) of files that
+	// are not reported on.
+	ExcludePaths []string `yaml:"exclude_paths"`
+}
+
+// Tenants configures multi-tenant fleets (docs/executing.md).
 type Tenants struct {
 	Schemas    []string `yaml:"schemas"`
 	Query      string   `yaml:"query"`
@@ -55,7 +70,7 @@ type Duration struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := annotate.ParseDuration(n.Value)
+	v, err := migration.ParseDuration(n.Value)
 	if err != nil {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
@@ -97,18 +112,33 @@ func Parse(data []byte) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, errors.New(explainKeys(strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	// A second document would be ignored, settings and typos alike.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := extra.Line
+		if err != nil || line == 0 {
+			return Config{}, fmt.Errorf("a second YAML document follows the first; the configuration is one document: remove the `---` separator and merge the settings")
+		}
+		return Config{}, fmt.Errorf("line %d: a second YAML document starts here; the configuration is one document: remove the `---` separator and merge the settings into the first", line)
 	}
 	if cfg.DefaultSafe != "" {
-		if _, err := annotate.ParseSafe(string(cfg.DefaultSafe)); err != nil {
+		if _, err := migration.ParseSafe(string(cfg.DefaultSafe)); err != nil {
 			return Config{}, fmt.Errorf("default_safe: %w", err)
 		}
 	}
 	if err := oneOf("mode", cfg.Mode, "strict", "nonstrict", "disabled"); err != nil {
 		return Config{}, err
 	}
+	if err := oneOf("initial", cfg.Initial, "auto", "false"); err != nil {
+		return Config{}, err
+	}
 	if err := oneOf("versioning", cfg.Versioning, "sequential", "timestamp"); err != nil {
 		return Config{}, err
+	}
+	if _, err := migration.ParseLayout(cfg.Layout); err != nil {
+		return Config{}, fmt.Errorf("layout: %w", err)
 	}
 	if cfg.LockRetries != nil && *cfg.LockRetries < 0 {
 		return Config{}, fmt.Errorf("lock_retries must not be negative")

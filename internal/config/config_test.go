@@ -18,6 +18,7 @@ default_safe: before_deploy
 tracking_schema: ops
 mode: nonstrict
 versioning: timestamp
+layout: goose
 pg_version: 13
 lock_timeout: 2s
 statement_timeout: 1d
@@ -31,6 +32,7 @@ tenants:
 	require.NoError(t, err)
 	assert.Equal(t, "db/migrations", cfg.Dir)
 	assert.EqualValues(t, "before_deploy", cfg.DefaultSafe)
+	assert.Equal(t, "goose", cfg.Layout)
 	assert.Equal(t, 2*time.Second, cfg.LockTimeout.Duration)
 	assert.Equal(t, 24*time.Hour, cfg.StatementTimeout.Duration)
 	assert.True(t, cfg.LockWait.Set)
@@ -42,11 +44,16 @@ tenants:
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, doc, want string }{
-		{"unknown key with line", "dir: x\nlock_timout: 5s\n", "line 2: field lock_timout not found"},
+		{"unknown key with line", "dir: x\nlock_timout: 5s\n", "line 2: unknown key lock_timout, did you mean lock_timeout?"},
+		{"unknown nested key", "tenants:\n  schema: [a]\n", "line 2: unknown key schema in tenants, did you mean schemas?"},
+		{"unknown lint key", "lint:\n  exclude_rule: [x]\n", "did you mean exclude_rules?"},
+		{"unknown key far from any", "zzzzzzzzzzzz: 1\n", "known keys: dir, database_url"},
+		{"initial is auto or false", "initial: true\n", "initial: \"true\" is not one of auto, false"},
 		{"bad safe", "default_safe: befor_deploy\n", "did you mean before_deploy"},
 		{"bad duration", "lock_timeout: soon\n", "line 1"},
 		{"bad mode", "mode: lax\n", `mode: "lax" is not one of strict, nonstrict, disabled`},
 		{"bad versioning", "versioning: semver\n", "versioning"},
+		{"bad layout", "layout: liquibase\n", `layout: unknown layout "liquibase"; use one of auto, safemigrate, goose, golang-migrate, dbmate, flyway`},
 		{"tenants both", "tenants:\n  schemas: [a]\n  query: SELECT 1\n", "either schemas or query"},
 	}
 	for _, tt := range tests {
@@ -71,6 +78,30 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, []byte("mode: [\n"), 0o644))
 	_, err = config.Load(p, false)
 	require.ErrorContains(t, err, p)
+}
+
+// TestParseRejectsSecondDocument: a second YAML document was silently
+// ignored, even with unknown keys in it, so settings in it never applied.
+func TestParseRejectsSecondDocument(t *testing.T) {
+	tests := []struct {
+		name, src string
+		line      string
+	}{
+		{"unknown keys", "dir: db\n---\nno_such_key: 1\n", "line 2"},
+		{"known keys", "dir: db\n\n---\nlock_timeout: 2s\n", "line 3"},
+		{"empty", "dir: db\n---\n", "line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse([]byte(tt.src))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.line)
+			assert.Contains(t, err.Error(), "second YAML document")
+		})
+	}
+	cfg, err := config.Parse([]byte("---\ndir: db\n...\n"))
+	require.NoError(t, err, "one document with explicit markers is fine")
+	assert.Equal(t, "db", cfg.Dir)
 }
 
 func TestTenantDatabases(t *testing.T) {

@@ -59,7 +59,8 @@ func run(ctx context.Context, bin, dir string) error {
 		{[]string{"migrate", "--phase", "pre-deploy", "--mode", "nonstrict"}, 0,
 			"So this team runs the release phase in nonstrict mode: it rehearses and applies what is ready\nand skips the blocked migration."},
 		{[]string{"status"}, 0, "The new code is live now. What is applied, what waits:"},
-		{[]string{"migrate", "--phase", "post-deploy"}, 0, "The post-deploy job runs the rest, contract steps included."},
+		{[]string{"migrate", "--phase", "post-deploy"}, 0, "The post-deploy job runs the rest, except 0006: it drops a column with delay: 7d, rollback\nheadroom the job does not cut short (and what depends on it waits with it)."},
+		{[]string{"migrate", "--phase", "post-deploy", "--ignore-delays"}, 0, "A week later the post-deploy job runs the contract step too; --ignore-delays stands in for the week."},
 		{[]string{"status", "--check"}, 0, "Nothing is left pending."},
 	}
 	for _, s := range steps {

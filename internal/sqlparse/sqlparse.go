@@ -30,9 +30,25 @@ type SyntaxError struct {
 	Offset  int // byte offset of the error
 	Line    int // 1-based
 	Column  int // 1-based
+	// Psql is set when the input is not SQL but psql script: PsqlMetaCommand
+	// (a backslash command such as \copy, \i or \set) or PsqlCopyData (the
+	// rows of a COPY ... FROM STDIN written into the file). The server
+	// cannot run either; Message says what was found and Hint what to do
+	// instead.
+	Psql string
+	Hint string
 }
 
+// The kinds of psql script a [SyntaxError] recognises.
+const (
+	PsqlMetaCommand = "meta-command"
+	PsqlCopyData    = "copy-data"
+)
+
 func (e *SyntaxError) Error() string {
+	if e.Psql != "" {
+		return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Message)
+	}
 	return fmt.Sprintf("%d:%d: syntax error: %s", e.Line, e.Column, e.Message)
 }
 
@@ -106,6 +122,9 @@ func syntaxError(src string, err error) error {
 	off := len(src)
 	if pe.Cursorpos > 0 {
 		off = charToByte(src, pe.Cursorpos-1)
+	}
+	if se := psqlScript(src, off); se != nil {
+		return se
 	}
 	line, col := Position(src, off)
 	return &SyntaxError{Message: pe.Message, Offset: off, Line: line, Column: col}

@@ -78,7 +78,7 @@ func TestSplitSyntaxError(t *testing.T) {
 }
 
 func FuzzSplit(f *testing.F) {
-	for _, s := range []string{"SELECT 1;", "CREATE TABLE a(id int); -- x\n", "DO $$ ; $$;", "/* /* */", "SELECT 'é", "\x00"} {
+	for _, s := range []string{"SELECT 1;", "CREATE TABLE a(id int); -- x\n", "DO $$ ; $$;", "/* /* */", "SELECT 'é", "\x00", "COPY t FROM STDIN;\n1\tx\n\\.\n", "SELECT 1;\n\\i x.sql\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
@@ -119,4 +119,51 @@ func TestParseJSONAndRange(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 2, se.Line)
 	assert.Equal(t, 1, se.Column)
+}
+
+// TestSplitPsqlScript: psql meta-commands and COPY ... FROM STDIN with
+// inline rows were reported as `syntax error at or near "\"` or
+// `... near "1"`; they are psql script and say so, positioned at the
+// command (for inline data: at the COPY).
+func TestSplitPsqlScript(t *testing.T) {
+	tests := []struct {
+		name, src string
+		psql      string
+		line, col int
+		want      string
+	}{
+		{"copy meta", "-- safe: always\n\\copy t from 'x.csv'\n", sqlparse.PsqlMetaCommand, 2, 1, `psql meta-command \copy`},
+		{"include", "SELECT 1;\n\\i other.sql\n", sqlparse.PsqlMetaCommand, 2, 1, `psql meta-command \i:`},
+		{"set", "SELECT 1;\n\\set x 1\nSELECT :x;", sqlparse.PsqlMetaCommand, 2, 1, `\set`},
+		{"connect", "\\connect other\nSELECT 1;", sqlparse.PsqlMetaCommand, 1, 1, `\connect`},
+		{"gset", "SELECT 1 \\gset\n", sqlparse.PsqlMetaCommand, 1, 10, `\gset`},
+		{"copy data", "-- safe: always\nCREATE TABLE t (a int, b text);\nCOPY t FROM STDIN;\n1\tfoo\n2\tbar\n\\.\n", sqlparse.PsqlCopyData, 3, 1, "COPY ... FROM STDIN with inline data (from line 4)"},
+		{"copy csv data", "COPY t (a, b) FROM stdin WITH (FORMAT csv);\n1,foo\n\\.\nSELECT 1;", sqlparse.PsqlCopyData, 1, 1, "inline data"},
+		{"copy data starting with a word", "COPY t FROM STDIN;\nfoo\tbar\n\\.\n", sqlparse.PsqlCopyData, 1, 1, "inline data"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, parse := range []func(string) error{
+				func(s string) error { _, err := sqlparse.Split(s); return err },
+				func(s string) error { _, err := sqlparse.ParseJSON(s); return err },
+			} {
+				var se *sqlparse.SyntaxError
+				require.ErrorAs(t, parse(tt.src), &se)
+				assert.Equal(t, tt.psql, se.Psql, se.Error())
+				assert.Equal(t, tt.line, se.Line, se.Error())
+				assert.Equal(t, tt.col, se.Column, se.Error())
+				assert.Contains(t, se.Message, tt.want)
+				assert.NotEmpty(t, se.Hint)
+				assert.NotContains(t, se.Error(), "syntax error")
+			}
+		})
+	}
+	// An ordinary syntax error stays one.
+	_, err := sqlparse.Split("SELECT 1;\nSELEC 2;\n")
+	var se *sqlparse.SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Empty(t, se.Psql)
+	// A backslash inside a string is SQL.
+	_, err = sqlparse.Split("SELECT 'a\\b', E'\\n';")
+	assert.NoError(t, err)
 }

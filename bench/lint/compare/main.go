@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // excluded squawk rules, with why they are not unsafe statements.
@@ -226,7 +227,7 @@ func analyse(dir string) (map[string]*fileInfo, error) {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		schema.Analyze(stmts, annotate.Options{})
-		d, _ := annotate.ParseHeader(src)
+		d, _ := migration.ParseHeader(src)
 		out[filepath.Base(p)] = &fileInfo{stmts: stmts, transactional: d.Transaction}
 	}
 	return out, nil

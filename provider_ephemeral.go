@@ -1,4 +1,4 @@
-package cli
+package safemigrate
 
 import (
 	"context"
@@ -32,39 +32,38 @@ type ephemeral struct {
 // --schema-only of the target. The target's role names are created first
 // so that GRANTs in the schema load. Progress goes to stderr. On failure
 // nothing is left running.
-func startEphemeral(env *Env, target executor.Target, schemaDump, binDir string) (eph *ephemeral, err error) {
-	ctx := env.Ctx
+func (p *Provider) startEphemeral(ctx context.Context, target executor.Target, schemaDump, binDir string) (eph *ephemeral, err error) {
 	source := "pg_dump --schema-only of the target"
 	if schemaDump != "" {
 		source = schemaDump
 		if _, err := os.Stat(schemaDump); err != nil {
-			return nil, usageError("--schema-dump: %v", err)
+			return nil, inputErrorf("--schema-dump: %v", err)
 		}
 	}
 	targetVersion, roles, err := targetInfo(ctx, target)
 	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("--ephemeral: reading the target's server version and roles: %w", redact.Error(err)))
+		return nil, &InputError{Msg: fmt.Sprintf("--ephemeral: reading the target's server version and roles: %v", redact.Error(err)), Err: err}
 	}
 	started := time.Now()
 	c, err := pgcluster.Start(ctx, pgcluster.Options{BinDir: binDir})
 	if err != nil {
 		if errors.Is(err, pgcluster.ErrNoServer) {
-			return nil, usageError("--ephemeral needs PostgreSQL's server binaries (initdb, postgres, psql, pg_dump) on this machine: %v\nor point --pg-bindir at them, or rehearse on a copy of the target you provide: preflight --against URL", err)
+			return nil, inputErrorf("--ephemeral needs PostgreSQL's server binaries (initdb, postgres, psql, pg_dump) on this machine: %v\nor point --pg-bindir at them, or rehearse on a copy of the target you provide: preflight --against URL", err)
 		}
-		return nil, usageError("--ephemeral: starting a throwaway PostgreSQL failed: %v", err)
+		return nil, inputErrorf("--ephemeral: starting a throwaway PostgreSQL failed: %v", err)
 	}
 	defer func() {
 		if err != nil {
-			(&ephemeral{cluster: c}).stop(env)
+			(&ephemeral{cluster: c}).stop(p)
 		}
 	}()
 	version, err := serverVersion(ctx, c.URL("postgres"))
 	if err != nil {
-		return nil, usageError("--ephemeral: %v", err)
+		return nil, inputErrorf("--ephemeral: %v", err)
 	}
-	fmt.Fprintf(env.Stderr, "ephemeral: started PostgreSQL %s from %s in %s\n", version, c.BinDir(), time.Since(started).Round(time.Millisecond))
+	p.logf("ephemeral: started PostgreSQL %s from %s in %s", version, c.BinDir(), time.Since(started).Round(time.Millisecond))
 	if major(version) != major(targetVersion) {
-		fmt.Fprintf(env.Stderr, "warning: ephemeral: the target runs PostgreSQL %s, the throwaway server %s; the rehearsal may differ from the target (use --pg-bindir for binaries of the target's version)\n", targetVersion, version)
+		p.logf("warning: ephemeral: the target runs PostgreSQL %s, the throwaway server %s; the rehearsal may differ from the target (use --pg-bindir for binaries of the target's version)", targetVersion, version)
 	}
 
 	dbname := target.Config.Database
@@ -73,24 +72,24 @@ func startEphemeral(env *Env, target executor.Target, schemaDump, binDir string)
 		dbname = "postgres"
 	default:
 		if _, err := c.CreateDatabase(ctx, dbname); err != nil {
-			return nil, usageError("--ephemeral: %v", err)
+			return nil, inputErrorf("--ephemeral: %v", err)
 		}
 	}
 	if err := createRoles(ctx, c.URL("postgres"), roles); err != nil {
-		fmt.Fprintf(env.Stderr, "warning: ephemeral: the target's roles were not copied (GRANTs to them will not load): %v\n", redact.Error(err))
+		p.logf("warning: ephemeral: the target's roles were not copied (GRANTs to them will not load): %v", redact.Error(err))
 	}
 
 	loaded := time.Now()
 	path := schemaDump
 	if path == "" {
-		if path, err = dumpTarget(env, c); err != nil {
+		if path, err = p.dumpTarget(ctx, c); err != nil {
 			return nil, err
 		}
 	}
 	if err := c.LoadSQL(ctx, dbname, path); err != nil {
 		return nil, loadError(err, schemaDump, path, version, c.BinDir())
 	}
-	fmt.Fprintf(env.Stderr, "ephemeral: loaded %s in %s\n", source, time.Since(loaded).Round(time.Millisecond))
+	p.logf("ephemeral: loaded %s in %s", source, time.Since(loaded).Round(time.Millisecond))
 
 	on, err := executor.ParseTarget(c.URL(dbname))
 	if err != nil {
@@ -101,24 +100,24 @@ func startEphemeral(env *Env, target executor.Target, schemaDump, binDir string)
 }
 
 // stop stops the cluster and removes its directory.
-func (e *ephemeral) stop(env *Env) {
+func (e *ephemeral) stop(p *Provider) {
 	if err := e.cluster.Stop(); err != nil {
-		fmt.Fprintf(env.Stderr, "warning: ephemeral: %v\n", err)
+		p.logf("warning: ephemeral: %v", err)
 	}
 }
 
 // dumpTarget writes pg_dump --schema-only of the target into the
 // cluster's directory (removed with it) and returns the file's path.
-func dumpTarget(env *Env, c *pgcluster.Cluster) (string, error) {
+func (p *Provider) dumpTarget(ctx context.Context, c *pgcluster.Cluster) (string, error) {
 	pgDump := filepath.Join(c.BinDir(), "pg_dump")
 	if _, err := os.Stat(pgDump); err != nil {
 		if pgDump, err = pgcluster.FindBin("pg_dump"); err != nil {
-			return "", usageError("--ephemeral: %v", err)
+			return "", inputErrorf("--ephemeral: %v", err)
 		}
 	}
-	dump, err := pgcluster.DumpSchema(env.Ctx, pgDump, env.databaseURL())
+	dump, err := pgcluster.DumpSchema(ctx, pgDump, p.connString())
 	if err != nil {
-		return "", usageError("--ephemeral: dumping the target's schema failed: %v\npg_dump must be at least as new as the target's server; or dump the schema yourself and pass --schema-dump FILE", err)
+		return "", inputErrorf("--ephemeral: dumping the target's schema failed: %v\npg_dump must be at least as new as the target's server; or dump the schema yourself and pass --schema-dump FILE", err)
 	}
 	path := filepath.Join(c.Dir(), "target-schema.sql")
 	if err := os.WriteFile(path, dump, 0o644); err != nil {
@@ -132,7 +131,7 @@ func dumpTarget(env *Env, c *pgcluster.Cluster) (string, error) {
 func loadError(err error, schemaDump, path, version, binDir string) error {
 	var le *pgcluster.LoadError
 	if !errors.As(err, &le) {
-		return usageError("--ephemeral: loading the schema failed: %v", err)
+		return inputErrorf("--ephemeral: loading the schema failed: %v", err)
 	}
 	where := le.Error()
 	if schemaDump == "" {
@@ -150,7 +149,7 @@ func loadError(err error, schemaDump, path, version, binDir string) error {
 	if le.SQLState == "0A000" || le.SQLState == "58P01" {
 		hint = fmt.Sprintf("install the extension for the local PostgreSQL %s (%s), or rehearse on a copy that has it with --against URL", version, binDir)
 	}
-	return usageError("--ephemeral: the schema did not load: %s\n%s", strings.ReplaceAll(where, "\n", "\n  "), hint)
+	return inputErrorf("--ephemeral: the schema did not load: %s\n%s", strings.ReplaceAll(where, "\n", "\n  "), hint)
 }
 
 // serverVersion returns the server_version of the database at url.
@@ -231,4 +230,17 @@ func createRoles(ctx context.Context, adminURL string, roles []string) error {
 		return nil
 	}
 	return conn.SendBatch(ctx, &b).Close()
+}
+
+// connString is the target's connection string, for pg_dump.
+func (p *Provider) connString() string {
+	if p.o.connConfig != nil {
+		return p.o.connConfig.ConnString()
+	}
+	return p.o.url
+}
+
+// inputErrorf is an *InputError with a formatted message.
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
 }

@@ -1,4 +1,4 @@
-package annotate_test
+package migration_test
 
 import (
 	"math/rand/v2"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,79 +18,79 @@ func TestParseHeaderDirectives(t *testing.T) {
 	tests := []struct {
 		name string
 		src  string
-		want annotate.Directives
+		want migration.Directives
 	}{
 		{
 			name: "empty file gets defaults",
 			src:  "",
-			want: annotate.Directives{Transaction: true, Lines: map[string]int{}},
+			want: migration.Directives{Transaction: true, Lines: map[string]int{}},
 		},
 		{
 			name: "no header",
 			src:  "CREATE TABLE t (id int);\n",
-			want: annotate.Directives{Transaction: true, Lines: map[string]int{}},
+			want: migration.Directives{Transaction: true, Lines: map[string]int{}},
 		},
 		{
 			name: "safe before_deploy",
 			src:  "-- safe: before_deploy\nSELECT 1;\n",
-			want: annotate.Directives{Safe: annotate.BeforeDeploy, Transaction: true, Lines: map[string]int{"safe": 1}},
+			want: migration.Directives{Safe: migration.BeforeDeploy, Transaction: true, Lines: map[string]int{"safe": 1}},
 		},
 		{
 			name: "safe after_deploy",
 			src:  "-- safe: after_deploy\nSELECT 1;\n",
-			want: annotate.Directives{Safe: annotate.AfterDeploy, Transaction: true, Lines: map[string]int{"safe": 1}},
+			want: migration.Directives{Safe: migration.AfterDeploy, Transaction: true, Lines: map[string]int{"safe": 1}},
 		},
 		{
 			name: "safe always",
 			src:  "-- safe: always\nSELECT 1;\n",
-			want: annotate.Directives{Safe: annotate.Always, Transaction: true, Lines: map[string]int{"safe": 1}},
+			want: migration.Directives{Safe: migration.Always, Transaction: true, Lines: map[string]int{"safe": 1}},
 		},
 		{
 			name: "depends one reference",
 			src:  "-- depends: 0001_init\n",
-			want: annotate.Directives{Depends: []string{"0001_init"}, Transaction: true, Lines: map[string]int{"depends": 1}},
+			want: migration.Directives{Depends: []string{"0001_init"}, Transaction: true, Lines: map[string]int{"depends": 1}},
 		},
 		{
 			name: "depends three forms trimmed",
 			src:  "-- depends:  0001_init ,billing/0002,  3\n",
-			want: annotate.Directives{Depends: []string{"0001_init", "billing/0002", "3"}, Transaction: true, Lines: map[string]int{"depends": 1}},
+			want: migration.Directives{Depends: []string{"0001_init", "billing/0002", "3"}, Transaction: true, Lines: map[string]int{"depends": 1}},
 		},
 		{
 			name: "transaction false",
 			src:  "-- transaction: false\n",
-			want: annotate.Directives{Transaction: false, Lines: map[string]int{"transaction": 1}},
+			want: migration.Directives{Transaction: false, Lines: map[string]int{"transaction": 1}},
 		},
 		{
 			name: "transaction true explicit",
 			src:  "-- transaction: true\n",
-			want: annotate.Directives{Transaction: true, Lines: map[string]int{"transaction": 1}},
+			want: migration.Directives{Transaction: true, Lines: map[string]int{"transaction": 1}},
 		},
 		{
 			name: "delay with after_deploy",
 			src:  "-- safe: after_deploy\n-- delay: 7d\n",
-			want: annotate.Directives{Safe: annotate.AfterDeploy, Delay: 7 * day, Transaction: true, Lines: map[string]int{"safe": 1, "delay": 2}},
+			want: migration.Directives{Safe: migration.AfterDeploy, Delay: 7 * day, Transaction: true, Lines: map[string]int{"safe": 1, "delay": 2}},
 		},
 		{
 			name: "delay before safe line",
 			src:  "-- delay: 36h\n-- safe: after_deploy\n",
-			want: annotate.Directives{Safe: annotate.AfterDeploy, Delay: 36 * time.Hour, Transaction: true, Lines: map[string]int{"safe": 2, "delay": 1}},
+			want: migration.Directives{Safe: migration.AfterDeploy, Delay: 36 * time.Hour, Transaction: true, Lines: map[string]int{"safe": 2, "delay": 1}},
 		},
 		{
 			name: "lock_timeout",
 			src:  "-- lock_timeout: 10s\n",
-			want: annotate.Directives{LockTimeout: 10 * time.Second, Transaction: true, Lines: map[string]int{"lock_timeout": 1}},
+			want: migration.Directives{LockTimeout: 10 * time.Second, Transaction: true, Lines: map[string]int{"lock_timeout": 1}},
 		},
 		{
 			name: "statement_timeout",
 			src:  "-- statement_timeout: 1m30s\n",
-			want: annotate.Directives{StatementTimeout: 90 * time.Second, Transaction: true, Lines: map[string]int{"statement_timeout": 1}},
+			want: migration.Directives{StatementTimeout: 90 * time.Second, Transaction: true, Lines: map[string]int{"statement_timeout": 1}},
 		},
 		{
 			name: "every directive",
 			src: "-- safe: after_deploy\n-- depends: billing/0002_invoices\n-- transaction: false\n" +
 				"-- delay: 1d12h\n-- lock_timeout: 500ms\n-- statement_timeout: 2m\n\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
-			want: annotate.Directives{
-				Safe: annotate.AfterDeploy, Depends: []string{"billing/0002_invoices"}, Transaction: false,
+			want: migration.Directives{
+				Safe: migration.AfterDeploy, Depends: []string{"billing/0002_invoices"}, Transaction: false,
 				Delay: 36 * time.Hour, LockTimeout: 500 * time.Millisecond, StatementTimeout: 2 * time.Minute,
 				Lines: map[string]int{"safe": 1, "depends": 2, "transaction": 3, "delay": 4, "lock_timeout": 5, "statement_timeout": 6},
 			},
@@ -98,45 +98,45 @@ func TestParseHeaderDirectives(t *testing.T) {
 		{
 			name: "blank lines and comments inside header",
 			src:  "\n-- Adds the email column.\n\n   \n-- safe: before_deploy\n--\n-- depends: 0001_init\nALTER TABLE users ADD COLUMN email text;\n",
-			want: annotate.Directives{Safe: annotate.BeforeDeploy, Depends: []string{"0001_init"}, Transaction: true, Lines: map[string]int{"safe": 5, "depends": 7}},
+			want: migration.Directives{Safe: migration.BeforeDeploy, Depends: []string{"0001_init"}, Transaction: true, Lines: map[string]int{"safe": 5, "depends": 7}},
 		},
 		{
 			name: "indented directive, no space after dashes, CRLF",
 			src:  "  --safe:always\r\n-- depends: 1\r\nSELECT 1;\r\n",
-			want: annotate.Directives{Safe: annotate.Always, Depends: []string{"1"}, Transaction: true, Lines: map[string]int{"safe": 1, "depends": 2}},
+			want: migration.Directives{Safe: migration.Always, Depends: []string{"1"}, Transaction: true, Lines: map[string]int{"safe": 1, "depends": 2}},
 		},
 		{
 			name: "ordinary word comments are not directives",
 			src:  "-- author: jane\n-- ticket: OPS-123\n-- reason: the old index is unused\n-- safe: always\n",
-			want: annotate.Directives{Safe: annotate.Always, Transaction: true, Lines: map[string]int{"safe": 4}},
+			want: migration.Directives{Safe: migration.Always, Transaction: true, Lines: map[string]int{"safe": 4}},
 		},
 		{
 			name: "comment with several words before colon is not a directive",
 			src:  "-- safe to run: yes\n-- Note that: whatever\n-- safe: always\n",
-			want: annotate.Directives{Safe: annotate.Always, Transaction: true, Lines: map[string]int{"safe": 3}},
+			want: migration.Directives{Safe: migration.Always, Transaction: true, Lines: map[string]int{"safe": 3}},
 		},
 		{
 			name: "first other line ends the header",
 			src:  "-- safe: before_deploy\nSELECT 1;\n-- depends: 0001_init\n",
-			want: annotate.Directives{
-				Safe: annotate.BeforeDeploy, Transaction: true, Lines: map[string]int{"safe": 1},
-				Outside: []annotate.Line{{Line: 3, Key: "depends", Text: "-- depends: 0001_init"}},
+			want: migration.Directives{
+				Safe: migration.BeforeDeploy, Transaction: true, Lines: map[string]int{"safe": 1},
+				Outside: []migration.Line{{Line: 3, Key: "depends", Text: "-- depends: 0001_init"}},
 			},
 		},
 		{
 			name: "block comment ends the header",
 			src:  "/* header? */\n-- safe: before_deploy\n",
-			want: annotate.Directives{
+			want: migration.Directives{
 				Transaction: true, Lines: map[string]int{},
-				Outside: []annotate.Line{{Line: 2, Key: "safe", Text: "-- safe: before_deploy"}},
+				Outside: []migration.Line{{Line: 2, Key: "safe", Text: "-- safe: before_deploy"}},
 			},
 		},
 		{
 			name: "directives below the header are ignored and listed",
 			src:  "-- safe: always\nSELECT 1;\n  -- safe: after_deploy\n-- transaction: false\n-- author: me\n-- saftey: x\n",
-			want: annotate.Directives{
-				Safe: annotate.Always, Transaction: true, Lines: map[string]int{"safe": 1},
-				Outside: []annotate.Line{
+			want: migration.Directives{
+				Safe: migration.Always, Transaction: true, Lines: map[string]int{"safe": 1},
+				Outside: []migration.Line{
 					{Line: 3, Key: "safe", Text: "  -- safe: after_deploy"},
 					{Line: 4, Key: "transaction", Text: "-- transaction: false"},
 				},
@@ -145,9 +145,9 @@ func TestParseHeaderDirectives(t *testing.T) {
 		{
 			name: "bad values below the header are not errors",
 			src:  "SELECT 1;\n-- safe: befor_deploy\n-- delay: soon\n",
-			want: annotate.Directives{
+			want: migration.Directives{
 				Transaction: true, Lines: map[string]int{},
-				Outside: []annotate.Line{
+				Outside: []migration.Line{
 					{Line: 2, Key: "safe", Text: "-- safe: befor_deploy"},
 					{Line: 3, Key: "delay", Text: "-- delay: soon"},
 				},
@@ -156,7 +156,7 @@ func TestParseHeaderDirectives(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, probs := annotate.ParseHeader([]byte(tt.src))
+			got, probs := migration.ParseHeader([]byte(tt.src))
 			require.Empty(t, probs)
 			// Header extent is covered by TestParseHeaderExtent.
 			got.HeaderEnd, got.HeaderLines = 0, 0
@@ -182,7 +182,7 @@ func TestParseHeaderExtent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, probs := annotate.ParseHeader([]byte(tt.src))
+			d, probs := migration.ParseHeader([]byte(tt.src))
 			require.Empty(t, probs)
 			assert.Equal(t, tt.wantEnd, d.HeaderEnd)
 			assert.Equal(t, tt.wantLines, d.HeaderLines)
@@ -339,7 +339,7 @@ func TestParseHeaderProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, probs := annotate.ParseHeader([]byte(tt.src))
+			_, probs := migration.ParseHeader([]byte(tt.src))
 			require.Len(t, probs, len(tt.want), "problems: %v", probs)
 			for i, w := range tt.want {
 				assert.Equal(t, w.line, probs[i].Line, "problem %d: %s", i, probs[i].Message)
@@ -355,7 +355,7 @@ func TestParseHeaderProblems(t *testing.T) {
 func TestParseHeaderInvalidSafeWithDelay(t *testing.T) {
 	// A bad safe value is one problem; the delay on the next line must not be
 	// reported a second time as "delay without safe".
-	_, probs := annotate.ParseHeader([]byte("-- safe: after_deplyo\n-- delay: 7d\n"))
+	_, probs := migration.ParseHeader([]byte("-- safe: after_deplyo\n-- delay: 7d\n"))
 	require.Len(t, probs, 1, "problems: %v", probs)
 	assert.Equal(t, 1, probs[0].Line)
 	assert.Contains(t, probs[0].Message, "did you mean after_deploy?")
@@ -364,19 +364,19 @@ func TestParseHeaderInvalidSafeWithDelay(t *testing.T) {
 func TestParseSafe(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    annotate.Safe
+		want    migration.Safe
 		wantErr string
 	}{
-		{"before_deploy", annotate.BeforeDeploy, ""},
-		{"after_deploy", annotate.AfterDeploy, ""},
-		{"always", annotate.Always, ""},
+		{"before_deploy", migration.BeforeDeploy, ""},
+		{"after_deploy", migration.AfterDeploy, ""},
+		{"always", migration.Always, ""},
 		{"befor_deploy", "", "did you mean before_deploy?"},
 		{"Always", "", "did you mean always?"},
 		{"never", "", "valid: before_deploy, after_deploy, always"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := annotate.ParseSafe(tt.in)
+			got, err := migration.ParseSafe(tt.in)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
@@ -425,7 +425,7 @@ func TestParseDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := annotate.ParseDuration(tt.in)
+			got, err := migration.ParseDuration(tt.in)
 			if tt.wantErr {
 				require.Error(t, err, "got %v", got)
 				return
@@ -451,7 +451,7 @@ func TestFormatDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			assert.Equal(t, tt.want, annotate.FormatDuration(tt.in))
+			assert.Equal(t, tt.want, migration.FormatDuration(tt.in))
 		})
 	}
 }
@@ -471,13 +471,13 @@ func TestFormatDurationRoundTrip(t *testing.T) {
 		default: // anything representable
 			d = time.Duration(r.Int64())
 		}
-		s := annotate.FormatDuration(d)
-		got, err := annotate.ParseDuration(s)
+		s := migration.FormatDuration(d)
+		got, err := migration.ParseDuration(s)
 		require.NoError(t, err, "%d formatted as %q", d, s)
 		require.Equal(t, d, got, "%q", s)
 	}
 	for _, d := range []time.Duration{1, time.Duration(1<<63 - 1), 106751 * day} {
-		got, err := annotate.ParseDuration(annotate.FormatDuration(d))
+		got, err := migration.ParseDuration(migration.FormatDuration(d))
 		require.NoError(t, err)
 		assert.Equal(t, d, got)
 	}
@@ -498,8 +498,8 @@ func FuzzParseHeader(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		d, probs := annotate.ParseHeader(src)
-		d2, probs2 := annotate.ParseHeader(src)
+		d, probs := migration.ParseHeader(src)
+		d2, probs2 := migration.ParseHeader(src)
 		require.Equal(t, d, d2, "deterministic")
 		require.Equal(t, probs, probs2, "deterministic")
 
@@ -521,25 +521,25 @@ func FuzzParseHeader(f *testing.F) {
 			}
 		}
 		for k, line := range d.Lines {
-			require.Contains(t, annotate.Keys, k)
+			require.Contains(t, migration.Keys, k)
 			require.GreaterOrEqual(t, line, 1)
 			require.LessOrEqual(t, line, d.HeaderLines)
 		}
 		for _, o := range d.Outside {
 			require.Greater(t, o.Line, d.HeaderLines)
-			require.Contains(t, annotate.Keys, o.Key)
+			require.Contains(t, migration.Keys, o.Key)
 		}
 		require.GreaterOrEqual(t, d.Delay, time.Duration(0))
 		require.GreaterOrEqual(t, d.LockTimeout, time.Duration(0))
 		require.GreaterOrEqual(t, d.StatementTimeout, time.Duration(0))
 		if d.Safe != "" {
-			require.Contains(t, annotate.SafeValues, d.Safe)
+			require.Contains(t, migration.SafeValues, d.Safe)
 		}
 		if len(probs) == 0 {
-			if d.Has(annotate.KeyDelay) {
-				require.Equal(t, annotate.AfterDeploy, d.Safe, "delay only with after_deploy")
+			if d.Has(migration.KeyDelay) {
+				require.Equal(t, migration.AfterDeploy, d.Safe, "delay only with after_deploy")
 			}
-			if !d.Has(annotate.KeyTransaction) {
+			if !d.Has(migration.KeyTransaction) {
 				require.True(t, d.Transaction, "transaction defaults to true")
 			}
 			for _, ref := range d.Depends {
@@ -551,8 +551,8 @@ func FuzzParseHeader(f *testing.F) {
 }
 
 func TestParseHeaderByteOrderMark(t *testing.T) {
-	d, probs := annotate.ParseHeader([]byte("\ufeff-- safe: before_deploy\nSELECT 1;\n"))
+	d, probs := migration.ParseHeader([]byte("\ufeff-- safe: before_deploy\nSELECT 1;\n"))
 	require.Empty(t, probs)
-	assert.Equal(t, annotate.BeforeDeploy, d.Safe, "a BOM must not hide the first directive")
-	assert.Equal(t, 1, d.Lines[annotate.KeySafe])
+	assert.Equal(t, migration.BeforeDeploy, d.Safe, "a BOM must not hide the first directive")
+	assert.Equal(t, 1, d.Lines[migration.KeySafe])
 }

@@ -1,0 +1,185 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// markStart records, inside an atomic segment's transaction, when the
+// next migration starts, so that its tracking row measures that migration
+// rather than the transaction (now() is the transaction's start). The
+// setting is transaction-local; a migration that resets every setting
+// (RESET ALL) is measured from the transaction's start instead.
+const (
+	markStart = `SELECT pg_catalog.set_config('safemigrate.migration_start', pg_catalog.clock_timestamp()::text, true)`
+	sinceMark = `COALESCE(NULLIF(pg_catalog.current_setting('safemigrate.migration_start', true), '')::timestamptz, pg_catalog.now())`
+)
+
+// segment is a run of migrations an atomic run executes together: either
+// consecutive transactional migrations (one transaction) or a single
+// `transaction: false` migration.
+type segment struct {
+	steps []planner.Step
+	tx    bool
+}
+
+// segments splits steps for an atomic run. A segment ends at a
+// `transaction: false` migration (which runs on its own, statement by
+// statement) and after a migration that adds an enum value (PostgreSQL
+// refuses to use a value added in the same transaction, so what follows
+// must see it committed).
+func (s *Session) segments(steps []planner.Step) []segment {
+	var out []segment
+	var cur []planner.Step
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, segment{steps: cur, tx: true})
+			cur = nil
+		}
+	}
+	for _, step := range steps {
+		if !step.Migration.Directives.Transaction {
+			flush()
+			out = append(out, segment{steps: []planner.Step{step}})
+			continue
+		}
+		cur = append(cur, step)
+		if u, me := s.unit(step.Migration); me == nil && addsEnumValue(u.stmts) {
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// ApplyAtomic applies plan.Run in one pass, the rehearsal being the
+// apply (migrate --atomic; see docs/executing.md). Consecutive
+// transactional migrations run in one transaction, exactly as
+// [Session.Preflight] rehearses them (a savepoint each, deferred
+// constraints checked after each, the session reset between them, the
+// tracking row in the migration's batch), and that transaction commits
+// with its tracking rows only when every migration in it passed. A failing
+// migration is rolled back to its savepoint and the others still run, so
+// that every failure is reported; then the whole transaction is rolled
+// back and later segments are not attempted.
+//
+// Segments end at a `transaction: false` migration, applied on its own as
+// [Session.Apply] applies it, and after a migration that adds an enum
+// value. A lock timeout rolls the whole segment back (releasing every
+// lock it took), backs off and retries it, up to Options.LockRetries
+// times.
+//
+// The report has one line per migration attempted, as a preflight's
+// (Atomic set); applied lists the committed migrations. Errors: a
+// *PreflightError (Atomic set) when the first failing segment was the
+// first one to touch anything, so that nothing was applied; a
+// *PartialError when earlier segments (or `transaction: false`
+// migrations) committed and stay applied; the error of a lost connection
+// or cancelled context wrapped in a *PartialError; an *InputError, before
+// anything runs, for a migration that cannot run as written.
+func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*PreflightReport, []string, error) {
+	defer s.setCurrent("")
+	rep := &PreflightReport{OK: true, Atomic: true, Migrations: []MigrationReport{}}
+	applied := []string{}
+	if err := s.checkInput(plan); err != nil {
+		return nil, applied, err
+	}
+	phase := string(plan.Phase)
+	for _, seg := range s.segments(plan.Run) {
+		if !seg.tx {
+			step := seg.steps[0]
+			s.setCurrent(step.ID())
+			r := MigrationReport{ID: step.ID(), Status: StatusOK,
+				Notice: "transaction: false: applied statement by statement, outside the atomic transactions"}
+			start := time.Now()
+			err := s.ensureTables(ctx)
+			if err == nil {
+				err = s.applyNonTx(ctx, step, phase)
+			}
+			r.DurationMS = time.Since(start).Milliseconds()
+			if err != nil {
+				rep.OK = false
+				r.Status = StatusFailed
+				errors.As(err, &r.Error)
+				rep.Migrations = append(rep.Migrations, r)
+				return rep, applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: true}
+			}
+			rep.Migrations = append(rep.Migrations, r)
+			applied = append(applied, step.ID())
+			continue
+		}
+		sr, err := s.rehearseSteps(ctx, seg.steps, phase, true)
+		if sr != nil {
+			rep.Migrations = append(rep.Migrations, sr.Migrations...)
+			rep.Attempts = max(rep.Attempts, sr.Attempts)
+		}
+		if err != nil {
+			rep.OK = false
+			return rep, applied, &PartialError{Applied: applied, Failed: s.currentID(), Err: err}
+		}
+		if !sr.OK {
+			rep.OK = false
+			var pe *PreflightError
+			errors.As(sr.Err(), &pe)
+			pe.Atomic, pe.Kept = true, applied
+			if len(applied) == 0 {
+				return rep, applied, pe
+			}
+			return rep, applied, &PartialError{Applied: applied, Failed: pe.Failures[0].ID, Err: pe}
+		}
+		for i := len(rep.Migrations) - len(sr.Migrations); i < len(rep.Migrations); i++ {
+			rep.Migrations[i].SideEffects = nil // committed: they happened once, as meant
+		}
+		ids := make([]string, len(seg.steps))
+		for i, step := range seg.steps {
+			ids[i] = step.ID()
+		}
+		applied = append(applied, ids...)
+		s.log.printf("atomic: committed %s", strings.Join(ids, ", "))
+	}
+	return rep, applied, nil
+}
+
+// commitSegment releases the last savepoint, resets the session and
+// commits an atomic segment in one round trip. A failing COMMIT (there
+// should be none: deferred constraints were checked after each migration)
+// is reported against the segment's last migration; err is for a lost
+// connection.
+func (s *Session) commitSegment(ctx context.Context, steps []planner.Step, rh *rehearsal) (*MigrationError, error) {
+	last := steps[len(steps)-1].Migration
+	u, me := s.unit(last)
+	if me != nil {
+		return me, nil
+	}
+	var b batch
+	b.own(rh.pending...)
+	rh.pending = nil
+	b.add("COMMIT", 0, roleCommit)
+	cmd, blockers, err := s.execBatch(ctx, &b, u)
+	if err == nil {
+		return nil, nil
+	}
+	s.rollback(ctx)
+	if s.conn.IsClosed() || ctx.Err() != nil {
+		return nil, fmt.Errorf("atomic: commit: %w", s.connLost(err))
+	}
+	me = s.fail(u, 0, err, blockers)
+	me.Context = "commit of the atomic transaction"
+	if cmd.role != roleCommit {
+		me.Context = "ending the atomic transaction"
+	}
+	me.Hint = "the atomic transaction was rolled back; nothing of it was applied"
+	return me, nil
+}
+
+// currentID is the migration running now.
+func (s *Session) currentID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current
+}

@@ -1,0 +1,2 @@
+-- safe: always
+UPDATE users SET note = E'a\\b' WHERE id = 1;

@@ -1,0 +1,5 @@
+-- safe: before_deploy
+CREATE TABLE users (
+    id bigint PRIMARY KEY,
+    email text
+);

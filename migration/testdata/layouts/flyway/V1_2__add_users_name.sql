@@ -1,0 +1,2 @@
+-- safe: before_deploy
+ALTER TABLE users ADD COLUMN name text;

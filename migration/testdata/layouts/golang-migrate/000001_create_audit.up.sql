@@ -1,0 +1,2 @@
+-- safe: before_deploy
+CREATE TABLE audit (note text NOT NULL);

@@ -1,0 +1,3 @@
+-- safe: after_deploy
+-- transaction: false
+CREATE INDEX CONCURRENTLY users_email ON users (email);
