@@ -143,6 +143,18 @@ type Action struct {
 	Targets         []Column // INSERT column list, UPDATE SET targets (Type empty)
 	Unique          bool     // CREATE UNIQUE INDEX
 	NoWhere         bool     // UPDATE / DELETE without WHERE
+	// Unselective: UPDATE / DELETE whose WHERE does not pin rows down by
+	// an indexed key (or joins another table for them): it touches most
+	// of the table.
+	Unselective bool
+	// CopiedAt: DROP TABLE of a table this migration copied from earlier
+	// (CREATE TABLE ... AS SELECT, INSERT ... SELECT): the 1-based line of
+	// the copy; 0 otherwise.
+	CopiedAt int
+	// Opaque: part of the statement does something the analysis cannot
+	// see (dynamic SQL, a procedure or unknown function, a DO block it
+	// cannot read); Effect is Contract, since unknown never counts as safe.
+	Opaque bool
 }
 
 // Statement is one SQL statement of a migration with what the analysis
@@ -166,6 +178,22 @@ type Statement struct {
 	Transactional bool           // may run inside a transaction block
 	Effect        Effect
 	Reason        string
+	// Inner are the static SQL statements of a DO block, positioned in the
+	// file and analysed like top-level ones (Index counts within the
+	// block). The DO statement's own Effect covers only what it does
+	// itself (opaque parts); its Locks, Rewrites and Scans include the
+	// inner statements'. See [Statement.Flatten].
+	Inner []Statement
+}
+
+// Flatten returns s followed by its inner statements (and theirs),
+// depth first in file order.
+func (s *Statement) Flatten() []*Statement {
+	out := []*Statement{s}
+	for i := range s.Inner {
+		out = append(out, s.Inner[i].Flatten()...)
+	}
+	return out
 }
 
 // Analysis is the result of analysing one migration.
@@ -177,8 +205,12 @@ type Analysis struct {
 	// Effect is the strictest statement effect (Neutral for no statements).
 	Effect Effect
 	// Decider is the index in Statements of the first statement with the
-	// strictest effect, -1 when there are no statements.
+	// strictest effect (for a statement inside a DO block: of the DO), -1
+	// when there are no statements.
 	Decider int
+	// Line is the 1-based line of the deciding statement (inside a DO
+	// block: the inner statement's), 0 when there are none.
+	Line int
 	// Reason explains Suggested through the deciding statement.
 	Reason string
 }

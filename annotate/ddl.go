@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -11,6 +12,7 @@ func (a *analyzer) createTable(st Node) {
 	obj := relObject("table", rv)
 	a.created[key] = true
 	t := a.schema.ensure(key)
+	t.keys = map[string]bool{}
 	ine := st.B("if_not_exists")
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
@@ -29,8 +31,11 @@ func (a *analyzer) createTable(st Node) {
 			t.cols[name] = tr
 			act.Columns = append(act.Columns, Column{Name: name, Type: tr.String(), Pos: a.pos(cd)})
 			for _, c := range cd.A("constraints") {
-				if con := c.As("Constraint"); con.S("contype") == "CONSTR_FOREIGN" {
+				switch con := c.As("Constraint"); con.S("contype") {
+				case "CONSTR_FOREIGN":
 					refs = append(refs, con)
+				case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
+					t.keys[name] = true
 				}
 			}
 			continue
@@ -41,6 +46,10 @@ func (a *analyzer) createTable(st Node) {
 				t.checks[con.S("conname")] = &check{notNullCol: notNullCheckColumn(con.Get("raw_expr")), valid: true}
 			case "CONSTR_FOREIGN":
 				refs = append(refs, con)
+			case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
+				if k := con.A("keys"); len(k) > 0 {
+					t.keys[k[0].Sval()] = true
+				}
 			}
 		}
 	}
@@ -89,6 +98,11 @@ func (a *analyzer) createIndex(st Node) {
 		a.schema.indexes[relKey(schema, name)] = key
 		a.createdIdx[relKey(schema, name)] = true
 	}
+	if t := a.schema.table(key); t != nil && t.keys != nil {
+		if p := st.A("indexParams"); len(p) > 0 && p[0].As("IndexElem").S("name") != "" {
+			t.keys[p[0].As("IndexElem").S("name")] = true
+		}
+	}
 	idx := Object{Kind: "index", Schema: schema, Name: name}
 	ine, unique := st.B("if_not_exists"), st.B("unique")
 	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: true, New: isNew, Concurrent: conc,
@@ -110,14 +124,16 @@ func (a *analyzer) alterTable(st Node) {
 		a.add(Action{Op: OpAlterTable, Object: relObject("index", rv), Lock: ShareUpdateExclusive, Effect: Neutral, Rerunnable: true, Reason: "changes index settings"})
 		return
 	}
-	for _, c := range st.A("cmds") {
+	cmds := st.A("cmds")
+	at := a.subcommands(rv, len(cmds))
+	for i, c := range cmds {
 		cmd := c.As("AlterTableCmd")
 		if !cmd.Exists() {
 			continue
 		}
 		name, missing, def := cmd.S("name"), cmd.B("missing_ok"), cmd.Get("def")
 		col := colObject(rv, name)
-		base := Action{Object: col, Table: tbl.String(), Lock: AccessExclusive, New: isNew, Rerunnable: true}
+		base := Action{Pos: at[i], Object: col, Table: tbl.String(), Lock: AccessExclusive, New: isNew, Rerunnable: true}
 		switch sub := cmd.S("subtype"); sub {
 		case "AT_AddColumn":
 			a.addColumn(base, rv, def.As("ColumnDef"), missing)
@@ -304,7 +320,7 @@ func (a *analyzer) alterColumnType(base Action, key, name string, cd Node) {
 	switch {
 	case known:
 		act.OldType = old.String()
-		act.Rewrite = using || !noRewrite(old, tr)
+		act.Rewrite = using || !noRewrite(old, tr) && !a.utcTimestamp(old, tr)
 	default:
 		act.Rewrite = true // unknown old type: assume the worst
 	}
@@ -322,6 +338,36 @@ func (a *analyzer) alterColumnType(base Action, key, name string, cd Node) {
 	}
 	a.schema.ensure(key).cols[name] = tr
 	a.add(a.onNew(act))
+}
+
+// utcTimestamp reports whether changing old to new is timestamp ↔
+// timestamptz (same precision) under a session time zone of UTC set
+// earlier in the migration: PostgreSQL 12+ then only relabels the column,
+// since the stored values mean the same instant.
+func (a *analyzer) utcTimestamp(old, new typeRef) bool {
+	if a.version < 12 || !a.utc || old.array != new.array || !slices.Equal(old.mods, new.mods) {
+		return false
+	}
+	return old.name == "timestamp" && new.name == "timestamptz" || old.name == "timestamptz" && new.name == "timestamp"
+}
+
+// setVariable follows SET timezone within the migration.
+func (a *analyzer) setVariable(v Node) {
+	if !strings.EqualFold(v.S("name"), "timezone") {
+		return
+	}
+	a.utc = false
+	if v.S("kind") != "VAR_SET_VALUE" {
+		return
+	}
+	args := v.A("args")
+	if len(args) != 1 {
+		return
+	}
+	switch strings.ToUpper(args[0].As("A_Const").Get("sval").S("sval")) {
+	case "UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU", "UNIVERSAL", "ETC/UNIVERSAL", "UCT", "ETC/UCT", "GMT0", "ETC/GMT0", "UTC0":
+		a.utc = true
+	}
 }
 
 func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
@@ -346,7 +392,7 @@ func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
 		act.Lock = ShareRowExclusive
 		act.Scan = !notValid
 		pk := con.Get("pktable")
-		defer a.add(Action{Op: OpAddConstraint, Pos: act.Pos, Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive, New: a.created[rangeVarKey(pk)] || base.New,
+		defer a.add(Action{Op: OpAddConstraint, Pos: act.Pos, Object: relObject("table", pk), Table: tableName(pk), Lock: ShareRowExclusive, New: a.created[rangeVarKey(pk)],
 			Effect: Neutral, Constraint: ConstraintForeignKey, ConstraintName: conname, NotValid: notValid, Rerunnable: true, Referenced: true, Reason: fmt.Sprintf("references %s", relObject("table", pk))})
 	case "CONSTR_UNIQUE", "CONSTR_PRIMARY":
 		act.Constraint = ConstraintUnique
@@ -355,6 +401,11 @@ func (a *analyzer) addConstraint(base Action, rv Node, con Node) {
 		}
 		act.UsingIndex = con.S("indexname") != ""
 		act.Scan = !act.UsingIndex
+		if t := a.schema.table(key); t != nil && t.keys != nil {
+			if k := con.A("keys"); len(k) > 0 {
+				t.keys[k[0].Sval()] = true
+			}
+		}
 	case "CONSTR_EXCLUSION":
 		act.Constraint = ConstraintExclusion
 		act.Scan = true
@@ -385,6 +436,10 @@ func (a *analyzer) drop(st Node) {
 		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
 			act.Reason = fmt.Sprintf("drops table %s: old code using it fails", obj)
+			if line, ok := a.copied[key]; ok && !act.New {
+				act.CopiedAt = line
+				act.Reason = fmt.Sprintf("drops table %s after copying it on line %d: rows old code writes to it in between are lost", obj, line)
+			}
 			a.schema.dropTable(key)
 		case "OBJECT_INDEX":
 			act.Op, act.Effect = OpDropIndex, Neutral
@@ -409,6 +464,8 @@ func (a *analyzer) drop(st Node) {
 			act.Op = OpDrop
 			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
+				a.droppedViews[key] = viewDrop{stmt: a.stmt, act: len(a.stmt.Actions), cols: a.schema.views[key]}
+				delete(a.schema.views, key)
 			}
 			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 		}
@@ -568,4 +625,179 @@ func (a *analyzer) alterDomain(st Node) {
 		act.Op, act.Scan = OpValidateConstraint, true
 	}
 	a.add(act)
+}
+
+// recreated records a view (or materialized view) the statement creates
+// with its columns, and when the migration dropped it earlier, makes that
+// drop neutral: within one transaction nobody sees the view missing. It
+// stays a contract when the new view lacks columns the old one had.
+func (a *analyzer) recreated(key string, view Object, cols []string) {
+	d, dropped := a.droppedViews[key]
+	a.schema.views[key] = cols
+	if !dropped {
+		return
+	}
+	delete(a.droppedViews, key)
+	var lost []string
+	if d.cols != nil && cols != nil {
+		for _, c := range d.cols {
+			if !slices.Contains(cols, c) {
+				lost = append(lost, c)
+			}
+		}
+	}
+	drop := &d.stmt.Actions[d.act]
+	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
+	drop.Effect = Neutral
+	drop.Reason = fmt.Sprintf("drops %s %s to re-create it on line %d: old code keeps working", view.Kind, view, a.stmt.Line)
+	me.Effect = Neutral
+	me.Reason = fmt.Sprintf("re-creates %s %s dropped on line %d: old code keeps working", view.Kind, view, d.stmt.Line)
+	if len(lost) > 0 {
+		me.Effect = Contract
+		what := "column " + lost[0]
+		if len(lost) > 1 {
+			what = "columns " + strings.Join(lost, ", ")
+		}
+		me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", view.Kind, view, what)
+	}
+	if d.stmt != a.stmt {
+		cur := a.stmt
+		a.stmt = d.stmt
+		a.summarise()
+		a.stmt = cur
+	}
+}
+
+// selectColumns returns the column names a view's query produces (its
+// alias list first), nil when they cannot be told from the SQL (SELECT *,
+// set operations, unnamed expressions).
+func selectColumns(query Node, aliases []Node) []string {
+	sel := query.As("SelectStmt")
+	if !sel.Exists() || sel.Has("larg") {
+		return nil
+	}
+	var cols []string
+	for i, t := range sel.A("targetList") {
+		if i < len(aliases) {
+			cols = append(cols, aliases[i].Sval())
+			continue
+		}
+		rt := t.As("ResTarget")
+		if name := rt.S("name"); name != "" {
+			cols = append(cols, name)
+			continue
+		}
+		fields := rt.Get("val").As("ColumnRef").A("fields")
+		if len(fields) == 0 || fields[len(fields)-1].Sval() == "" {
+			return nil // *, or an expression PostgreSQL names itself
+		}
+		cols = append(cols, fields[len(fields)-1].Sval())
+	}
+	return cols
+}
+
+// subcommands returns the file offset of each of the n subcommands of an
+// ALTER TABLE (the parser keeps no position for them): the statement text
+// after the table name, split at top-level commas. When the split does not
+// give n parts, or there is a single subcommand, every subcommand is
+// placed at the statement's start.
+func (a *analyzer) subcommands(rv Node, n int) []int {
+	st := a.stmt
+	out := make([]int, n)
+	for i := range out {
+		out[i] = st.Start
+	}
+	loc := rv.I("location")
+	if n < 2 || loc < st.Start || loc >= st.End {
+		return out
+	}
+	src := st.SQL
+	i := loc - st.Start
+	// Skip the (possibly quoted, qualified) table name.
+	for i < len(src) {
+		switch c := src[i]; {
+		case c == '"':
+			j := strings.IndexByte(src[i+1:], '"')
+			if j < 0 {
+				return out
+			}
+			i += j + 2
+		case c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80:
+			i++
+		default:
+			goto cmds
+		}
+	}
+cmds:
+	var starts []int
+	next := true // the next non-blank byte starts a subcommand
+	depth := 0
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+			continue
+		case c == '-' && i+1 < len(src) && src[i+1] == '-':
+			j := strings.IndexByte(src[i:], '\n')
+			if j < 0 {
+				i = len(src)
+			} else {
+				i += j
+			}
+			continue
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			j := strings.Index(src[i+2:], "*/")
+			if j < 0 {
+				return out
+			}
+			i += j + 4
+			continue
+		}
+		if next {
+			starts = append(starts, st.Start+i)
+			next = false
+		}
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(src) && (src[j] != c || j+1 < len(src) && src[j+1] == c) {
+				if src[j] == c {
+					j++ // doubled quote
+				}
+				j++
+			}
+			i = j + 1
+		case c == '$':
+			j := i + 1
+			for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9' && j > i+1) {
+				j++
+			}
+			if j < len(src) && src[j] == '$' {
+				tag := src[i : j+1]
+				k := strings.Index(src[j+1:], tag)
+				if k < 0 {
+					return out
+				}
+				i = j + 1 + k + len(tag)
+			} else {
+				i++
+			}
+		case c == '(':
+			depth++
+			i++
+		case c == ')':
+			depth--
+			i++
+		case c == ',' && depth == 0:
+			next = true
+			i++
+		default:
+			i++
+		}
+	}
+	if len(starts) != n {
+		return out
+	}
+	return starts
 }

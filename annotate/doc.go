@@ -34,6 +34,15 @@
 //	fmt.Println(an.Suggested, an.Reason)
 //	// after_deploy line 4: drops column users.email: old code selecting or writing it fails
 //
+// A DO block is read through PostgreSQL's PL/pgSQL parser: its static SQL
+// statements are [Statement.Inner], analysed like top-level ones with
+// their positions in the file. What stays out of sight (dynamic EXECUTE,
+// CALL, a function safemigrate does not know, another language) is an
+// [Action] marked Opaque, whose effect is Contract: unknown never counts
+// as safe (docs/rules.md, opaque-statement). [UnsupportedSyntax] lists
+// syntax of PostgreSQL 17's grammar, which the parser is, that an older
+// target version rejects.
+//
 // # What a run cannot undo or cannot run
 //
 // [SideEffects] lists the calls whose effect a rollback cannot undo

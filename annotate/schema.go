@@ -13,12 +13,16 @@ import (
 // A Schema is not safe for concurrent use.
 type Schema struct {
 	tables  map[string]*table
-	indexes map[string]string // index key -> table key
+	indexes map[string]string   // index key -> table key
+	views   map[string][]string // view key -> its column names, nil when unknown
 }
 
 type table struct {
 	cols   map[string]typeRef
 	checks map[string]*check // constraint name -> check
+	// keys are the columns that lead an index (primary key, unique
+	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
+	keys map[string]bool
 }
 
 type check struct {
@@ -28,7 +32,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string][]string{}}
 }
 
 // relKey normalises a relation name: public and unqualified are the same.

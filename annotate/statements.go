@@ -11,10 +11,10 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}}
+	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
-		a.stmt.Actions = a.stmt.Actions[:0]
+		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
 		a.stmt.Transactional = true
 		a.statement(stmts[i].Tree)
 		a.summarise()
@@ -28,6 +28,34 @@ type analyzer struct {
 	created    map[string]bool // tables created in this migration
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
+	utc        bool // SET timezone = 'UTC' earlier in the migration
+	// droppedViews are the views dropped so far in this migration, by key.
+	droppedViews map[string]viewDrop
+	// copied: tables this migration copied rows from into another table,
+	// with the line of the copy.
+	copied map[string]int
+}
+
+// copies records the tables a query that fills table into reads from.
+func (a *analyzer) copies(query Node, into string) {
+	if sel := query.As("SelectStmt"); !sel.Has("fromClause") && !sel.Has("larg") && !sel.Has("withClause") {
+		return // INSERT ... VALUES reads no table
+	}
+	for _, k := range copySources(query) {
+		if k != into && !a.created[k] {
+			if _, seen := a.copied[k]; !seen {
+				a.copied[k] = a.stmt.Line
+			}
+		}
+	}
+}
+
+// viewDrop is a DROP VIEW met in the migration: the action, to soften it
+// when the migration re-creates the view, and the columns the view had.
+type viewDrop struct {
+	stmt *Statement
+	act  int
+	cols []string // nil when unknown
 }
 
 func (a *analyzer) add(act Action) {
@@ -106,7 +134,8 @@ func (a *analyzer) statement(n Node) {
 		}
 		key := rangeVarKey(rv)
 		a.created[key] = true
-		a.schema.ensure(key)
+		a.schema.ensure(key).keys = map[string]bool{}
+		a.copies(v.Get("query"), key)
 		kind := "table"
 		if v.S("objtype") == "OBJECT_MATVIEW" {
 			kind = "materialized view"
@@ -115,6 +144,9 @@ func (a *analyzer) statement(n Node) {
 		ine := v.B("if_not_exists")
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
+		if kind == "materialized view" {
+			a.recreated(key, obj, selectColumns(v.Get("query"), nil))
+		}
 	case "IndexStmt":
 		a.kind("CREATE INDEX")
 		a.createIndex(v)
@@ -165,19 +197,24 @@ func (a *analyzer) statement(n Node) {
 	case "InsertStmt":
 		a.kind("INSERT")
 		rv := v.Get("relation")
+		a.copies(v.Get("selectStmt"), rangeVarKey(rv))
 		a.add(Action{Op: OpInsert, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("cols")), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
 	case "UpdateStmt":
 		a.kind("UPDATE")
 		rv := v.Get("relation")
 		noWhere := !v.Has("whereClause")
-		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
+		// UPDATE ... FROM: the join decides the rows; a plain UPDATE ...
+		// WHERE is most often a targeted backfill.
+		bulk := !noWhere && v.Has("fromClause") && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("fromClause")))
+		a.add(Action{Op: OpUpdate, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("targetList")), Reason: fmt.Sprintf("updates rows of %s", relObject("table", rv))})
 	case "DeleteStmt":
 		a.kind("DELETE")
 		rv := v.Get("relation")
 		noWhere := !v.Has("whereClause")
-		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
+		bulk := !noWhere && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("usingClause")))
+		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Reason: fmt.Sprintf("deletes rows of %s", relObject("table", rv))})
 	case "MergeStmt":
 		a.kind("MERGE")
@@ -195,13 +232,18 @@ func (a *analyzer) statement(n Node) {
 			Reason: "copies data"})
 	case "SelectStmt":
 		a.kind("SELECT")
+		if strings.Contains(a.stmt.SQL, "(") {
+			if name := unknownCall(n); name != "" {
+				a.opaque(a.stmt.Start, fmt.Sprintf("calls %s(), whose effect safemigrate cannot see", name))
+				break
+			}
+		}
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a query"})
 	case "DoStmt":
-		a.kind("DO")
-		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a DO block, whose effect safemigrate cannot see"})
+		a.doBlock(v)
 	case "CallStmt":
 		a.kind("CALL")
-		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "calls a procedure, whose effect safemigrate cannot see"})
+		a.opaque(a.stmt.Start, fmt.Sprintf("calls procedure %s, whose effect safemigrate cannot see", qualified("procedure", v.Get("funccall").A("funcname"))))
 	case "TransactionStmt":
 		a.kind("TRANSACTION")
 		a.add(Action{Op: OpTransaction, Effect: Neutral, Rerunnable: true, Reason: "controls the transaction"})
@@ -227,6 +269,7 @@ func (a *analyzer) statement(n Node) {
 		view := relObject("view", v.Get("view"))
 		a.add(Action{Op: OpCreate, Object: view, Effect: Expand, IfExists: replace, Rerunnable: replace,
 			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, view)})
+		a.recreated(rangeVarKey(v.Get("view")), view, selectColumns(v.Get("query"), v.A("aliases")))
 	case "CreateFunctionStmt":
 		kind := "function"
 		if v.B("is_procedure") {
@@ -295,6 +338,7 @@ func (a *analyzer) statement(n Node) {
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes an owner"})
 	case "VariableSetStmt":
 		a.kind("SET")
+		a.setVariable(v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "sets a session variable"})
 	case "AlterSystemStmt":
 		a.kind("ALTER SYSTEM")
@@ -387,6 +431,28 @@ func (a *analyzer) summarise() {
 		}
 		if act.Scan && act.Table != "" && !contains(st.Scans, act.Table) {
 			st.Scans = append(st.Scans, act.Table)
+		}
+	}
+	// A DO block holds the locks of the statements it runs.
+	for i := range st.Inner {
+		in := &st.Inner[i]
+		for _, l := range in.Locks {
+			j := slices.IndexFunc(st.Locks, func(m RelationLock) bool { return m.Relation == l.Relation })
+			if j >= 0 {
+				st.Locks[j].Mode = max(st.Locks[j].Mode, l.Mode)
+			} else {
+				st.Locks = append(st.Locks, l)
+			}
+		}
+		for _, t := range in.Rewrites {
+			if !contains(st.Rewrites, t) {
+				st.Rewrites = append(st.Rewrites, t)
+			}
+		}
+		for _, t := range in.Scans {
+			if !contains(st.Scans, t) {
+				st.Scans = append(st.Scans, t)
+			}
 		}
 	}
 }

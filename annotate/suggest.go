@@ -11,15 +11,18 @@ import (
 // before_deploy, data or neutral alone → always).
 func suggest(stmts []Statement) *Analysis {
 	an := &Analysis{Statements: stmts, Effect: Neutral, Decider: -1, Suggested: migration.Always}
-	for i, s := range stmts {
-		if an.Decider < 0 || s.Effect.rank() > an.Effect.rank() {
-			an.Effect, an.Decider = s.Effect, i
+	var decider *Statement
+	for i := range stmts {
+		for _, s := range stmts[i].Flatten() {
+			if decider == nil || s.Effect.rank() > an.Effect.rank() {
+				an.Effect, an.Decider, decider = s.Effect, i, s
+			}
 		}
 	}
 	an.Suggested = an.Effect.Safe()
-	if an.Decider >= 0 {
-		s := stmts[an.Decider]
-		an.Reason = fmt.Sprintf("line %d: %s", s.Line, s.Reason)
+	if decider != nil {
+		an.Line = decider.Line
+		an.Reason = fmt.Sprintf("line %d: %s", decider.Line, decider.Reason)
 	} else {
 		an.Reason = "no statements"
 	}

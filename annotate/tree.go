@@ -336,3 +336,14 @@ func (n Node) Has(key string) bool { return n.Get(key).Exists() }
 
 // Sval returns the value of a {"String": {"sval": ...}} node.
 func (n Node) Sval() string { return n.As("String").S("sval") }
+
+// is reports whether the string field key of an object node is val,
+// without allocating (escaped strings never match).
+func (n Node) is(key, val string) bool {
+	f := n.Get(key)
+	if f.t == nil || f.t.toks[f.i].kind != tokString {
+		return false
+	}
+	k := f.t.toks[f.i]
+	return !k.escaped && string(f.t.src[k.start:k.end]) == val
+}

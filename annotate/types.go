@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,6 +12,15 @@ type typeRef struct {
 	name  string
 	mods  []int // nil when unconstrained; -1 for a modifier that is not a constant
 	array bool
+	// serial: written as serial, bigserial or smallserial, which is the
+	// integer type name (int4, int8, int2) with a sequence default.
+	serial bool
+}
+
+// serialTypes maps the serial pseudo-types to the integer type the column
+// gets.
+var serialTypes = map[string]string{
+	"serial": "int4", "serial4": "int4", "bigserial": "int8", "serial8": "int8", "smallserial": "int2", "serial2": "int2",
 }
 
 var typeAliases = map[string]string{
@@ -35,6 +45,9 @@ func typeOf(tn Node) typeRef {
 		name = a
 	}
 	tr := typeRef{name: name, array: tn.Has("arrayBounds")}
+	if base, ok := serialTypes[name]; ok && !tr.array {
+		tr.name, tr.serial = base, true
+	}
 	for _, m := range tn.A("typmods") {
 		v := -1
 		if c := m.As("A_Const"); c.Exists() && c.Has("ival") {
@@ -70,15 +83,11 @@ func (t typeRef) String() string {
 	return b.String()
 }
 
-func (t typeRef) equal(u typeRef) bool { return t.String() == u.String() }
-
-func (t typeRef) isSerial() bool {
-	switch t.name {
-	case "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2":
-		return true
-	}
-	return false
+func (t typeRef) equal(u typeRef) bool {
+	return t.name == u.name && t.array == u.array && slices.Equal(t.mods, u.mods)
 }
+
+func (t typeRef) isSerial() bool { return t.serial }
 
 func (t typeRef) mod(i int) (int, bool) {
 	if i < len(t.mods) && t.mods[i] >= 0 {

@@ -161,8 +161,8 @@ analyse:
 			f.pass.Analysis = an
 			sg := Suggestion{ID: f.ID, File: f.Path, Declared: f.pass.Declared(), Suggested: an.Suggested, Reason: an.Reason}
 			if an.Decider >= 0 {
-				sg.Line = an.Statements[an.Decider].Line
-				sg.Reason = an.Statements[an.Decider].Reason
+				sg.Line = an.Line
+				sg.Reason = strings.TrimPrefix(an.Reason, fmt.Sprintf("line %d: ", an.Line))
 			}
 			res.Suggested = append(res.Suggested, sg)
 		}
@@ -222,7 +222,7 @@ func (l *Linter) check(f *file) {
 		r.Run(p)
 	}
 	p.report = nil
-	igs := parseIgnores(f.Src, &p.Directives, p.Statements())
+	igs := parseIgnores(f.Src, &p.Directives, p.topStatements())
 	diags = suppress(diags, igs)
 	if unused := Lookup(l.rules, RuleUnusedIgnore); unused != nil {
 		diags = append(diags, unusedIgnores(f, igs, l.rules, unused)...)

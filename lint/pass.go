@@ -24,6 +24,7 @@ type Pass struct {
 	PGVersion int
 
 	report func(Diagnostic)
+	flat   []annotate.Statement // Statements, computed once
 }
 
 // Report records a diagnostic for the running rule.
@@ -40,8 +41,34 @@ func (p *Pass) Reportf(pos, end int, hint, format string, args ...any) {
 }
 
 // Statements returns the analysed statements, none when the SQL does not
-// parse.
+// parse. The static statements of a DO block follow the DO statement,
+// with their own positions: rules see them like top-level ones.
 func (p *Pass) Statements() []annotate.Statement {
+	if p.Analysis == nil {
+		return nil
+	}
+	if p.flat != nil {
+		return p.flat
+	}
+	top := p.Analysis.Statements
+	p.flat = top
+	for i := range top {
+		if len(top[i].Inner) == 0 {
+			continue
+		}
+		p.flat = make([]annotate.Statement, 0, len(top)+4)
+		for j := range top {
+			for _, s := range top[j].Flatten() {
+				p.flat = append(p.flat, *s)
+			}
+		}
+		break
+	}
+	return p.flat
+}
+
+// topStatements returns the file's own statements, a DO block as one.
+func (p *Pass) topStatements() []annotate.Statement {
 	if p.Analysis == nil {
 		return nil
 	}

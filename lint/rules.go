@@ -9,6 +9,8 @@ var Rules = []*Rule{
 	// Files and annotations.
 	{ID: "syntax-error", Severity: Error, Run: runSyntaxError,
 		Doc: "The SQL does not parse with the PostgreSQL 17 grammar; nothing else in the file is checked."},
+	{ID: "unsupported-syntax", Severity: Error, Run: runUnsupportedSyntax,
+		Doc: "The SQL uses syntax the target PostgreSQL version (`--pg-version`, default 15) rejects, although the PostgreSQL 17 grammar safemigrate parses with accepts it: MERGE before 15, a subquery in FROM without an alias before 16, JSON_TABLE before 17, ..."},
 	{ID: "invalid-directive", Severity: Error, Run: runInvalidDirective,
 		Doc: "A header directive is malformed, misspelt, duplicated or contradictory; the file cannot be planned."},
 	{ID: "invalid-file-name", Severity: Error, Run: runInvalidFileName,
@@ -21,6 +23,8 @@ var Rules = []*Rule{
 		Doc: "A statement that breaks old code (drop, rename, narrowing type, SET NOT NULL, ...) is in a before_deploy or always migration, which runs while old code is live."},
 	{ID: "expand-after-deploy", Severity: Warning, Run: runExpandAfterDeploy,
 		Doc: "A statement new code may need (new table, column, index) is in an after_deploy migration, which runs only after new code is live."},
+	{ID: "opaque-statement", Severity: Warning, Run: runOpaqueStatement,
+		Doc: "A statement does something safemigrate cannot see (dynamic SQL with EXECUTE, a procedure or an unknown function, a DO block it cannot read), so the suggested value is after_deploy and no lock rule can vouch for it."},
 	{ID: "concurrently-in-transaction", Severity: Error, Run: runConcurrentlyInTransaction,
 		Doc: "A statement that cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...) is in a migration that runs in one."},
 	{ID: "transaction-control", Severity: Error, Run: runTransactionControl,
@@ -97,4 +101,8 @@ var Rules = []*Rule{
 		Doc: "Several statements take ACCESS EXCLUSIVE on one table in one transaction with slow work (a scan, rewrite or backfill) in between: the lock is held from the first until commit, across all of it."},
 	{ID: "dml-without-where", Severity: Warning, Run: runDMLWithoutWhere,
 		Doc: "UPDATE or DELETE without WHERE on an existing table touches every row in one transaction: long row locks, bloat, and replication lag."},
+	{ID: "bulk-dml", Severity: Warning, Run: runBulkDML,
+		Doc: "UPDATE ... FROM or DELETE ... WHERE whose WHERE does not pin rows down by an indexed key touches most of the table in one transaction, like one without WHERE."},
+	{ID: "copy-then-drop", Severity: Warning, Run: runCopyThenDrop,
+		Doc: "A migration copies a table (CREATE TABLE ... AS SELECT, INSERT ... SELECT) and then drops it: rows old code writes to it between the copy and the drop are lost."},
 }

@@ -22,7 +22,19 @@ func runSyntaxError(p *Pass) {
 	if !strings.HasPrefix(msg, "syntax error") {
 		msg = "syntax error: " + msg
 	}
-	p.Reportf(pos, pos, "fix the SQL; safemigrate uses the PostgreSQL 17 parser, the same grammar the server uses", "%s", msg)
+	p.Reportf(pos, pos, "fix the SQL; safemigrate parses with PostgreSQL 17's grammar (pg_query), so an older server may reject more (see unsupported-syntax) and preflight has the last word", "%s", msg)
+}
+
+func runUnsupportedSyntax(p *Pass) {
+	for _, s := range p.Statements() {
+		for _, u := range annotate.UnsupportedSyntax(s, p.PGVersion) {
+			hint := fmt.Sprintf("rewrite it for PostgreSQL %d, or lint with --pg-version %d if the servers you migrate run %d or newer", p.PGVersion, u.Since, u.Since)
+			if u.Feature == "a subquery in FROM without an alias" {
+				hint = "give the subquery an alias: FROM (SELECT ...) AS sub"
+			}
+			p.Reportf(u.Pos, s.End, hint, "%s, and the target is PostgreSQL %d: the server rejects this statement with a syntax error", u, p.PGVersion)
+		}
+	}
 }
 
 func runInvalidDirective(p *Pass) {
@@ -70,7 +82,7 @@ func runContractBeforeDeploy(p *Pass) {
 		if s.Effect != annotate.Contract {
 			continue
 		}
-		p.Reportf(s.Start, s.End, "move this statement into a migration marked `-- safe: after_deploy` (or mark this file after_deploy), so it runs once old code is gone",
+		p.Reportf(deciding(&s), s.End, "move this statement into a migration marked `-- safe: after_deploy` (or mark this file after_deploy), so it runs once old code is gone",
 			"%s; this migration is %s, so old code is still running when it runs", s.Reason, safe)
 	}
 }
@@ -83,9 +95,30 @@ func runExpandAfterDeploy(p *Pass) {
 		if s.Effect != annotate.Expand {
 			continue
 		}
-		p.Reportf(s.Start, s.End, "move it into a `-- safe: before_deploy` migration so it exists before new code starts",
+		p.Reportf(deciding(&s), s.End, "move it into a `-- safe: before_deploy` migration so it exists before new code starts",
 			"%s, but this migration is after_deploy: new code deployed before it runs may need it", firstClause(s.Reason))
 	}
+}
+
+func runOpaqueStatement(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if !a.Opaque {
+			return
+		}
+		p.Reportf(a.Pos, s.End, "write the statements out as static SQL (in a DO block if it needs PL/pgSQL), so that safemigrate can analyse them; if the migration must stay this way, declare `-- safe: after_deploy` and silence this with `-- safemigrate:ignore opaque-statement -- why`",
+			"%s; safemigrate suggests after_deploy", strings.TrimSuffix(a.Reason, annotate.OpaqueTail))
+	})
+}
+
+// deciding returns the position of the action that gives a statement its
+// effect (the subcommand of a multi-part ALTER TABLE), else its start.
+func deciding(s *annotate.Statement) int {
+	for _, a := range s.Actions {
+		if a.Effect == s.Effect && a.Reason == s.Reason {
+			return a.Pos
+		}
+	}
+	return s.Start
 }
 
 func firstClause(reason string) string {

@@ -172,6 +172,11 @@ func named(n string) string {
 
 func runForeignKeyWithoutNotValid(p *Pass) {
 	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.Op == annotate.OpAddConstraint && a.Referenced && !a.New && !a.NotValid && s.Kind == "ALTER TABLE" && newTableConstraint(s, a.ConstraintName) {
+			p.Reportf(a.Pos, s.End, "add it NOT VALID (the new table's rows are checked later, by VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE), or declare the foreign key in the CREATE TABLE before the table is filled",
+				"adds foreign key %sfrom a table created in this migration to existing table %s without NOT VALID: validating it holds SHARE ROW EXCLUSIVE on %s, blocking its writes, while every row of the new table is checked", named(a.ConstraintName), a.Table, a.Table)
+			return
+		}
 		if a.Op != annotate.OpAddConstraint || a.Constraint != annotate.ConstraintForeignKey || a.NotValid || a.New || a.Referenced {
 			return
 		}
@@ -183,6 +188,17 @@ func runForeignKeyWithoutNotValid(p *Pass) {
 		}
 		p.Reportf(a.Pos, s.End, hint, "adds foreign key %swithout NOT VALID: every row of %s is checked while writes to it and to the referenced table are blocked", named(a.ConstraintName), a.Table)
 	})
+}
+
+// newTableConstraint reports whether the foreign key name of statement s
+// is added to a table created in the same migration.
+func newTableConstraint(s *annotate.Statement, name string) bool {
+	for _, b := range s.Actions {
+		if b.Op == annotate.OpAddConstraint && !b.Referenced && b.Constraint == annotate.ConstraintForeignKey && b.ConstraintName == name && b.New {
+			return true
+		}
+	}
+	return false
 }
 
 func runValidateInSameTransaction(p *Pass) {
@@ -416,5 +432,29 @@ func runDMLWithoutWhere(p *Pass) {
 		}
 		p.Reportf(s.Start, s.End, "work in batches by key range (WHERE id BETWEEN ... AND ...) in a `-- transaction: false` migration, or move the backfill out of the migration",
 			"%s without WHERE touches every row of %s in one transaction", verb, a.Table)
+	})
+}
+
+func runBulkDML(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if !a.Unselective || a.New {
+			return
+		}
+		verb := "UPDATE"
+		if a.Op == annotate.OpDelete {
+			verb = "DELETE"
+		}
+		p.Reportf(s.Start, s.End, "work in batches by key range (AND id BETWEEN ... AND ...) in a `-- transaction: false` migration, or move the backfill out of the migration; if the table is small, silence this with `-- safemigrate:ignore bulk-dml -- why`",
+			"%s on %s selects its rows by no indexed key: it likely touches most of the table in one transaction", verb, a.Table)
+	})
+}
+
+func runCopyThenDrop(p *Pass) {
+	p.each(func(s *annotate.Statement, a *annotate.Action) {
+		if a.CopiedAt == 0 {
+			return
+		}
+		p.Reportf(a.Pos, s.End, "keep the old table until old code is gone: copy in a before_deploy migration, keep both in step (a trigger, or writes from the new code), and drop the old table in an after_deploy migration",
+			"drops %s after copying its rows on line %d: rows old code writes to %s between the copy and the drop are lost", a.Table, a.CopiedAt, a.Table)
 	})
 }

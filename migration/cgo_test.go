@@ -3,8 +3,6 @@ package migration_test
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -19,7 +17,8 @@ var core = []string{"../migration/...", "../graph/...", "../planner/..."}
 // imports outside the standard library, needs cgo (libpg_query belongs to
 // annotate, never here). make check also runs the CGO_ENABLED=0 build.
 func TestCoreIsCgoFree(t *testing.T) {
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command is needed to list the core's imports")
 	args := append([]string{"list", "-deps", "-f", `{{if not .Standard}}{{.ImportPath}} {{len .CgoFiles}}{{end}}`}, core...)
 	cmd := exec.Command(goBin, args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1") // list what cgo would link

@@ -13,5 +13,9 @@
 //		fmt.Printf("%s:%d:%d: %s\n", file, se.Line, se.Column, se.Message)
 //	}
 //
+// [ParsePlpgsqlJSON] compiles the PL/pgSQL body of a DO block (or
+// function) with PostgreSQL's PL/pgSQL parser, so that package annotate can
+// read the static SQL inside it; no other package calls pg_query.
+//
 // Split is safe for concurrent use; each call parses independently.
 package sqlparse

@@ -1,0 +1,152 @@
+package annotate
+
+import "strings"
+
+// A bulk write is an UPDATE or DELETE whose WHERE clause does not pin the
+// rows down by an indexed key: it touches most of the table in one
+// transaction (docs/rules.md, bulk-dml).
+
+// selective reports whether a WHERE clause limits an UPDATE or DELETE of
+// the table key (aliased or not) to rows found through an indexed key: a
+// comparison (=, IN, ANY, BETWEEN, <, >) of an indexed column with a value
+// that is not a column of the tables the statement joins. Conjuncts: one
+// selective term is enough; disjuncts: every branch must be. When the
+// table's indexes are unknown (it was created outside the migrations
+// analysed), an equality on any column and a range on id and *_id
+// columns count as key lookups.
+func (a *analyzer) selective(where Node, key string, names []string) bool {
+	typ, v := where.Type()
+	switch typ {
+	case "BoolExpr":
+		args := v.A("args")
+		switch v.S("boolop") {
+		case "AND_EXPR":
+			for _, x := range args {
+				if a.selective(x, key, names) {
+					return true
+				}
+			}
+			return false
+		case "OR_EXPR":
+			for _, x := range args {
+				if !a.selective(x, key, names) {
+					return false
+				}
+			}
+			return len(args) > 0
+		}
+		return false
+	case "A_Expr":
+		switch v.S("kind") {
+		case "AEXPR_OP", "AEXPR_IN", "AEXPR_OP_ANY", "AEXPR_BETWEEN":
+		default:
+			return false
+		}
+		op := ""
+		if n := v.A("name"); len(n) > 0 {
+			op = n[0].Sval()
+		}
+		switch op {
+		case "=", "<", ">", "<=", ">=", "BETWEEN":
+		default:
+			return false
+		}
+		l, r := v.Get("lexpr"), v.Get("rexpr")
+		eq := op == "=" && v.S("kind") != "AEXPR_OP_ANY" || v.S("kind") == "AEXPR_IN"
+		if col, ok := ownColumn(l, names); ok && a.isKey(key, col, eq) && !joins(r, names) {
+			return true
+		}
+		if col, ok := ownColumn(r, names); ok && a.isKey(key, col, eq) && !joins(l, names) {
+			return true
+		}
+	case "SubLink":
+		// col IN (SELECT ... LIMIT n), the batching idiom.
+		if v.S("subLinkType") == "ANY_SUBLINK" {
+			col, ok := ownColumn(v.Get("testexpr"), names)
+			return ok && a.isKey(key, col, true)
+		}
+	}
+	return false
+}
+
+// ownColumn returns the column a ColumnRef names when it is a column of
+// the statement's tables (unqualified, or qualified by one of names).
+func ownColumn(n Node, names []string) (string, bool) {
+	if tc := n.As("TypeCast"); tc.Exists() {
+		n = tc.Get("arg")
+	}
+	fields := n.As("ColumnRef").A("fields")
+	switch len(fields) {
+	case 1:
+		return fields[0].Sval(), fields[0].Sval() != ""
+	case 2:
+		return fields[1].Sval(), contains(names, fields[0].Sval())
+	}
+	return "", false
+}
+
+// joins reports whether an expression reads a column of the statement's
+// own tables, which makes a comparison a join rather than a lookup. A
+// qualified name of another relation is a PL/pgSQL variable or an outer
+// reference: a value.
+func joins(n Node, names []string) bool {
+	found := false
+	walk(n, func(key string, v Node) bool {
+		if found {
+			return false
+		}
+		if key == "ColumnRef" {
+			fields := v.A("fields")
+			if len(fields) == 1 || len(fields) >= 2 && contains(names, fields[len(fields)-2].Sval()) {
+				found = true
+			}
+			return false
+		}
+		return key != "SubLink"
+	})
+	return found
+}
+
+// isKey reports whether col leads an index of the table key. When the
+// table's indexes are unknown, an equality (eq) on any column may be a key
+// lookup, and a range counts on id and *_id columns.
+func (a *analyzer) isKey(key, col string, eq bool) bool {
+	if t := a.schema.table(key); t != nil && t.keys != nil {
+		return t.keys[col]
+	}
+	return eq || col == "id" || strings.HasSuffix(col, "_id")
+}
+
+// relNames returns the names a statement's tables go by: the target's
+// name and alias and those of FROM / USING relations.
+func relNames(target Node, more []Node) []string {
+	var out []string
+	add := func(rv Node) {
+		if n := rv.S("relname"); n != "" {
+			out = append(out, n)
+		}
+		if al := rv.Get("alias").S("aliasname"); al != "" {
+			out = append(out, al)
+		}
+	}
+	add(target)
+	for _, m := range more {
+		add(m.As("RangeVar"))
+	}
+	return out
+}
+
+// copySources returns the keys of the tables a query reads.
+func copySources(query Node) []string {
+	var out []string
+	walk(query, func(key string, v Node) bool {
+		if key == "RangeVar" {
+			if k := rangeVarKey(v); k != "" && !contains(out, k) {
+				out = append(out, k)
+			}
+			return false
+		}
+		return true
+	})
+	return out
+}

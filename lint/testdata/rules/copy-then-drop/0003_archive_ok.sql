@@ -1,0 +1,3 @@
+-- safe: before_deploy
+-- Copies, but keeps the source: nothing is lost.
+CREATE TABLE visits_archive AS SELECT * FROM visits;
