@@ -40,10 +40,13 @@ demo: build
 ## bench: benchmark figures: load+plan of 10,000 migrations, and applying
 ## migrations side by side with goose v3 and one psql session (safemigrate
 ## --no-preflight, two passes, --atomic): 500 synthetic ones, then a
-## realistic history of 240 migrations of real DDL (bench/exec/real.go).
+## realistic history of 240 migrations of real DDL (bench/exec/real.go);
+## tenant fleets (500 schemas × 10 migrations against one psql session,
+## 200 databases on two clusters).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/
 	./bench/exec/run.sh
+	./bench/fleet/run.sh
 
 ## chaos: fault injection (kills, terminated backends, server crashes, a
 ## proxy that cuts or stalls, parallel runs, tenant fleets) on a throwaway

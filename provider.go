@@ -191,19 +191,41 @@ func (p *Provider) logf(format string, args ...any) {
 	}
 }
 
-// openFleet resolves the tenants on the database.
+// openFleet resolves the tenants: schemas of the database, or databases.
 func (p *Provider) openFleet(ctx context.Context) (*fleet.Fleet, int, error) {
-	db, err := p.database()
-	if err != nil {
-		return nil, 0, err
-	}
 	tn := p.o.tenants
-	f, err := fleet.New(ctx, db, fleet.Source{Schemas: tn.Schemas, Query: tn.Query, SearchPath: tn.SearchPath})
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(f.Schemas()) == 0 {
-		p.logf("warning: the tenants query returned no schema: there is nothing to do")
+	var f *fleet.Fleet
+	if len(tn.Databases) > 0 || tn.DatabasesQuery != "" {
+		src := fleet.DatabaseSource{URLs: tn.Databases, Query: tn.DatabasesQuery, Schemas: tn.Schemas,
+			SearchPath: tn.SearchPath, TrackingSchema: p.o.trackingSchema}
+		if tn.DatabasesQuery != "" {
+			db, err := p.database()
+			if err != nil {
+				return nil, 0, err
+			}
+			src.Via = db
+		}
+		var err error
+		if f, err = fleet.NewDatabases(ctx, src); err != nil {
+			if errors.Is(err, fleet.ErrDatabases) {
+				err = &InputError{Msg: err.Error(), Err: err}
+			}
+			return nil, 0, err
+		}
+		if len(f.Schemas()) == 0 {
+			p.logf("warning: the databases query returned no database: there is nothing to do")
+		}
+	} else {
+		db, err := p.database()
+		if err != nil {
+			return nil, 0, err
+		}
+		if f, err = fleet.New(ctx, db, fleet.Source{Schemas: tn.Schemas, Query: tn.Query, SearchPath: tn.SearchPath}); err != nil {
+			return nil, 0, err
+		}
+		if len(f.Schemas()) == 0 {
+			p.logf("warning: the tenants query returned no schema: there is nothing to do")
+		}
 	}
 	jobs := tn.Jobs
 	if jobs == 0 {

@@ -38,6 +38,10 @@ var (
 	ErrNotFound          = migration.ErrNotFound
 	ErrSchema            = fleet.ErrSchema
 	ErrQuery             = fleet.ErrQuery
+	// ErrDatabases: the tenant databases of a fleet are not usable (an
+	// entry that is not a connection string, a database listed twice);
+	// nothing was run. errors.Is(err, ErrInput) holds too.
+	ErrDatabases = fleet.ErrDatabases
 )
 
 // PartialError is a run that applied some migrations and then failed; the

@@ -165,18 +165,29 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithTenants makes the Provider work on a tenant fleet: every schema of
-// t, each with its own tracking tables. Plan, Status, Migrate and
-// Preflight then cover every tenant, all-or-nothing (docs/executing.md#tenant-fleets).
+// t, each with its own tracking tables, or every database of t (each of
+// t.Schemas in it, when given). Plan, Status, Migrate and Preflight then
+// cover every tenant, all-or-nothing (docs/executing.md#tenant-fleets,
+// docs/executing.md#fleets-of-databases).
 func WithTenants(t Tenants) Option {
 	return func(o *options) error {
-		if len(t.Schemas) > 0 && t.Query != "" {
+		switch {
+		case len(t.Databases) > 0 && t.DatabasesQuery != "":
+			return &InputError{Msg: "tenants: give the databases or a query returning them, not both"}
+		case (len(t.Databases) > 0 || t.DatabasesQuery != "") && t.Query != "":
+			return &InputError{Msg: "tenants: with a fleet of databases, give the tenant schemas as a list, not a query"}
+		case len(t.Databases) > 0 || t.DatabasesQuery != "":
+			// Schemas are optional: without them, each database is a tenant.
+		case len(t.Schemas) > 0 && t.Query != "":
 			return &InputError{Msg: "tenants: give schemas or a query, not both"}
-		}
-		if len(t.Schemas) == 0 && t.Query == "" {
-			return &InputError{Msg: "tenants: give the schemas or a query returning them"}
+		case len(t.Schemas) == 0 && t.Query == "":
+			return &InputError{Msg: "tenants: give the schemas, a query returning them, or the databases"}
 		}
 		if t.Jobs < 0 {
 			return &InputError{Msg: fmt.Sprintf("tenants: jobs %d is not a whole number ≥ 1", t.Jobs)}
+		}
+		if t.JobsPerServer < 0 {
+			return &InputError{Msg: fmt.Sprintf("tenants: jobs per server %d is not a whole number ≥ 1", t.JobsPerServer)}
 		}
 		o.tenants = &t
 		return nil
@@ -189,7 +200,8 @@ func WithProgress(f func(Progress)) Option {
 	return func(o *options) error { o.progress = f; return nil }
 }
 
-// Tenants says which schemas of the database are the tenants of a fleet.
+// Tenants says which schemas of the database, or which databases, are
+// the tenants of a fleet.
 type Tenants struct {
 	// Schemas names the tenant schemas as spelled in pg_namespace.
 	Schemas []string
@@ -202,6 +214,23 @@ type Tenants struct {
 	// Jobs is how many tenants are worked on at a time; 0 means
 	// min(4, CPUs).
 	Jobs int
+
+	// Databases makes the fleet a fleet of databases: their connection
+	// strings (postgres:// URLs or libpq key=value strings), one per
+	// database. Each database is a tenant, or, with Schemas, each of
+	// those schemas in each database (every database must have them
+	// all). Tenants are named "host/database" ("host:port/database" off
+	// port 5432, then "/schema"), never by a connection string, which may
+	// hold a password. Not with Query.
+	Databases []string
+	// DatabasesQuery, instead of Databases, returns the connection
+	// strings as one text column; it runs in a read-only transaction on
+	// the Provider's database ([WithDatabaseURL]).
+	DatabasesQuery string
+	// JobsPerServer bounds the tenants worked on at a time, and the
+	// connections open, on one server (host and port) of a fleet of
+	// databases; 0 means Jobs.
+	JobsPerServer int
 }
 
 func checkMode(m Mode) error {

@@ -106,7 +106,7 @@ func (p *Provider) runFleet(ctx context.Context, g *graph.Graph, eo executor.Opt
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.Run(ctx, g, fleet.Options{Exec: eo, Jobs: jobs, Progress: p.o.progress})
+	res, err := f.Run(ctx, g, fleet.Options{Exec: eo, Jobs: jobs, JobsPerServer: p.o.tenants.JobsPerServer, Progress: p.o.progress})
 	if res == nil {
 		return nil, err
 	}

@@ -231,6 +231,7 @@ type Session struct {
 	ready   bool // tracking tables known to exist
 	watch   *watcher
 	setup   string // session settings of prepareSession, restored by resetSession
+	path    string // SET search_path of a retargeted session, restored by resetSession
 
 	mu      sync.Mutex // guards current (read by the notice handler)
 	current string     // ID of the migration being run, for notices
@@ -347,10 +348,13 @@ func (s *Session) prepareSession(ctx context.Context) error {
 // survive RESET ALL; prepareSession's own settings are set again.
 func (s *Session) resetSession() []string {
 	reset := []string{"RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL"}
-	if s.setup == "" {
-		return reset
+	if s.setup != "" {
+		reset = append(reset, s.setup)
 	}
-	return append(reset, s.setup)
+	if s.path != "" {
+		reset = append(reset, s.path) // see retarget.go
+	}
+	return reset
 }
 
 // connLost wraps an error of safemigrate's own queries.

@@ -1,6 +1,8 @@
-// Package fleet migrates many tenant schemas of one database
-// all-or-nothing (docs/executing.md): rehearse every tenant first, and apply
-// anywhere only when every tenant passed.
+// Package fleet migrates many tenants all-or-nothing (docs/executing.md,
+// "Tenant fleets"): rehearse every tenant first, and apply anywhere only
+// when every tenant passed. A tenant is a schema of one database ([New]),
+// or a database, or a schema in each of many databases on many servers
+// ([NewDatabases]).
 //
 // # Tenants
 //
@@ -39,13 +41,26 @@
 // [Fleet.Run] takes every tenant's migration lock before it plans any
 // tenant and holds them until its last tenant is done, so no other run
 // can change a tenant between its rehearsal and its apply. The locks are
-// held by one connection ([executor.LockAll]); the passes work with
-// short-lived sessions, Options.Jobs tenants at a time. A run therefore
-// uses Jobs+1 connections (a tenant's monitoring connection comes on top
-// only while one of its statements waits for a lock), not one per
-// tenant: a fleet of thousands of tenants fits in max_connections. The
-// price is a slot of the server's lock table per tenant and two
-// connection set-ups per tenant (one per pass).
+// held by one connection ([executor.LockAll]); the passes work
+// Options.Jobs tenants at a time, each worker keeping its session from
+// tenant to tenant ([executor.LockSet.Retarget]). A run therefore uses
+// Jobs+1 connections (a tenant's monitoring connection comes on top only
+// while one of its statements waits for a lock), not one per tenant: a
+// fleet of thousands of tenants fits in max_connections. The price is a
+// slot of the server's lock table per tenant.
+//
+// # Fleets of databases
+//
+//	f, err := fleet.NewDatabases(ctx, fleet.DatabaseSource{URLs: urls})
+//	res, err := f.Run(ctx, g, fleet.Options{Exec: opts, Jobs: 16, JobsPerServer: 4})
+//
+// Tenants are named "host/database" ([DatabaseName]), never by their
+// connection strings. One connection cannot hold the locks of many
+// databases, so each tenant's lock is held while the tenant is worked on
+// in a pass, and the apply pass plans the tenant again under its lock: the
+// rehearsed migrations, or their tail, are applied; anything else is a
+// *[ChangedError]. Options.JobsPerServer bounds the tenants, and so the
+// connections, on one server.
 //
 // Every call that talks to the database takes a context; cancelling it
 // stops new tenants from starting and aborts the running ones' statements

@@ -28,6 +28,9 @@ type SchemaError struct {
 	// Schemas are the schemas concerned; empty when the problem is not
 	// about particular ones.
 	Schemas []string
+	// Database names the database in a fleet of databases; empty in a
+	// fleet of schemas.
+	Database string
 }
 
 // Problems of a [SchemaError] about particular schemas.
@@ -57,9 +60,16 @@ func (e *SchemaError) Error() string {
 		if s, ok := singular[problem]; ok {
 			problem = s
 		}
-		return fmt.Sprintf("tenant schema %s %s; nothing was run", names[0], problem)
+		return fmt.Sprintf("tenant schema %s %s%s; nothing was run", names[0], problem, e.in())
 	}
-	return fmt.Sprintf("tenant schemas %s %s; nothing was run", strings.Join(names, ", "), e.Problem)
+	return fmt.Sprintf("tenant schemas %s %s%s; nothing was run", strings.Join(names, ", "), e.Problem, e.in())
+}
+
+func (e *SchemaError) in() string {
+	if e.Database == "" {
+		return ""
+	}
+	return " in " + e.Database
 }
 
 // Is makes a SchemaError match [ErrSchema].
@@ -151,4 +161,33 @@ func (e *Error) Unwrap() []error {
 		errs[i] = f
 	}
 	return errs
+}
+
+// ErrChanged means another run changed a tenant of a fleet of databases
+// between its rehearsal and its apply, so that its pending migrations are
+// no longer what was rehearsed. Nothing was applied to that tenant.
+var ErrChanged = errors.New("the tenant changed since its rehearsal")
+
+// ChangedError is a tenant of a fleet of databases whose pending
+// migrations, planned again under its lock for the apply pass, are not
+// the rehearsed ones nor their tail.
+type ChangedError struct {
+	// Rehearsed were pending at the rehearsal; Pending are pending now.
+	Rehearsed, Pending []string
+}
+
+// Error says what changed and what to do.
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("another run changed this tenant after its rehearsal: rehearsed %s, now pending %s; nothing was applied to it; run again to rehearse and apply what is pending now",
+		list(e.Rehearsed), list(e.Pending))
+}
+
+// Is makes a ChangedError match [ErrChanged].
+func (e *ChangedError) Is(target error) bool { return target == ErrChanged }
+
+func list(ids []string) string {
+	if len(ids) == 0 {
+		return "nothing"
+	}
+	return strings.Join(ids, ", ")
 }

@@ -33,9 +33,14 @@ type Source struct {
 // schema (then Source.SearchPath) and whose tracking tables live in its
 // schema. Build one with [New].
 type Fleet struct {
-	db         executor.Target
-	schemas    []string
+	db         executor.Target // a fleet of schemas: their database
+	schemas    []string        // a fleet of schemas: the schemas
 	searchPath []string
+	// databases is true for a fleet of databases ([NewDatabases]).
+	databases bool
+	// names and targets are the tenants, in order.
+	names   []string
+	targets []executor.Target
 }
 
 // DefaultJobs is the number of tenants worked on at a time when
@@ -82,7 +87,15 @@ func New(ctx context.Context, db executor.Target, src Source) (*Fleet, error) {
 		return nil, err
 	}
 	db.Schema, db.SearchPath, db.TrackingSchema, db.Name = "", nil, "", ""
-	return &Fleet{db: db, schemas: schemas, searchPath: src.SearchPath}, nil
+	f := &Fleet{db: db, schemas: schemas, searchPath: src.SearchPath}
+	for _, s := range schemas {
+		t := db
+		t.Schema, t.TrackingSchema, t.Name = s, s, Display(s)
+		t.SearchPath = append([]string(nil), src.SearchPath...)
+		f.names = append(f.names, s)
+		f.targets = append(f.targets, t)
+	}
+	return f, nil
 }
 
 // connect opens a connection for the fleet's own queries, configured as
@@ -99,6 +112,12 @@ func connect(ctx context.Context, db executor.Target) (*pgx.Conn, error) {
 
 // query runs the tenants query in a read-only transaction.
 func query(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
+	return queryNames(ctx, conn, sql, "schema names")
+}
+
+// queryNames runs a query returning one text column of what (in
+// messages) in a read-only transaction.
+func queryNames(ctx context.Context, conn *pgx.Conn, sql, what string) ([]string, error) {
 	fail := func(format string, args ...any) error {
 		return &QueryError{Query: sql, Err: fmt.Errorf(format, args...)}
 	}
@@ -114,7 +133,7 @@ func query(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
 	defer rows.Close()
 	shape := func() error {
 		if n := len(rows.FieldDescriptions()); n != 1 {
-			return fail("it returns %d columns; it must return one text column, the schema names", n)
+			return fail("it returns %d columns; it must return one text column, the %s", n, what)
 		}
 		return nil
 	}
@@ -125,10 +144,10 @@ func query(ctx context.Context, conn *pgx.Conn, sql string) ([]string, error) {
 		}
 		var s *string
 		if err := rows.Scan(&s); err != nil {
-			return nil, fail("it must return one text column, the schema names: %w", err)
+			return nil, fail("it must return one text column, the %s: %w", what, err)
 		}
 		if s == nil {
-			return nil, fail("row %d is NULL; it must return schema names", len(schemas)+1)
+			return nil, fail("row %d is NULL; it must return %s", len(schemas)+1, what)
 		}
 		schemas = append(schemas, *s)
 	}
@@ -188,20 +207,20 @@ SELECT u.s FROM unnest($1::text[]) WITH ORDINALITY AS u(s, i)
 	return nil
 }
 
-// Schemas returns the tenant schemas in their order.
+// Schemas returns the tenants' names in their order: the schemas of a
+// fleet of schemas, "host/database" (or "host/database/schema") in a
+// fleet of databases (see [NewDatabases]).
 func (f *Fleet) Schemas() []string {
-	return append([]string(nil), f.schemas...)
+	return append([]string(nil), f.names...)
 }
 
 // Targets returns one target per tenant, in order: Schema and
 // TrackingSchema are the tenant's schema, SearchPath follows it, and Name
-// is the schema's name as [Display] shows it.
+// is the tenant's name as [Display] shows it.
 func (f *Fleet) Targets() []executor.Target {
-	ts := make([]executor.Target, len(f.schemas))
-	for i, s := range f.schemas {
-		t := f.db
-		t.Schema, t.TrackingSchema, t.Name = s, s, Display(s)
-		t.SearchPath = append([]string(nil), f.searchPath...)
+	ts := make([]executor.Target, len(f.targets))
+	for i, t := range f.targets {
+		t.SearchPath = append([]string(nil), t.SearchPath...)
 		ts[i] = t
 	}
 	return ts

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,12 @@ type Options struct {
 	// Exec.LockWait bounds the wait for all the tenants' locks together.
 	Exec executor.Options
 	// Jobs is how many tenants are worked on at a time; 0 means
-	// [DefaultJobs].
+	// [DefaultJobs]. It bounds the connections of the run too (see
+	// [Fleet.Run]).
 	Jobs int
+	// JobsPerServer bounds the tenants worked on at a time, and the
+	// connections open, on one server (host and port); 0 means Jobs.
+	JobsPerServer int
 	// Progress, when set, is called after each tenant finishes a pass,
 	// from the goroutine that ran it; calls are serialised.
 	Progress func(Progress)
@@ -39,8 +44,8 @@ type Progress struct {
 	State  State
 }
 
-// Run migrates every tenant in two passes (docs/executing.md), holding every
-// tenant's lock from its plan until the end:
+// Run migrates every tenant in two passes (docs/executing.md, "Tenant fleets"),
+// holding every tenant's lock from its plan until the end:
 //
 //  1. PassPreflight, Jobs tenants at a time: plan under the lock, refuse
 //     drift and strict blocking, rehearse in a rolled-back transaction.
@@ -56,11 +61,22 @@ type Progress struct {
 // in every tenant that has new ones (docs/planning.md); a run that failed
 // anywhere records none, as a single database's failed run would.
 //
-// The locks are taken up front by [executor.LockAll] on one connection,
-// and every pass works with short-lived sessions ([executor.LockSet.Open]),
-// so a run uses at most Jobs+1 connections (plus, while a statement waits
-// on a lock, a monitoring connection per waiting tenant) however many
-// tenants there are.
+// A fleet of schemas ([New]) holds every tenant's lock from its plan until
+// the end: the locks are taken up front by [executor.LockAll] on one
+// connection, so no other run can change a tenant between its rehearsal
+// and its apply. A fleet of databases ([NewDatabases]) cannot hold the
+// locks of many databases on one connection; each tenant's lock is held
+// while the tenant is worked on in a pass, and the apply pass plans the
+// tenant again under its lock: a tenant whose pending migrations are no
+// longer the rehearsed ones (or their tail, when another run applied the
+// rest meanwhile) fails with [ErrChanged] instead of applying anything
+// unrehearsed.
+//
+// Workers keep their connection from tenant to tenant of one database
+// ([executor.Session.Retarget]), so a run opens about Jobs connections
+// for a fleet of schemas, plus the one holding the locks (and, while a
+// statement waits on a lock, a monitoring connection per waiting
+// tenant); at most JobsPerServer of them to one server.
 //
 // The Result is non-nil whenever the tenants were locked, also with an
 // error. Errors before that: *SchemaError (a schema vanished since
@@ -80,34 +96,43 @@ func (f *Fleet) Run(ctx context.Context, g *graph.Graph, opts Options) (*Result,
 	if jobs <= 0 {
 		jobs = DefaultJobs()
 	}
+	perServer := opts.JobsPerServer
+	if perServer <= 0 || perServer > jobs {
+		perServer = jobs
+	}
 	mode := exec.Mode
 	if mode == "" {
 		mode = planner.Strict
 	}
 	targets := f.Targets()
 	res := &Result{Phase: exec.Phase, Mode: mode, DryRun: exec.DryRun, Jobs: jobs, Tenants: make([]*Tenant, len(targets))}
-	for i, s := range f.schemas {
+	for i, s := range f.names {
 		res.Tenants[i] = &Tenant{Tenant: s, OK: true, State: StateNotStarted, Applied: []string{}, Detected: []string{}}
 	}
 	if len(targets) == 0 {
 		res.summarize(g, exec.NoPreflight)
 		return res, nil
 	}
-	if err := f.recheck(ctx); err != nil {
-		return nil, err
+	var locks *executor.LockSet
+	if !f.databases {
+		if err := f.recheck(ctx); err != nil {
+			return nil, err
+		}
+		var err error
+		if locks, err = executor.LockAll(ctx, targets, exec); err != nil {
+			return nil, err
+		}
+		defer func() {
+			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = locks.Close(closeCtx) // the locks go with the connection anyway
+		}()
 	}
-	locks, err := executor.LockAll(ctx, targets, exec)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = locks.Close(closeCtx) // the locks go with the connection anyway
-	}()
-	r := &run{g: g, exec: exec, jobs: jobs, progress: opts.Progress, targets: targets, res: res, locks: locks}
+	r := &run{g: g, exec: exec, jobs: jobs, perServer: perServer, progress: opts.Progress, targets: targets, res: res,
+		databases: f.databases, pool: newPool(locks, exec, jobs, perServer)}
+	defer r.pool.closeAll(ctx)
 
-	err = r.preflight(ctx)
+	err := r.preflight(ctx)
 	if err == nil && !exec.DryRun {
 		err = r.apply(ctx)
 		if err == nil {
@@ -131,13 +156,15 @@ func (f *Fleet) recheck(ctx context.Context) error {
 
 // run is the state of one [Fleet.Run].
 type run struct {
-	g        *graph.Graph
-	exec     executor.Options
-	jobs     int
-	progress func(Progress)
-	targets  []executor.Target
-	res      *Result
-	locks    *executor.LockSet
+	g         *graph.Graph
+	exec      executor.Options
+	jobs      int
+	perServer int
+	progress  func(Progress)
+	targets   []executor.Target
+	res       *Result
+	databases bool
+	pool      *pool
 
 	mu   sync.Mutex // guards done and calls of progress
 	done map[Pass]int
@@ -156,18 +183,20 @@ func (r *run) report(pass Pass, total int, t *Tenant) {
 	}
 }
 
-// open opens a session on tenant i under the fleet's lock.
-func (r *run) open(ctx context.Context, i int) (*executor.Session, func(), error) {
-	s, err := r.locks.Open(ctx, r.targets[i], r.exec)
+// open gets a session on tenant i: under the fleet's locks for a fleet of
+// schemas, holding the tenant's own lock for a fleet of databases. done
+// gives it back; ok false closes it (after a failure its connection is
+// not trusted for the next tenant).
+func (r *run) open(ctx context.Context, i int) (*executor.Session, func(ok bool), error) {
+	s, err := r.pool.acquire(ctx, r.targets[i])
 	if err != nil {
 		return nil, nil, err
 	}
-	return s, func() {
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = s.Close(closeCtx)
-	}, nil
+	return s, func(ok bool) { r.pool.release(ctx, s, r.targets[i], ok) }, nil
 }
+
+// serverOf names the server of tenant i, for JobsPerServer.
+func (r *run) serverOf(i int) string { return server(r.targets[i]) }
 
 // note logs what a single run would note about a plan.
 func (r *run) note(t *Tenant, plan *planner.Plan) {
@@ -183,7 +212,7 @@ func (r *run) note(t *Tenant, plan *planner.Plan) {
 func (r *run) preflight(ctx context.Context) error {
 	var refused atomic.Bool // a tenant is blocked or drifted: rehearsing is pointless
 	n := len(r.targets)
-	each(n, r.jobs, func() bool { return ctx.Err() != nil }, func(i int) {
+	r.each(n, func() bool { return ctx.Err() != nil }, func(i int) {
 		t := r.res.Tenants[i]
 		defer r.report(PassPreflight, n, t)
 		s, done, err := r.open(ctx, i)
@@ -191,13 +220,25 @@ func (r *run) preflight(ctx context.Context) error {
 			t.fail(StateFailed, err)
 			return
 		}
-		defer done()
+		ok := false
+		defer func() { done(ok) }()
+		if r.databases {
+			exists, err := s.SchemaExists(ctx)
+			if err == nil && !exists {
+				err = &SchemaError{Problem: ProblemMissing, Schemas: []string{r.targets[i].Schema}, Database: DatabaseName(r.targets[i])}
+			}
+			if err != nil {
+				t.fail(StateFailed, err)
+				return
+			}
+		}
 		plan, _, err := s.Plan(ctx, r.g)
 		if err != nil {
 			t.fail(StateFailed, err)
 			return
 		}
 		t.Plan = plan
+		ok = true
 		if err := s.Check(plan); err != nil {
 			state := StateFailed
 			switch {
@@ -223,6 +264,7 @@ func (r *run) preflight(ctx context.Context) error {
 		t.Preflight = pf
 		switch {
 		case err != nil:
+			ok = false
 			t.fail(StateFailed, err)
 		case !pf.OK:
 			t.fail(StateFailed, pf.Err())
@@ -230,6 +272,9 @@ func (r *run) preflight(ctx context.Context) error {
 			t.State = StatePreflighted
 		}
 	})
+	if r.databases {
+		r.pool.closeAll(ctx) // no tenant's lock is held between the passes
+	}
 	if fails := r.failures(); len(fails) > 0 {
 		return &Error{Pass: PassPreflight, Failures: fails, Tenants: n}
 	}
@@ -239,11 +284,37 @@ func (r *run) preflight(ctx context.Context) error {
 	return nil
 }
 
+// replan plans a tenant of a fleet of databases again under its lock, for
+// its apply: its pending migrations must be the rehearsed ones, or their
+// tail (another run applied the others meanwhile).
+func (r *run) replan(ctx context.Context, s *executor.Session, t *Tenant) (*planner.Plan, error) {
+	plan, _, err := s.Plan(ctx, r.g)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Check(plan); err != nil {
+		return nil, err
+	}
+	old, now := stepIDs(t.Plan.Run), stepIDs(plan.Run)
+	if len(now) > len(old) || !slices.Equal(old[len(old)-len(now):], now) {
+		return nil, &ChangedError{Rehearsed: old, Pending: now}
+	}
+	return plan, nil
+}
+
+func stepIDs(steps []planner.Step) []string {
+	ids := make([]string, len(steps))
+	for i, st := range steps {
+		ids[i] = st.ID()
+	}
+	return ids
+}
+
 // apply is PassApply.
 func (r *run) apply(ctx context.Context) error {
 	var stop atomic.Bool
 	n := len(r.targets)
-	each(n, r.jobs, func() bool { return stop.Load() || ctx.Err() != nil }, func(i int) {
+	r.each(n, func() bool { return stop.Load() || ctx.Err() != nil }, func(i int) {
 		t := r.res.Tenants[i]
 		defer r.report(PassApply, n, t)
 		if len(t.Plan.Run) == 0 {
@@ -256,8 +327,18 @@ func (r *run) apply(ctx context.Context) error {
 			stop.Store(true)
 			return
 		}
-		defer done()
-		applied, err := s.Apply(ctx, t.Plan)
+		ok := false
+		defer func() { done(ok) }()
+		plan := t.Plan
+		if r.databases {
+			if plan, err = r.replan(ctx, s, t); err != nil {
+				t.fail(StateFailed, err)
+				stop.Store(true)
+				return
+			}
+			t.Plan = plan
+		}
+		applied, err := s.Apply(ctx, plan)
 		t.Applied = append(t.Applied, applied...)
 		if err != nil {
 			var me *executor.MigrationError
@@ -268,8 +349,12 @@ func (r *run) apply(ctx context.Context) error {
 			stop.Store(true)
 			return
 		}
+		ok = true
 		t.State = StateApplied
 	})
+	if r.databases {
+		r.pool.closeAll(ctx)
+	}
 	e := &Error{Pass: PassApply, Failures: r.failures(), Tenants: n}
 	for _, t := range r.res.Tenants {
 		switch t.State {
@@ -298,7 +383,7 @@ func (r *run) detect(ctx context.Context) error {
 			todo = append(todo, i)
 		}
 	}
-	each(len(todo), r.jobs, func() bool { return ctx.Err() != nil }, func(k int) {
+	(&run{targets: pick(r.targets, todo), jobs: r.jobs, perServer: r.perServer}).each(len(todo), func() bool { return ctx.Err() != nil }, func(k int) {
 		i := todo[k]
 		t := r.res.Tenants[i]
 		defer r.report(PassDetect, len(todo), t)
@@ -307,8 +392,8 @@ func (r *run) detect(ctx context.Context) error {
 			t.OK, t.Err = false, err
 			return
 		}
-		defer done()
 		ids, err := s.RecordDetected(ctx, t.Plan)
+		done(err == nil)
 		t.Detected = append(t.Detected, ids...)
 		if err != nil {
 			t.OK, t.Err = false, err
@@ -318,6 +403,14 @@ func (r *run) detect(ctx context.Context) error {
 		return &Error{Pass: PassDetect, Failures: fails, Tenants: len(r.targets)}
 	}
 	return ctx.Err()
+}
+
+func pick(ts []executor.Target, idx []int) []executor.Target {
+	out := make([]executor.Target, len(idx))
+	for k, i := range idx {
+		out[k] = ts[i]
+	}
+	return out
 }
 
 // failures lists the tenants that failed so far, in order.
@@ -331,25 +424,52 @@ func (r *run) failures() []*TenantError {
 	return fails
 }
 
-// each calls fn(i) for i = 0…n-1 in order, at most jobs at a time, and
-// starts no new call once stop reports true. It returns when every
-// started call has returned.
-func each(n, jobs int, stop func() bool, fn func(i int)) {
-	sem := make(chan struct{}, jobs)
-	var wg sync.WaitGroup
-	for i := range n {
-		sem <- struct{}{}
-		if stop() {
-			<-sem
-			break
+// each calls fn(i) for i = 0…n-1, at most r.jobs at a time and at most
+// r.perServer at a time on one server (r.serverOf), taking the tenants in
+// order except where a tenant's server is busy, and starts no new call
+// once stop reports true. It returns when every started call has
+// returned.
+func (r *run) each(n int, stop func() bool, fn func(i int)) {
+	var (
+		mu      sync.Mutex
+		cond    = sync.NewCond(&mu)
+		wg      sync.WaitGroup
+		running int
+		busy    = map[string]int{}
+	)
+	pending := make([]int, n)
+	for i := range pending {
+		pending[i] = i
+	}
+	mu.Lock()
+	for len(pending) > 0 && !stop() {
+		k := -1
+		if running < r.jobs {
+			k = slices.IndexFunc(pending, func(i int) bool { return busy[r.serverOf(i)] < r.perServer })
 		}
+		if k < 0 {
+			cond.Wait()
+			continue
+		}
+		i := pending[k]
+		pending = slices.Delete(pending, k, k+1)
+		srv := r.serverOf(i)
+		running++
+		busy[srv]++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer func() {
+				mu.Lock()
+				running--
+				busy[srv]--
+				cond.Broadcast()
+				mu.Unlock()
+			}()
 			fn(i)
 		}()
 	}
+	mu.Unlock()
 	wg.Wait()
 }
 

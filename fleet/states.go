@@ -17,11 +17,11 @@ func (f *Fleet) States(ctx context.Context, jobs int) ([]*executor.State, error)
 	targets := f.Targets()
 	states := make([]*executor.State, len(targets))
 	errs := make([]error, len(targets))
-	each(len(targets), jobs, func() bool { return ctx.Err() != nil }, func(i int) {
+	(&run{targets: targets, jobs: jobs, perServer: jobs}).each(len(targets), func() bool { return ctx.Err() != nil }, func(i int) {
 		st, err := executor.ReadState(ctx, targets[i])
 		states[i] = st
 		if err != nil {
-			errs[i] = &TenantError{Tenant: f.schemas[i], Err: err}
+			errs[i] = &TenantError{Tenant: f.names[i], Err: err}
 		}
 	})
 	for _, err := range errs {

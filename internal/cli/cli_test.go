@@ -279,7 +279,7 @@ func TestJSONErrorDocumentForEveryUsageError(t *testing.T) {
 // commands that know fleets go to the database for the tenants (see
 // tenants_test.go); the others refuse before connecting.
 func TestTenantConfigIsNotIgnored(t *testing.T) {
-	for _, tenants := range []string{"tenants:\n  schemas: [tenant_a, tenant_b]\n", "tenants:\n  query: SELECT nspname FROM pg_namespace\n"} {
+	for _, tenants := range []string{"tenants:\n  schemas: [tenant_a, tenant_b]\n", "tenants:\n  query: SELECT nspname FROM pg_namespace\n", "tenants:\n  databases: [\"postgres://u@127.0.0.1:1/t1\"]\n"} {
 		cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
 		require.NoError(t, os.WriteFile(cfg, []byte(tenants), 0o644))
 		for _, args := range [][]string{
@@ -299,7 +299,7 @@ func TestTenantConfigIsNotIgnored(t *testing.T) {
 		} {
 			r := run(t, append([]string{"--config", cfg, "--dir", example, "--database-url", "postgres://u@127.0.0.1:1/db"}, args...)...)
 			assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
-			assert.Contains(t, r.stderr, "cannot connect", "%v goes to the database for its tenants", args)
+			assert.Contains(t, r.stdout+r.stderr, "cannot connect", "%v goes to the database for its tenants", args)
 		}
 	}
 }

@@ -94,6 +94,10 @@ func fromConfig(c config.Config, name string) any {
 		if c.Tenants.Jobs > 0 {
 			return fmt.Sprint(c.Tenants.Jobs)
 		}
+	case "jobs-per-server":
+		if c.Tenants.JobsPerServer > 0 {
+			return fmt.Sprint(c.Tenants.JobsPerServer)
+		}
 	}
 	return nil
 }

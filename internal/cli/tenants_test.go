@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/internal/redact"
 )
 
 // fleetDB creates a database with the given schemas and returns its URL
@@ -315,4 +316,76 @@ func TestFleetStatusPerTenant(t *testing.T) {
 	assert.Equal(t, "b", b["tenant"])
 	assert.Len(t, b["migrations"], 3)
 	assert.Equal(t, "pending", b["migrations"].([]any)[0].(map[string]any)["state"])
+}
+
+func TestFleetOfDatabases(t *testing.T) {
+	t.Parallel()
+	var urls []string
+	var conns []*pgx.Conn
+	for range 3 {
+		u, c := fleetDB(t)
+		urls, conns = append(urls, u), append(conns, c)
+	}
+	_, pw := redact.SplitPassword(urls[0])
+	require.NotEmpty(t, pw)
+	dir := writeDir(t, shopMigrations)
+	list := filepath.Join(t.TempDir(), "databases.txt")
+	require.NoError(t, os.WriteFile(list, []byte("# tenants\n"+urls[0]+"\n\n"+urls[1]+"\n"), 0o600))
+
+	r := run(t, "--dir", dir, "--no-color", "migrate", "--phase", "post-deploy", "--databases", list, "--jobs", "2", "--jobs-per-server", "1", "--format", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout+r.stderr, pw)
+	doc := assertOneJSON(t, r.stdout)
+	ts := doc["tenants"].([]any)
+	require.Len(t, ts, 2)
+	for _, tn := range ts {
+		name := tn.(map[string]any)["tenant"].(string)
+		assert.Regexp(t, `^/.+:\d+/test_`, name, "host:port/database")
+		assert.Equal(t, "applied", tn.(map[string]any)["state"])
+	}
+	for _, c := range conns[:2] {
+		assert.Equal(t, []string{"0001_create_orders", "0002_orders_status_default", "0003_orders_status_not_null"}, trackedIn(t, c, "public"))
+	}
+	assert.Empty(t, trackedIn(t, conns[2], "public"))
+
+	// The query form, run on --database-url; the text output names them too.
+	sqlExec(t, conns[2], `CREATE TABLE tenants (url text)`)
+	_, err := conns[2].Exec(context.Background(), `INSERT INTO tenants VALUES ($1), ($2)`, urls[1], urls[2])
+	require.NoError(t, err)
+	r = runDB(t, urls[2], dir, "migrate", "--phase", "post-deploy", "--databases-query", "SELECT url FROM tenants ORDER BY 1")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout+r.stderr, pw)
+	assert.Contains(t, r.stdout, regexp.MustCompile(`/([a-z0-9_]+)\?`).FindStringSubmatch(urls[2])[1])
+	assert.Equal(t, []string{"0001_create_orders", "0002_orders_status_default", "0003_orders_status_not_null"}, trackedIn(t, conns[2], "public"))
+
+	// tenants.databases in the config; status reads every database.
+	cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("tenants:\n  databases:\n    - "+urls[0]+"\n    - "+urls[2]+"\n  jobs_per_server: 1\n"), 0o600))
+	r = run(t, "--dir", dir, "--config", cfg, "status", "--format", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout+r.stderr, pw)
+	assert.Len(t, assertOneJSON(t, r.stdout)["tenants"], 2)
+
+	// Usage errors: exit 2, no password.
+	for _, args := range [][]string{
+		{"--databases", list, "--jobs-per-server", "0"},
+		{"--databases", list, "--databases-query", "SELECT 1"},
+		{"--databases", filepath.Join(t.TempDir(), "missing.txt")},
+		{"--databases", list, "--schemas-query", "SELECT 'a'"},
+	} {
+		r = run(t, append([]string{"--dir", dir, "migrate", "--phase", "post-deploy"}, args...)...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.NotContains(t, r.stdout+r.stderr, pw)
+	}
+	// A schema missing in a database stops the run before anything is
+	// applied, as in a fleet of schemas (exit 2).
+	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", list, "--schemas", "nope")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stdout+r.stderr, `tenant schema "nope" does not exist in `)
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	require.NoError(t, os.WriteFile(bad, []byte(urls[0]+"\npostgres://u:"+pw+"@h/x?sslmode=nonsense\n"), 0o600))
+	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", bad)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "entry 2")
+	assert.NotContains(t, r.stdout+r.stderr, pw)
 }

@@ -56,6 +56,10 @@ type Tenants struct {
 	Query      string   `yaml:"query"`
 	SearchPath []string `yaml:"search_path"` // appended after the tenant schema, e.g. [public]
 	Jobs       int      `yaml:"jobs"`
+	// Databases lists the connection strings of a fleet of databases;
+	// with Schemas, each of them in each database is a tenant.
+	Databases     []string `yaml:"databases"`
+	JobsPerServer int      `yaml:"jobs_per_server"`
 }
 
 // Duration is a time.Duration written as in migration headers ("5s", "7d").
@@ -144,6 +148,12 @@ func Parse(data []byte) (Config, error) {
 	}
 	if cfg.Tenants.Jobs < 0 {
 		return Config{}, fmt.Errorf("tenants: jobs must be at least 1")
+	}
+	if cfg.Tenants.JobsPerServer < 0 {
+		return Config{}, fmt.Errorf("tenants: jobs_per_server must be at least 1")
+	}
+	if len(cfg.Tenants.Databases) > 0 && cfg.Tenants.Query != "" {
+		return Config{}, fmt.Errorf("tenants: with databases, give the tenant schemas as a list (schemas), not a query")
 	}
 	return cfg, nil
 }

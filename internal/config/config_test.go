@@ -103,3 +103,15 @@ func TestParseRejectsSecondDocument(t *testing.T) {
 	require.NoError(t, err, "one document with explicit markers is fine")
 	assert.Equal(t, "db", cfg.Dir)
 }
+
+func TestTenantDatabases(t *testing.T) {
+	cfg, err := config.Parse([]byte("tenants:\n  databases: [\"postgres:///a\", \"postgres:///b\"]\n  schemas: [s1]\n  jobs_per_server: 2\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"postgres:///a", "postgres:///b"}, cfg.Tenants.Databases)
+	assert.Equal(t, 2, cfg.Tenants.JobsPerServer)
+
+	_, err = config.Parse([]byte("tenants:\n  databases: [\"postgres:///a\"]\n  query: SELECT 1\n"))
+	assert.ErrorContains(t, err, "not a query")
+	_, err = config.Parse([]byte("tenants:\n  jobs_per_server: -1\n"))
+	assert.ErrorContains(t, err, "jobs_per_server")
+}

@@ -1,0 +1,368 @@
+// Command fleet-bench measures safemigrate's tenant fleets, side by side
+// in one run with the floor: one psql session applying the same SQL
+// tenant by tenant (BEGIN; SET LOCAL search_path; …; COMMIT).
+//
+//	go run ./bench/fleet -tenants 500 -n 10 -jobs 2 -dbs 200
+//
+// Schema fleet: one throwaway PostgreSQL (pgcluster), a database with
+// -tenants schemas, -n small migrations (create a table, insert a row)
+// applied to every schema by `safemigrate migrate --schemas-query` (two
+// passes), and by psql. Database fleet: -dbs databases spread over two
+// throwaway clusters, migrated by `safemigrate migrate --databases FILE`,
+// and by one psql session per database, one after the other.
+//
+// For each run it counts, server side, the sessions opened and the
+// transactions (pg_stat_database), so that round-trip and connection
+// costs can be compared before and after a change. -cpuprofile FILE runs
+// the schema fleet once more in this process (package fleet) under
+// runtime/pprof.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/fleet"
+	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/internal/redact"
+	"github.com/safemigrate/safemigrate/migration"
+	"github.com/safemigrate/safemigrate/pgcluster"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+type config struct {
+	tenants, n, jobs, dbs, perServer, rounds int
+	bin, cpuprofile                          string
+	atomic                                   bool
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.tenants, "tenants", 500, "tenant schemas")
+	flag.IntVar(&c.n, "n", 10, "migrations per tenant")
+	flag.IntVar(&c.jobs, "jobs", 2, "--jobs")
+	flag.IntVar(&c.dbs, "dbs", 200, "databases of the database fleet (on two clusters); 0 skips it")
+	flag.IntVar(&c.perServer, "jobs-per-server", 2, "--jobs-per-server of the database fleet")
+	flag.IntVar(&c.rounds, "rounds", 1, "rounds (median reported)")
+	flag.StringVar(&c.bin, "bin", "bin/safemigrate", "safemigrate binary")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of an in-process schema fleet run to FILE")
+	flag.BoolVar(&c.atomic, "atomic", false, "also measure migrate --atomic (needs a binary that has it)")
+	flag.Parse()
+	if err := run(context.Background(), c); err != nil {
+		fmt.Fprintf(os.Stderr, "fleet-bench: %v\n", redact.Error(err))
+		os.Exit(1)
+	}
+}
+
+// counts are server-side counters of one database.
+type counts struct{ sessions, xacts int64 }
+
+func (a counts) minus(b counts) counts { return counts{a.sessions - b.sessions, a.xacts - b.xacts} }
+
+func readCounts(ctx context.Context, c *pgcluster.Cluster, db string) (counts, error) {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return counts{}, err
+	}
+	defer conn.Close(ctx)
+	// The statistics are flushed by backends at the end of transactions
+	// and at exit; give them a moment, then read fresh values.
+	time.Sleep(600 * time.Millisecond)
+	var k counts
+	_, _ = conn.Exec(ctx, `SELECT pg_stat_clear_snapshot()`)
+	err = conn.QueryRow(ctx, `SELECT coalesce(sessions, 0), xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1`, db).Scan(&k.sessions, &k.xacts)
+	return k, err
+}
+
+type result struct {
+	name string
+	wall []time.Duration
+	k    counts
+}
+
+func (r *result) median() time.Duration {
+	w := slices.Clone(r.wall)
+	slices.Sort(w)
+	return w[len(w)/2]
+}
+
+func run(ctx context.Context, c config) error {
+	work, err := os.MkdirTemp("", "safemigrate-fleet-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	dir := filepath.Join(work, "migrations")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var bodies strings.Builder
+	for i := 1; i <= c.n; i++ {
+		body := fmt.Sprintf("CREATE TABLE bench_%d (id integer PRIMARY KEY, note text NOT NULL);\nINSERT INTO bench_%d VALUES (1, 'row %d');\n", i, i, i)
+		bodies.WriteString(body)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d_bench_%d.sql", i, i)), []byte("-- safe: before_deploy\n\n"+body), 0o644); err != nil {
+			return err
+		}
+	}
+	a, err := pgcluster.Start(ctx, pgcluster.Options{Settings: map[string]string{"max_connections": "200", "max_locks_per_transaction": "256"}})
+	if err != nil {
+		return err
+	}
+	defer a.Stop()
+	psql, err := pgcluster.FindBin("psql")
+	if err != nil {
+		return err
+	}
+
+	// The floor's script: every tenant in its own transaction.
+	var floor strings.Builder
+	for t := 1; t <= c.tenants; t++ {
+		fmt.Fprintf(&floor, "BEGIN;\nSET LOCAL search_path TO tenant_%04d;\n%sCOMMIT;\n", t, bodies.String())
+	}
+	floorFile := filepath.Join(work, "floor.sql")
+	if err := os.WriteFile(floorFile, []byte(floor.String()), 0o644); err != nil {
+		return err
+	}
+
+	type tool struct {
+		name string
+		cmd  func(dsn string) *exec.Cmd
+	}
+	query := `SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1`
+	tools := []tool{
+		{"psql, one session (floor)", func(dsn string) *exec.Cmd {
+			return exec.Command(psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", floorFile, dsn)
+		}},
+		{fmt.Sprintf("safemigrate two-pass --jobs %d", c.jobs), func(dsn string) *exec.Cmd {
+			return exec.Command(c.bin, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy",
+				"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
+		}},
+	}
+	if c.atomic {
+		tools = append(tools, tool{fmt.Sprintf("safemigrate --atomic --jobs %d", c.jobs), func(dsn string) *exec.Cmd {
+			return exec.Command(c.bin, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy", "--atomic",
+				"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
+		}})
+	}
+	results := make([]*result, len(tools))
+	for i, t := range tools {
+		results[i] = &result{name: t.name}
+	}
+	round := 0
+	for r := 0; r < c.rounds; r++ {
+		for i, t := range tools {
+			round++
+			name := fmt.Sprintf("fleet_%d", round)
+			url, err := a.CreateDatabase(ctx, name)
+			if err != nil {
+				return err
+			}
+			if err := createSchemas(ctx, url, c.tenants); err != nil {
+				return err
+			}
+			before, err := readCounts(ctx, a, name)
+			if err != nil {
+				return err
+			}
+			dsn, password := redact.SplitPassword(url)
+			cmd := t.cmd(dsn)
+			cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+			out := &strings.Builder{}
+			cmd.Stdout, cmd.Stderr = out, out
+			start := time.Now()
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s: %v\n%s", t.name, err, redact.String(tail(out.String())))
+			}
+			results[i].wall = append(results[i].wall, time.Since(start))
+			after, err := readCounts(ctx, a, name)
+			if err != nil {
+				return err
+			}
+			results[i].k = after.minus(before)
+			if err := a.DropDatabase(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	floorT := results[0].median()
+	fmt.Printf("Schema fleet: %d tenant schemas × %d migrations (CREATE TABLE + INSERT each), median of %d round(s):\n\n", c.tenants, c.n, c.rounds)
+	fmt.Printf("  %-36s %10s %10s %9s %10s %12s\n", "tool", "wall", "per tenant", "vs floor", "sessions", "transactions")
+	for _, r := range results {
+		m := r.median()
+		fmt.Printf("  %-36s %10s %10s %8.2fx %10d %12d\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
+			float64(m)/float64(floorT), r.k.sessions, r.k.xacts)
+	}
+	two := float64(results[1].median()) / float64(floorT)
+	fmt.Printf("\nTarget: two-pass <= 2.50x the floor: %.2fx %s\n", two, verdict(two <= 2.5))
+	if c.atomic {
+		at := float64(results[2].median()) / float64(floorT)
+		fmt.Printf("Target: --atomic <= 1.30x the floor: %.2fx %s\n", at, verdict(at <= 1.3))
+	} else {
+		fmt.Printf("--atomic: not measured (-atomic not given)\n")
+	}
+
+	if c.cpuprofile != "" {
+		if err := profile(ctx, a, c, dir, query); err != nil {
+			return err
+		}
+	}
+	if c.dbs > 0 {
+		return databases(ctx, a, c, dir, bodies.String(), psql, work)
+	}
+	return nil
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "(met)"
+	}
+	return "(MISSED)"
+}
+
+// createSchemas creates tenant_0001 … in the database of url.
+func createSchemas(ctx context.Context, url string, n int) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_catalog.set_config('client_min_messages', 'warning', false);
+DO $$BEGIN FOR i IN 1..`+fmt.Sprint(n)+` LOOP EXECUTE format('CREATE SCHEMA %I', 'tenant_' || lpad(i::text, 4, '0')); END LOOP; END$$`)
+	return err
+}
+
+// profile runs the schema fleet in this process under runtime/pprof.
+func profile(ctx context.Context, a *pgcluster.Cluster, c config, dir, query string) error {
+	url, err := a.CreateDatabase(ctx, "fleet_profile")
+	if err != nil {
+		return err
+	}
+	if err := createSchemas(ctx, url, c.tenants); err != nil {
+		return err
+	}
+	ms, err := migration.Load(os.DirFS(dir), migration.Options{})
+	if err != nil {
+		return err
+	}
+	g, err := graph.New(ms)
+	if err != nil {
+		return err
+	}
+	db, err := executor.ParseTarget(url)
+	if err != nil {
+		return err
+	}
+	f, err := fleet.New(ctx, db, fleet.Source{Query: query})
+	if err != nil {
+		return err
+	}
+	out, err := os.Create(c.cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		return err
+	}
+	start := time.Now()
+	_, err = f.Run(ctx, g, fleet.Options{Exec: executor.Options{Phase: planner.PostDeploy}, Jobs: c.jobs})
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nIn-process run under pprof: %s; profile in %s (go tool pprof -top %s)\n", time.Since(start).Round(time.Millisecond), c.cpuprofile, c.cpuprofile)
+	return nil
+}
+
+// databases measures a fleet of c.dbs databases spread over a and a
+// second cluster.
+func databases(ctx context.Context, a *pgcluster.Cluster, c config, dir, bodies, psql, work string) error {
+	b, err := pgcluster.Start(ctx, pgcluster.Options{})
+	if err != nil {
+		return err
+	}
+	defer b.Stop()
+	clusters := []*pgcluster.Cluster{a, b}
+	var urls []string
+	for i := range c.dbs {
+		u, err := clusters[i%2].CreateDatabase(ctx, fmt.Sprintf("tenant_db_%04d", i+1))
+		if err != nil {
+			return err
+		}
+		urls = append(urls, u)
+	}
+	// The list holds the passwords: a private file, as a user's would be.
+	list := filepath.Join(work, "databases.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(urls, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	floorFile := filepath.Join(work, "floor-db.sql")
+	if err := os.WriteFile(floorFile, []byte("BEGIN;\n"+bodies+"COMMIT;\n"), 0o644); err != nil {
+		return err
+	}
+	// The floor runs on copies of the databases, so that safemigrate
+	// finds its own untouched.
+	var floorURLs []string
+	for i := range c.dbs {
+		u, err := clusters[i%2].CreateDatabase(ctx, fmt.Sprintf("floor_db_%04d", i+1))
+		if err != nil {
+			return err
+		}
+		floorURLs = append(floorURLs, u)
+	}
+	// Floor: one psql session per database, one database after the other.
+	start := time.Now()
+	for _, u := range floorURLs {
+		dsn, password := redact.SplitPassword(u)
+		cmd := exec.Command(psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", floorFile, dsn)
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("psql: %v\n%s", err, redact.String(string(out)))
+		}
+	}
+	floorT := time.Since(start)
+	jobs := 2 * c.perServer
+	cmd := exec.Command(c.bin, "--dir", dir, "migrate", "--phase", "post-deploy",
+		"--databases", list, "--jobs", fmt.Sprint(jobs), "--jobs-per-server", fmt.Sprint(c.perServer))
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	start = time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("database fleet: %v\n%s", err, redact.String(tail(out.String())))
+	}
+	took := time.Since(start)
+	// A rerun finds nothing to do: one pass that reads every database.
+	cmd = exec.Command(c.bin, "--dir", dir, "migrate", "--phase", "post-deploy",
+		"--databases", list, "--jobs", fmt.Sprint(jobs), "--jobs-per-server", fmt.Sprint(c.perServer))
+	out.Reset()
+	cmd.Stdout, cmd.Stderr = out, out
+	start = time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("database fleet rerun: %v\n%s", err, redact.String(tail(out.String())))
+	}
+	rerun := time.Since(start)
+	fmt.Printf("\nDatabase fleet: %d databases on 2 clusters × %d migrations:\n\n", c.dbs, c.n)
+	fmt.Printf("  %-52s %10s %12s\n", "tool", "wall", "per database")
+	fmt.Printf("  %-52s %10s %12s\n", "psql, one session per database, in turn (floor)", floorT.Round(time.Millisecond), (floorT / time.Duration(c.dbs)).Round(time.Microsecond))
+	fmt.Printf("  %-52s %10s %12s\n", fmt.Sprintf("safemigrate --databases --jobs %d --jobs-per-server %d", jobs, c.perServer), took.Round(time.Millisecond), (took / time.Duration(c.dbs)).Round(time.Microsecond))
+	fmt.Printf("  %-52s %10s %12s\n", "the same, rerun (nothing to do)", rerun.Round(time.Millisecond), (rerun / time.Duration(c.dbs)).Round(time.Microsecond))
+	return nil
+}
