@@ -36,7 +36,7 @@ var Rules = []*Rule{
 	{ID: annotate.RuleAdvisoryUnlockAll, Severity: Error, Run: runRefusals(annotate.RuleAdvisoryUnlockAll),
 		Doc: "pg_advisory_unlock_all() releases safemigrate's own migration lock in the middle of the run; safemigrate refuses to run it."},
 	{ID: "non-rollbackable-call", Severity: Warning, Run: runNonRollbackableCall,
-		Doc: "setval, nextval (outside a column default), pg_advisory_unlock or dblink has an effect a rollback cannot undo, so even a failed or rehearsed (preflight) run leaves it behind."},
+		Doc: "setval, nextval (outside a column default), pg_advisory_unlock, a session-level advisory lock (pg_advisory_lock, pg_try_advisory_lock and their `_shared` forms), pg_terminate_backend, pg_cancel_backend, lo_export, dblink, or COPY to or from a program or to a server file has an effect a rollback cannot undo, so even a failed or rehearsed (preflight) run leaves it behind."},
 	{ID: "not-rerunnable", Severity: Warning, Run: runNotRerunnable,
 		Doc: "A statement of a `transaction: false` migration fails when run a second time, so a retry after a partial failure gets stuck."},
 	{ID: "duplicate-column", Severity: Error, Run: runDuplicateColumn,
