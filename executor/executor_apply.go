@@ -29,12 +29,14 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 	}
 	for _, step := range plan.Run {
 		s.setCurrent(step.ID())
+		began := s.startMigration(PassApply, step)
 		var err error
 		if step.Migration.Directives.Transaction {
 			err = s.applyTx(ctx, step, string(plan.Phase))
 		} else {
 			err = s.applyNonTx(ctx, step, string(plan.Phase))
 		}
+		s.endMigration(step, err == nil, began)
 		if err != nil {
 			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction}
 		}
