@@ -158,7 +158,9 @@ type Options struct {
 	Log io.Writer
 	// Events, when set, is told which migration and statement run now
 	// ([Event]), from the goroutine running the target: a fleet calls it
-	// from several goroutines at once.
+	// from several goroutines at once. Log then leaves out the lines
+	// saying that a migration passed or was applied, which the
+	// MigrationFinished events report; failures, skips and warnings stay.
 	Events func(Event)
 }
 

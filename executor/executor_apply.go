@@ -93,7 +93,9 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	start := time.Now()
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
 	if err == nil {
-		s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
+		if !s.ev.on() { // Options.Events reports it
+			s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
+		}
 		return nil
 	}
 	s.rollback(ctx)

@@ -220,7 +220,7 @@ func (s *Session) logPreflight(name string, r MigrationReport) {
 	case StatusOK:
 		if r.Notice != "" {
 			s.log.printf("%s: %s ok (%dms; %s)", name, r.ID, r.DurationMS, r.Notice)
-		} else {
+		} else if !s.ev.on() { // Options.Events reports it
 			s.log.printf("%s: %s ok (%dms)", name, r.ID, r.DurationMS)
 		}
 	case StatusSkipped:

@@ -69,8 +69,13 @@ func TestEventsReportEachStatementWhenItStarts(t *testing.T) {
 		"0002_notx.sql", "-- safe: always\n-- transaction: false\nCREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
 	))
 	var log eventLog
-	_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, Events: log.add})
+	var text syncBuffer
+	_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, Events: log.add, Log: &text})
 	require.NoError(t, err)
+	// The events report the passes: Log keeps only what they do not say.
+	require.NotContains(t, text.String(), "0001_slow ok (")
+	require.NotContains(t, text.String(), "applied 0001_slow (")
+	require.Contains(t, text.String(), "preflight: 0002_notx skipped: transaction: false")
 	require.Equal(t, []string{
 		"preflight start 0001_slow",
 		"preflight 0001_slow statement 1/2 line 2",
