@@ -9,7 +9,6 @@ import (
 	"github.com/safemigrate/safemigrate/fleet"
 )
 
-
 // ProgressDisplay exposes the progress display of migrate and preflight.
 type ProgressDisplay struct {
 	*progress
