@@ -180,7 +180,7 @@ func (p *Provider) execOptions() executor.Options {
 	return executor.Options{
 		LockTimeout: p.o.lockTimeout, StatementTimeout: p.o.statementTimeout,
 		LockWait: p.o.lockWait, LockRetries: p.o.lockRetries, RetryBackoff: p.o.retryBackoff,
-		Now: p.o.now, Log: p.o.log,
+		Now: p.o.now, Log: p.o.log, Events: p.o.events,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
@@ -32,6 +33,7 @@ type options struct {
 	now      func() time.Time
 	tenants  *Tenants
 	progress func(Progress)
+	events   func(Event)
 }
 
 // WithDatabaseURL sets the database: a postgres:// URL or libpq key=value
@@ -199,6 +201,27 @@ func WithTenants(t Tenants) Option {
 func WithProgress(f func(Progress)) Option {
 	return func(o *options) error { o.progress = f; return nil }
 }
+
+// WithEvents is told, while Migrate and Preflight run, which migration
+// and statement runs now ([Event]): a migration starts, each of its
+// statements starts, it ends (with its status and duration). It is
+// called from the goroutine running the target; in a fleet each tenant's
+// events carry its name in Event.Target and come from several goroutines
+// at once. The CLI draws its live progress line from them
+// (docs/commands.md).
+func WithEvents(f func(Event)) Option {
+	return func(o *options) error { o.events = f; return nil }
+}
+
+// Event reports what a run is doing while it does it; see [WithEvents].
+type Event = executor.Event
+
+// The kinds of [Event].
+const (
+	MigrationStarted  = executor.MigrationStarted
+	StatementStarted  = executor.StatementStarted
+	MigrationFinished = executor.MigrationFinished
+)
 
 // Tenants says which schemas of the database, or which databases, are
 // the tenants of a fleet.

@@ -3,6 +3,7 @@ package executor
 import (
 	"cmp"
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -68,11 +69,13 @@ func (b *batch) own(sqls ...string) {
 	}
 }
 
-// pgBatch renders b for the wire: every command as Parse/Bind/Execute
-// with its parameters typed text.
-func (b *batch) pgBatch() *pgconn.Batch {
-	pb := &pgconn.Batch{}
-	for _, c := range b.cmds {
+// send queues b's commands on a pipeline: every command as
+// Parse/Bind/Describe/Execute with its parameters typed text, then one
+// Sync. With Options.Events a Flush goes before each statement of the
+// migration, so that the results before it arrive when it starts (the
+// server otherwise sends every result at the Sync, at the end).
+func (b *batch) send(pl *pgconn.Pipeline, ev *events) error {
+	for i, c := range b.cmds {
 		var values [][]byte
 		var oids []uint32
 		if len(c.args) > 0 {
@@ -83,13 +86,18 @@ func (b *batch) pgBatch() *pgconn.Batch {
 				oids[i] = pgtype.TextOID
 			}
 		}
-		pb.ExecParams(c.sql, values, oids, nil, nil)
+		pl.SendQueryParams(c.sql, values, oids, nil, nil)
+		if ev.flushBefore(b, i) {
+			pl.SendFlushRequest()
+		}
 	}
-	return pb
+	return pl.Sync()
 }
 
 // execBatch sends b and, on failure, returns the command that failed and
-// the sessions it waited for (sampled as for a single statement).
+// the sessions it waited for (sampled as for a single statement). The
+// results arrive one per command; with Options.Events each statement's
+// start is reported as the results before it arrive.
 func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, []Blocker, error) {
 	if len(b.cmds) == 0 {
 		return nil, nil, nil
@@ -102,19 +110,38 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 		}
 	}
 	ctx, finish := s.roundTrip(ctx, u, stmts)
-	mrr := s.conn.PgConn().ExecBatch(ctx, b.pgBatch())
+	pl := s.conn.PgConn().StartPipeline(ctx)
 	done := 0
-	var first error
-	for mrr.NextResult() {
-		if _, err := mrr.ResultReader().Close(); err != nil {
+	first := b.send(pl, s.ev)
+	if first == nil {
+		s.ev.batchAt(b, u, 0)
+	}
+	for first == nil && done < len(b.cmds) {
+		res, err := pl.GetResults()
+		if err != nil {
+			first = err
+			break
+		}
+		rr, ok := res.(*pgconn.ResultReader)
+		if !ok {
+			first = fmt.Errorf("command %d of %d: unexpected pipeline result %T", done+1, len(b.cmds), res)
+			break
+		}
+		if _, err := rr.Close(); err != nil {
 			first = err
 			break
 		}
 		done++
+		s.ev.batchAt(b, u, done)
 	}
-	err := mrr.Close()
+	if first == nil {
+		if _, err := pl.GetResults(); err != nil { // the Sync
+			first = err
+		}
+	}
+	err := pl.Close()
 	blockers := stop()
-	if err == nil {
+	if first != nil {
 		err = first
 	}
 	err = finish(err)

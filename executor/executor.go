@@ -163,6 +163,12 @@ type Options struct {
 	// Log receives progress and warnings, one line per message (stderr in
 	// the CLI). Nil discards them. Writes are serialised by the executor.
 	Log io.Writer
+	// Events, when set, is told which migration and statement run now
+	// ([Event]), from the goroutine running the target: a fleet calls it
+	// from several goroutines at once. Log then leaves out the lines
+	// saying that a migration passed or was applied, which the
+	// MigrationFinished events report; failures, skips and warnings stay.
+	Events func(Event)
 }
 
 // Defaults of [Options].
@@ -225,6 +231,7 @@ type Session struct {
 	opts    Options
 	conn    *pgx.Conn
 	log     *logger
+	ev      *events
 	names   tracking
 	lockKey int64
 	locked  bool
@@ -264,6 +271,7 @@ func connect(ctx context.Context, t Target, opts Options) (*Session, error) {
 		target:  t,
 		opts:    opts,
 		log:     newLogger(opts.Log, t.Name),
+		ev:      &events{f: opts.Events, target: t.Name},
 		names:   newTracking(t.trackingSchema()),
 		lockKey: lockKey(t.trackingSchema()),
 		parsed:  map[string][]sqlparse.Statement{},

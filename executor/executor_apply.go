@@ -30,12 +30,14 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 	}
 	for _, step := range plan.Run {
 		s.setCurrent(step.ID())
+		began := s.startMigration(PassApply, step)
 		var err error
 		if step.Migration.Directives.Transaction {
 			err = s.applyTx(ctx, step, string(plan.Phase))
 		} else {
 			err = s.applyNonTx(ctx, step, string(plan.Phase))
 		}
+		s.endMigration(step, err == nil, began)
 		if err != nil {
 			var me *MigrationError
 			unknown := errors.As(err, &me) && me.OutcomeUnknown
@@ -94,7 +96,9 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 	start := time.Now()
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
 	if err == nil {
-		s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
+		if !s.ev.on() { // Options.Events reports it
+			s.log.printf("applied %s (%dms)", m.ID, time.Since(start).Milliseconds())
+		}
 		return nil
 	}
 	if pgError(err) == nil {

@@ -138,11 +138,14 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 	for _, step := range steps {
 		m := step.Migration
 		s.setCurrent(m.ID)
+		began := s.startMigration(name, step)
 		r, me, err := s.rehearse(ctx, step, rh)
 		if err != nil {
+			s.endMigration(step, false, began)
 			return nil, nil, err
 		}
 		if me != nil && me.SQLState == sqlstateLockNotAvailable && !final {
+			s.endMigration(step, false, began) // the rehearsal starts over
 			return nil, me, nil
 		}
 		if r.Status != StatusSkipped {
@@ -162,6 +165,7 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 			}
 		}
 		rep.Migrations = append(rep.Migrations, r)
+		s.ev.finished(m.ID, r.Status, time.Since(began))
 		s.logPreflight(name, r)
 	}
 	open = false
@@ -209,7 +213,7 @@ func (s *Session) logPreflight(name string, r MigrationReport) {
 	case StatusOK:
 		if r.Notice != "" {
 			s.log.printf("%s: %s ok (%dms; %s)", name, r.ID, r.DurationMS, r.Notice)
-		} else {
+		} else if !s.ev.on() { // Options.Events reports it
 			s.log.printf("%s: %s ok (%dms)", name, r.ID, r.DurationMS)
 		}
 	case StatusSkipped:

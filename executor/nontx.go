@@ -142,6 +142,7 @@ ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = e
 // in the middle of it.
 func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interrupted bool) error {
 	st := u.stmts[i]
+	s.ev.statement(u, i+1)
 	cic := concurrentIndex(st)
 	if cic != nil && !interrupted {
 		// Record that this statement starts: a run killed while it builds

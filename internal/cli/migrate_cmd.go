@@ -81,8 +81,9 @@ func (c *MigrateCmd) Run(ctx context.Context, env *Env) error {
 	return reportRun(env, format, res, runErr)
 }
 
-// openRun opens the provider of migrate or preflight: the run flags, and
-// the tenants with the fleet progress display when there are any.
+// openRun opens the provider of migrate or preflight: the run flags, the
+// tenants when there are any, and the progress display on stderr (see
+// [progress]), which the caller finishes before printing the report.
 func openRun(env *Env, rf *runFlags, tf *tenantFlags, planned bool) (*safemigrate.Provider, *progress, error) {
 	opts := rf.options()
 	tenants, err := tf.option(env)
@@ -90,8 +91,9 @@ func openRun(env *Env, rf *runFlags, tf *tenantFlags, planned bool) (*safemigrat
 		return nil, nil, err
 	}
 	p := newProgress(env.Stderr, isTerminal(env.Stderr), planned)
+	opts = append(opts, safemigrate.WithLog(p), safemigrate.WithEvents(p.event))
 	if tenants != nil {
-		opts = append(append(opts, tenants...), safemigrate.WithLog(p), safemigrate.WithProgress(p.update))
+		opts = append(append(opts, tenants...), safemigrate.WithProgress(p.update))
 	}
 	prov, err := env.provider(opts...)
 	return prov, p, err

@@ -86,6 +86,18 @@ func displayWidth(s string) int {
 	return n
 }
 
+// cutWidth returns the longest prefix of s at most cols columns wide.
+func cutWidth(s string, cols int) string {
+	n := 0
+	for i, r := range s {
+		n += displayWidth(string(r))
+		if n > cols {
+			return s[:i]
+		}
+	}
+	return s
+}
+
 // plural returns "1 migration" / "3 migrations".
 func plural(n int, word string) string {
 	if n == 1 {

@@ -77,7 +77,7 @@ func TestFleetMigrateIsAllOrNothing(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	golden(t, "fleet_migrate_failed.txt", scrub(r.stdout, dir))
 	assert.Contains(t, r.stderr, "safemigrate: error: 1 of 4 tenants failed before anything was applied; nothing was applied in any tenant (details above)")
-	assert.Contains(t, r.stderr, "tenants: 4/4 preflighted\n", "plain progress lines when stderr is not a terminal")
+	assert.Contains(t, r.stderr, "tenants: 4/4 preflighted, 1 failed\n", "plain progress lines when stderr is not a terminal")
 	assert.NotContains(t, r.stderr, "\r")
 	for _, s := range tenants {
 		assert.Empty(t, trackedIn(t, conn, s), "nothing applied in %s", s)
@@ -140,7 +140,7 @@ func TestFleetTextOutputIsAligned(t *testing.T) {
 	r := runDB(t, url, dir, "migrate", "--phase", "post-deploy", "--schemas", strings.Join(tenants, ","), "--jobs", "3")
 	require.Equal(t, 0, r.code, r.stderr)
 	golden(t, "fleet_migrate_ok.txt", r.stdout)
-	assert.Contains(t, r.stderr, "[umbrella corp] applied 0003_orders_status_not_null")
+	assert.Contains(t, r.stderr, "[umbrella corp] ✓ 0003_orders_status_not_null (apply) ")
 
 	r = runDB(t, url, dir, "status", "--schemas", "acme,Initech-EU")
 	require.Equal(t, 0, r.code, r.stderr)
