@@ -28,19 +28,30 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if me != nil {
 		return me
 	}
-	done, recorded, err := s.resumePoint(ctx, u)
+	var done int
+	var recorded bool
+	err := s.bounded(ctx, u, func(ctx context.Context) (err error) {
+		done, recorded, err = s.resumePoint(ctx, u)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if err := s.ensureStartedColumns(ctx); err != nil {
+	if err := s.bounded(ctx, u, s.ensureStartedColumns); err != nil {
 		return s.fail(u, 0, err, nil)
 	}
-	if _, err := s.conn.Exec(ctx, strings.Join(u.timeouts(false), "; ")); err != nil {
+	if err := s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, strings.Join(u.timeouts(false), "; "))
+		return err
+	}); err != nil {
 		return s.fail(u, 0, err, nil)
 	}
 	defer func() {
 		if !s.conn.IsClosed() {
-			_, _ = s.conn.Exec(context.WithoutCancel(ctx), strings.Join(s.resetSession(), "; "))
+			_ = s.bounded(context.WithoutCancel(ctx), u, func(ctx context.Context) error {
+				_, err := s.conn.Exec(ctx, strings.Join(s.resetSession(), "; "))
+				return err
+			})
 		}
 	}()
 	start := time.Now()
@@ -63,12 +74,14 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 			return me
 		}
 	}
-	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
 			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
-		return err
+		})
 	})
 	if err != nil {
 		me := s.fail(u, 0, err, nil)
@@ -129,14 +142,17 @@ func (s *Session) saveProgress(ctx context.Context, u *unit, done int, lastError
 	if lastError != "" {
 		le = &lastError
 	}
-	_, err := s.conn.Exec(ctx, `
+	err := s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `
 INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, last_error, updated_at)
 VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
 	statements_total = excluded.statements_total, last_error = excluded.last_error, updated_at = excluded.updated_at,
 	started_statement = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE p.started_statement END,
 	started_indexes = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE p.started_indexes END`,
-		u.m.ID, doneChecksum(u, done), done, len(u.stmts), le)
+			u.m.ID, doneChecksum(u, done), done, len(u.stmts), le)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
 	}
@@ -177,7 +193,7 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interru
 		var before []indexName
 		if cic != nil {
 			var err error
-			if before, err = s.invalidIndexes(ctx, cic); err != nil {
+			if before, err = s.invalidIndexes(ctx, u, cic); err != nil {
 				return s.fail(u, i+1, err, nil)
 			}
 			// An INVALID index of the statement's name (left by a failed
@@ -191,7 +207,7 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interru
 					continue
 				}
 				s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, ix)
-				if err := s.dropIndex(ctx, ix); err != nil {
+				if err := s.dropIndex(ctx, u, ix); err != nil {
 					return s.fail(u, i+1, err, nil)
 				}
 			}
@@ -241,24 +257,28 @@ type indexName struct{ schema, name, def string }
 func (ix indexName) String() string { return pgx.Identifier{ix.schema, ix.name}.Sanitize() }
 
 // invalidIndexes lists the INVALID indexes of the table ix is built on.
-func (s *Session) invalidIndexes(ctx context.Context, ix *pg_query.IndexStmt) ([]indexName, error) {
+func (s *Session) invalidIndexes(ctx context.Context, u *unit, ix *pg_query.IndexStmt) (idxs []indexName, err error) {
 	table := pgx.Identifier{ix.Relation.Relname}
 	if ix.Relation.Schemaname != "" {
 		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
 	}
-	rows, err := s.conn.Query(ctx, `
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		rows, err := s.conn.Query(ctx, `
 SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid)
   FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE i.indrelid = pg_catalog.to_regclass($1) AND NOT i.indisvalid
  ORDER BY 1, 2`, table.Sanitize())
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexName, error) {
-		var n indexName
-		err := r.Scan(&n.schema, &n.name, &n.def)
-		return n, err
+		if err != nil {
+			return err
+		}
+		idxs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexName, error) {
+			var n indexName
+			err := r.Scan(&n.schema, &n.name, &n.def)
+			return n, err
+		})
+		return err
 	})
+	return idxs, err
 }
 
 // leftBy reports whether the INVALID index ix is what an interrupted run
@@ -308,7 +328,7 @@ func indexShape(sql string) (string, error) {
 // the table that was not there before.
 func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexStmt, before []indexName) {
 	ctx = context.WithoutCancel(ctx)
-	after, err := s.invalidIndexes(ctx, ix)
+	after, err := s.invalidIndexes(ctx, u, ix)
 	if err != nil {
 		s.log.printf("warning: %s: cannot look for an INVALID index left by the failed statement: %v", u.m.ID, s.connLost(err))
 		return
@@ -317,7 +337,7 @@ func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexS
 		if slices.Contains(before, n) || (ix.Idxname != "" && n.name != ix.Idxname) {
 			continue
 		}
-		if err := s.dropIndex(ctx, n); err != nil {
+		if err := s.dropIndex(ctx, u, n); err != nil {
 			s.log.printf("warning: %s: the failed CREATE INDEX CONCURRENTLY left INVALID index %s and dropping it failed: %v; drop it with DROP INDEX CONCURRENTLY IF EXISTS %s", u.m.ID, n, err, n)
 			continue
 		}
@@ -325,11 +345,25 @@ func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexS
 	}
 }
 
-func (s *Session) dropIndex(ctx context.Context, n indexName) error {
-	if _, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+n.String()); err != nil {
+func (s *Session) dropIndex(ctx context.Context, u *unit, n indexName) error {
+	err := s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+n.String())
+		return err
+	})
+	if err != nil {
 		return s.connLost(err)
 	}
 	return nil
+}
+
+// bounded runs f, one of the run's own round trips (reading and writing
+// progress, the catalog, dropping an INVALID index), with the client-side
+// deadline or the stall detection of a migration's round trip (see
+// [Session.roundTrip]): a network that stops carrying the session's
+// traffic ends the run with a [StalledError] instead of hanging it.
+func (s *Session) bounded(ctx context.Context, u *unit, f func(context.Context) error) error {
+	rctx, finish := s.roundTrip(ctx, u, 1)
+	return finish(f(rctx))
 }
 
 // equivalents returns the statements of a `transaction: false` migration
@@ -427,7 +461,7 @@ func statementChecksum(u *unit, i int) string {
 // CONCURRENTLY) starts: statements_done is i, started_statement its
 // checksum and started_indexes the OIDs of the indexes its table has now.
 func (s *Session) saveStarted(ctx context.Context, u *unit, i int, ix *pg_query.IndexStmt) error {
-	idxs, err := s.tableIndexes(ctx, ix)
+	idxs, err := s.tableIndexes(ctx, u, ix)
 	if err != nil {
 		return fmt.Errorf("list the indexes of %s: %w", ix.Relation.Relname, s.connLost(err))
 	}
@@ -435,13 +469,16 @@ func (s *Session) saveStarted(ctx context.Context, u *unit, i int, ix *pg_query.
 	for k, n := range idxs {
 		oids[k] = n.oid
 	}
-	_, err = s.conn.Exec(ctx, `
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `
 INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, updated_at, started_statement, started_indexes)
 VALUES ($1, $2, $3, $4, clock_timestamp(), $5, $6)
 ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
 	statements_total = excluded.statements_total, last_error = NULL, updated_at = excluded.updated_at,
 	started_statement = excluded.started_statement, started_indexes = excluded.started_indexes`,
-		u.m.ID, doneChecksum(u, i), i, len(u.stmts), statementChecksum(u, i), oids)
+			u.m.ID, doneChecksum(u, i), i, len(u.stmts), statementChecksum(u, i), oids)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
 	}
@@ -459,24 +496,28 @@ type tableIndex struct {
 // tableIndexes lists the indexes of the table ix is built on, resolved
 // as the statement resolves it (the session's search_path): in a tenant's
 // run, the tenant's table. Indexes live in their table's schema.
-func (s *Session) tableIndexes(ctx context.Context, ix *pg_query.IndexStmt) ([]tableIndex, error) {
+func (s *Session) tableIndexes(ctx context.Context, u *unit, ix *pg_query.IndexStmt) (idxs []tableIndex, err error) {
 	table := pgx.Identifier{ix.Relation.Relname}
 	if ix.Relation.Schemaname != "" {
 		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
 	}
-	rows, err := s.conn.Query(ctx, `
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		rows, err := s.conn.Query(ctx, `
 SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid), c.oid, i.indisvalid
   FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE i.indrelid = pg_catalog.to_regclass($1)
  ORDER BY 1, 2`, table.Sanitize())
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tableIndex, error) {
-		var n tableIndex
-		err := r.Scan(&n.schema, &n.name, &n.def, &n.oid, &n.valid)
-		return n, err
+		if err != nil {
+			return err
+		}
+		idxs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tableIndex, error) {
+			var n tableIndex
+			err := r.Scan(&n.schema, &n.name, &n.def, &n.oid, &n.valid)
+			return n, err
+		})
+		return err
 	})
+	return idxs, err
 }
 
 // resumeIndex looks, before statement i of u (a CREATE INDEX
@@ -498,12 +539,14 @@ func (s *Session) resumeIndex(ctx context.Context, u *unit, i int, ix *pg_query.
 	st := u.stmts[i]
 	var stmtSum *string
 	var before []uint32
-	err = s.conn.QueryRow(ctx, `SELECT started_statement, started_indexes FROM `+s.names.progress+` WHERE id = $1`, u.m.ID).Scan(&stmtSum, &before)
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		return s.conn.QueryRow(ctx, `SELECT started_statement, started_indexes FROM `+s.names.progress+` WHERE id = $1`, u.m.ID).Scan(&stmtSum, &before)
+	})
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return false, fmt.Errorf("read progress of %s: %w", u.m.ID, s.connLost(err))
 	}
 	known := stmtSum != nil && *stmtSum == statementChecksum(u, i) && before != nil
-	idxs, err := s.tableIndexes(ctx, ix)
+	idxs, err := s.tableIndexes(ctx, u, ix)
 	if err != nil {
 		return false, fmt.Errorf("list the indexes of %s: %w", ix.Relation.Relname, s.connLost(err))
 	}
@@ -527,7 +570,7 @@ func (s *Session) resumeIndex(ctx context.Context, u *unit, i int, ix *pg_query.
 			return true, nil
 		case !n.valid:
 			s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, n)
-			if err := s.dropIndex(ctx, n.indexName); err != nil {
+			if err := s.dropIndex(ctx, u, n.indexName); err != nil {
 				return false, err
 			}
 		}
