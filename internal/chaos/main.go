@@ -4,7 +4,8 @@
 // fresh databases and tenant fleets while it injects faults: SIGKILL of
 // the binary (at a random moment or while a `transaction: false`
 // migration builds an index concurrently), pg_terminate_backend of its
-// sessions, a server crash and restart, a TCP proxy that cuts or stalls
+// sessions, a server crash and restart, a fast restart of the server
+// (as `pg_ctl restart -m fast`), a TCP proxy that cuts or stalls
 // every connection, and parallel runs on one database and on a tenant
 // fleet with faults applied to some of them.
 //

@@ -19,6 +19,7 @@ const (
 	faultTerminate     = "terminate"       // pg_terminate_backend of its sessions
 	faultTerminateNonT = "terminate-nontx" // the same while CREATE INDEX CONCURRENTLY runs
 	faultCrash         = "server-crash"    // a backend SIGKILLed: the server restarts all sessions
+	faultRestart       = "restart"         // pg_ctl restart -m fast: sessions terminated, shutdown checkpoint, start
 	faultCut           = "proxy-cut"       // every proxied connection closed
 	faultStall         = "proxy-stall"     // nothing forwarded any more, sockets kept open
 )
@@ -39,13 +40,14 @@ var scenarios = []scenario{
 	{faultTerminate, 2},
 	{faultTerminateNonT, 2},
 	{faultCrash, 1},
+	{faultRestart, 1},
 	{faultCut, 2},
 	{faultStall, 1},
 	{scenarioParallel, 3},
 }
 
 // perRunFaults are the faults applied to single binaries of parallel
-// runs (a server crash or a stall would hit them all).
+// runs (a server crash, a restart or a stall would hit them all).
 var perRunFaults = []string{faultKill, faultKillNonTx, faultTerminate, faultTerminateNonT, faultCut}
 
 func (h *harness) pickScenario() scenario {
@@ -83,6 +85,7 @@ type member struct {
 	// set by the fault goroutine
 	landed, mid, partial bool
 	what                 string
+	restartErr           error
 }
 
 // iteration migrates a fresh database, or a fleet of tenant schemas in
@@ -215,6 +218,11 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 			}
 		}
 	}
+	for _, m := range members {
+		if m.restartErr != nil {
+			return nil, fmt.Errorf("restart the server: %w", m.restartErr)
+		}
+	}
 	if crashed {
 		// The next attempt starts once the server has recovered: a
 		// crash belongs to the attempt that caused it.
@@ -320,6 +328,12 @@ func (h *harness) apply(ctx context.Context, db string, schemas []string, m *mem
 		m.px.Cut()
 	case faultStall:
 		m.px.Stall()
+	case faultRestart:
+		// Returns once the server accepts connections again; a failed
+		// start ends the whole run (nothing can be checked any more).
+		if err := h.cluster.Restart(context.WithoutCancel(ctx)); err != nil {
+			m.restartErr = err
+		}
 	}
 }
 
