@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/safemigrate/safemigrate/executor"
 )
 
 // Fault kinds.
@@ -193,7 +195,11 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 		}
 	}
 	for _, m := range members {
-		m.p.wait(ctx, bound)
+		b := bound
+		if m.fault != nil && m.fault.kind == faultStall {
+			b += h.stallDeadline()
+		}
+		m.p.wait(ctx, b)
 	}
 	wg.Wait()
 	var kinds []string
@@ -252,6 +258,22 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 		}
 	}
 	return kinds, nil
+}
+
+// ownQueryDeadline is the fixed deadline of safemigrate's own short
+// queries (reading the tracking tables, taking the migration lock), as
+// docs/security.md ("Stalled connections") documents it.
+const ownQueryDeadline = 2 * time.Minute
+
+// stallDeadline is how long a run may wait, by its documented deadlines
+// (docs/security.md, "Stalled connections"), before it gives up on a
+// network that stopped carrying its traffic: its own queries have
+// ownQueryDeadline; a round trip of n statements, n × the statement
+// timeout plus executor.RoundTripMargin. A stalled run is a hang only
+// when it outlives the usual bound by more than that: it waits for ever,
+// or past a deadline it promises.
+func (h *harness) stallDeadline() time.Duration {
+	return max(ownQueryDeadline, time.Duration(h.set.maxStmts)*h.cfg.stmtTimeout+executor.RoundTripMargin)
 }
 
 func okWord(ok bool) string {
