@@ -36,6 +36,9 @@ func printResult(w io.Writer, r *Result) {
 			fmt.Fprintf(w, "    %-40s %6d\n", kv.k, kv.v)
 		}
 	}
+	if r.Compare != "" {
+		fmt.Fprintf(w, "  %-28s %s (%s/compare.txt)\n", "vs squawk (per statement)", r.Compare, r.Work)
+	}
 	fmt.Fprintf(w, "  %-28s %s\n", "preflight", r.Preflight)
 	fmt.Fprintf(w, "  %-28s %s (%d applied)\n", "migrate --phase post-deploy", r.Migrate, r.Applied)
 	fmt.Fprintf(w, "  %-28s %d applied", "psql -1 -f", r.PsqlApplied)

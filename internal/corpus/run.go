@@ -27,6 +27,9 @@ type Result struct {
 	Squawk      map[string]int // squawk rule → count
 	SquawkTotal int
 	SquawkError string `json:",omitempty"`
+	// Compare is bench/lint/compare's verdict: does safemigrate report
+	// every unsafe statement squawk reports (CACHE/work/NAME/compare.txt)?
+	Compare     string
 	Preflight   string // ok, or the first failure
 	Migrate     string
 	Applied     int
@@ -188,6 +191,9 @@ func runProject(ctx context.Context, o options, cl *pgcluster.Cluster, cache, bi
 
 	fmt.Fprintf(os.Stderr, "corpus: %s: squawk\n", p.Name)
 	runSquawk(ctx, squawk, pgv, c.Up, work, r)
+	if r.SquawkError == "" {
+		r.Compare = compare(ctx, c.Dir, work)
+	}
 
 	fmt.Fprintf(os.Stderr, "corpus: %s: preflight, migrate\n", p.Name)
 	smDB, psqlDB := p.Name+"_safemigrate", p.Name+"_psql"
@@ -384,6 +390,25 @@ func runSquawk(ctx context.Context, squawk, pgv string, files []string, work str
 		r.Squawk[v.RuleName]++
 		r.SquawkTotal++
 	}
+}
+
+// compare runs bench/lint/compare (statement by statement: the unsafe
+// statements squawk reports that safemigrate does not) and returns its
+// verdict line; the whole output goes to WORK/compare.txt.
+func compare(ctx context.Context, dir, work string) string {
+	cmd := exec.CommandContext(ctx, "go", "run", "./bench/lint/compare", "-corpus", dir,
+		"-ours", filepath.Join(work, "lint.json"), "-squawk", filepath.Join(work, "squawk.json"))
+	out, err := cmd.CombinedOutput()
+	_ = os.WriteFile(filepath.Join(work, "compare.txt"), out, 0o644)
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "OK: ") || strings.HasPrefix(l, "MISSED: ") {
+			return strings.TrimSuffix(l, ":")
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("bench/lint/compare failed (%v): %s", err, firstLine(string(out)))
+	}
+	return "no verdict from bench/lint/compare"
 }
 
 func firstLine(s string) string {
