@@ -4,7 +4,7 @@ BIN      := bin/safemigrate
 FUZZTIME ?= 5s
 CHAOS_FLAGS ?=
 
-.PHONY: all build test fuzz demo bench bench-lint chaos check staticcheck clean release
+.PHONY: all build test fuzz demo bench bench-lint chaos corpus check staticcheck clean release
 
 all: build
 
@@ -54,6 +54,12 @@ bench: build
 ## CHAOS_FLAGS="-duration 60s -faults 40 -seed N" for a short or replayed run.
 chaos: build
 	$(GO) run ./internal/chaos -bin $(BIN) $(CHAOS_FLAGS)
+
+## corpus: safemigrate over public projects' migration histories (fetched
+## from the Go module proxy into .corpus/, never committed) next to psql and
+## squawk; see docs/corpus.md. Not part of `make test`.
+corpus: build
+	$(GO) run ./internal/corpus -bin $(BIN) -cache .corpus $(CORPUS_FLAGS)
 
 bench-lint: build
 	./bench/lint/run.sh
