@@ -33,6 +33,8 @@ var excluded = map[string]string{
 	"prefer-identity":             "type style, not an unsafe statement",
 	"prefer-text-field":           "type style, not an unsafe statement",
 	"prefer-timestamptz":          "type style, not an unsafe statement",
+	"prefer-timestamp-tz":         "type style, not an unsafe statement", // squawk 2.x's name
+	"require-enum-value-ordering": "style (where a new enum value sorts), not an unsafe statement",
 	"ban-char-field":              "type style, not an unsafe statement",
 	"ban-drop-not-null":           "DROP NOT NULL is an expand step: old code keeps working",
 }
