@@ -1,6 +1,9 @@
 package lint_test
 
 import (
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -83,4 +86,25 @@ func TestLiveBadCatalog(t *testing.T) {
 	_, err = l.Run(t.Context(), []lint.File{{Path: "0001_x.sql", Src: []byte("-- safe: always\nSELECT 1;\n")}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "live schema")
+}
+
+// TestBySizeDocumented keeps the list of graded rules in docs/rules.md
+// ("Live database") in step with the registry.
+func TestBySizeDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rules.md")
+	require.NoError(t, err)
+	_, after, ok := strings.Cut(string(doc), "These rules are\n  graded: ")
+	require.True(t, ok, "docs/rules.md lists the graded rules")
+	list, _, _ := strings.Cut(after, ". A table")
+	var documented []string
+	for _, m := range regexp.MustCompile("`([a-z0-9-]+)`").FindAllStringSubmatch(list, -1) {
+		documented = append(documented, m[1])
+	}
+	var graded []string
+	for _, r := range lint.Rules {
+		if r.BySize {
+			graded = append(graded, r.ID)
+		}
+	}
+	assert.Equal(t, graded, documented)
 }
