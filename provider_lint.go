@@ -16,6 +16,15 @@ type LintOptions struct {
 	// files changed since a git revision); Filter.Dir defaults to the
 	// Provider's root.
 	Filter LintFilter
+	// Live reads the configured database ([Provider.ReadLive]): lock and
+	// rewrite findings name their table's size and are graded by it, the
+	// schema knowledge starts from the live catalog, and without
+	// [WithPGVersion] the server's version is the target.
+	Live bool
+	// LargeBytes and LargeRows make a table large for Live: 0 means
+	// 1 GB and 10 million rows ([lint.DefaultLargeBytes]); negative turns
+	// that limit off.
+	LargeBytes, LargeRows int64
 }
 
 // Lint checks the directives and SQL of every migration file for unsafe
@@ -25,7 +34,14 @@ func (p *Provider) Lint(ctx context.Context, opts LintOptions) (*LintReport, err
 	if err != nil {
 		return nil, err
 	}
-	l, err := lint.New(lint.Config{PGVersion: p.o.pgVersion})
+	cfg := lint.Config{PGVersion: p.o.pgVersion}
+	if opts.Live {
+		if cfg.Live, err = p.ReadLive(ctx, files); err != nil {
+			return nil, err
+		}
+		cfg.Live.LargeBytes, cfg.Live.LargeRows = opts.LargeBytes, opts.LargeRows
+	}
+	l, err := lint.New(cfg)
 	if err != nil {
 		return nil, &InputError{Msg: err.Error(), Err: err}
 	}

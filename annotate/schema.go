@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ type table struct {
 	// keys are the columns that lead an index (primary key, unique
 	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
 	keys map[string]bool
+	// notNull are the columns a live catalog says are NOT NULL
+	// ([Schema.LoadCatalog]).
+	notNull map[string]bool
 }
 
 type check struct {
@@ -101,6 +105,9 @@ func (s *Schema) checkedNotNull(key, col string) bool {
 	if t == nil {
 		return false
 	}
+	if t.notNull[col] {
+		return true
+	}
 	for _, c := range t.checks {
 		if c.valid && c.notNullCol == col {
 			return true
@@ -136,4 +143,80 @@ func (s *Schema) ColumnType(tableName, column string) (string, bool) {
 		return "", false
 	}
 	return tr.String(), true
+}
+
+// CatalogTable is an existing table as a database's catalog describes it
+// (`safemigrate lint --database-url`, docs/rules.md).
+type CatalogTable struct {
+	// Schema is "" (or "public") for the name unqualified table names
+	// find.
+	Schema, Name string
+	Columns      []CatalogColumn
+	Indexes      []CatalogIndex
+}
+
+// CatalogColumn is one column of a [CatalogTable].
+type CatalogColumn struct {
+	Name string
+	// Type is the type as PostgreSQL's format_type prints it
+	// ("character varying(255)", "integer[]").
+	Type    string
+	NotNull bool
+}
+
+// CatalogIndex is one index of a [CatalogTable]: its name and the column
+// it leads with ("" for an expression).
+type CatalogIndex struct {
+	Name, Column string
+}
+
+// LoadCatalog makes tables known as a database's catalog describes them:
+// their column types, NOT NULL columns and indexes. Load the catalog
+// before analysing migrations; a migration that creates one of the tables
+// again replaces what the catalog said of its columns. It fails when a
+// type does not parse, naming the table.
+func (s *Schema) LoadCatalog(tables []CatalogTable) error {
+	for _, t := range tables {
+		name := quoteIdent(t.Name)
+		if t.Schema != "" {
+			name = quoteIdent(t.Schema) + "." + name
+		}
+		var b strings.Builder
+		b.WriteString("CREATE TABLE " + name + " (")
+		for i, c := range t.Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quoteIdent(c.Name) + " " + c.Type)
+		}
+		b.WriteString(");\n")
+		for _, ix := range t.Indexes {
+			col := "(NULL)"
+			if ix.Column != "" {
+				col = quoteIdent(ix.Column)
+			}
+			fmt.Fprintf(&b, "CREATE INDEX %s ON %s (%s);\n", quoteIdent(ix.Name), name, col)
+		}
+		stmts, err := Parse(b.String())
+		if err != nil {
+			return fmt.Errorf("read the catalog of table %s: %w", name, err)
+		}
+		s.Analyze(stmts, Options{})
+		tb := s.ensure(relKey(t.Schema, t.Name))
+		for _, c := range t.Columns {
+			if c.NotNull {
+				if tb.notNull == nil {
+					tb.notNull = map[string]bool{}
+				}
+				tb.notNull[c.Name] = true
+			}
+		}
+	}
+	return nil
+}
+
+// quoteIdent double-quotes an identifier for the catalog's DDL, which is
+// only parsed here, never sent to a server.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

@@ -25,6 +25,9 @@ type Config struct {
 	Rules []*Rule
 	// Workers bounds the files parsed at once; 0 means GOMAXPROCS.
 	Workers int
+	// Live holds the facts read from a live database; nil lints the files
+	// alone. See [Live].
+	Live *Live
 }
 
 // File is one migration file to lint.
@@ -40,6 +43,7 @@ type File struct {
 type Linter struct {
 	cfg   Config
 	rules []*Rule
+	live  *liveIndex // nil without Config.Live
 }
 
 // New validates the rule registry and returns a Linter.
@@ -51,6 +55,9 @@ func New(cfg Config) (*Linter, error) {
 	if err := Validate(rules); err != nil {
 		return nil, fmt.Errorf("invalid rule registry: %w", err)
 	}
+	if cfg.PGVersion == 0 && cfg.Live != nil {
+		cfg.PGVersion = cfg.Live.PGVersion
+	}
 	if cfg.PGVersion == 0 {
 		cfg.PGVersion = annotate.DefaultPGVersion
 	}
@@ -60,7 +67,11 @@ func New(cfg Config) (*Linter, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Linter{cfg: cfg, rules: rules}, nil
+	l := &Linter{cfg: cfg, rules: rules}
+	if cfg.Live != nil {
+		l.live = newLiveIndex(cfg.Live)
+	}
+	return l, nil
 }
 
 // Rules returns the rules the linter runs.
@@ -148,6 +159,11 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 	schema := annotate.NewSchema()
 	opts := annotate.Options{PGVersion: l.cfg.PGVersion}
 	var err error
+	if l.live != nil {
+		if err := schema.LoadCatalog(l.live.catalog(l.cfg.Live)); err != nil {
+			return nil, fmt.Errorf("live schema: %w; lint without --database-url, or report this", err)
+		}
+	}
 analyse:
 	for _, f := range order {
 		select {
@@ -217,8 +233,12 @@ func (l *Linter) check(f *file) {
 	for _, r := range l.rules {
 		p.report = func(d Diagnostic) {
 			d.Rule, d.Severity, d.File = r.ID, r.Severity, f.Path
+			if r.BySize && l.live != nil && p.table != "" {
+				l.live.grade(&d, p.table)
+			}
 			diags = append(diags, d)
 		}
+		p.table = ""
 		r.Run(p)
 	}
 	p.report = nil

@@ -25,6 +25,9 @@ type Pass struct {
 
 	report func(Diagnostic)
 	flat   []annotate.Statement // Statements, computed once
+	// table is the table of the action a rule is reporting on, "" for
+	// none: what a live database's sizes grade the finding by.
+	table string
 }
 
 // Report records a diagnostic for the running rule.
@@ -80,9 +83,11 @@ func (p *Pass) each(fn func(s *annotate.Statement, a *annotate.Action)) {
 	stmts := p.Statements()
 	for i := range stmts {
 		for j := range stmts[i].Actions {
+			p.table = stmts[i].Actions[j].Table
 			fn(&stmts[i], &stmts[i].Actions[j])
 		}
 	}
+	p.table = ""
 }
 
 // Declared returns the declared safe value, "" when there is none.

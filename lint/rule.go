@@ -42,6 +42,10 @@ type Rule struct {
 	Doc string
 	// Severity of every diagnostic the rule reports.
 	Severity Severity
+	// BySize marks a lock or rewrite rule: what its finding costs grows
+	// with the table. With live facts ([Config.Live]) its diagnostics name
+	// the table's size and are graded by it.
+	BySize bool
 	// Run inspects one migration and reports through [Pass.Report].
 	Run func(*Pass)
 }

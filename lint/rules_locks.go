@@ -393,6 +393,7 @@ func runMultipleAccessExclusive(p *Pass) {
 				continue
 			}
 			reported[a.Table] = true
+			p.table = a.Table
 			p.Reportf(s.Start, s.End, fmt.Sprintf("split the migration so that the slow step runs in its own transaction, or combine the quick changes to %s into one ALTER TABLE after it", a.Table),
 				"takes ACCESS EXCLUSIVE on %s again (first on line %d, slow work on line %d): reads and writes of %s wait from line %d until commit",
 				a.Table, stmts[f].Line, stmts[slow].Line, a.Table, stmts[f].Line)

@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/lint"
 )
@@ -35,11 +37,20 @@ Examples:
   safemigrate lint --format github --warnings-as-errors
   safemigrate lint --format sarif > safemigrate.sarif
   safemigrate lint --changed-since origin/main --format github
+  safemigrate lint --database-url "$DATABASE_URL"   # grade findings by live table sizes
 
 safemigrate.yaml can leave rules or files out of every report:
   lint:
     exclude_rules: [require-concurrent-index]
-    exclude_paths: ["legacy/**", "0001_*.sql"]`
+    exclude_paths: ["legacy/**", "0001_*.sql"]
+    large_table: 1GB or 10M rows   # with --database-url: over this, a lock or rewrite finding is an error
+
+With --database-url on the command line (not from the environment or the
+configuration), lint reads the database, read-only: each lock or rewrite
+finding names its table's size and estimated rows and is graded by them
+(info on an empty table, error over large_table), the schema knowledge
+starts from the live catalog, and the server's version is the target
+unless --pg-version or pg_version says otherwise.`
 }
 
 // Validate checks the flags.
@@ -52,7 +63,7 @@ func (c *LintCmd) Validate() error {
 
 // Run lints and prints; exit 1 when an error (or, with
 // --warnings-as-errors, a warning) was found.
-func (c *LintCmd) Run(ctx context.Context, env *Env) error {
+func (c *LintCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 	format, err := env.format(lint.Formats...)
 	if err != nil {
 		return err
@@ -61,7 +72,13 @@ func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	l, err := lint.New(lint.Config{PGVersion: pgVersion(env, c.PGVersion)})
+	cfg := lint.Config{PGVersion: pgVersion(env, c.PGVersion)}
+	if databaseURLGiven(kctx) {
+		if cfg.Live, err = readLive(ctx, env, files); err != nil {
+			return err
+		}
+	}
+	l, err := lint.New(cfg)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -86,6 +103,35 @@ func (c *LintCmd) Run(ctx context.Context, env *Env) error {
 		return silentExit{ExitFailure}
 	}
 	return nil
+}
+
+// databaseURLGiven reports whether --database-url is on the command line:
+// only then does lint read the database (a DATABASE_URL in the
+// environment of a CI job does not make it connect).
+func databaseURLGiven(kctx *kong.Context) bool {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == "database-url" && !p.Resolved {
+			return true
+		}
+	}
+	return false
+}
+
+// readLive reads the live facts of --database-url with the configured
+// large_table.
+func readLive(ctx context.Context, env *Env, files []lint.File) (*lint.Live, error) {
+	prov, err := safemigrate.New(os.DirFS("."), safemigrate.WithDatabaseURL(env.Globals.DatabaseURL))
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	live, err := prov.ReadLive(ctx, files)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	if lt := env.Config.Lint.LargeTable; lt.Set {
+		live.LargeBytes, live.LargeRows = lt.Bytes, lt.Rows
+	}
+	return live, nil
 }
 
 func pgVersion(env *Env, flag int) int {

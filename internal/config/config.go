@@ -48,6 +48,10 @@ type Lint struct {
 	// directory; ** matches any number of directories) of files that
 	// are not reported on.
 	ExcludePaths []string `yaml:"exclude_paths"`
+	// LargeTable is the size or row count over which a lock or rewrite
+	// finding is an error with `lint --database-url`; default 1 GB or
+	// 10M rows.
+	LargeTable LargeTable `yaml:"large_table"`
 }
 
 // Tenants configures multi-tenant fleets (docs/executing.md).

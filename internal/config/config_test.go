@@ -115,3 +115,29 @@ func TestTenantDatabases(t *testing.T) {
 	_, err = config.Parse([]byte("tenants:\n  jobs_per_server: -1\n"))
 	assert.ErrorContains(t, err, "jobs_per_server")
 }
+
+func TestLargeTable(t *testing.T) {
+	for doc, want := range map[string]config.LargeTable{
+		"1GB":              {Bytes: 1 << 30, Rows: -1, Set: true},
+		"500 MB":           {Bytes: 500 << 20, Rows: -1, Set: true},
+		"1.5gb":            {Bytes: 3 << 29, Rows: -1, Set: true},
+		"10M rows":         {Bytes: -1, Rows: 10_000_000, Set: true},
+		"2500 rows":        {Bytes: -1, Rows: 2500, Set: true},
+		"1GB or 10M rows":  {Bytes: 1 << 30, Rows: 10_000_000, Set: true},
+		"100k rows, 20 MB": {Bytes: 20 << 20, Rows: 100_000, Set: true},
+		"'8192 bytes'":     {Bytes: 8192, Rows: -1, Set: true},
+	} {
+		cfg, err := config.Parse([]byte("lint:\n  large_table: " + doc + "\n"))
+		require.NoError(t, err, doc)
+		assert.Equal(t, want, cfg.Lint.LargeTable, doc)
+	}
+	cfg, err := config.Parse([]byte("lint:\n  exclude_rules: [x]\n"))
+	require.NoError(t, err)
+	assert.False(t, cfg.Lint.LargeTable.Set)
+
+	for _, doc := range []string{"big", "1 GB or 2 GB", "10 rows or 5 rows", "1 GiB", "''"} {
+		_, err := config.Parse([]byte("lint:\n  large_table: " + doc + "\n"))
+		require.Error(t, err, doc)
+		assert.Contains(t, err.Error(), "line 2: large_table", doc)
+	}
+}

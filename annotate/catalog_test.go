@@ -1,0 +1,74 @@
+package annotate_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/safemigrate/safemigrate/annotate"
+)
+
+// liveUsers is a table as a database's catalog describes it.
+var liveUsers = []annotate.CatalogTable{{
+	Name: "users",
+	Columns: []annotate.CatalogColumn{
+		{Name: "id", Type: "bigint", NotNull: true},
+		{Name: "name", Type: "character varying(50)", NotNull: true},
+		{Name: "email", Type: "text"},
+		{Name: "Tags", Type: "text[]"},
+	},
+	Indexes: []annotate.CatalogIndex{{Name: "users_pkey", Column: "id"}, {Name: "users_email_idx", Column: "email"}, {Name: "users_lower_idx"}},
+}, {Schema: "billing", Name: "invoices", Columns: []annotate.CatalogColumn{{Name: "total", Type: "numeric(10,2)"}}}}
+
+func analyseLive(t *testing.T, src string) *annotate.Analysis {
+	t.Helper()
+	s := annotate.NewSchema()
+	require.NoError(t, s.LoadCatalog(liveUsers))
+	stmts, err := annotate.Parse(src)
+	require.NoError(t, err)
+	return s.Analyze(stmts, annotate.Options{PGVersion: 15})
+}
+
+func TestLoadCatalogTypes(t *testing.T) {
+	s := annotate.NewSchema()
+	require.NoError(t, s.LoadCatalog(liveUsers))
+	for col, want := range map[string]string{"id": "int8", "name": "varchar(50)", "email": "text", "Tags": "text[]"} {
+		got, ok := s.ColumnType("users", col)
+		assert.True(t, ok, col)
+		assert.Equal(t, want, got, col)
+	}
+	got, ok := s.ColumnType("billing.invoices", "total")
+	assert.True(t, ok)
+	assert.Equal(t, "numeric(10,2)", got)
+
+	// Widening varchar is binary-coercible once the live type is known.
+	an := analyseLive(t, "ALTER TABLE users ALTER COLUMN name TYPE varchar(100);")
+	assert.Empty(t, an.Statements[0].Rewrites)
+	an = analyseLive(t, "ALTER TABLE users ALTER COLUMN name TYPE int8 USING 0;")
+	assert.NotEmpty(t, an.Statements[0].Rewrites)
+}
+
+func TestLoadCatalogNotNullAndIndexes(t *testing.T) {
+	an := analyseLive(t, "ALTER TABLE users ALTER COLUMN name SET NOT NULL;")
+	assert.False(t, an.Statements[0].Actions[0].Scan, "the column is NOT NULL already: nothing to scan")
+	an = analyseLive(t, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;")
+	assert.True(t, an.Statements[0].Actions[0].Scan)
+
+	// The table's indexes are known: a filter on an unindexed column is
+	// unselective, one on an indexed column is not.
+	an = analyseLive(t, "DELETE FROM users WHERE name = 'y';")
+	assert.True(t, an.Statements[0].Actions[0].Unselective)
+	an = analyseLive(t, "DELETE FROM users WHERE email = 'y';")
+	assert.False(t, an.Statements[0].Actions[0].Unselective)
+
+	// DROP INDEX knows the index's table.
+	an = analyseLive(t, "DROP INDEX users_email_idx;")
+	assert.Equal(t, "users", an.Statements[0].Actions[0].Table)
+}
+
+func TestLoadCatalogBadType(t *testing.T) {
+	err := annotate.NewSchema().LoadCatalog([]annotate.CatalogTable{{Name: "t", Columns: []annotate.CatalogColumn{{Name: "c", Type: "not a ( type"}}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `table "t"`)
+}
