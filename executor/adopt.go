@@ -12,6 +12,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/migration"
+	"github.com/safemigrate/safemigrate/planner"
 )
 
 // PhaseAdopted is the phase recorded for migrations that [Adopt] took
@@ -395,4 +396,69 @@ func sortVersions(vs []string) {
 		}
 		return strings.Compare(a, b)
 	})
+}
+
+// SQLSTATEs of an object that already exists: duplicate table, column,
+// object.
+var alreadyExists = []string{"42P07", "42701", "42710"}
+
+// hintAdopt completes the error of a run on a database where safemigrate
+// has recorded nothing and the first failure is an object that already
+// exists: the schema was most likely built by another tool or by hand, so
+// the hint suggests `adopt` (naming the other tool when its table is
+// there) or `baseline`. It changes err's *MigrationError in place.
+func (s *Session) hintAdopt(ctx context.Context, plan *planner.Plan, err error) {
+	if plan == nil || len(plan.Applied) > 0 || len(plan.Unknown) > 0 {
+		return
+	}
+	var pe *PartialError
+	if errors.As(err, &pe) && len(pe.Applied) > 0 {
+		return // this run applied something: not a first migration
+	}
+	var me *MigrationError
+	if !errors.As(err, &me) || !slices.Contains(alreadyExists, me.SQLState) {
+		return
+	}
+	adopt := "if another tool (" + strings.Join(AdoptTools, ", ") + ") migrated this database, `safemigrate adopt --from " + strings.Join(AdoptTools, "|") + "` records what it applied"
+	if tool, table := s.foreignTable(ctx); tool != "" {
+		adopt = fmt.Sprintf("%s.%s is here: if %s applied these migrations, `safemigrate adopt --from %s` records what it applied", s.names.schema, table, tool, tool)
+	}
+	hint := fmt.Sprintf("safemigrate has recorded nothing on this database, and %s creates something that exists already; %s; otherwise `safemigrate baseline --through ID` records the migrations the schema already has (ID and what it depends on) without running them", me.ID, adopt)
+	if me.Hint != "" {
+		hint = me.Hint + "\n  " + hint
+	}
+	me.Hint = hint
+}
+
+// foreignTable names another tool's tracking table in the tracking
+// schema, and the tool; "" when there is none or it cannot be read.
+func (s *Session) foreignTable(ctx context.Context) (tool, table string) {
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, `SELECT c.relname::text, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'dirty' AND NOT a.attisdropped)
+ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p') ORDER BY 1`,
+		s.names.schema, []string{"goose_db_version", "schema_migrations", "flyway_schema_history"})
+	if err != nil {
+		return "", ""
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var dirty bool
+		if rows.Scan(&name, &dirty) != nil {
+			return "", ""
+		}
+		switch {
+		case name == "goose_db_version":
+			return FromGoose, name
+		case name == "flyway_schema_history":
+			return FromFlyway, name
+		case dirty:
+			return FromGolangMigrate, name
+		default:
+			return FromDbmate, name
+		}
+	}
+	return "", ""
 }

@@ -360,3 +360,65 @@ CREATE TRIGGER t BEFORE INSERT ON safemigrate_migrations FOR EACH ROW EXECUTE FU
 		}
 	})
 }
+
+// TestAlreadyExistsHint: the first migration on a database with no
+// tracking rows fails because its objects exist; the error suggests adopt
+// (naming the other tool when its table is there) or baseline.
+func TestAlreadyExistsHint(t *testing.T) {
+	ctx := context.Background()
+	g := loadLayout(t, fstest.MapFS{
+		"0001_a.sql": {Data: []byte("CREATE TABLE a (id int);\n")},
+		"0002_b.sql": {Data: []byte("CREATE TABLE b (id int);\n")},
+	}, migration.LayoutSafemigrate)
+	cases := []struct {
+		name, setup string
+		opts        executor.Options
+		want        []string
+	}{
+		{"preflight, no other tool", `CREATE TABLE a (id int)`, executor.Options{Phase: "post-deploy"},
+			[]string{"safemigrate adopt --from goose|golang-migrate|dbmate|flyway", "safemigrate baseline --through ID", "0001_a"}},
+		{"apply, goose's table there", `CREATE TABLE a (id int); ` + gooseDDL, executor.Options{Phase: "post-deploy", NoPreflight: true},
+			[]string{"safemigrate adopt --from goose", "goose_db_version", "baseline --through"}},
+		{"golang-migrate's table there", `CREATE TABLE a (id int); ` + golangMigrateDDL, executor.Options{Phase: "post-deploy"},
+			[]string{"safemigrate adopt --from golang-migrate"}},
+		{"dbmate's table there", `CREATE TABLE a (id int); ` + dbmateDDL, executor.Options{Phase: "post-deploy"},
+			[]string{"safemigrate adopt --from dbmate"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			url := pgtest.NewDatabase(t)
+			conn := pgtest.Connect(t, url)
+			if _, err := conn.Exec(ctx, c.setup); err != nil {
+				t.Fatal(err)
+			}
+			_, err := executor.Run(ctx, target(t, url), g, c.opts)
+			var me *executor.MigrationError
+			if !errors.As(err, &me) || me.SQLState != "42P07" {
+				t.Fatalf("err = %v, want a 42P07 migration error", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(me.Hint, w) {
+					t.Errorf("hint %q does not contain %q", me.Hint, w)
+				}
+			}
+		})
+	}
+	t.Run("not once something is recorded", func(t *testing.T) {
+		url := pgtest.NewDatabase(t)
+		if _, err := executor.Baseline(ctx, target(t, url), g, "0001_a", executor.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		conn := pgtest.Connect(t, url)
+		if _, err := conn.Exec(ctx, `CREATE TABLE b (id int)`); err != nil {
+			t.Fatal(err)
+		}
+		_, err := executor.Run(ctx, target(t, url), g, executor.Options{Phase: "post-deploy"})
+		var me *executor.MigrationError
+		if !errors.As(err, &me) || me.SQLState != "42P07" {
+			t.Fatalf("err = %v, want a 42P07 migration error", err)
+		}
+		if strings.Contains(me.Hint, "adopt") {
+			t.Errorf("hint %q suggests adopt on a database safemigrate already tracks", me.Hint)
+		}
+	})
+}
