@@ -82,7 +82,7 @@ type AdoptOptions struct {
 // Adoption is what [Adopt] found and recorded. Every list is in
 // topological order (IDs) or in the tool's version order (versions).
 type Adoption struct {
-	// Table is the schema-qualified table that was read, quoted.
+	// Table is the table that was read, schema.table (unquoted).
 	Table string
 	// Adopted lists the migrations recorded as applied (phase
 	// [PhaseAdopted]) by this call; with Options.DryRun, what would be.
@@ -168,7 +168,7 @@ func (s *Session) Adopt(ctx context.Context, g *graph.Graph, ao AdoptOptions) (*
 			}
 		}
 	}
-	a := &Adoption{Table: table, Adopted: []string{}, AlreadyApplied: []string{}, MissingFiles: missing, NotApplied: []string{}}
+	a := &Adoption{Table: s.names.schema + "." + ao.Table, Adopted: []string{}, AlreadyApplied: []string{}, MissingFiles: missing, NotApplied: []string{}}
 	if a.MissingFiles == nil {
 		a.MissingFiles = []string{}
 	}
