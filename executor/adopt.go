@@ -223,7 +223,7 @@ func (s *Session) readForeign(ctx context.Context, ao AdoptOptions, table string
 	err := s.conn.QueryRow(ctx, `SELECT c.relkind::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
 		s.names.schema, ao.Table).Scan(&kind)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w: there is no table %s in this database (%s): is this the database %s migrated? If %s was configured with another table, pass --table NAME (and --tracking-schema for another schema)",
+		return nil, fmt.Errorf("%w: there is no table %s in this database (%s): is this the database %s migrated? If %s was configured with another table, pass --table NAME (tracking_schema in safemigrate.yaml names another schema)",
 			ErrAdopt, table, s.target, ao.From, ao.From)
 	}
 	if err != nil {
