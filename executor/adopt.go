@@ -53,7 +53,7 @@ var ErrAdopt = errors.New("cannot adopt the other tool's history")
 // DirtyError is golang-migrate's dirty flag: a migration failed half-way
 // and the database is in a state no file describes. Nothing was recorded.
 type DirtyError struct {
-	Table   string // the quoted table name
+	Table   string // schema.table
 	Version string
 }
 
@@ -247,6 +247,7 @@ func (s *Session) readForeign(ctx context.Context, ao AdoptOptions, table string
 	})
 	var de *DirtyError
 	if errors.As(err, &de) {
+		de.Table = s.names.schema + "." + ao.Table
 		return nil, err
 	}
 	if pe := pgError(err); pe != nil && strings.HasPrefix(pe.Code, "42") {

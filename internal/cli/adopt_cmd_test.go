@@ -67,7 +67,7 @@ func TestAdoptCommandRefuses(t *testing.T) {
 
 	r := runDB(t, url, example, "adopt", "--from", "golang-migrate")
 	assert.Equal(t, 2, r.code, "a dirty golang-migrate table exits 2")
-	assert.Contains(t, r.stderr, "records version 3 as dirty")
+	assert.Contains(t, r.stderr, "safemigrate: error: public.schema_migrations records version 3 as dirty: golang-migrate stopped part-way")
 	assert.Contains(t, r.stderr, "`migrate force 3`")
 	assert.Empty(t, r.stdout)
 
