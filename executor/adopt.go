@@ -131,6 +131,9 @@ func (s *Session) Adopt(ctx context.Context, g *graph.Graph, ao AdoptOptions) (*
 	if ao.Table == "" {
 		return nil, fmt.Errorf("%w: --from %q: use one of %s", ErrAdopt, ao.From, strings.Join(AdoptTools, ", "))
 	}
+	if ao.Chain != "" && !slices.ContainsFunc(g.Migrations(), func(m *migration.Migration) bool { return m.Chain == ao.Chain }) {
+		return nil, fmt.Errorf("%w: --chain %q: no migration file is in that chain (a chain is a subdirectory of the migrations directory)", ErrAdopt, ao.Chain)
+	}
 	st, err := s.State(ctx) // the trust checks of every command
 	if err != nil {
 		return nil, err

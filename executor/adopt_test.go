@@ -333,6 +333,31 @@ func TestAdoptRefuses(t *testing.T) {
 			t.Fatalf("err = %v, want ErrAdopt naming --from", err)
 		}
 	})
+	t.Run("a chain that does not exist", func(t *testing.T) {
+		url := pgtest.NewDatabase(t)
+		_, err := executor.Adopt(ctx, target(t, url), g, executor.AdoptOptions{From: executor.FromDbmate, Chain: "biling"}, executor.Options{})
+		if !errors.Is(err, executor.ErrAdopt) || !strings.Contains(err.Error(), `--chain "biling"`) {
+			t.Fatalf("err = %v, want ErrAdopt naming --chain", err)
+		}
+	})
+	t.Run("a chain's files", func(t *testing.T) {
+		url := pgtest.NewDatabase(t)
+		conn := pgtest.Connect(t, url)
+		if _, err := conn.Exec(ctx, dbmateDDL+`; INSERT INTO schema_migrations VALUES ('1')`); err != nil {
+			t.Fatal(err)
+		}
+		cg := loadLayout(t, fstest.MapFS{
+			"0001_a.sql":         {Data: []byte("CREATE TABLE a (id int);\n")},
+			"billing/0001_b.sql": {Data: []byte("CREATE TABLE b (id int);\n")},
+			"billing/0002_c.sql": {Data: []byte("CREATE TABLE c (id int);\n")},
+		}, migration.LayoutSafemigrate)
+		a, err := executor.Adopt(ctx, target(t, url), cg, executor.AdoptOptions{From: executor.FromDbmate, Chain: "billing"}, executor.Options{DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "adopted", a.Adopted, []string{"billing/0001_b"})
+		equal(t, "not applied", a.NotApplied, []string{"billing/0002_c"})
+	})
 	t.Run("a configured table name is quoted", func(t *testing.T) {
 		url := pgtest.NewDatabase(t)
 		conn := pgtest.Connect(t, url)
