@@ -483,7 +483,9 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 			return res, err
 		}
 		if !pf.OK {
-			return res, pf.Err()
+			err := pf.Err()
+			s.hintAdopt(ctx, plan, err)
+			return res, err
 		}
 	}
 	if s.opts.DryRun {
@@ -498,6 +500,7 @@ func (s *Session) run(ctx context.Context, g *graph.Graph) (*Result, error) {
 	}
 	res.Applied = append(res.Applied, applied...)
 	if err != nil {
+		s.hintAdopt(ctx, plan, err)
 		var pe *PartialError
 		if errors.As(err, &pe) {
 			var me *MigrationError

@@ -59,6 +59,7 @@ type CLI struct {
 	Lint      LintCmd      `cmd:"" help:"Check directives and SQL for unsafe migrations."`
 	Annotate  AnnotateCmd  `cmd:"" help:"Show the safe value the SQL suggests for each migration; --write fills in missing ones."`
 	Baseline  BaselineCmd  `cmd:"" help:"Record migrations as applied without running them."`
+	Adopt     AdoptCmd     `cmd:"" help:"Record what goose, golang-migrate, dbmate or Flyway applied, reading its table."`
 	Accept    AcceptCmd    `cmd:"" help:"Re-record the checksum of applied migrations whose file changed cosmetically."`
 	Graph     GraphCmd     `cmd:"" help:"Draw the dependency graph (text, dot, mermaid)."`
 	New       NewCmd       `cmd:"" help:"Create the next migration file with its header."`
