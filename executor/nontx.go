@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/planner"
@@ -208,12 +207,18 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interru
 	}
 }
 
+// cicIndex is what a CREATE INDEX CONCURRENTLY names: its table and the
+// index ("" when the server chooses the name).
+type cicIndex struct{ schema, table, name string }
+
 // concurrentIndex returns the statement's CREATE INDEX CONCURRENTLY, or nil.
-func concurrentIndex(st sqlparse.Statement) *pg_query.IndexStmt {
-	if ix := st.Node.GetIndexStmt(); ix != nil && ix.Concurrent && ix.Relation != nil {
-		return ix
+func concurrentIndex(st sqlparse.Statement) *cicIndex {
+	ix := st.Tree.As("IndexStmt")
+	rel := ix.Get("relation")
+	if !ix.B("concurrent") || !rel.Exists() {
+		return nil
 	}
-	return nil
+	return &cicIndex{schema: rel.S("schemaname"), table: rel.S("relname"), name: ix.S("idxname")}
 }
 
 // indexName is a schema-qualified index name, with the index's
@@ -223,10 +228,10 @@ type indexName struct{ schema, name, def string }
 func (ix indexName) String() string { return pgx.Identifier{ix.schema, ix.name}.Sanitize() }
 
 // invalidIndexes lists the INVALID indexes of the table ix is built on.
-func (s *Session) invalidIndexes(ctx context.Context, ix *pg_query.IndexStmt) ([]indexName, error) {
-	table := pgx.Identifier{ix.Relation.Relname}
-	if ix.Relation.Schemaname != "" {
-		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
+func (s *Session) invalidIndexes(ctx context.Context, ix *cicIndex) ([]indexName, error) {
+	table := pgx.Identifier{ix.table}
+	if ix.schema != "" {
+		table = pgx.Identifier{ix.schema, ix.table}
 	}
 	rows, err := s.conn.Query(ctx, `
 SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid)
@@ -254,41 +259,21 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid)
 // expression) does not match: such an index is left alone, and never a
 // VALID one.
 func leftBy(stmt sqlparse.Statement, ix indexName, interrupted bool) bool {
-	if name := concurrentIndex(stmt).Idxname; name != "" {
+	if name := concurrentIndex(stmt).name; name != "" {
 		return ix.name == name
 	}
 	if !interrupted {
 		return false
 	}
-	a, errA := indexShape(stmt.SQL)
-	b, errB := indexShape(ix.def)
+	a, errA := sqlparse.IndexShape(stmt.SQL)
+	b, errB := sqlparse.IndexShape(ix.def)
 	return errA == nil && errB == nil && a == b
-}
-
-// indexShape renders the CREATE INDEX statement sql without what may
-// differ between a statement and pg_get_indexdef's rendering of the index
-// it built: the name, the table's schema, CONCURRENTLY and IF NOT EXISTS.
-func indexShape(sql string) (string, error) {
-	tree, err := pg_query.Parse(sql)
-	if err != nil {
-		return "", err
-	}
-	if len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetIndexStmt() == nil {
-		return "", errors.New("not one CREATE INDEX")
-	}
-	ix := tree.Stmts[0].Stmt.GetIndexStmt()
-	ix.Idxname, ix.Concurrent, ix.IfNotExists = "", false, false
-	ix.Relation = &pg_query.RangeVar{Relname: "t", Inh: ix.Relation.GetInh(), Relpersistence: "p"}
-	if ix.AccessMethod == "" {
-		ix.AccessMethod = "btree"
-	}
-	return pg_query.Deparse(tree)
 }
 
 // cleanupIndex drops the INVALID indexes a failed CREATE INDEX
 // CONCURRENTLY left: the named one, or (unnamed) every INVALID index of
 // the table that was not there before.
-func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexStmt, before []indexName) {
+func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *cicIndex, before []indexName) {
 	ctx = context.WithoutCancel(ctx)
 	after, err := s.invalidIndexes(ctx, ix)
 	if err != nil {
@@ -296,7 +281,7 @@ func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexS
 		return
 	}
 	for _, n := range after {
-		if slices.Contains(before, n) || (ix.Idxname != "" && n.name != ix.Idxname) {
+		if slices.Contains(before, n) || (ix.name != "" && n.name != ix.name) {
 			continue
 		}
 		if err := s.dropIndex(ctx, n); err != nil {
@@ -325,48 +310,17 @@ func equivalents(stmts []sqlparse.Statement) (out []sqlparse.Statement, notes []
 	out = make([]sqlparse.Statement, len(stmts))
 	for i, st := range stmts {
 		out[i] = st
-		tree, err := pg_query.Parse(st.SQL)
-		if err != nil || len(tree.Stmts) != 1 {
-			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal", i+1)
-		}
-		n := tree.Stmts[0].Stmt
-		changed := false
-		switch {
-		case n.GetIndexStmt() != nil && n.GetIndexStmt().Concurrent:
-			n.GetIndexStmt().Concurrent = false
-			changed = true
-		case n.GetDropStmt() != nil && n.GetDropStmt().Concurrent:
-			n.GetDropStmt().Concurrent = false
-			changed = true
-		case n.GetReindexStmt() != nil:
-			rs := n.GetReindexStmt()
-			kept := rs.Params[:0]
-			for _, p := range rs.Params {
-				if d := p.GetDefElem(); d != nil && d.Defname == "concurrently" {
-					changed = true
-					continue
-				}
-				kept = append(kept, p)
-			}
-			rs.Params = kept
-		case n.GetAlterTableStmt() != nil:
-			for _, c := range n.GetAlterTableStmt().Cmds {
-				if pc := c.GetAlterTableCmd().GetDef().GetPartitionCmd(); pc != nil && pc.Concurrent {
-					pc.Concurrent = false
-					changed = true
-				}
-			}
-		case n.GetVacuumStmt() != nil:
+		if st.Tree.As("VacuumStmt").Exists() {
 			out[i].SQL = ""
 			notes = append(notes, fmt.Sprintf("statement %d (VACUUM/ANALYZE) left out", i+1))
 			continue
 		}
-		if !changed {
-			continue
-		}
-		sql, err := pg_query.Deparse(tree)
+		sql, changed, err := sqlparse.WithoutConcurrently(st.SQL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal: %v", i+1, err)
+		}
+		if !changed {
+			continue
 		}
 		out[i].SQL = sql
 		notes = append(notes, fmt.Sprintf("statement %d without CONCURRENTLY", i+1))

@@ -7,9 +7,9 @@ import (
 	"github.com/pganalyze/pg_query_go/v6/parser"
 )
 
-// ParsePlpgsqlJSON compiles the PL/pgSQL body of one DO or CREATE FUNCTION
+// ParsePlpgsql compiles the PL/pgSQL body of one DO or CREATE FUNCTION
 // statement (stmt is that statement's text alone) with PostgreSQL's
-// PL/pgSQL parser and returns the function tree in libpg_query's JSON form:
+// PL/pgSQL parser and returns the function tree, as libpg_query names it:
 // a list of {"PLpgSQL_function": {...}} objects whose statements carry
 // "lineno", their line in the body (1 is the line the body starts on).
 // Static SQL statements come as PLpgSQL_stmt_execsql with their query
@@ -17,17 +17,21 @@ import (
 //
 // An error means the body is not valid PL/pgSQL; its message is the
 // parser's.
-func ParsePlpgsqlJSON(stmt string) (string, error) {
+func ParsePlpgsql(stmt string) (Node, error) {
 	clean, err := prepare(stmt)
 	if err != nil {
-		return "", err
+		return Node{}, err
 	}
 	out, err := pg_query.ParsePlPgSqlToJSON(clean)
 	if err != nil {
 		if pe, ok := err.(*parser.Error); ok {
-			return "", fmt.Errorf("PL/pgSQL: %s", pe.Message)
+			return Node{}, fmt.Errorf("PL/pgSQL: %s", pe.Message)
 		}
-		return "", fmt.Errorf("PL/pgSQL: %w", err)
+		return Node{}, fmt.Errorf("PL/pgSQL: %w", err)
 	}
-	return out, nil
+	root, err := parseTree([]byte(out))
+	if err != nil {
+		return Node{}, fmt.Errorf("PL/pgSQL: %w", err)
+	}
+	return root, nil
 }
