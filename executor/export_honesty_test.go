@@ -12,3 +12,13 @@ func LeftBy(stmt, name, def string, interrupted bool) bool {
 	}
 	return leftBy(sts[0], indexName{schema: "public", name: name, def: def}, interrupted)
 }
+
+// DoneChecksum is the progress checksum of the first done statements of
+// src.
+func DoneChecksum(src string, done int) string {
+	sts, err := sqlparse.Split(src)
+	if err != nil {
+		return err.Error()
+	}
+	return doneChecksum(&unit{stmts: sts}, done)
+}

@@ -27,16 +27,30 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if me != nil {
 		return me
 	}
-	done, recorded, err := s.resumePoint(ctx, u)
+	var done int
+	var recorded bool
+	err := s.bounded(ctx, u, func(ctx context.Context) (err error) {
+		done, recorded, err = s.resumePoint(ctx, u)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if _, err := s.conn.Exec(ctx, strings.Join(u.timeouts(false), "; ")); err != nil {
+	if err := s.bounded(ctx, u, s.ensureStartedColumns); err != nil {
+		return s.fail(u, 0, err, nil)
+	}
+	if err := s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, strings.Join(u.timeouts(false), "; "))
+		return err
+	}); err != nil {
 		return s.fail(u, 0, err, nil)
 	}
 	defer func() {
 		if !s.conn.IsClosed() {
-			_, _ = s.conn.Exec(context.WithoutCancel(ctx), strings.Join(s.resetSession(), "; "))
+			_ = s.bounded(context.WithoutCancel(ctx), u, func(ctx context.Context) error {
+				_, err := s.conn.Exec(ctx, strings.Join(s.resetSession(), "; "))
+				return err
+			})
 		}
 	}()
 	start := time.Now()
@@ -59,12 +73,14 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 			return me
 		}
 	}
-	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
 			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
-		return err
+		})
 	})
 	if err != nil {
 		me := s.fail(u, 0, err, nil)
@@ -117,18 +133,25 @@ func doneChecksum(u *unit, done int) string {
 }
 
 // saveProgress records that the first done statements of u completed,
-// with the checksum of their text.
+// with the checksum of their text. A failure (lastError) keeps what
+// [Session.saveStarted] recorded of the failed statement; a success
+// clears it.
 func (s *Session) saveProgress(ctx context.Context, u *unit, done int, lastError string) error {
 	var le *string
 	if lastError != "" {
 		le = &lastError
 	}
-	_, err := s.conn.Exec(ctx, `
+	err := s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `
 INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, last_error, updated_at)
 VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
-	statements_total = excluded.statements_total, last_error = excluded.last_error, updated_at = excluded.updated_at`,
-		u.m.ID, doneChecksum(u, done), done, len(u.stmts), le)
+	statements_total = excluded.statements_total, last_error = excluded.last_error, updated_at = excluded.updated_at,
+	started_statement = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE p.started_statement END,
+	started_indexes = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE p.started_indexes END`,
+			u.m.ID, doneChecksum(u, done), done, len(u.stmts), le)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
 	}
@@ -143,11 +166,23 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interru
 	st := u.stmts[i]
 	s.ev.statement(u, i+1)
 	cic := concurrentIndex(st)
-	if cic != nil && !interrupted {
-		// Record that this statement starts: a run killed while it builds
-		// leaves an INVALID index, which the rerun may only take for this
-		// statement's when it knows the statement ran.
-		if err := s.saveProgress(ctx, u, i, ""); err != nil {
+	if cic != nil {
+		if interrupted {
+			// An earlier run stopped at this statement: it may have died
+			// before the build, during it (an INVALID index), or after
+			// the server finished it (a VALID index).
+			built, err := s.resumeIndex(ctx, u, i, cic)
+			if err != nil {
+				return s.fail(u, i+1, err, nil)
+			}
+			if built {
+				return nil
+			}
+		}
+		// Record that this statement starts, with the indexes its table
+		// has now: a rerun after a kill tells the index this statement
+		// built (VALID or not) from an identical one that was there.
+		if err := s.saveStarted(ctx, u, i, cic); err != nil {
 			me := s.fail(u, 0, err, nil)
 			me.Context = fmt.Sprintf("recording that statement %d starts", i+1)
 			return me
@@ -158,21 +193,21 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interru
 		var before []indexName
 		if cic != nil {
 			var err error
-			if before, err = s.invalidIndexes(ctx, cic); err != nil {
+			if before, err = s.invalidIndexes(ctx, u, cic); err != nil {
 				return s.fail(u, i+1, err, nil)
 			}
-			// An earlier run killed in the middle of this statement left
-			// its INVALID index behind: drop it before building again.
-			// Named, it has the statement's name; unnamed, the name the
-			// server chose, found by the index's definition.
+			// An INVALID index of the statement's name (left by a failed
+			// build) would make it fail or, with IF NOT EXISTS, be kept:
+			// drop it before building. Unnamed leftovers of an interrupted
+			// run are resumeIndex's.
 			kept := before[:0]
 			for _, ix := range before {
-				if !leftBy(st, ix, interrupted && attempt == 1) {
+				if !leftBy(st, ix, false) {
 					kept = append(kept, ix)
 					continue
 				}
 				s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, ix)
-				if err := s.dropIndex(ctx, ix); err != nil {
+				if err := s.dropIndex(ctx, u, ix); err != nil {
 					return s.fail(u, i+1, err, nil)
 				}
 			}
@@ -228,24 +263,28 @@ type indexName struct{ schema, name, def string }
 func (ix indexName) String() string { return pgx.Identifier{ix.schema, ix.name}.Sanitize() }
 
 // invalidIndexes lists the INVALID indexes of the table ix is built on.
-func (s *Session) invalidIndexes(ctx context.Context, ix *cicIndex) ([]indexName, error) {
+func (s *Session) invalidIndexes(ctx context.Context, u *unit, ix *cicIndex) (idxs []indexName, err error) {
 	table := pgx.Identifier{ix.table}
 	if ix.schema != "" {
 		table = pgx.Identifier{ix.schema, ix.table}
 	}
-	rows, err := s.conn.Query(ctx, `
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		rows, err := s.conn.Query(ctx, `
 SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid)
   FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE i.indrelid = pg_catalog.to_regclass($1) AND NOT i.indisvalid
  ORDER BY 1, 2`, table.Sanitize())
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexName, error) {
-		var n indexName
-		err := r.Scan(&n.schema, &n.name, &n.def)
-		return n, err
+		if err != nil {
+			return err
+		}
+		idxs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexName, error) {
+			var n indexName
+			err := r.Scan(&n.schema, &n.name, &n.def)
+			return n, err
+		})
+		return err
 	})
+	return idxs, err
 }
 
 // leftBy reports whether the INVALID index ix is what an interrupted run
@@ -275,7 +314,7 @@ func leftBy(stmt sqlparse.Statement, ix indexName, interrupted bool) bool {
 // the table that was not there before.
 func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *cicIndex, before []indexName) {
 	ctx = context.WithoutCancel(ctx)
-	after, err := s.invalidIndexes(ctx, ix)
+	after, err := s.invalidIndexes(ctx, u, ix)
 	if err != nil {
 		s.log.printf("warning: %s: cannot look for an INVALID index left by the failed statement: %v", u.m.ID, s.connLost(err))
 		return
@@ -284,7 +323,7 @@ func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *cicIndex, befor
 		if slices.Contains(before, n) || (ix.name != "" && n.name != ix.name) {
 			continue
 		}
-		if err := s.dropIndex(ctx, n); err != nil {
+		if err := s.dropIndex(ctx, u, n); err != nil {
 			s.log.printf("warning: %s: the failed CREATE INDEX CONCURRENTLY left INVALID index %s and dropping it failed: %v; drop it with DROP INDEX CONCURRENTLY IF EXISTS %s", u.m.ID, n, err, n)
 			continue
 		}
@@ -292,11 +331,25 @@ func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *cicIndex, befor
 	}
 }
 
-func (s *Session) dropIndex(ctx context.Context, n indexName) error {
-	if _, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+n.String()); err != nil {
+func (s *Session) dropIndex(ctx context.Context, u *unit, n indexName) error {
+	err := s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+n.String())
+		return err
+	})
+	if err != nil {
 		return s.connLost(err)
 	}
 	return nil
+}
+
+// bounded runs f, one of the run's own round trips (reading and writing
+// progress, the catalog, dropping an INVALID index), with the client-side
+// deadline or the stall detection of a migration's round trip (see
+// [Session.roundTrip]): a network that stops carrying the session's
+// traffic ends the run with a [StalledError] instead of hanging it.
+func (s *Session) bounded(ctx context.Context, u *unit, f func(context.Context) error) error {
+	rctx, finish := s.roundTrip(ctx, u, 1)
+	return finish(f(rctx))
 }
 
 // equivalents returns the statements of a `transaction: false` migration
@@ -326,4 +379,156 @@ func equivalents(stmts []sqlparse.Statement) (out []sqlparse.Statement, notes []
 		notes = append(notes, fmt.Sprintf("statement %d without CONCURRENTLY", i+1))
 	}
 	return out, notes, nil
+}
+
+// ensureStartedColumns adds the columns [Session.saveStarted] writes to a
+// safemigrate_progress table created before they existed (nullable, no
+// default: no rewrite). The run holds the migration lock; the ALTER runs
+// only when a column is missing.
+func (s *Session) ensureStartedColumns(ctx context.Context) error {
+	var n int
+	err := s.conn.QueryRow(ctx, `
+SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_attribute
+ WHERE attrelid = pg_catalog.to_regclass($1) AND attname IN ('started_statement', 'started_indexes') AND NOT attisdropped`,
+		s.names.progress).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("read the columns of %s: %w", s.names.progress, s.connLost(err))
+	}
+	if n == 2 {
+		return nil
+	}
+	_, err = s.conn.Exec(ctx, `ALTER TABLE `+s.names.progress+
+		` ADD COLUMN IF NOT EXISTS started_statement text, ADD COLUMN IF NOT EXISTS started_indexes oid[]`)
+	if err != nil {
+		return fmt.Errorf("add the started_statement and started_indexes columns to %s: %w", s.names.progress, s.connLost(err))
+	}
+	return nil
+}
+
+// statementChecksum identifies the text of statement i of u, and its
+// position.
+func statementChecksum(u *unit, i int) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s", i, u.stmts[i].SQL)))
+	return hex.EncodeToString(h[:])
+}
+
+// saveStarted records that statement i of u (a CREATE INDEX
+// CONCURRENTLY) starts: statements_done is i, started_statement its
+// checksum and started_indexes the OIDs of the indexes its table has now.
+func (s *Session) saveStarted(ctx context.Context, u *unit, i int, ix *cicIndex) error {
+	idxs, err := s.tableIndexes(ctx, u, ix)
+	if err != nil {
+		return fmt.Errorf("list the indexes of %s: %w", ix.table, s.connLost(err))
+	}
+	oids := make([]uint32, len(idxs))
+	for k, n := range idxs {
+		oids[k] = n.oid
+	}
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		_, err := s.conn.Exec(ctx, `
+INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, updated_at, started_statement, started_indexes)
+VALUES ($1, $2, $3, $4, clock_timestamp(), $5, $6)
+ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
+	statements_total = excluded.statements_total, last_error = NULL, updated_at = excluded.updated_at,
+	started_statement = excluded.started_statement, started_indexes = excluded.started_indexes`,
+			u.m.ID, doneChecksum(u, i), i, len(u.stmts), statementChecksum(u, i), oids)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
+	}
+	return nil
+}
+
+// tableIndex is an index of the table a CREATE INDEX CONCURRENTLY builds
+// on.
+type tableIndex struct {
+	indexName
+	oid   uint32
+	valid bool
+}
+
+// tableIndexes lists the indexes of the table ix is built on, resolved
+// as the statement resolves it (the session's search_path): in a tenant's
+// run, the tenant's table. Indexes live in their table's schema.
+func (s *Session) tableIndexes(ctx context.Context, u *unit, ix *cicIndex) (idxs []tableIndex, err error) {
+	table := pgx.Identifier{ix.table}
+	if ix.schema != "" {
+		table = pgx.Identifier{ix.schema, ix.table}
+	}
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		rows, err := s.conn.Query(ctx, `
+SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid), c.oid, i.indisvalid
+  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE i.indrelid = pg_catalog.to_regclass($1)
+ ORDER BY 1, 2`, table.Sanitize())
+		if err != nil {
+			return err
+		}
+		idxs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tableIndex, error) {
+			var n tableIndex
+			err := r.Scan(&n.schema, &n.name, &n.def, &n.oid, &n.valid)
+			return n, err
+		})
+		return err
+	})
+	return idxs, err
+}
+
+// resumeIndex looks, before statement i of u (a CREATE INDEX
+// CONCURRENTLY) runs again after an earlier run stopped at it, for the
+// index that run's build left. The statement's index is the one of its
+// name (named) or of its definition (unnamed) that was not on the table
+// when the statement started (the started_indexes the run recorded).
+// VALID with the statement's definition, the server finished the build
+// after or just before the run died: the statement is done (built is
+// true). INVALID, it is dropped so that the statement builds it again.
+//
+// A progress row without started_indexes (written by an older version,
+// or after the statement before completed) cannot tell a pre-existing
+// identical index from the statement's: a named INVALID or VALID index
+// is still the statement's (the statement would fail on it otherwise);
+// unnamed, only an INVALID one of the same definition is dropped, as
+// older versions did, and a VALID one is left alone.
+func (s *Session) resumeIndex(ctx context.Context, u *unit, i int, ix *cicIndex) (built bool, err error) {
+	st := u.stmts[i]
+	var stmtSum *string
+	var before []uint32
+	err = s.bounded(ctx, u, func(ctx context.Context) error {
+		return s.conn.QueryRow(ctx, `SELECT started_statement, started_indexes FROM `+s.names.progress+` WHERE id = $1`, u.m.ID).Scan(&stmtSum, &before)
+	})
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("read progress of %s: %w", u.m.ID, s.connLost(err))
+	}
+	known := stmtSum != nil && *stmtSum == statementChecksum(u, i) && before != nil
+	idxs, err := s.tableIndexes(ctx, u, ix)
+	if err != nil {
+		return false, fmt.Errorf("list the indexes of %s: %w", ix.table, s.connLost(err))
+	}
+	shape, shapeErr := sqlparse.IndexShape(st.SQL)
+	for _, n := range idxs {
+		if known && slices.Contains(before, n.oid) {
+			continue
+		}
+		sameDef := false
+		if shapeErr == nil {
+			if d, err := sqlparse.IndexShape(n.def); err == nil && d == shape {
+				sameDef = true
+			}
+		}
+		named := ix.name != ""
+		switch {
+		case named && n.name != ix.name, !named && !sameDef:
+			continue
+		case n.valid && sameDef && (known || named):
+			s.log.printf("%s: statement %d already built index %s (VALID) before the interrupted run stopped; recorded as done", u.m.ID, i+1, n)
+			return true, nil
+		case !n.valid:
+			s.log.printf("%s: dropping INVALID index %s left by an interrupted run", u.m.ID, n)
+			if err := s.dropIndex(ctx, u, n.indexName); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, nil
 }

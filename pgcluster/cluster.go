@@ -51,6 +51,8 @@ type Cluster struct {
 	port        int
 	password    string
 	stopTimeout time.Duration
+	own         *owner   // for Restart
+	settings    []string // for Restart
 
 	proc    *os.Process
 	exited  chan struct{} // closed once proc has been waited for
@@ -112,7 +114,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, binDir: binDir, password: password, stopTimeout: opts.stopTimeout()}
+	c := &Cluster{dir: dir, binDir: binDir, password: password, stopTimeout: opts.stopTimeout(), own: own, settings: opts.settingArgs()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -123,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.initdb(ctx, own); err != nil {
 		return nil, err
 	}
-	if err := c.startServer(ctx, own, opts.settingArgs()); err != nil {
+	if err := c.startServer(ctx, 0); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -230,15 +232,20 @@ func (c *Cluster) initdb(ctx context.Context, own *owner) error {
 }
 
 // startServer starts postgres, listening only on its Unix socket, and
-// waits until it accepts connections. On failure the server is no longer
+// waits until it accepts connections. port 0 picks one (a first start);
+// a restart keeps the cluster's. On failure the server is no longer
 // running.
-func (c *Cluster) startServer(ctx context.Context, own *owner, settings []string) error {
+func (c *Cluster) startServer(ctx context.Context, port int) error {
 	// The port only names the socket (.s.PGSQL.PORT), which is alone in
 	// its directory; a port free on 127.0.0.1 keeps tools that check
 	// the port number from confusing the cluster with a TCP server.
-	port, err := freePort()
-	if err != nil {
-		return fmt.Errorf("pgcluster: pick a port: %w", err)
+	if port == 0 {
+		p, err := freePort()
+		if err != nil {
+			return fmt.Errorf("pgcluster: pick a port: %w", err)
+		}
+		port = p
+		c.port = port
 	}
 	logPath := filepath.Join(c.dir, serverLog)
 	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -255,20 +262,20 @@ func (c *Cluster) startServer(ctx context.Context, own *owner, settings []string
 		"-c", "unix_socket_permissions=0700",
 		"-c", "password_encryption=scram-sha-256",
 	}
-	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), append(args, settings...)...)
+	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), append(args, c.settings...)...)
 	cmd.Dir = c.dir
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = sysProcAttr(own, syscall.SIGQUIT)
+	cmd.SysProcAttr = sysProcAttr(c.own, syscall.SIGQUIT)
 	if err := cmd.Start(); err != nil {
 		return &StartError{Step: "postgres", Err: err}
 	}
-	c.port = port
 	c.proc = cmd.Process
-	c.exited = make(chan struct{})
+	exited := make(chan struct{})
+	c.exited = exited
 	go func() {
 		c.exitErr = cmd.Wait()
-		close(c.exited)
+		close(exited)
 	}()
 
 	if err := c.waitReady(ctx); err != nil {
@@ -405,6 +412,41 @@ func (c *Cluster) Stop() error {
 	}
 	c.stopErr = errors.Join(errs...)
 	return c.stopErr
+}
+
+// Restart restarts the server as `pg_ctl restart -m fast` does: a fast
+// shutdown (SIGINT: open sessions are terminated, their transactions
+// rolled back, a shutdown checkpoint written), waiting up to
+// Options.StopTimeout, then a start on the same data directory, socket
+// and port, so that [Cluster.URL] stays valid. It returns once the
+// server accepts connections again; until then new connections fail.
+// A server that does not shut down in time is killed (crash recovery on
+// start). ctx bounds the start. Restart and Stop exclude each other;
+// Restart after Stop returns [ErrStopped].
+func (c *Cluster) Restart(ctx context.Context) error {
+	c.stopMu.Lock()
+	defer c.stopMu.Unlock()
+	if c.stopping.Load() {
+		return ErrStopped
+	}
+	select {
+	case <-c.exited:
+	default:
+		if err := c.proc.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			return fmt.Errorf("pgcluster: signal server: %w", err)
+		}
+		select {
+		case <-c.exited:
+		case <-time.After(c.stopTimeout):
+			c.kill()
+		}
+	}
+	select {
+	case <-c.exited:
+	default:
+		return fmt.Errorf("pgcluster: server (pid %d) did not exit", c.proc.Pid)
+	}
+	return c.startServer(ctx, c.port)
 }
 
 // URL returns the connection URL of database dbname as [Superuser],

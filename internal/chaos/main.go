@@ -4,7 +4,8 @@
 // fresh databases and tenant fleets while it injects faults: SIGKILL of
 // the binary (at a random moment or while a `transaction: false`
 // migration builds an index concurrently), pg_terminate_backend of its
-// sessions, a server crash and restart, a TCP proxy that cuts or stalls
+// sessions, a server crash and restart, a fast restart of the server
+// (as `pg_ctl restart -m fast`), a TCP proxy that cuts or stalls
 // every connection, and parallel runs on one database and on a tenant
 // fleet with faults applied to some of them.
 //
@@ -40,7 +41,7 @@ func main() {
 	flag.Uint64Var(&cfg.seed, "seed", 0, "random seed (0: from the clock); printed so that a run can be replayed")
 	flag.IntVar(&cfg.jobs, "jobs", 3, "concurrent safemigrate binaries in parallel runs")
 	flag.IntVar(&cfg.tenants, "tenants", 3, "tenant schemas in fleet runs")
-	flag.DurationVar(&cfg.stmtTimeout, "statement-timeout", 5*time.Second, "--statement-timeout passed to safemigrate; a run longer than 2× this plus its expected time is a hang")
+	flag.DurationVar(&cfg.stmtTimeout, "statement-timeout", 5*time.Second, "--statement-timeout passed to safemigrate; a run longer than 2× this plus its expected time is a hang (a run whose network stalled may also take the deadlines docs/security.md documents)")
 	flag.StringVar(&cfg.bin, "bin", "", "safemigrate binary (default: build ./cmd/safemigrate into a temporary directory)")
 	flag.Parse()
 	if cfg.seed == 0 {

@@ -6,12 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
 )
 
 // migrationSet is one round's migrations on disk and what they create.
 type migrationSet struct {
 	dir string
 	ids []string // every migration ID, as recorded in safemigrate_migrations
+	// maxStmts is the most statements of one migration: the most one
+	// round trip of safemigrate runs.
+	maxStmts int
 }
 
 // writeMigrations generates a migration set in dir: transactional
@@ -105,6 +110,11 @@ SELECT pg_sleep(%s);
 		}
 		id := name[:len(name)-len(".sql")]
 		set.ids = append(set.ids, id)
+		stmts, err := sqlparse.Split(body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		set.maxStmts = max(set.maxStmts, len(stmts))
 	}
 	sort.Strings(set.ids)
 	return set, nil

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/safemigrate/safemigrate/executor"
 )
 
 // Fault kinds.
@@ -19,6 +21,7 @@ const (
 	faultTerminate     = "terminate"       // pg_terminate_backend of its sessions
 	faultTerminateNonT = "terminate-nontx" // the same while CREATE INDEX CONCURRENTLY runs
 	faultCrash         = "server-crash"    // a backend SIGKILLed: the server restarts all sessions
+	faultRestart       = "restart"         // pg_ctl restart -m fast: sessions terminated, shutdown checkpoint, start
 	faultCut           = "proxy-cut"       // every proxied connection closed
 	faultStall         = "proxy-stall"     // nothing forwarded any more, sockets kept open
 )
@@ -39,13 +42,14 @@ var scenarios = []scenario{
 	{faultTerminate, 2},
 	{faultTerminateNonT, 2},
 	{faultCrash, 1},
+	{faultRestart, 1},
 	{faultCut, 2},
 	{faultStall, 1},
 	{scenarioParallel, 3},
 }
 
 // perRunFaults are the faults applied to single binaries of parallel
-// runs (a server crash or a stall would hit them all).
+// runs (a server crash, a restart or a stall would hit them all).
 var perRunFaults = []string{faultKill, faultKillNonTx, faultTerminate, faultTerminateNonT, faultCut}
 
 func (h *harness) pickScenario() scenario {
@@ -83,6 +87,7 @@ type member struct {
 	// set by the fault goroutine
 	landed, mid, partial bool
 	what                 string
+	restartErr           error
 }
 
 // iteration migrates a fresh database, or a fleet of tenant schemas in
@@ -190,7 +195,11 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 		}
 	}
 	for _, m := range members {
-		m.p.wait(ctx, bound)
+		b := bound
+		if m.fault != nil && m.fault.kind == faultStall {
+			b += h.stallDeadline()
+		}
+		m.p.wait(ctx, b)
 	}
 	wg.Wait()
 	var kinds []string
@@ -213,6 +222,11 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 			if m.partial {
 				h.st.midApply++
 			}
+		}
+	}
+	for _, m := range members {
+		if m.restartErr != nil {
+			return nil, fmt.Errorf("restart the server: %w", m.restartErr)
 		}
 	}
 	if crashed {
@@ -244,6 +258,22 @@ func (h *harness) faulted(ctx context.Context, it, db, u string, schemas []strin
 		}
 	}
 	return kinds, nil
+}
+
+// ownQueryDeadline is the fixed deadline of safemigrate's own short
+// queries (reading the tracking tables, taking the migration lock), as
+// docs/security.md ("Stalled connections") documents it.
+const ownQueryDeadline = 2 * time.Minute
+
+// stallDeadline is how long a run may wait, by its documented deadlines
+// (docs/security.md, "Stalled connections"), before it gives up on a
+// network that stopped carrying its traffic: its own queries have
+// ownQueryDeadline; a round trip of n statements, n × the statement
+// timeout plus executor.RoundTripMargin. A stalled run is a hang only
+// when it outlives the usual bound by more than that: it waits for ever,
+// or past a deadline it promises.
+func (h *harness) stallDeadline() time.Duration {
+	return max(ownQueryDeadline, time.Duration(h.set.maxStmts)*h.cfg.stmtTimeout+executor.RoundTripMargin)
 }
 
 func okWord(ok bool) string {
@@ -320,6 +350,12 @@ func (h *harness) apply(ctx context.Context, db string, schemas []string, m *mem
 		m.px.Cut()
 	case faultStall:
 		m.px.Stall()
+	case faultRestart:
+		// Returns once the server accepts connections again; a failed
+		// start ends the whole run (nothing can be checked any more).
+		if err := h.cluster.Restart(context.WithoutCancel(ctx)); err != nil {
+			m.restartErr = err
+		}
 	}
 }
 
