@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
