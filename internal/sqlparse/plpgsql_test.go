@@ -32,3 +32,20 @@ func TestParsePlpgsql(t *testing.T) {
 	var se *sqlparse.SyntaxError
 	require.ErrorAs(t, err, &se)
 }
+
+// TestParsePlpgsqlSQLStandardBody: libpg_query asserts (and aborts the
+// process) on a function without an AS body; a SQL-standard body is an
+// error instead.
+func TestParsePlpgsqlSQLStandardBody(t *testing.T) {
+	for _, src := range []string{
+		"CREATE PROCEDURE pr() LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1",
+		"/* c */ create or replace function f() returns int return 1",
+	} {
+		_, err := sqlparse.ParsePlpgsql(src)
+		require.Error(t, err, src)
+		assert.Contains(t, err.Error(), "SQL-standard function body is SQL")
+	}
+	_, err := sqlparse.ParsePlpgsql("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$")
+	assert.NoError(t, err)
+}
