@@ -368,6 +368,9 @@ func equivalents(stmts []sqlparse.Statement) (out []sqlparse.Statement, notes []
 			notes = append(notes, fmt.Sprintf("statement %d (VACUUM/ANALYZE) left out", i+1))
 			continue
 		}
+		if !concurrently(st.Tree) {
+			continue
+		}
 		sql, changed, err := sqlparse.WithoutConcurrently(st.SQL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal: %v", i+1, err)
@@ -379,6 +382,26 @@ func equivalents(stmts []sqlparse.Statement) (out []sqlparse.Statement, notes []
 		notes = append(notes, fmt.Sprintf("statement %d without CONCURRENTLY", i+1))
 	}
 	return out, notes, nil
+}
+
+// concurrently reports whether the statement tree n has a CONCURRENTLY
+// that [sqlparse.WithoutConcurrently] takes out: only those statements
+// are parsed again, for their rewrite.
+func concurrently(n sqlparse.Node) bool {
+	if n.As("IndexStmt").B("concurrent") || n.As("DropStmt").B("concurrent") {
+		return true
+	}
+	for _, p := range n.As("ReindexStmt").A("params") {
+		if p.As("DefElem").Is("defname", "concurrently") {
+			return true
+		}
+	}
+	for _, c := range n.As("AlterTableStmt").A("cmds") {
+		if c.As("AlterTableCmd").Get("def").As("PartitionCmd").B("concurrent") {
+			return true
+		}
+	}
+	return false
 }
 
 // ensureStartedColumns adds the columns [Session.saveStarted] writes to a
