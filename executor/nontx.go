@@ -74,13 +74,9 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 		}
 	}
 	err = s.bounded(ctx, u, func(ctx context.Context) error {
-		return pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, s.recordSQL(), s.recordArgs(m, phase, time.Since(start))...); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `DELETE FROM `+s.names.progress+` WHERE id = $1`, m.ID)
-			return err
-		})
+		return s.asMigrator(ctx,
+			query{s.recordSQL(), s.recordArgs(m, phase, time.Since(start))},
+			query{`DELETE FROM ` + s.names.progress + ` WHERE id = $1`, []any{m.ID}})
 	})
 	if err != nil {
 		me := s.fail(u, 0, err, nil)
@@ -142,15 +138,14 @@ func (s *Session) saveProgress(ctx context.Context, u *unit, done int, lastError
 		le = &lastError
 	}
 	err := s.bounded(ctx, u, func(ctx context.Context) error {
-		_, err := s.conn.Exec(ctx, `
-INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, last_error, updated_at)
+		return s.asMigrator(ctx, query{`
+INSERT INTO ` + s.names.progress + ` AS p (id, checksum, statements_done, statements_total, last_error, updated_at)
 VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
 	statements_total = excluded.statements_total, last_error = excluded.last_error, updated_at = excluded.updated_at,
 	started_statement = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE p.started_statement END,
 	started_indexes = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE p.started_indexes END`,
-			u.m.ID, doneChecksum(u, done), done, len(u.stmts), le)
-		return err
+			[]any{u.m.ID, doneChecksum(u, done), done, len(u.stmts), le}})
 	})
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
@@ -404,6 +399,34 @@ func concurrently(n sqlparse.Node) bool {
 	return false
 }
 
+// query is one SQL command and its bind parameters.
+type query struct {
+	sql  string
+	args []any
+}
+
+// asMigrator runs qs in a transaction of their own, in one round trip, as
+// the role safemigrate connected as: a transaction: false migration may
+// have changed the role (SET ROLE, SET SESSION AUTHORIZATION) for its
+// statements, and that role need not be allowed to write the tracking
+// tables. SET LOCAL ends with the transaction, so the migration's next
+// statement runs as the migration left it.
+func (s *Session) asMigrator(ctx context.Context, qs ...query) error {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL SESSION AUTHORIZATION DEFAULT")
+	b.Queue("SET LOCAL ROLE NONE")
+	for _, q := range qs {
+		b.Queue(q.sql, q.args...)
+	}
+	b.Queue("COMMIT")
+	err := s.conn.SendBatch(ctx, b).Close()
+	if err != nil && !s.conn.IsClosed() && s.conn.PgConn().TxStatus() != 'I' {
+		_, _ = s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return err
+}
+
 // ensureStartedColumns adds the columns [Session.saveStarted] writes to a
 // safemigrate_progress table created before they existed (nullable, no
 // default: no rewrite). The run holds the migration lock; the ALTER runs
@@ -448,14 +471,13 @@ func (s *Session) saveStarted(ctx context.Context, u *unit, i int, ix *cicIndex)
 		oids[k] = n.oid
 	}
 	err = s.bounded(ctx, u, func(ctx context.Context) error {
-		_, err := s.conn.Exec(ctx, `
-INSERT INTO `+s.names.progress+` AS p (id, checksum, statements_done, statements_total, updated_at, started_statement, started_indexes)
+		return s.asMigrator(ctx, query{`
+INSERT INTO ` + s.names.progress + ` AS p (id, checksum, statements_done, statements_total, updated_at, started_statement, started_indexes)
 VALUES ($1, $2, $3, $4, clock_timestamp(), $5, $6)
 ON CONFLICT (id) DO UPDATE SET checksum = excluded.checksum, statements_done = excluded.statements_done,
 	statements_total = excluded.statements_total, last_error = NULL, updated_at = excluded.updated_at,
 	started_statement = excluded.started_statement, started_indexes = excluded.started_indexes`,
-			u.m.ID, doneChecksum(u, i), i, len(u.stmts), statementChecksum(u, i), oids)
-		return err
+			[]any{u.m.ID, doneChecksum(u, i), i, len(u.stmts), statementChecksum(u, i), oids}})
 	})
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", u.m.ID, s.connLost(err))
