@@ -1,8 +1,6 @@
 package annotate
 
 import (
-	"fmt"
-
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
 )
@@ -220,26 +218,23 @@ type Analysis struct {
 // filled by [Schema.Analyze]. A syntax error is a *[SyntaxError]. Parse is
 // safe for concurrent use.
 func Parse(src string) ([]Statement, error) {
-	js, err := sqlparse.ParseJSON(src)
+	stmts, err := sqlparse.Split(src)
 	if err != nil {
 		return nil, err
 	}
-	_, root, err := parseTree([]byte(js))
-	if err != nil {
-		return nil, fmt.Errorf("parse SQL: %w", err)
+	return FromSplit(stmts), nil
+}
+
+// FromSplit turns statements of a file as [sqlparse.Split] returns them
+// into Statements ready for [Schema.Analyze], [Refusals] and
+// [SideEffects], sharing their parse trees: a caller that has split a
+// file (the executor) does not parse it again.
+func FromSplit(stmts []sqlparse.Statement) []Statement {
+	out := make([]Statement, len(stmts))
+	for i, st := range stmts {
+		out[i] = Statement{Index: i, SQL: st.SQL, Start: st.Start, End: st.End, Line: st.Line, Column: st.Column, Tree: st.Tree}
 	}
-	raw := root.A("stmts")
-	out := make([]Statement, 0, len(raw))
-	var li lines
-	for i, rs := range raw {
-		start, end, err := sqlparse.Range(src, rs.I("stmt_location"), rs.I("stmt_len"))
-		if err != nil {
-			return nil, err
-		}
-		line, col := li.position(src, start)
-		out = append(out, Statement{Index: i, SQL: src[start:end], Start: start, End: end, Line: line, Column: col, Tree: rs.Get("stmt")})
-	}
-	return out, nil
+	return out
 }
 
 // lines memoises the last position so that a forward walk over a file's

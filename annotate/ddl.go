@@ -261,8 +261,9 @@ func (a *analyzer) addColumn(base Action, rv Node, cd Node, ifNotExists bool) {
 	act.Op, act.Object, act.Pos = OpAddColumn, col, a.pos(cd)
 	act.IfExists, act.Rerunnable = ifNotExists, ifNotExists
 	act.Columns = []Column{{Name: name, Type: tr.String(), Pos: a.pos(cd)}}
-	act.NotNull = cd.B("is_not_null")
-	act.Serial = tr.isSerial() || cd.S("identity") != ""
+	// NOT NULL and GENERATED ... AS IDENTITY come as constraints: the
+	// parser leaves ColumnDef's is_not_null and identity to parse analysis.
+	act.Serial = tr.isSerial()
 	var inline []Node
 	for _, c := range cd.A("constraints") {
 		con := c.As("Constraint")

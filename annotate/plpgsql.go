@@ -33,14 +33,9 @@ func (a *analyzer) doBlock(v Node) {
 		a.opaque(st.Start, fmt.Sprintf("runs a DO block in %s, whose effect safemigrate cannot see", lang))
 		return
 	}
-	js, err := sqlparse.ParsePlpgsqlJSON(st.SQL)
+	root, err := sqlparse.ParsePlpgsql(st.SQL)
 	if err != nil {
 		a.opaque(st.Start, fmt.Sprintf("runs a DO block that does not compile as PL/pgSQL (%s), whose effect safemigrate cannot see", strings.TrimPrefix(err.Error(), "PL/pgSQL: ")))
-		return
-	}
-	_, root, err := parseTree([]byte(js))
-	if err != nil {
-		a.opaque(st.Start, "runs a DO block whose PL/pgSQL safemigrate cannot read")
 		return
 	}
 	w := &plWalker{sql: st.SQL, body: body, bodyOff: -1}
@@ -105,25 +100,14 @@ func (w *plWalker) addOpaque(line int, reason string) {
 // visit walks n, line being the body line of the enclosing PL/pgSQL
 // statement.
 func (w *plWalker) visit(n Node, line int) {
-	if n.t == nil || n.i == 0 {
-		return
-	}
-	t := n.t
-	switch t.toks[n.i].kind {
-	case tokArray:
+	if n.IsArray() {
 		n.Each(func(c Node) { w.visit(c, line) })
 		return
-	case tokObject:
-	default:
-		return
 	}
-	for i := t.toks[n.i].start; i < t.toks[n.i].end; i = t.next(i + 1) {
-		k := t.toks[i]
-		key := string(t.src[k.start:k.end])
-		v := Node{t: t, i: i + 1}
+	n.Fields(func(key string, v Node) bool {
 		if !strings.HasPrefix(key, "PLpgSQL_") {
 			w.visit(v, line)
-			continue
+			return true
 		}
 		if l := v.I("lineno"); l > 0 {
 			line = l
@@ -152,17 +136,18 @@ func (w *plWalker) visit(n Node, line int) {
 		default:
 			w.visit(v, line)
 		}
-	}
+		return true
+	})
 }
 
 // visitExcept visits the members of object v but skip.
 func (w *plWalker) visitExcept(v Node, line int, skip string) {
-	t := v.t
-	for i := t.toks[v.i].start; i < t.toks[v.i].end; i = t.next(i + 1) {
-		if !t.keyIs(i, skip) {
-			w.visit(Node{t: t, i: i + 1}, line)
+	v.Fields(func(key string, m Node) bool {
+		if key != skip {
+			w.visit(m, line)
 		}
-	}
+		return true
+	})
 }
 
 // expr checks an expression (a condition, an assignment, a RAISE

@@ -29,6 +29,12 @@ func SideEffects(sql string) ([]SideEffect, error) {
 	if err != nil {
 		return nil, err
 	}
+	return SideEffectsIn(sql, stmts), nil
+}
+
+// SideEffectsIn is [SideEffects] for a file already parsed: stmts are
+// the statements of sql.
+func SideEffectsIn(sql string, stmts []Statement) []SideEffect {
 	var out []SideEffect
 	var li lines
 	for i, st := range stmts {
@@ -37,7 +43,7 @@ func SideEffects(sql string) ([]SideEffect, error) {
 			out = append(out, SideEffect{Func: c.Func, Line: line, Statement: i + 1})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Call is a function call in a statement.
@@ -113,31 +119,6 @@ func funcName(fc Node) string {
 	return strings.ToLower(fn[len(fn)-1].Sval())
 }
 
-// walk calls fn for every member of every object under n (n included),
-// depth first in source order; fn returning false skips the member's
-// value. Node wrappers such as {"FuncCall": {...}} come as key "FuncCall"
-// with the wrapped object.
-func walk(n Node, fn func(key string, v Node) bool) {
-	if n.t == nil || n.i == 0 {
-		return
-	}
-	t := n.t
-	switch t.toks[n.i].kind {
-	case tokObject:
-		for i := t.toks[n.i].start; i < t.toks[n.i].end; i = t.next(i + 1) {
-			k := t.toks[i]
-			v := Node{t: t, i: i + 1}
-			if fn(string(t.src[k.start:k.end]), v) {
-				walk(v, fn)
-			}
-		}
-	case tokArray:
-		for i := t.toks[n.i].start; i < t.toks[n.i].end; i = t.next(i) {
-			walk(Node{t: t, i: i}, fn)
-		}
-	}
-}
-
 // Refusal is something in a migration's SQL that cannot run through
 // safemigrate at all: the run would hang or undo its own safety. It is an
 // input error, found before anything runs, and lint reports it under Rule.
@@ -172,6 +153,12 @@ func Refusals(sql string) ([]Refusal, error) {
 	if err != nil {
 		return nil, err
 	}
+	return RefusalsIn(sql, stmts), nil
+}
+
+// RefusalsIn is [Refusals] for a file that parsed: stmts are the
+// statements of sql.
+func RefusalsIn(sql string, stmts []Statement) []Refusal {
 	var out []Refusal
 	var li lines
 	for _, st := range stmts {
@@ -180,7 +167,7 @@ func Refusals(sql string) ([]Refusal, error) {
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // PsqlRefusal turns a syntax error in psql script (se.Psql set) into its

@@ -51,7 +51,7 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 				add(v, 17, "MERGE ... RETURNING")
 			}
 		case "MergeWhenClause":
-			if v.is("matchKind", "MERGE_WHEN_NOT_MATCHED_BY_SOURCE") {
+			if v.Is("matchKind", "MERGE_WHEN_NOT_MATCHED_BY_SOURCE") {
 				add(v, 17, "MERGE ... WHEN NOT MATCHED BY SOURCE")
 			}
 		case "IndexStmt":
@@ -65,7 +65,7 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 			if v.B("nulls_not_distinct") {
 				add(v, 15, "NULLS NOT DISTINCT")
 			}
-			if v.is("contype", "CONSTR_GENERATED") {
+			if v.Is("contype", "CONSTR_GENERATED") {
 				add(v, 12, "a generated column")
 			}
 			if len(v.A("including")) > 0 {
@@ -100,13 +100,13 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 			}
 		case "AlterTableCmd":
 			switch {
-			case v.is("subtype", "AT_SetAccessMethod"):
+			case v.Is("subtype", "AT_SetAccessMethod"):
 				add(v, 15, "SET ACCESS METHOD")
-			case v.is("subtype", "AT_SetCompression"):
+			case v.Is("subtype", "AT_SetCompression"):
 				add(v, 14, "SET COMPRESSION")
-			case v.is("subtype", "AT_DetachPartitionFinalize"):
+			case v.Is("subtype", "AT_DetachPartitionFinalize"):
 				add(v, 14, "DETACH PARTITION ... FINALIZE")
-			case v.is("subtype", "AT_DetachPartition") && v.Get("def").As("PartitionCmd").B("concurrent"):
+			case v.Is("subtype", "AT_DetachPartition") && v.Get("def").As("PartitionCmd").B("concurrent"):
 				add(v, 14, "DETACH PARTITION ... CONCURRENTLY")
 			}
 		case "ReindexStmt":

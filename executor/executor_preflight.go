@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/migration"
@@ -194,8 +192,12 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 // …): every statement's when it passed, those up to the failing one when
 // it failed (fail). See docs/executing.md.
 func (s *Session) sideEffects(m *migration.Migration, fail *MigrationError) []string {
-	effects, err := annotate.SideEffects(string(m.SQL))
-	if err != nil || len(effects) == 0 {
+	stmts, ok := s.parsed[m.ID]
+	if !ok {
+		return nil // the file did not parse: nothing ran
+	}
+	effects := annotate.SideEffectsIn(string(m.SQL), annotate.FromSplit(stmts))
+	if len(effects) == 0 {
 		return nil
 	}
 	var notes []string
@@ -441,7 +443,7 @@ $safemigrate$`
 // addsEnumValue reports whether one of stmts adds a value to an enum type.
 func addsEnumValue(stmts []sqlparse.Statement) bool {
 	for _, st := range stmts {
-		if ae := st.Node.GetAlterEnumStmt(); ae != nil && ae.NewVal != "" && ae.OldVal == "" {
+		if ae := st.Tree.As("AlterEnumStmt"); ae.Exists() && ae.S("newVal") != "" && ae.S("oldVal") == "" {
 			return true
 		}
 	}
@@ -469,16 +471,16 @@ func (s *Session) explainRecord(me *MigrationError, u *unit) {
 		me.Hint = fmt.Sprintf("statement %d (line %d) %s", i+1, u.stmts[i].Line, hint)
 	}
 	for i := len(u.stmts) - 1; i >= 0; i-- {
-		n := u.stmts[i].Node
+		n := u.stmts[i].Tree
 		switch me.SQLState {
 		case sqlstateInsufficientPrivilege:
-			if vs := n.GetVariableSetStmt(); vs != nil && (vs.Name == "role" || vs.Name == "session_authorization") {
+			if vs := n.As("VariableSetStmt"); vs.Is("name", "role") || vs.Is("name", "session_authorization") {
 				at(i, "changes the role (SET ROLE / SET SESSION AUTHORIZATION), and the migration's tracking row is written in its transaction, as that role; "+
 					"end the migration with RESET ROLE (or RESET SESSION AUTHORIZATION), or grant that role INSERT on "+s.names.migrations)
 				return
 			}
 		case sqlstateUndefinedTable, sqlstateInvalidSchemaName:
-			if dropsTracking(n.GetDropStmt(), s.names.schema) {
+			if dropsTracking(n.As("DropStmt"), s.names.schema) {
 				at(i, fmt.Sprintf("drops the tracking tables (schema %q), so the migration could not be recorded and apply would fail after running it; "+
 					"leave the tracking schema out of the migration, or keep the tracking tables in a schema of their own (config tracking_schema)", s.names.schema))
 				return
@@ -487,21 +489,18 @@ func (s *Session) explainRecord(me *MigrationError, u *unit) {
 	}
 }
 
-// dropsTracking reports whether d drops the tracking schema or one of the
-// tracking tables.
-func dropsTracking(d *pg_query.DropStmt, schema string) bool {
-	if d == nil {
-		return false
-	}
-	for _, o := range d.Objects {
-		switch d.RemoveType {
-		case pg_query.ObjectType_OBJECT_SCHEMA:
-			if o.GetString_().GetSval() == schema {
+// dropsTracking reports whether d, a DropStmt, drops the tracking schema
+// or one of the tracking tables.
+func dropsTracking(d annotate.Node, schema string) bool {
+	for _, o := range d.A("objects") {
+		switch {
+		case d.Is("removeType", "OBJECT_SCHEMA"):
+			if o.Sval() == schema {
 				return true
 			}
-		case pg_query.ObjectType_OBJECT_TABLE:
-			if items := o.GetList().GetItems(); len(items) > 0 {
-				switch items[len(items)-1].GetString_().GetSval() {
+		case d.Is("removeType", "OBJECT_TABLE"):
+			if items := o.As("List").A("items"); len(items) > 0 {
+				switch items[len(items)-1].Sval() {
 				case MigrationsTable, DetectedTable, ProgressTable:
 					return true
 				}

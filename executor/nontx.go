@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 	"github.com/safemigrate/safemigrate/planner"
@@ -238,12 +237,18 @@ func (s *Session) runNonTxStatement(ctx context.Context, u *unit, i int, interru
 	}
 }
 
+// cicIndex is what a CREATE INDEX CONCURRENTLY names: its table and the
+// index ("" when the server chooses the name).
+type cicIndex struct{ schema, table, name string }
+
 // concurrentIndex returns the statement's CREATE INDEX CONCURRENTLY, or nil.
-func concurrentIndex(st sqlparse.Statement) *pg_query.IndexStmt {
-	if ix := st.Node.GetIndexStmt(); ix != nil && ix.Concurrent && ix.Relation != nil {
-		return ix
+func concurrentIndex(st sqlparse.Statement) *cicIndex {
+	ix := st.Tree.As("IndexStmt")
+	rel := ix.Get("relation")
+	if !ix.B("concurrent") || !rel.Exists() {
+		return nil
 	}
-	return nil
+	return &cicIndex{schema: rel.S("schemaname"), table: rel.S("relname"), name: ix.S("idxname")}
 }
 
 // indexName is a schema-qualified index name, with the index's
@@ -253,10 +258,10 @@ type indexName struct{ schema, name, def string }
 func (ix indexName) String() string { return pgx.Identifier{ix.schema, ix.name}.Sanitize() }
 
 // invalidIndexes lists the INVALID indexes of the table ix is built on.
-func (s *Session) invalidIndexes(ctx context.Context, u *unit, ix *pg_query.IndexStmt) (idxs []indexName, err error) {
-	table := pgx.Identifier{ix.Relation.Relname}
-	if ix.Relation.Schemaname != "" {
-		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
+func (s *Session) invalidIndexes(ctx context.Context, u *unit, ix *cicIndex) (idxs []indexName, err error) {
+	table := pgx.Identifier{ix.table}
+	if ix.schema != "" {
+		table = pgx.Identifier{ix.schema, ix.table}
 	}
 	err = s.bounded(ctx, u, func(ctx context.Context) error {
 		rows, err := s.conn.Query(ctx, `
@@ -288,41 +293,21 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid)
 // expression) does not match: such an index is left alone, and never a
 // VALID one.
 func leftBy(stmt sqlparse.Statement, ix indexName, interrupted bool) bool {
-	if name := concurrentIndex(stmt).Idxname; name != "" {
+	if name := concurrentIndex(stmt).name; name != "" {
 		return ix.name == name
 	}
 	if !interrupted {
 		return false
 	}
-	a, errA := indexShape(stmt.SQL)
-	b, errB := indexShape(ix.def)
+	a, errA := sqlparse.IndexShape(stmt.SQL)
+	b, errB := sqlparse.IndexShape(ix.def)
 	return errA == nil && errB == nil && a == b
-}
-
-// indexShape renders the CREATE INDEX statement sql without what may
-// differ between a statement and pg_get_indexdef's rendering of the index
-// it built: the name, the table's schema, CONCURRENTLY and IF NOT EXISTS.
-func indexShape(sql string) (string, error) {
-	tree, err := pg_query.Parse(sql)
-	if err != nil {
-		return "", err
-	}
-	if len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetIndexStmt() == nil {
-		return "", errors.New("not one CREATE INDEX")
-	}
-	ix := tree.Stmts[0].Stmt.GetIndexStmt()
-	ix.Idxname, ix.Concurrent, ix.IfNotExists = "", false, false
-	ix.Relation = &pg_query.RangeVar{Relname: "t", Inh: ix.Relation.GetInh(), Relpersistence: "p"}
-	if ix.AccessMethod == "" {
-		ix.AccessMethod = "btree"
-	}
-	return pg_query.Deparse(tree)
 }
 
 // cleanupIndex drops the INVALID indexes a failed CREATE INDEX
 // CONCURRENTLY left: the named one, or (unnamed) every INVALID index of
 // the table that was not there before.
-func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexStmt, before []indexName) {
+func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *cicIndex, before []indexName) {
 	ctx = context.WithoutCancel(ctx)
 	after, err := s.invalidIndexes(ctx, u, ix)
 	if err != nil {
@@ -330,7 +315,7 @@ func (s *Session) cleanupIndex(ctx context.Context, u *unit, ix *pg_query.IndexS
 		return
 	}
 	for _, n := range after {
-		if slices.Contains(before, n) || (ix.Idxname != "" && n.name != ix.Idxname) {
+		if slices.Contains(before, n) || (ix.name != "" && n.name != ix.name) {
 			continue
 		}
 		if err := s.dropIndex(ctx, u, n); err != nil {
@@ -373,53 +358,45 @@ func equivalents(stmts []sqlparse.Statement) (out []sqlparse.Statement, notes []
 	out = make([]sqlparse.Statement, len(stmts))
 	for i, st := range stmts {
 		out[i] = st
-		tree, err := pg_query.Parse(st.SQL)
-		if err != nil || len(tree.Stmts) != 1 {
-			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal", i+1)
-		}
-		n := tree.Stmts[0].Stmt
-		changed := false
-		switch {
-		case n.GetIndexStmt() != nil && n.GetIndexStmt().Concurrent:
-			n.GetIndexStmt().Concurrent = false
-			changed = true
-		case n.GetDropStmt() != nil && n.GetDropStmt().Concurrent:
-			n.GetDropStmt().Concurrent = false
-			changed = true
-		case n.GetReindexStmt() != nil:
-			rs := n.GetReindexStmt()
-			kept := rs.Params[:0]
-			for _, p := range rs.Params {
-				if d := p.GetDefElem(); d != nil && d.Defname == "concurrently" {
-					changed = true
-					continue
-				}
-				kept = append(kept, p)
-			}
-			rs.Params = kept
-		case n.GetAlterTableStmt() != nil:
-			for _, c := range n.GetAlterTableStmt().Cmds {
-				if pc := c.GetAlterTableCmd().GetDef().GetPartitionCmd(); pc != nil && pc.Concurrent {
-					pc.Concurrent = false
-					changed = true
-				}
-			}
-		case n.GetVacuumStmt() != nil:
+		if st.Tree.As("VacuumStmt").Exists() {
 			out[i].SQL = ""
 			notes = append(notes, fmt.Sprintf("statement %d (VACUUM/ANALYZE) left out", i+1))
 			continue
 		}
-		if !changed {
+		if !concurrently(st.Tree) {
 			continue
 		}
-		sql, err := pg_query.Deparse(tree)
+		sql, changed, err := sqlparse.WithoutConcurrently(st.SQL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("statement %d cannot be rewritten for rehearsal: %v", i+1, err)
+		}
+		if !changed {
+			continue
 		}
 		out[i].SQL = sql
 		notes = append(notes, fmt.Sprintf("statement %d without CONCURRENTLY", i+1))
 	}
 	return out, notes, nil
+}
+
+// concurrently reports whether the statement tree n has a CONCURRENTLY
+// that [sqlparse.WithoutConcurrently] takes out: only those statements
+// are parsed again, for their rewrite.
+func concurrently(n sqlparse.Node) bool {
+	if n.As("IndexStmt").B("concurrent") || n.As("DropStmt").B("concurrent") {
+		return true
+	}
+	for _, p := range n.As("ReindexStmt").A("params") {
+		if p.As("DefElem").Is("defname", "concurrently") {
+			return true
+		}
+	}
+	for _, c := range n.As("AlterTableStmt").A("cmds") {
+		if c.As("AlterTableCmd").Get("def").As("PartitionCmd").B("concurrent") {
+			return true
+		}
+	}
+	return false
 }
 
 // query is one SQL command and its bind parameters.
@@ -484,10 +461,10 @@ func statementChecksum(u *unit, i int) string {
 // saveStarted records that statement i of u (a CREATE INDEX
 // CONCURRENTLY) starts: statements_done is i, started_statement its
 // checksum and started_indexes the OIDs of the indexes its table has now.
-func (s *Session) saveStarted(ctx context.Context, u *unit, i int, ix *pg_query.IndexStmt) error {
+func (s *Session) saveStarted(ctx context.Context, u *unit, i int, ix *cicIndex) error {
 	idxs, err := s.tableIndexes(ctx, u, ix)
 	if err != nil {
-		return fmt.Errorf("list the indexes of %s: %w", ix.Relation.Relname, s.connLost(err))
+		return fmt.Errorf("list the indexes of %s: %w", ix.table, s.connLost(err))
 	}
 	oids := make([]uint32, len(idxs))
 	for k, n := range idxs {
@@ -519,10 +496,10 @@ type tableIndex struct {
 // tableIndexes lists the indexes of the table ix is built on, resolved
 // as the statement resolves it (the session's search_path): in a tenant's
 // run, the tenant's table. Indexes live in their table's schema.
-func (s *Session) tableIndexes(ctx context.Context, u *unit, ix *pg_query.IndexStmt) (idxs []tableIndex, err error) {
-	table := pgx.Identifier{ix.Relation.Relname}
-	if ix.Relation.Schemaname != "" {
-		table = pgx.Identifier{ix.Relation.Schemaname, ix.Relation.Relname}
+func (s *Session) tableIndexes(ctx context.Context, u *unit, ix *cicIndex) (idxs []tableIndex, err error) {
+	table := pgx.Identifier{ix.table}
+	if ix.schema != "" {
+		table = pgx.Identifier{ix.schema, ix.table}
 	}
 	err = s.bounded(ctx, u, func(ctx context.Context) error {
 		rows, err := s.conn.Query(ctx, `
@@ -558,7 +535,7 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_indexdef(c.oid), c.oid, i.indisva
 // is still the statement's (the statement would fail on it otherwise);
 // unnamed, only an INVALID one of the same definition is dropped, as
 // older versions did, and a VALID one is left alone.
-func (s *Session) resumeIndex(ctx context.Context, u *unit, i int, ix *pg_query.IndexStmt) (built bool, err error) {
+func (s *Session) resumeIndex(ctx context.Context, u *unit, i int, ix *cicIndex) (built bool, err error) {
 	st := u.stmts[i]
 	var stmtSum *string
 	var before []uint32
@@ -571,22 +548,22 @@ func (s *Session) resumeIndex(ctx context.Context, u *unit, i int, ix *pg_query.
 	known := stmtSum != nil && *stmtSum == statementChecksum(u, i) && before != nil
 	idxs, err := s.tableIndexes(ctx, u, ix)
 	if err != nil {
-		return false, fmt.Errorf("list the indexes of %s: %w", ix.Relation.Relname, s.connLost(err))
+		return false, fmt.Errorf("list the indexes of %s: %w", ix.table, s.connLost(err))
 	}
-	shape, shapeErr := indexShape(st.SQL)
+	shape, shapeErr := sqlparse.IndexShape(st.SQL)
 	for _, n := range idxs {
 		if known && slices.Contains(before, n.oid) {
 			continue
 		}
 		sameDef := false
 		if shapeErr == nil {
-			if d, err := indexShape(n.def); err == nil && d == shape {
+			if d, err := sqlparse.IndexShape(n.def); err == nil && d == shape {
 				sameDef = true
 			}
 		}
-		named := ix.Idxname != ""
+		named := ix.name != ""
 		switch {
-		case named && n.name != ix.Idxname, !named && !sameDef:
+		case named && n.name != ix.name, !named && !sameDef:
 			continue
 		case n.valid && sameDef && (known || named):
 			s.log.printf("%s: statement %d already built index %s (VALID) before the interrupted run stopped; recorded as done", u.m.ID, i+1, n)

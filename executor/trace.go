@@ -209,19 +209,13 @@ func relationName(printed string) string {
 	return pgx.Identifier(parts).Sanitize()
 }
 
-// analysedLocks returns the locks the SQL analysis finds in each statement
-// of sql (nil when it cannot analyse it, or its statements do not line up
-// with stmts).
-func analysedLocks(sql string, stmts []sqlparse.Statement) [][]annotate.RelationLock {
-	an, err := annotate.Analyze(sql, annotate.Options{})
-	if err != nil || len(an.Statements) != len(stmts) {
-		return nil
-	}
+// analysedLocks returns the locks the SQL analysis finds in each of
+// stmts, the statements of one migration, from the trees they were
+// parsed with.
+func analysedLocks(stmts []sqlparse.Statement) [][]annotate.RelationLock {
+	an := annotate.NewSchema().Analyze(annotate.FromSplit(stmts), annotate.Options{})
 	out := make([][]annotate.RelationLock, len(stmts))
 	for i, st := range an.Statements {
-		if st.Line != stmts[i].Line {
-			return nil
-		}
 		out[i] = st.Locks
 	}
 	return out
@@ -307,7 +301,7 @@ func traceStatement(start, before, after *snapshot, n int, st, ran sqlparse.Stat
 // the file's. A failing snapshot is reported as a command with roleTrace.
 func (s *Session) execTraced(ctx context.Context, b *batch, u *unit, stmts []sqlparse.Statement) ([]StatementTrace, *command, []Blocker, error) {
 	trace := []StatementTrace{}
-	analysed := analysedLocks(string(u.m.SQL), u.stmts)
+	analysed := analysedLocks(u.stmts)
 	names := func(stmt int) []string { // of statement stmt (1-based)
 		if stmt < 1 || stmt > len(analysed) {
 			return nil

@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/internal/redact"
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
@@ -82,19 +80,21 @@ type unit struct {
 func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 	stmts, ok := s.parsed[m.ID]
 	if !ok {
-		// What would hang the run or undo its lock is refused before
-		// the statements are even split (docs/rules.md, copy-stdin).
-		if rs, err := annotate.Refusals(string(m.SQL)); err == nil && len(rs) > 0 {
-			r := rs[0]
-			return nil, &MigrationError{ID: m.ID, File: m.Path, Line: r.Line, Message: r.Message, Hint: r.Hint,
-				Err: fmt.Errorf("%w: %s", ErrInput, r.Message)}
-		}
+		// The file is parsed once per session: the statements, their
+		// positions and trees serve the refusals below, the run, the
+		// rehearsal's side effects and --trace's analysed locks.
+		sql := string(m.SQL)
 		var err error
-		stmts, err = sqlparse.Split(string(m.SQL))
+		stmts, err = sqlparse.Split(sql)
+		var se *sqlparse.SyntaxError
+		if errors.As(err, &se) && se.Psql != "" {
+			// psql script would hang the run or is not SQL at all
+			// (docs/rules.md, psql-meta-command and copy-stdin).
+			return nil, refusal(m, annotate.PsqlRefusal(se))
+		}
 		if err != nil {
 			me := &MigrationError{ID: m.ID, File: m.Path, SQLState: sqlstateSyntaxError, Err: err}
-			var se *sqlparse.SyntaxError
-			if errors.As(err, &se) {
+			if se != nil {
 				me.Line = se.Line
 				me.Message = se.Message
 				if !strings.HasPrefix(me.Message, "syntax error") {
@@ -105,14 +105,17 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 			}
 			return nil, me
 		}
+		// What would hang the run or undo its lock is refused before
+		// anything runs (docs/rules.md, copy-stdin).
+		if rs := annotate.RefusalsIn(sql, annotate.FromSplit(stmts)); len(rs) > 0 {
+			return nil, refusal(m, rs[0])
+		}
 		s.parsed[m.ID] = stmts
 	}
 	for i, st := range stmts {
-		if ts := st.Node.GetTransactionStmt(); ts != nil {
-			switch ts.Kind {
-			case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT,
-				pg_query.TransactionStmtKind_TRANS_STMT_RELEASE,
-				pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		if ts := st.Tree.As("TransactionStmt"); ts.Exists() {
+			switch ts.S("kind") {
+			case "TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO":
 				if m.Directives.Transaction {
 					continue
 				}
@@ -133,6 +136,12 @@ func (s *Session) unit(m *migration.Migration) (*unit, *MigrationError) {
 		u.stmtTimeout = m.Directives.StatementTimeout
 	}
 	return u, nil
+}
+
+// refusal is the input error of migration m that r refuses.
+func refusal(m *migration.Migration, r annotate.Refusal) *MigrationError {
+	return &MigrationError{ID: m.ID, File: m.Path, Line: r.Line, Message: r.Message, Hint: r.Hint,
+		Err: fmt.Errorf("%w: %s", ErrInput, r.Message)}
 }
 
 // timeouts returns the SET commands for the unit's timeouts; local scopes

@@ -1,5 +1,7 @@
 // Package sqlparse is safemigrate's one door to the PostgreSQL parser
-// (pg_query, the PostgreSQL 17 grammar).
+// (pg_query, the PostgreSQL 17 grammar): no other package imports
+// pg_query (TestOneDoor), and the executor, lint and --trace read the one
+// tree it produces.
 //
 // [Split] turns a migration file into its statements, each with its byte
 // range, 1-based line and column in the file, and its parse tree. A syntax
@@ -13,9 +15,21 @@
 //		fmt.Printf("%s:%d:%d: %s\n", file, se.Line, se.Column, se.Message)
 //	}
 //
-// [ParsePlpgsqlJSON] compiles the PL/pgSQL body of a DO block (or
-// function) with PostgreSQL's PL/pgSQL parser, so that package annotate can
-// read the static SQL inside it; no other package calls pg_query.
+// A tree is a [Node]: libpg_query's tree, from the parser's JSON output
+// decoded into a flat table (producing JSON costs the parser a fraction
+// of what its protobuf tree does, which is most of lint's time on a big
+// directory). Fields are read by libpg_query's names
+// (st.Tree.As("IndexStmt").B("concurrent")); an absent field reads as
+// the zero value, so package annotate's TestTreeNamesExist checks that
+// every name read in the source exists in the parser's output.
 //
-// Split is safe for concurrent use; each call parses independently.
+// [ParsePlpgsql] compiles the PL/pgSQL body of a DO block with
+// PostgreSQL's PL/pgSQL parser, so that package annotate can read the
+// static SQL inside it. [WithoutConcurrently] and [IndexShape] rewrite
+// one statement and render it back to SQL, for the executor's rehearsal
+// of `transaction: false` migrations and its recognition of an index an
+// interrupted CREATE INDEX CONCURRENTLY left.
+//
+// Everything here is safe for concurrent use; each call parses
+// independently.
 package sqlparse

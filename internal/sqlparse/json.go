@@ -6,11 +6,9 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
-// ParseJSON parses src and returns its parse tree in libpg_query's JSON
-// form. Producing JSON is several times cheaper than the protobuf tree
-// [Split] decodes, which matters to callers that parse thousands of files
-// and walk the tree themselves (lint). A syntax error is a *[SyntaxError].
-func ParseJSON(src string) (string, error) {
+// parseJSON parses src and returns its parse tree in libpg_query's JSON
+// form. A syntax error is a *[SyntaxError].
+func parseJSON(src string) (string, error) {
 	clean, err := prepare(src)
 	if err != nil {
 		return "", err
@@ -22,11 +20,11 @@ func ParseJSON(src string) (string, error) {
 	return out, nil
 }
 
-// Range turns a statement's location and length as the parser reports them
+// stmtRange turns a statement's location and length as the parser reports them
 // (length 0: to the end of the input) into the byte range [start, end) of
 // its text without leading comments, blank space and the terminating
 // semicolon, the way [Split] does.
-func Range(src string, location, length int) (start, end int, err error) {
+func stmtRange(src string, location, length int) (start, end int, err error) {
 	start, end = location, len(src)
 	if length > 0 {
 		end = start + length

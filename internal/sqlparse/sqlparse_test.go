@@ -2,6 +2,7 @@ package sqlparse_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
@@ -42,7 +43,8 @@ func TestSplit(t *testing.T) {
 				lines = append(lines, s.Line)
 				cols = append(cols, s.Column)
 				assert.Equal(t, s.SQL, tt.src[s.Start:s.End])
-				assert.NotNil(t, s.Node)
+				typ, _ := s.Tree.Type()
+				assert.NotEmpty(t, typ, "every statement has its tree")
 			}
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.lines, lines)
@@ -100,25 +102,63 @@ func FuzzSplit(f *testing.F) {
 	})
 }
 
-func TestParseJSONAndRange(t *testing.T) {
-	src := "-- safe: always\nSELECT 1;\n/* c */ SELECT 2"
-	js, err := sqlparse.ParseJSON(src)
+func TestSplitTree(t *testing.T) {
+	src := "-- safe: always\nSELECT 1;\n/* c */ CREATE INDEX CONCURRENTLY i ON s.t (a)"
+	stmts, err := sqlparse.Split(src)
 	require.NoError(t, err)
-	assert.Contains(t, js, `"SelectStmt"`)
-	start, end, err := sqlparse.Range(src, 0, 25)
-	require.NoError(t, err)
-	assert.Equal(t, "SELECT 1", src[start:end])
-	start, end, err = sqlparse.Range(src, 26, 0)
-	require.NoError(t, err)
-	assert.Equal(t, "SELECT 2", src[start:end])
-	_, _, err = sqlparse.Range(src, 10, 100)
-	assert.Error(t, err)
+	require.Len(t, stmts, 2)
+	assert.Equal(t, "SELECT 1", stmts[0].SQL)
+	assert.True(t, stmts[0].Tree.As("SelectStmt").Exists())
+	ix := stmts[1].Tree.As("IndexStmt")
+	assert.True(t, ix.B("concurrent"))
+	assert.Equal(t, "i", ix.S("idxname"))
+	assert.Equal(t, "t", ix.Get("relation").S("relname"))
+	assert.Equal(t, strings.Index(src, "s.t"), ix.Get("relation").I("location"), "locations are byte offsets into the file")
+	var keys []string
+	stmts[1].Tree.Walk(func(key string, _ sqlparse.Node) bool {
+		keys = append(keys, key)
+		return key != "relation"
+	})
+	assert.Contains(t, keys, "IndexStmt")
+	assert.Contains(t, keys, "relation")
+	assert.NotContains(t, keys, "relname", "a false return skips the member's value")
 
-	_, err = sqlparse.ParseJSON("SELECT 1;\nSELEC 2;")
+	_, err = sqlparse.Split("SELECT 1;\nSELEC 2;")
 	var se *sqlparse.SyntaxError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 2, se.Line)
 	assert.Equal(t, 1, se.Column)
+}
+
+// TestRewrites: the rehearsal's rewrite of a statement that cannot run in
+// a transaction block, and the shape an interrupted CREATE INDEX
+// CONCURRENTLY is recognised by.
+func TestRewrites(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE INDEX CONCURRENTLY i ON t (a)":          "CREATE INDEX i ON t USING btree (a)",
+		"DROP INDEX CONCURRENTLY IF EXISTS i":           "DROP INDEX IF EXISTS i",
+		"REINDEX (CONCURRENTLY) INDEX i":                "REINDEX INDEX i",
+		"ALTER TABLE p DETACH PARTITION c CONCURRENTLY": "ALTER TABLE p DETACH PARTITION c",
+	} {
+		out, changed, err := sqlparse.WithoutConcurrently(in)
+		require.NoError(t, err)
+		assert.True(t, changed, in)
+		assert.Equal(t, want, out)
+	}
+	out, changed, err := sqlparse.WithoutConcurrently("CREATE INDEX i ON t (a)")
+	require.NoError(t, err)
+	assert.False(t, changed)
+	assert.Equal(t, "CREATE INDEX i ON t (a)", out)
+	_, _, err = sqlparse.WithoutConcurrently("SELECT 1; SELECT 2")
+	assert.Error(t, err)
+
+	a, err := sqlparse.IndexShape("CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v ON s.big (v) WHERE v > 0")
+	require.NoError(t, err)
+	b, err := sqlparse.IndexShape("CREATE INDEX big_v_idx1 ON s.big USING btree (v) WHERE (v > 0)")
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	_, err = sqlparse.IndexShape("SELECT 1")
+	assert.Error(t, err)
 }
 
 // TestSplitPsqlScript: psql meta-commands and COPY ... FROM STDIN with
@@ -145,7 +185,6 @@ func TestSplitPsqlScript(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, parse := range []func(string) error{
 				func(s string) error { _, err := sqlparse.Split(s); return err },
-				func(s string) error { _, err := sqlparse.ParseJSON(s); return err },
 			} {
 				var se *sqlparse.SyntaxError
 				require.ErrorAs(t, parse(tt.src), &se)
