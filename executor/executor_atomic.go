@@ -120,7 +120,9 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 		}
 		if err != nil {
 			rep.OK = false
-			return rep, applied, &PartialError{Applied: applied, Failed: s.currentID(), Err: err}
+			var me *MigrationError
+			unknown := errors.As(err, &me) && me.OutcomeUnknown
+			return rep, applied, &PartialError{Applied: applied, Failed: s.currentID(), Err: err, OutcomeUnknown: unknown}
 		}
 		if !sr.OK {
 			rep.OK = false
@@ -163,6 +165,21 @@ func (s *Session) commitSegment(ctx context.Context, steps []planner.Step, rh *r
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
 	if err == nil {
 		return nil, nil
+	}
+	if pgError(err) == nil {
+		// No reply: the COMMIT may have run. The segment's tracking rows
+		// committed with it or not at all; its last one tells.
+		switch committed, known := s.committed(ctx, last); {
+		case committed:
+			s.log.printf("atomic: the reply to COMMIT was lost; the tracking rows show the transaction committed")
+			return nil, nil
+		case !known:
+			me := s.fail(u, 0, err, blockers)
+			me.Context = "commit of the atomic transaction"
+			me.OutcomeUnknown = true
+			me.Hint = "the connection was lost after COMMIT was sent, and whether the atomic transaction committed could not be checked: run `safemigrate status` to see whether " + last.ID + " is applied; a rerun continues either way"
+			return nil, fmt.Errorf("atomic: commit: %w", me)
+		}
 	}
 	s.rollback(ctx)
 	if s.conn.IsClosed() || ctx.Err() != nil {

@@ -184,23 +184,30 @@ func TestReplyLostAfterCommitIsNotReportedAsRolledBack(t *testing.T) {
 	defer executor.SetStallTimings(200*time.Millisecond, 200*time.Millisecond, time.Second)()
 	defer executor.SetUnreachableGrace(3 * time.Second)()
 	for _, onlyIt := range []bool{false, true} {
-		t.Run(fmt.Sprintf("new connections work: %v", onlyIt), func(t *testing.T) { replyLostAfterCommit(t, onlyIt) })
+		t.Run(fmt.Sprintf("new connections work: %v", onlyIt), func(t *testing.T) { replyLostAfterCommit(t, onlyIt, false) })
 	}
+	// --atomic commits a segment in a batch of its own: with one
+	// migration, the only one that releases the migration's savepoint.
+	t.Run("atomic", func(t *testing.T) { replyLostAfterCommit(t, true, true) })
 }
 
-func replyLostAfterCommit(t *testing.T, onlyIt bool) {
+func replyLostAfterCommit(t *testing.T, onlyIt, atomic bool) {
 	url := pgtest.NewDatabase(t)
 	conn := pgtest.Connect(t, url)
 	cfg, err := pgx.ParseConfig(url)
 	require.NoError(t, err)
-	proxy := newBlackholeProxy(t, cfg, "REPLY_LOST")
+	marker := "REPLY_LOST"
+	if atomic {
+		marker = "RELEASE SAVEPOINT safemigrate_preflight"
+	}
+	proxy := newBlackholeProxy(t, cfg, marker)
 	proxy.after, proxy.onlyIt = true, onlyIt
 	viaProxy := cfg.Copy()
 	viaProxy.Host, viaProxy.Port = "127.0.0.1", uint16(proxy.ln.Addr().(*net.TCPAddr).Port)
 	g := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\nSELECT 'REPLY_LOST';\n"))
 	outer, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // generous: not a speed assertion
 	defer cancel()
-	res, err := executor.Run(outer, executor.Target{Config: viaProxy}, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	res, err := executor.Run(outer, executor.Target{Config: viaProxy}, g, executor.Options{Phase: planner.PostDeploy, NoPreflight: !atomic, Atomic: atomic})
 	require.NoError(t, outer.Err(), "the run must end by itself")
 	require.Equal(t, []string{"0001_a"}, appliedIDs(t, conn, "public"), "the server committed the migration and its tracking row")
 	if err == nil {
