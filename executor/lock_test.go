@@ -81,13 +81,23 @@ func TestLockWaitSaysForWhomThenGivesUp(t *testing.T) {
 	require.Contains(t, log.String(), `application "deploy-42"`)
 	require.Contains(t, err.Error(), fmt.Sprintf("pid %d", lw.Holder.PID))
 
-	// Released while a run waits: that run proceeds.
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		_ = s.Close(context.Background())
-	}()
+	// Released while a run waits: that run proceeds. The lock is released
+	// only once the run says it waits, so the run must have waited.
 	log = syncBuffer{}
-	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, LockWait: 10 * time.Second, Log: &log})
+	type outcome struct {
+		res *executor.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, LockWait: 30 * time.Second, Log: &log})
+		done <- outcome{res, err}
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(log.String(), "waiting for the migration lock") },
+		20*time.Second, 10*time.Millisecond, "the second run never said it waits for the lock: %s", log.String())
+	require.NoError(t, s.Close(context.Background()))
+	o := <-done
+	res, err := o.res, o.err
 	require.NoError(t, err)
 	require.Equal(t, []string{"0001_a"}, res.Applied)
 	require.Contains(t, log.String(), "got the migration lock after waiting")

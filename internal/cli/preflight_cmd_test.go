@@ -417,8 +417,9 @@ func TestPreflightEphemeralInterrupted(t *testing.T) {
 	go func() {
 		done <- cli.Run(ctx, []string{"--dir", dir, "--database-url", target, "preflight", "--ephemeral"}, strings.NewReader(""), &stdout, &stderr)
 	}()
-	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "ephemeral: loaded") }, 30*time.Second, 20*time.Millisecond, stderr.String())
-	time.Sleep(200 * time.Millisecond) // into pg_sleep
+	// Cancel once the rehearsal has started the migration (its progress
+	// line), not after a guessed delay.
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "→ 0001_slow (preflight)") }, 30*time.Second, 20*time.Millisecond, stderr.String())
 	cancel()
 	select {
 	case code := <-done:
