@@ -20,6 +20,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/internal/cli"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/internal/testutil"
 	"github.com/safemigrate/safemigrate/pgcluster"
 )
 
@@ -34,7 +35,7 @@ func TestPreflightEphemeralServerIsPrivate(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testutil.SyncBuffer
 	done := make(chan int)
 	go func() {
 		done <- cli.Run(ctx, []string{"--dir", dir, "--database-url", target, "preflight", "--ephemeral"}, strings.NewReader(""), &stdout, &stderr)

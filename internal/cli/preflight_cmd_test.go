@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/internal/cli"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/internal/testutil"
 )
 
 // dbState is a database's schema (pg_dump --schema-only) and the rows of
@@ -385,24 +384,6 @@ func lineAfter(lines []string, s string) string {
 	return ""
 }
 
-// lockedBuffer is a writer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPreflightEphemeralInterrupted: Ctrl-C (a cancelled context) during
 // the rehearsal stops the throwaway server and removes it.
 func TestPreflightEphemeralInterrupted(t *testing.T) {
@@ -412,7 +393,7 @@ func TestPreflightEphemeralInterrupted(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testutil.SyncBuffer
 	done := make(chan int)
 	go func() {
 		done <- cli.Run(ctx, []string{"--dir", dir, "--database-url", target, "preflight", "--ephemeral"}, strings.NewReader(""), &stdout, &stderr)
