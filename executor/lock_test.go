@@ -218,19 +218,8 @@ func TestLockTimeoutNamesBlocker(t *testing.T) {
 // returns its pid.
 func waitForLockWait(t *testing.T, conn *pgx.Conn, app string) int {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		var pid int
-		err := conn.QueryRow(context.Background(), `
-SELECT pid FROM pg_stat_activity
- WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock' LIMIT 1`, app).Scan(&pid)
-		if err == nil {
-			return pid
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("%s never waited for a lock", app)
-	return 0
+	return pgtest.WaitForSession(t, conn, "is named "+app+" and waits for a lock",
+		`application_name = $1 AND wait_event_type = 'Lock'`, app)
 }
 
 func containsPID(pids []int32, pid int) bool {
