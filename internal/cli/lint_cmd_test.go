@@ -46,12 +46,7 @@ func TestLintExitCodes(t *testing.T) {
 	assert.Equal(t, true, doc["ok"])
 
 	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-		return p
-	}
+	write := func(name, body string) string { return writeFile(t, dir, name, body) }
 	bad := write("0001_idx.sql", "-- safe: before_deploy\nCREATE INDEX i ON users (email);\n")
 	ok := write("0002_ok.sql", "-- safe: before_deploy\nALTER TABLE users ADD COLUMN nickname text;\n")
 
