@@ -11,6 +11,7 @@ import (
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
+	"github.com/safemigrate/safemigrate/internal/english"
 	"github.com/safemigrate/safemigrate/migration"
 	"github.com/safemigrate/safemigrate/planner"
 )
@@ -122,7 +123,7 @@ func (p *Provider) fileProblems(err error) string {
 			n++
 		}
 	}
-	return fmt.Sprintf("%s%s in %s; fix them, then run again (nothing was run)", out, plural(n, "problem"), p.dirName())
+	return fmt.Sprintf("%s%s in %s; fix them, then run again (nothing was run)", out, english.Plural(n, "problem"), p.dirName())
 }
 
 // dirName names the migrations directory in messages.
@@ -242,12 +243,4 @@ func (p *Provider) checkApplied(g *graph.Graph, ids []string) error {
 		}
 	}
 	return nil
-}
-
-// plural returns "1 migration" / "3 migrations".
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -1,10 +1,7 @@
 package executor_test
 
 import (
-	"context"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -80,22 +77,8 @@ SELECT c.relname || ':' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid
 // CREATE INDEX CONCURRENTLY and returns its pid.
 func waitForIndexBuild(t *testing.T, conn *pgx.Conn) int {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		var pid int
-		err := conn.QueryRow(context.Background(), `
-SELECT pid FROM pg_stat_activity
- WHERE datname = current_database() AND application_name = 'cic-crash' AND wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX%' LIMIT 1`).Scan(&pid)
-		if err == nil {
-			return pid
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("the migration never waited in its CREATE INDEX CONCURRENTLY")
-	return 0
+	return pgtest.WaitForSession(t, conn, "waits in its CREATE INDEX CONCURRENTLY",
+		`application_name = 'cic-crash' AND wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX%'`)
 }
 
 func TestLeftByMatchesTheStatementsIndexOnly(t *testing.T) {

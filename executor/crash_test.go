@@ -2,7 +2,6 @@ package executor_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,22 +64,8 @@ func runChild(url string) int {
 // returns its pid.
 func waitForSleeper(t *testing.T, conn *pgx.Conn) int {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		var pid int
-		err := conn.QueryRow(context.Background(), `
-SELECT pid FROM pg_stat_activity
- WHERE datname = current_database() AND application_name = 'long-one' AND state = 'active' AND query LIKE '%pg_sleep%' LIMIT 1`).Scan(&pid)
-		if err == nil {
-			return pid
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("the migration never reached its pg_sleep")
-	return 0
+	return pgtest.WaitForSession(t, conn, "runs the migration's pg_sleep",
+		`application_name = 'long-one' AND state = 'active' AND query LIKE '%pg_sleep%'`)
 }
 
 func TestKilledProcessLeavesNoPartialChange(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/safemigrate/safemigrate/internal/pgerr"
 	"github.com/safemigrate/safemigrate/planner"
 )
 
@@ -86,15 +87,7 @@ func (e *MigrationError) Error() string {
 		fmt.Fprintf(&b, ", %s", e.Context)
 	}
 	fmt.Fprintf(&b, ": %s", e.Message)
-	if e.SQLState != "" {
-		fmt.Fprintf(&b, " (SQLSTATE %s)", e.SQLState)
-	}
-	if e.Detail != "" {
-		fmt.Fprintf(&b, "\n  DETAIL: %s", e.Detail)
-	}
-	if e.Hint != "" {
-		fmt.Fprintf(&b, "\n  HINT: %s", e.Hint)
-	}
+	pgerr.WriteFields(&b, "  ", e.SQLState, e.Detail, e.Hint)
 	for _, bl := range e.Blockers {
 		fmt.Fprintf(&b, "\n  blocked by %s", bl)
 	}

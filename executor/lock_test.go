@@ -81,13 +81,23 @@ func TestLockWaitSaysForWhomThenGivesUp(t *testing.T) {
 	require.Contains(t, log.String(), `application "deploy-42"`)
 	require.Contains(t, err.Error(), fmt.Sprintf("pid %d", lw.Holder.PID))
 
-	// Released while a run waits: that run proceeds.
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		_ = s.Close(context.Background())
-	}()
+	// Released while a run waits: that run proceeds. The lock is released
+	// only once the run says it waits, so the run must have waited.
 	log = syncBuffer{}
-	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, LockWait: 10 * time.Second, Log: &log})
+	type outcome struct {
+		res *executor.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, LockWait: 30 * time.Second, Log: &log})
+		done <- outcome{res, err}
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(log.String(), "waiting for the migration lock") },
+		20*time.Second, 10*time.Millisecond, "the second run never said it waits for the lock: %s", log.String())
+	require.NoError(t, s.Close(context.Background()))
+	o := <-done
+	res, err := o.res, o.err
 	require.NoError(t, err)
 	require.Equal(t, []string{"0001_a"}, res.Applied)
 	require.Contains(t, log.String(), "got the migration lock after waiting")
@@ -208,19 +218,8 @@ func TestLockTimeoutNamesBlocker(t *testing.T) {
 // returns its pid.
 func waitForLockWait(t *testing.T, conn *pgx.Conn, app string) int {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		var pid int
-		err := conn.QueryRow(context.Background(), `
-SELECT pid FROM pg_stat_activity
- WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock' LIMIT 1`, app).Scan(&pid)
-		if err == nil {
-			return pid
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("%s never waited for a lock", app)
-	return 0
+	return pgtest.WaitForSession(t, conn, "is named "+app+" and waits for a lock",
+		`application_name = $1 AND wait_event_type = 'Lock'`, app)
 }
 
 func containsPID(pids []int32, pid int) bool {

@@ -1,12 +1,10 @@
 package executor_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/safemigrate/safemigrate/executor"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/internal/testutil"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
@@ -71,22 +70,7 @@ func fresh(t testing.TB) (string, executor.Target) {
 }
 
 // syncBuffer is a log writer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // ctx returns a context bounded for one test.
 func ctx(t testing.TB) context.Context {

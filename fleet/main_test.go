@@ -1,10 +1,8 @@
 package fleet_test
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/internal/testutil"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
@@ -106,19 +105,4 @@ func ctx(t *testing.T) context.Context {
 }
 
 // syncBuffer is a log writer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

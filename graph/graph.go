@@ -23,29 +23,13 @@ type Graph struct {
 
 // Error lists every problem that makes a set of migrations an invalid
 // graph: references to nothing, duplicate versions or IDs, and cycles.
-// Nothing may run while the graph is invalid.
+// Nothing may run while the graph is invalid. It is the positioned file
+// errors of a [migration.LoadError] (its Error and Unwrap), plus the cycle.
 type Error struct {
-	Errors []*migration.FileError
+	migration.LoadError
 	// Cycle holds the IDs of one dependency cycle in order, the first ID
 	// repeated at the end; empty when there is none.
 	Cycle []string
-}
-
-func (e *Error) Error() string {
-	lines := make([]string, len(e.Errors))
-	for i, fe := range e.Errors {
-		lines[i] = fe.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap exposes the individual file errors to errors.As.
-func (e *Error) Unwrap() []error {
-	errs := make([]error, len(e.Errors))
-	for i, fe := range e.Errors {
-		errs[i] = fe
-	}
-	return errs
 }
 
 // New builds the graph of ms: every migration depends on its predecessor in
@@ -74,7 +58,7 @@ func New(ms []*migration.Migration) (*Graph, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &Error{Errors: errs}
+		return nil, &Error{LoadError: migration.LoadError{Errors: errs}}
 	}
 	for i, m := range sorted {
 		for _, ref := range m.Directives.Depends {
@@ -94,7 +78,7 @@ func New(ms []*migration.Migration) (*Graph, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &Error{Errors: errs}
+		return nil, &Error{LoadError: migration.LoadError{Errors: errs}}
 	}
 	for i := range g.rdeps {
 		slices.Sort(g.rdeps[i])
@@ -108,8 +92,8 @@ func New(ms []*migration.Migration) (*Graph, error) {
 		first := sorted[cycle[0]]
 		return nil, &Error{
 			Cycle: ids,
-			Errors: []*migration.FileError{{File: first.Path, Line: first.Directives.Lines[migration.KeyDepends],
-				Message: fmt.Sprintf("dependency cycle: %s (each depends on the next); remove one of these depends references", strings.Join(ids, " → "))}},
+			LoadError: migration.LoadError{Errors: []*migration.FileError{{File: first.Path, Line: first.Directives.Lines[migration.KeyDepends],
+				Message: fmt.Sprintf("dependency cycle: %s (each depends on the next); remove one of these depends references", strings.Join(ids, " → "))}}},
 		}
 	}
 	return g, nil

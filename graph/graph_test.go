@@ -192,6 +192,13 @@ func TestMissingReferences(t *testing.T) {
 		assert.True(t, strings.HasPrefix(lines[0], `0001_init.sql:1: depends on "9"`), lines[0])
 		assert.True(t, strings.HasPrefix(lines[1], `0001_init.sql:1: depends on "8"`), lines[1])
 		assert.True(t, strings.HasPrefix(lines[2], `billing/0001_a.sql:2: depends on "nope/1"`), lines[2])
+
+		// The same positioned-file-error list as loading: its message,
+		// and each file error through errors.As.
+		assert.Equal(t, (&migration.LoadError{Errors: ge.Errors}).Error(), err.Error())
+		var fe *migration.FileError
+		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, "0001_init.sql", fe.File)
 	})
 }
 

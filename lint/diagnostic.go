@@ -105,11 +105,4 @@ func (li lineIndex) lineStart(n int) int {
 	return li[n-1]
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

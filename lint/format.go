@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/safemigrate/safemigrate/internal/ansi"
+	"github.com/safemigrate/safemigrate/internal/english"
 )
 
 // Formats lists the output formats [Write] accepts.
@@ -39,25 +42,11 @@ func Write(w io.Writer, format string, res *Result, opts WriteOptions) error {
 	return fmt.Errorf("unknown lint format %q (valid: %s)", format, strings.Join(Formats, ", "))
 }
 
-const (
-	ansiReset  = "\x1b[0m"
-	ansiBold   = "\x1b[1m"
-	ansiRed    = "\x1b[31m"
-	ansiYellow = "\x1b[33m"
-	ansiBlue   = "\x1b[34m"
-	ansiDim    = "\x1b[2m"
-)
-
 // WriteText prints diagnostics grouped by file, each as
 // "file:line:col: severity rule: message" followed by its indented hint,
 // and a summary line.
 func WriteText(w io.Writer, res *Result, opts WriteOptions) error {
-	paint := func(code, s string) string {
-		if !opts.Color {
-			return s
-		}
-		return code + s + ansiReset
-	}
+	paint := func(s string, codes ...ansi.Code) string { return ansi.Paint(opts.Color, s, codes...) }
 	var b strings.Builder
 	prev := ""
 	files := 0
@@ -72,20 +61,20 @@ func WriteText(w io.Writer, res *Result, opts WriteOptions) error {
 		sev := d.Severity.String()
 		switch d.Severity {
 		case Error:
-			sev = paint(ansiBold+ansiRed, sev)
+			sev = paint(sev, ansi.Bold, ansi.Red)
 		case Warning:
-			sev = paint(ansiBold+ansiYellow, sev)
+			sev = paint(sev, ansi.Bold, ansi.Yellow)
 		default:
-			sev = paint(ansiBlue, sev)
+			sev = paint(sev, ansi.Blue)
 		}
-		fmt.Fprintf(&b, "%s: %s %s: %s\n", paint(ansiBold, fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)), sev, paint(ansiBold, d.Rule), d.Message)
+		fmt.Fprintf(&b, "%s: %s %s: %s\n", paint(fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column), ansi.Bold), sev, paint(d.Rule, ansi.Bold), d.Message)
 		if d.Hint != "" {
 			for i, l := range strings.Split(d.Hint, "\n") {
 				lead := "    hint: "
 				if i > 0 {
 					lead = "          "
 				}
-				b.WriteString(paint(ansiDim, lead+l) + "\n")
+				b.WriteString(paint(lead+l, ansi.Dim) + "\n")
 			}
 		}
 	}
@@ -93,9 +82,9 @@ func WriteText(w io.Writer, res *Result, opts WriteOptions) error {
 		b.WriteByte('\n')
 	}
 	if res.Count(Error)+res.Count(Warning) == 0 && files == 0 {
-		fmt.Fprintf(&b, "No problems (%s checked)\n", plural(res.Files, "file"))
+		fmt.Fprintf(&b, "No problems (%s checked)\n", english.Plural(res.Files, "file"))
 	} else {
-		fmt.Fprintf(&b, "%s, %s in %s (%s checked)\n", plural(res.Count(Error), "error"), plural(res.Count(Warning), "warning"), plural(files, "file"), plural(res.Files, "file"))
+		fmt.Fprintf(&b, "%s, %s in %s (%s checked)\n", english.Plural(res.Count(Error), "error"), english.Plural(res.Count(Warning), "warning"), english.Plural(files, "file"), english.Plural(res.Files, "file"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

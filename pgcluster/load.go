@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safemigrate/safemigrate/internal/pgerr"
 	"github.com/safemigrate/safemigrate/internal/redact"
 )
 
@@ -42,18 +43,11 @@ type LoadError struct {
 func (e *LoadError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s:%d: %s", e.File, e.Line, e.Message)
-	if e.SQLState != "" {
-		fmt.Fprintf(&b, " (SQLSTATE %s)", e.SQLState)
-	}
+	pgerr.WriteFields(&b, "", e.SQLState, "", "")
 	if e.Context != "" {
 		fmt.Fprintf(&b, "\n%s", e.Context)
 	}
-	if e.Detail != "" {
-		fmt.Fprintf(&b, "\nDETAIL: %s", e.Detail)
-	}
-	if e.Hint != "" {
-		fmt.Fprintf(&b, "\nHINT: %s", e.Hint)
-	}
+	pgerr.WriteFields(&b, "", "", e.Detail, e.Hint)
 	return b.String()
 }
 

@@ -87,3 +87,11 @@ func TestLoadSQLCancelled(t *testing.T) {
 	err := pgcluster.LoadSQL(ctx, psql, "postgres://app@db/prod", "schema.sql")
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// TestLoadErrorRendering pins the text of a failed load: file:line,
+// message, SQLSTATE, psql's context lines, then DETAIL and HINT.
+func TestLoadErrorRendering(t *testing.T) {
+	e := &pgcluster.LoadError{File: "schema.sql", Line: 6, SQLState: "42704", Message: `type "t" does not exist`,
+		Context: "LINE 3:   x t\n            ^", Detail: "d", Hint: "h"}
+	assert.Equal(t, "schema.sql:6: type \"t\" does not exist (SQLSTATE 42704)\nLINE 3:   x t\n            ^\nDETAIL: d\nHINT: h", e.Error())
+}

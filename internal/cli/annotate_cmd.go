@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/safemigrate/safemigrate"
+	"github.com/safemigrate/safemigrate/internal/english"
 )
 
 // AnnotateCmd prints the safe value the SQL analysis suggests for each
@@ -47,7 +48,7 @@ func (c *AnnotateCmd) Run(ctx context.Context, env *Env) error {
 		if format == "json" {
 			return silentExit{ExitUsage}
 		}
-		return usageError("%s could not be analysed; fix the SQL (safemigrate lint shows the details)", plural(rep.Failed, "file"))
+		return usageError("%s could not be analysed; fix the SQL (safemigrate lint shows the details)", english.Plural(rep.Failed, "file"))
 	}
 	return nil
 }
@@ -81,9 +82,9 @@ func writeAnnotateText(env *Env, rows []safemigrate.Suggestion) {
 		t.add(plain(r.ID), decl, sugg, plain(why))
 	}
 	t.write(env.Stdout)
-	fmt.Fprintf(env.Stdout, "\n%s, %d declared differently from the suggestion", plural(len(rows), "migration"), differs)
+	fmt.Fprintf(env.Stdout, "\n%s, %d declared differently from the suggestion", english.Plural(len(rows), "migration"), differs)
 	if written > 0 {
-		fmt.Fprintf(env.Stdout, ", %s written", plural(written, "safe directive"))
+		fmt.Fprintf(env.Stdout, ", %s written", english.Plural(written, "safe directive"))
 	}
 	fmt.Fprintln(env.Stdout)
 }

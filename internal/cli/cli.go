@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/kong"
 	"golang.org/x/term"
 
+	"github.com/safemigrate/safemigrate/internal/ansi"
 	"github.com/safemigrate/safemigrate/internal/config"
 )
 
@@ -214,10 +215,7 @@ func report(env *Env, g *Globals, err error) int {
 		return code
 	}
 	msg := message(err)
-	prefix := "safemigrate: error: "
-	if env.ColorErr {
-		prefix = "\x1b[1;31msafemigrate: error:\x1b[0m "
-	}
+	prefix := ansi.Paint(env.ColorErr, "safemigrate: error:", ansi.Bold, ansi.Red) + " "
 	fmt.Fprintf(env.Stderr, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n  "))
 	if g.Format == "json" && env.wrote != nil && !*env.wrote {
 		writeErrorJSON(env.Stdout, msg, code)

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -18,8 +17,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/safemigrate/safemigrate/internal/cli"
-	"github.com/safemigrate/safemigrate/internal/pgtest"
 	"github.com/safemigrate/safemigrate/pgcluster"
 )
 
@@ -28,20 +25,8 @@ import (
 // another OS user connecting as superuser over 127.0.0.1 (trust) and
 // running COPY … TO PROGRAM.
 func TestPreflightEphemeralServerIsPrivate(t *testing.T) {
-	target := pgtest.NewDatabase(t)
-	tmp := clusterTempDir(t)
-	dir := writeDir(t, map[string]string{"0001_slow.sql": "-- safe: always\nSELECT pg_sleep(60);\n"})
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	done := make(chan int)
-	go func() {
-		done <- cli.Run(ctx, []string{"--dir", dir, "--database-url", target, "preflight", "--ephemeral"}, strings.NewReader(""), &stdout, &stderr)
-	}()
-	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "ephemeral: loaded") }, 30*time.Second, 20*time.Millisecond, stderr.String())
-
-	clusters, err := filepath.Glob(filepath.Join(tmp, "safemigrate-pgcluster-*"))
+	r := startSlowEphemeral(t)
+	clusters, err := filepath.Glob(filepath.Join(r.tmp, "safemigrate-pgcluster-*"))
 	require.NoError(t, err)
 	require.Len(t, clusters, 1)
 	socketDir := filepath.Join(clusters[0], "run")
@@ -92,11 +77,5 @@ func TestPreflightEphemeralServerIsPrivate(t *testing.T) {
 		}
 	}
 
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the interrupted run did not return")
-	}
-	assertNoCluster(t, tmp)
+	r.interrupt(t)
 }

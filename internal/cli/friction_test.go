@@ -65,9 +65,7 @@ func lintDir(t *testing.T) (repo, dir string) {
 	}
 	dir = filepath.Join(repo, "migrations")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "legacy"), 0o755))
-	write := func(name, body string) {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
-	}
+	write := func(name, body string) { writeFile(t, dir, name, body) }
 	write("0001_t.sql", "-- safe: before_deploy\nCREATE TABLE t (id int);\n")
 	write("0002_idx.sql", "-- safe: before_deploy\nCREATE INDEX t_id ON t (id);\n")
 	write("legacy/0001_drop.sql", "-- safe: after_deploy\nDROP TABLE t;\n")

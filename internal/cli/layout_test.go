@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,12 +13,7 @@ import (
 // files one by one.
 func TestLayoutFlagAndConfig(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-		return p
-	}
+	write := func(name, body string) string { return writeFile(t, dir, name, body) }
 	// Down parts an unsafe-looking lint would flag.
 	up := write("m/000001_users.up.sql", "-- safe: before_deploy\nCREATE TABLE users (id bigint PRIMARY KEY);\n")
 	down := write("m/000001_users.down.sql", "DROP TABLE users;\n")

@@ -1,10 +1,13 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,12 +46,7 @@ func TestLintExitCodes(t *testing.T) {
 	assert.Equal(t, true, doc["ok"])
 
 	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-		return p
-	}
+	write := func(name, body string) string { return writeFile(t, dir, name, body) }
 	bad := write("0001_idx.sql", "-- safe: before_deploy\nCREATE INDEX i ON users (email);\n")
 	ok := write("0002_ok.sql", "-- safe: before_deploy\nALTER TABLE users ADD COLUMN nickname text;\n")
 
@@ -200,4 +198,38 @@ func TestLintFollowsSymlinkedChains(t *testing.T) {
 	r := run(t, "--dir", dir, "lint")
 	assert.Equal(t, 1, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 	assert.Contains(t, r.stdout, "billing/0001_idx.sql:2:1: error require-concurrent-index")
+}
+
+// TestLintLeavesGCAlone: lint never changes the process's GC setting
+// (GOGC), which belongs to the program embedding the CLI and to the tests
+// running beside it. The setting is sampled while lint runs.
+func TestLintLeavesGCAlone(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 400 {
+		body := fmt.Sprintf("-- safe: before_deploy\nCREATE TABLE t%d (id int);\nALTER TABLE t%d ADD COLUMN c text;\n", i, i)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d_m.sql", i+1)), []byte(body), 0o644))
+	}
+	gogc := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	before := gogc()
+	done := make(chan struct{})
+	seen := map[uint64]bool{}
+	go func() {
+		defer close(done)
+		run(t, "--dir", dir, "lint", "--format", "json")
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			seen[gogc()] = true
+			time.Sleep(50 * time.Microsecond) // sampling, not ordering
+		}
+	}
+	seen[gogc()] = true
+	assert.Equal(t, map[uint64]bool{before: true}, seen, "GOGC changed during lint")
 }

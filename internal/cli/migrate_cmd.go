@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/safemigrate/safemigrate"
+	"github.com/safemigrate/safemigrate/internal/english"
 )
 
 // MigrateCmd plans, rehearses and applies.
@@ -198,7 +199,7 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 	switch {
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrBlocked):
 		fmt.Fprintf(w, "%s strict pre-deploy ran nothing: %s blocked by %s (exit 3).\n", st.red("BLOCKED:"),
-			plural(len(res.Plan.Blocked), "migration"), strings.Join(res.Plan.RootCauses(), ", "))
+			english.Plural(len(res.Plan.Blocked), "migration"), strings.Join(res.Plan.RootCauses(), ", "))
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrDrift):
 		fmt.Fprintf(w, "%s applied migrations changed since they were applied; nothing was run (exit 2).\n", st.red("REFUSED:"))
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrPreflight) && pf != nil && pf.Atomic:
@@ -208,17 +209,17 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 	case runErr != nil && len(res.Applied) == 0 && res.Failed == nil:
 		fmt.Fprintf(w, "%s nothing was applied (exit %d).\n", st.red("FAILED:"), exitCode(runErr))
 	case runErr != nil:
-		fmt.Fprintf(w, "%s %s applied before the failure and kept (exit %d).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), plural(len(res.Applied), "migration"), exitCode(runErr))
+		fmt.Fprintf(w, "%s %s applied before the failure and kept (exit %d).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), english.Plural(len(res.Applied), "migration"), exitCode(runErr))
 	case res.DryRun:
-		fmt.Fprintf(w, "%s dry run: preflight passed for %s; nothing applied.\n", st.green("OK:"), plural(len(res.Plan.Run), "migration"))
+		fmt.Fprintf(w, "%s dry run: preflight passed for %s; nothing applied.\n", st.green("OK:"), english.Plural(len(res.Plan.Run), "migration"))
 	case len(res.Applied) == 0:
 		fmt.Fprintf(w, "%s nothing to apply.\n", st.green("OK:"))
 	default:
 		extra := ""
 		if n := len(res.Plan.Blocked); n > 0 {
-			extra = fmt.Sprintf(", %s skipped (nonstrict)", plural(n, "blocked migration"))
+			extra = fmt.Sprintf(", %s skipped (nonstrict)", english.Plural(n, "blocked migration"))
 		}
-		fmt.Fprintf(w, "%s %s applied%s.\n", st.green("OK:"), plural(len(res.Applied), "migration"), extra)
+		fmt.Fprintf(w, "%s %s applied%s.\n", st.green("OK:"), english.Plural(len(res.Applied), "migration"), extra)
 	}
 }
 

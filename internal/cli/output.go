@@ -7,23 +7,18 @@ import (
 	"unicode"
 
 	"golang.org/x/text/width"
+
+	"github.com/safemigrate/safemigrate/internal/ansi"
 )
 
 // style wraps text in ANSI colours when enabled.
 type style struct{ on bool }
 
-func (s style) wrap(code, text string) string {
-	if !s.on || text == "" {
-		return text
-	}
-	return "\x1b[" + code + "m" + text + "\x1b[0m"
-}
-
-func (s style) bold(t string) string   { return s.wrap("1", t) }
-func (s style) dim(t string) string    { return s.wrap("2", t) }
-func (s style) green(t string) string  { return s.wrap("32", t) }
-func (s style) yellow(t string) string { return s.wrap("33", t) }
-func (s style) red(t string) string    { return s.wrap("31", t) }
+func (s style) bold(t string) string   { return ansi.Paint(s.on, t, ansi.Bold) }
+func (s style) dim(t string) string    { return ansi.Paint(s.on, t, ansi.Dim) }
+func (s style) green(t string) string  { return ansi.Paint(s.on, t, ansi.Green) }
+func (s style) yellow(t string) string { return ansi.Paint(s.on, t, ansi.Yellow) }
+func (s style) red(t string) string    { return ansi.Paint(s.on, t, ansi.Red) }
 
 // table aligns rows of cells into columns; colours are applied after
 // padding so that escape codes never disturb the alignment.
@@ -96,12 +91,4 @@ func cutWidth(s string, cols int) string {
 		}
 	}
 	return s
-}
-
-// plural returns "1 migration" / "3 migrations".
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safemigrate/safemigrate"
+	"github.com/safemigrate/safemigrate/internal/english"
 )
 
 // PlanCmd prints the plan for a phase.
@@ -101,11 +102,11 @@ func renderPlan(env *Env, p *safemigrate.PlanReport) {
 		fmt.Fprintf(w, "  Blocked by: %s\n", strings.Join(p.RootCauses(), ", "))
 		fmt.Fprintln(w, "  Deploy, run the post-deploy phase, then release again; or use --mode nonstrict\n  to run what is ready and skip the blocked migrations.")
 	case len(p.Blocked) > 0:
-		fmt.Fprintf(w, "%s %s, %s skipped (nonstrict).\n", st.yellow("OK:"), plural(len(p.Run), "migration")+" will run", plural(len(p.Blocked), "blocked migration"))
+		fmt.Fprintf(w, "%s %s, %s skipped (nonstrict).\n", st.yellow("OK:"), english.Plural(len(p.Run), "migration")+" will run", english.Plural(len(p.Blocked), "blocked migration"))
 	case len(p.Run) == 0:
 		fmt.Fprintf(w, "%s nothing to run.\n", st.green("OK:"))
 	default:
-		fmt.Fprintf(w, "%s %s will run.\n", st.green("OK:"), plural(len(p.Run), "migration"))
+		fmt.Fprintf(w, "%s %s will run.\n", st.green("OK:"), english.Plural(len(p.Run), "migration"))
 	}
 }
 
@@ -120,7 +121,7 @@ func renderPlanBody(env *Env, p *safemigrate.PlanReport, withRun bool) {
 		mode = " (" + string(p.Mode) + ")"
 	}
 	fmt.Fprintf(w, "%s %s%s: %s applied, %d to run, %d delayed, %d blocked\n",
-		st.bold("Plan"), p.Phase, mode, plural(len(p.Applied), "migration"), len(p.Run), len(p.Delayed), len(p.Blocked))
+		st.bold("Plan"), p.Phase, mode, english.Plural(len(p.Applied), "migration"), len(p.Run), len(p.Delayed), len(p.Blocked))
 
 	if p.InitialAuto != nil {
 		fmt.Fprintln(w, st.dim("--initial=auto: "+p.InitialAuto.Reason+"."))

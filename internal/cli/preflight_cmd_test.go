@@ -1,15 +1,14 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/internal/cli"
 	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/internal/testutil"
 )
 
 // dbState is a database's schema (pg_dump --schema-only) and the rows of
@@ -385,46 +385,50 @@ func lineAfter(lines []string, s string) string {
 	return ""
 }
 
-// lockedBuffer is a writer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// slowEphemeral is `preflight --ephemeral` of a migration that sleeps a
+// minute, running in the background until interrupted.
+type slowEphemeral struct {
+	tmp    string // where its throwaway cluster lives
+	stderr *testutil.SyncBuffer
+	cancel context.CancelFunc
+	done   chan int // its exit code
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+// startSlowEphemeral starts the run and returns once its rehearsal has
+// started the migration (the progress line on stderr).
+func startSlowEphemeral(t *testing.T) *slowEphemeral {
+	t.Helper()
+	target := pgtest.NewDatabase(t)
+	r := &slowEphemeral{tmp: clusterTempDir(t), stderr: &testutil.SyncBuffer{}, done: make(chan int, 1)}
+	dir := writeDir(t, map[string]string{"0001_slow.sql": "-- safe: always\nSELECT pg_sleep(60);\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	t.Cleanup(cancel)
+	go func() {
+		r.done <- cli.Run(ctx, []string{"--dir", dir, "--database-url", target, "preflight", "--ephemeral"}, strings.NewReader(""), io.Discard, r.stderr)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(r.stderr.String(), "→ 0001_slow (preflight)") }, 30*time.Second, 20*time.Millisecond, r.stderr.String())
+	return r
 }
 
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+// interrupt cancels the run (Ctrl-C), waits for it and returns its exit
+// code; the throwaway server is gone by then.
+func (r *slowEphemeral) interrupt(t *testing.T) int {
+	t.Helper()
+	r.cancel()
+	select {
+	case code := <-r.done:
+		assertNoCluster(t, r.tmp)
+		return code
+	case <-time.After(20 * time.Second):
+		t.Fatal("the interrupted run did not return")
+		return 0
+	}
 }
 
 // TestPreflightEphemeralInterrupted: Ctrl-C (a cancelled context) during
 // the rehearsal stops the throwaway server and removes it.
 func TestPreflightEphemeralInterrupted(t *testing.T) {
-	target := pgtest.NewDatabase(t)
-	tmp := clusterTempDir(t)
-	dir := writeDir(t, map[string]string{"0001_slow.sql": "-- safe: always\nSELECT pg_sleep(60);\n"})
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	done := make(chan int)
-	go func() {
-		done <- cli.Run(ctx, []string{"--dir", dir, "--database-url", target, "preflight", "--ephemeral"}, strings.NewReader(""), &stdout, &stderr)
-	}()
-	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "ephemeral: loaded") }, 30*time.Second, 20*time.Millisecond, stderr.String())
-	time.Sleep(200 * time.Millisecond) // into pg_sleep
-	cancel()
-	select {
-	case code := <-done:
-		assert.NotEqual(t, 0, code)
-	case <-time.After(20 * time.Second):
-		t.Fatal("the interrupted run did not return")
-	}
-	assertNoCluster(t, tmp)
+	r := startSlowEphemeral(t)
+	assert.NotEqual(t, 0, r.interrupt(t))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/fleet"
+	"github.com/safemigrate/safemigrate/internal/ansi"
 )
 
 // progress shows on stderr what a migrate or preflight run is doing while
@@ -92,7 +93,7 @@ func termWidth(w io.Writer) int {
 }
 
 // clear is the terminal sequence that wipes the current line.
-const clear = "\r\x1b[K"
+const clear = ansi.ClearLine
 
 // Write writes log lines, above the status line on a terminal.
 func (p *progress) Write(b []byte) (int, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/fleet"
+	"github.com/safemigrate/safemigrate/internal/english"
 )
 
 // tenantPlan is a tenant's plan, for the sections shared by plan and
@@ -26,7 +27,7 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 	if res.Phase == safemigrate.PreDeploy {
 		mode = " (" + string(res.Mode) + ")"
 	}
-	fmt.Fprintf(w, "%s %s%s: %s, %d at a time\n", st.bold("Tenants"), res.Phase, mode, plural(len(res.Tenants), "tenant"), res.Jobs)
+	fmt.Fprintf(w, "%s %s%s: %s, %d at a time\n", st.bold("Tenants"), res.Phase, mode, english.Plural(len(res.Tenants), "tenant"), res.Jobs)
 	plans := make([]tenantPlan, len(res.Tenants))
 	for i, t := range res.Tenants {
 		plans[i] = tenantPlan{t.Tenant, t.Plan}
@@ -62,17 +63,17 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 	var fe *safemigrate.FleetError
 	switch {
 	case runErr != nil && errors.Is(runErr, safemigrate.ErrBlocked) && !errors.Is(runErr, safemigrate.ErrDrift):
-		fmt.Fprintf(w, "%s strict pre-deploy ran nothing in any tenant: %d of %s blocked (exit 3).\n", st.red("BLOCKED:"), count(func(t safemigrate.TenantRun) bool { return t.State == safemigrate.TenantBlocked }), plural(n, "tenant"))
+		fmt.Fprintf(w, "%s strict pre-deploy ran nothing in any tenant: %d of %s blocked (exit 3).\n", st.red("BLOCKED:"), count(func(t safemigrate.TenantRun) bool { return t.State == safemigrate.TenantBlocked }), english.Plural(n, "tenant"))
 	case runErr != nil && errors.As(runErr, &fe) && fe.Pass == safemigrate.PassPreflight:
-		fmt.Fprintf(w, "%s %d of %s failed; nothing was applied in any tenant (exit %d).\n  Fix the problems above and run again.\n", st.red("FAILED:"), failed, plural(n, "tenant"), exitCode(runErr))
+		fmt.Fprintf(w, "%s %d of %s failed; nothing was applied in any tenant (exit %d).\n  Fix the problems above and run again.\n", st.red("FAILED:"), failed, english.Plural(n, "tenant"), exitCode(runErr))
 	case runErr != nil && errors.As(runErr, &fe) && fe.Pass == safemigrate.PassApply:
-		fmt.Fprintf(w, "%s apply failed in %d of %s; %d applied and kept, %d not started (exit 1).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), failed, plural(n, "tenant"), fe.Applied, fe.NotStarted)
+		fmt.Fprintf(w, "%s apply failed in %d of %s; %d applied and kept, %d not started (exit 1).\n  Fix the failing migration and run again: the run continues where it stopped.\n", st.red("FAILED:"), failed, english.Plural(n, "tenant"), fe.Applied, fe.NotStarted)
 	case runErr != nil:
 		fmt.Fprintf(w, "%s %s (exit %d).\n", st.red("FAILED:"), strings.SplitN(runErr.Error(), "\n", 2)[0], exitCode(runErr))
 	case n == 0:
 		fmt.Fprintf(w, "%s no tenants; nothing to do.\n", st.green("OK:"))
 	case res.DryRun:
-		fmt.Fprintf(w, "%s dry run: preflight passed in all %s; nothing applied.\n", st.green("OK:"), plural(n, "tenant"))
+		fmt.Fprintf(w, "%s dry run: preflight passed in all %s; nothing applied.\n", st.green("OK:"), english.Plural(n, "tenant"))
 	default:
 		pairs, tenants := 0, 0
 		for _, t := range res.Tenants {
@@ -82,10 +83,10 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 			}
 		}
 		if pairs == 0 {
-			fmt.Fprintf(w, "%s nothing to apply in any of %s.\n", st.green("OK:"), plural(n, "tenant"))
+			fmt.Fprintf(w, "%s nothing to apply in any of %s.\n", st.green("OK:"), english.Plural(n, "tenant"))
 			return
 		}
-		fmt.Fprintf(w, "%s %s applied in %d of %s.\n", st.green("OK:"), plural(pairs, "migration"), tenants, plural(n, "tenant"))
+		fmt.Fprintf(w, "%s %s applied in %d of %s.\n", st.green("OK:"), english.Plural(pairs, "migration"), tenants, english.Plural(n, "tenant"))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/fleet"
+	"github.com/safemigrate/safemigrate/internal/english"
 )
 
 // renderFleetStatus prints a line per tenant: counts and what is pending.
@@ -24,7 +25,7 @@ func renderFleetStatus(env *Env, reps []safemigrate.TenantStatus) {
 			upToDate++
 		}
 	}
-	fmt.Fprintf(w, "%s %s: %d up to date, %d with pending migrations, %d with drift\n", st.bold("Status of"), plural(len(reps), "tenant"), upToDate, pending, drift)
+	fmt.Fprintf(w, "%s %s: %d up to date, %d with pending migrations, %d with drift\n", st.bold("Status of"), english.Plural(len(reps), "tenant"), upToDate, pending, drift)
 	if len(reps) == 0 {
 		return
 	}
@@ -91,7 +92,7 @@ func renderFleetPlan(env *Env, rep *safemigrate.PlanReport) {
 	if rep.Phase == safemigrate.PreDeploy {
 		m = " (" + string(rep.Mode) + ")"
 	}
-	fmt.Fprintf(w, "%s %s%s: %s\n", st.bold("Plan"), rep.Phase, m, plural(len(rep.Tenants), "tenant"))
+	fmt.Fprintf(w, "%s %s%s: %s\n", st.bold("Plan"), rep.Phase, m, english.Plural(len(rep.Tenants), "tenant"))
 	plans := make([]tenantPlan, len(rep.Tenants))
 	for i, t := range rep.Tenants {
 		plans[i] = tenantPlan{t.Tenant, t.PlanReport}
@@ -125,11 +126,11 @@ func renderFleetPlan(env *Env, rep *safemigrate.PlanReport) {
 	}
 	switch {
 	case blocked > 0:
-		fmt.Fprintf(w, "%s strict pre-deploy runs nothing in any tenant while a migration is blocked in %d of %s (exit 3).\n", st.red("BLOCKED:"), blocked, plural(len(plans), "tenant"))
+		fmt.Fprintf(w, "%s strict pre-deploy runs nothing in any tenant while a migration is blocked in %d of %s (exit 3).\n", st.red("BLOCKED:"), blocked, english.Plural(len(plans), "tenant"))
 		fmt.Fprintln(w, "  Deploy, run the post-deploy phase, then release again; or use --mode nonstrict\n  to run what is ready and skip the blocked migrations.")
 	case run == 0:
 		fmt.Fprintf(w, "%s nothing to run.\n", st.green("OK:"))
 	default:
-		fmt.Fprintf(w, "%s %s will run across %s.\n", st.green("OK:"), plural(run, "migration"), plural(len(plans), "tenant"))
+		fmt.Fprintf(w, "%s %s will run across %s.\n", st.green("OK:"), english.Plural(run, "migration"), english.Plural(len(plans), "tenant"))
 	}
 }
