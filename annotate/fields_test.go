@@ -79,6 +79,7 @@ func namesIn(fset *token.FileSet, f *ast.File) []nameUse {
 	}
 	// tracked are the variables holding a string read from the tree:
 	// false for keys (field or node type names), true for values.
+	//lint:ignore SA1019 the syntactic object resolution is enough for the local variables of these files; go/types would need every package loaded
 	tracked := map[*ast.Object]bool{}
 	// kindOf says whether e is a string read from the tree.
 	kindOf := func(e ast.Expr) (value, ok bool) {
@@ -161,6 +162,7 @@ func namesIn(fset *token.FileSet, f *ast.File) []nameUse {
 
 // trackKeyParam tracks the key of a tree callback, a function of
 // (key string, v Node): a field or node type name.
+//lint:ignore SA1019 the syntactic object resolution is enough for the local variables of these files; go/types would need every package loaded
 func trackKeyParam(ft *ast.FuncType, tracked map[*ast.Object]bool) {
 	ps := ft.Params.List
 	if len(ps) != 2 || len(ps[0].Names) != 1 || len(ps[1].Names) != 1 {
