@@ -162,6 +162,7 @@ func namesIn(fset *token.FileSet, f *ast.File) []nameUse {
 
 // trackKeyParam tracks the key of a tree callback, a function of
 // (key string, v Node): a field or node type name.
+//
 //lint:ignore SA1019 the syntactic object resolution is enough for the local variables of these files; go/types would need every package loaded
 func trackKeyParam(ft *ast.FuncType, tracked map[*ast.Object]bool) {
 	ps := ft.Params.List
