@@ -195,21 +195,8 @@ func (s *Session) Adopt(ctx context.Context, g *graph.Graph, ao AdoptOptions) (*
 	if s.opts.DryRun || len(todo) == 0 {
 		return a, nil
 	}
-	if err := s.ensureTables(ctx); err != nil {
-		return nil, err
-	}
-	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		for _, m := range todo {
-			if _, err := tx.Exec(ctx,
-				`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, 0, $5)`,
-				m.ID, m.Checksum, string(m.Safe()), PhaseAdopted, m.Directives.Transaction); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("adopt: %w", s.connLost(err))
+	if err := s.recordNotRun(ctx, todo, PhaseAdopted); err != nil {
+		return nil, fmt.Errorf("adopt: %w", err)
 	}
 	for _, m := range todo {
 		s.log.printf("adopt: recorded %s as applied (applied by %s, not run)", m.ID, ao.From)

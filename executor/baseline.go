@@ -61,25 +61,34 @@ func (s *Session) Baseline(ctx context.Context, g *graph.Graph, through string) 
 	if len(todo) == 0 {
 		return ids, nil
 	}
-	if err := s.ensureTables(ctx); err != nil {
-		return nil, err
-	}
-	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		for _, m := range todo {
-			if _, err := tx.Exec(ctx,
-				`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, 0, $5)`,
-				m.ID, m.Checksum, string(m.Safe()), PhaseBaseline, m.Directives.Transaction); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", s.connLost(err))
+	if err := s.recordNotRun(ctx, todo, PhaseBaseline); err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	for _, m := range todo {
 		ids = append(ids, m.ID)
 		s.log.printf("baseline: recorded %s as applied (not run)", m.ID)
 	}
 	return ids, nil
+}
+
+// recordNotRun records ms as applied in phase without running them
+// (baseline, adopt): one transaction, values as bind parameters.
+func (s *Session) recordNotRun(ctx context.Context, ms []*migration.Migration, phase string) error {
+	if err := s.ensureTables(ctx); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+		for _, m := range ms {
+			if _, err := tx.Exec(ctx,
+				`INSERT INTO `+s.names.migrations+` (id, checksum, safe, phase, duration_ms, transactional) VALUES ($1, $2, $3, $4, 0, $5)`,
+				m.ID, m.Checksum, string(m.Safe()), phase, m.Directives.Transaction); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.connLost(err)
+	}
+	return nil
 }
