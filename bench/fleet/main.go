@@ -15,7 +15,7 @@
 // transactions (pg_stat_database), so that round-trip and connection
 // costs can be compared before and after a change. -cpuprofile FILE runs
 // the schema fleet once more in this process (package fleet) under
-// runtime/pprof.
+// runtime/pprof (with -atomic, the atomic run).
 package main
 
 import (
@@ -283,12 +283,16 @@ func profile(ctx context.Context, a *pgcluster.Cluster, c config, dir, query str
 		return err
 	}
 	start := time.Now()
-	_, err = f.Run(ctx, g, fleet.Options{Exec: executor.Options{Phase: planner.PostDeploy}, Jobs: c.jobs})
+	_, err = f.Run(ctx, g, fleet.Options{Exec: executor.Options{Phase: planner.PostDeploy, Atomic: c.atomic}, Jobs: c.jobs})
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nIn-process run under pprof: %s; profile in %s (go tool pprof -top %s)\n", time.Since(start).Round(time.Millisecond), c.cpuprofile, c.cpuprofile)
+	what := "two-pass"
+	if c.atomic {
+		what = "--atomic"
+	}
+	fmt.Printf("\nIn-process %s run under pprof: %s; profile in %s (go tool pprof -top %s)\n", what, time.Since(start).Round(time.Millisecond), c.cpuprofile, c.cpuprofile)
 	return nil
 }
 

@@ -2,7 +2,7 @@
 # Fleet benchmark: a tenant fleet (two passes, and --atomic with ATOMIC=1)
 # against one psql session applying the same SQL tenant by tenant, and a
 # fleet of databases on two throwaway clusters. PROFILE=FILE adds a CPU
-# profile of an in-process schema fleet run.
+# profile of an in-process schema fleet run (the --atomic one with ATOMIC=1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 go build -o bin/safemigrate ./cmd/safemigrate
