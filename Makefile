@@ -41,8 +41,8 @@ demo: build
 ## migrations side by side with goose v3 and one psql session (safemigrate
 ## --no-preflight, two passes, --atomic): 500 synthetic ones, then a
 ## realistic history of 240 migrations of real DDL (bench/exec/real.go);
-## tenant fleets (500 schemas × 10 migrations against one psql session,
-## 200 databases on two clusters).
+## tenant fleets (500 schemas × 10 migrations, two passes and --atomic,
+## against one psql session; 200 databases on two clusters).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./planner/
 	./bench/exec/run.sh

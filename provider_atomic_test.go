@@ -24,9 +24,22 @@ func TestMigrateAtomic(t *testing.T) {
 		_, err := p.Migrate(ctx, o)
 		assert.ErrorIs(t, err, safemigrate.ErrInput, "%+v", o)
 	}
-	fleet, err := safemigrate.New(small, safemigrate.WithDatabaseURL(url), safemigrate.WithTenants(safemigrate.Tenants{Schemas: []string{"acme"}}))
+	// A tenant fleet applies each tenant in one atomic pass.
+	conn := pgtest.Connect(t, url)
+	_, err = conn.Exec(ctx, `CREATE SCHEMA acme; CREATE SCHEMA "Big Co"`)
 	require.NoError(t, err)
-	_, err = fleet.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.PreDeploy, Atomic: true})
+	fleet, err := safemigrate.New(small, safemigrate.WithDatabaseURL(url), safemigrate.WithTenants(safemigrate.Tenants{Schemas: []string{"acme", "Big Co"}}))
+	require.NoError(t, err)
+	frun, err := fleet.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.PreDeploy, Atomic: true})
+	require.NoError(t, err)
+	require.Len(t, frun.Tenants, 2)
+	for _, tr := range frun.Tenants {
+		assert.Equal(t, safemigrate.TenantApplied, tr.State, tr.Tenant)
+		assert.Equal(t, []string{"0001_accounts", "0002_accounts_email"}, tr.Applied, tr.Tenant)
+		require.NotNil(t, tr.Preflight)
+		assert.True(t, tr.Preflight.Atomic)
+	}
+	_, err = fleet.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.PreDeploy, Atomic: true, DryRun: true})
 	assert.ErrorIs(t, err, safemigrate.ErrInput)
 
 	run, err := p.Migrate(ctx, safemigrate.MigrateOptions{Phase: safemigrate.PreDeploy, Atomic: true})

@@ -38,15 +38,17 @@ type MigrateOptions struct {
 	To string
 	// Atomic applies in one pass: the rehearsal is the apply, and each
 	// transaction of consecutive transactional migrations commits only
-	// when all of them passed (docs/executing.md). Not with NoPreflight,
-	// DryRun or tenants.
+	// when all of them passed (docs/executing.md). Not with NoPreflight
+	// or DryRun. A tenant fleet applies each tenant in one atomic pass; a
+	// failing tenant stops new ones from starting.
 	Atomic bool
 }
 
 // Migrate takes the migration lock, plans, rehearses the selection in one
 // rolled-back transaction and applies each migration in its own
 // transaction (docs/executing.md). With WithTenants every tenant is
-// rehearsed first, and nothing is applied anywhere unless all pass.
+// rehearsed first, and nothing is applied anywhere unless all pass; with
+// Atomic each tenant is applied in one atomic pass instead.
 //
 // The report is returned whenever the run got as far as planning, also
 // with an error: [ErrBlocked], [ErrDrift], [ErrPreflight] (nothing
@@ -58,9 +60,6 @@ func (p *Provider) Migrate(ctx context.Context, opts MigrateOptions) (*RunReport
 	}
 	if opts.Atomic && (opts.NoPreflight || opts.DryRun) {
 		return nil, &InputError{Msg: "atomic applies in one pass that is its own rehearsal: drop no-preflight and dry-run, or drop atomic"}
-	}
-	if opts.Atomic && p.o.tenants != nil {
-		return nil, &InputError{Msg: "atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop atomic"}
 	}
 	eo := p.execOptions()
 	if opts.Initial && opts.InitialAuto {

@@ -36,6 +36,19 @@
 // before anything runs. [Fleet.Run] does the two passes; [Fleet.States]
 // reads every tenant's tracking tables for `plan` and `status`.
 //
+// # Atomic fleets
+//
+// With Options.Exec.Atomic, [Fleet.Run] makes one pass instead of two
+// (docs/executing.md, "One pass per tenant"): each tenant is planned
+// under its lock and applied by [executor.Session.ApplyAtomic], its
+// rehearsal being its apply, on the same workers and connections. A
+// tenant's failure rolls back its failing transaction and stops new
+// tenants from starting; the *[Error] has Pass PassPreflight when no
+// tenant committed anything, PassApply otherwise. There is no variant
+// with every tenant in one transaction: its locks would outgrow the
+// server's lock table and keep every tenant locked until the last one is
+// done (the docs say more).
+//
 // # Locks, connections and concurrency
 //
 // [Fleet.Run] takes every tenant's migration lock before it plans any

@@ -75,13 +75,19 @@ type Result struct {
 	Detected []string `json:"detected"`
 	// Tenants has one entry per tenant, in the fleet's order.
 	Tenants []*Tenant `json:"tenants"`
+
+	atomic bool // Options.Exec.Atomic: the rehearsals were the applies
 }
 
 // Preflight is the fleet's rehearsal report.
 type Preflight struct {
 	OK bool `json:"ok"`
 	// Skipped is true with NoPreflight.
-	Skipped    bool              `json:"skipped,omitempty"`
+	Skipped bool `json:"skipped,omitempty"`
+	// Atomic is set when each tenant's rehearsal was its apply
+	// (Options.Exec.Atomic): a transaction whose migrations all passed
+	// committed.
+	Atomic     bool              `json:"atomic,omitempty"`
 	Migrations []TenantMigration `json:"migrations"`
 }
 
@@ -121,7 +127,7 @@ func (r *Result) summarize(g *graph.Graph, noPreflight bool) {
 	applied, detected := map[string]bool{}, map[string]bool{}
 	r.OK = true
 	rehearsed := false
-	pf := &Preflight{OK: true, Migrations: []TenantMigration{}}
+	pf := &Preflight{OK: true, Atomic: r.atomic, Migrations: []TenantMigration{}}
 	for _, t := range r.Tenants {
 		if !t.OK {
 			r.OK = false

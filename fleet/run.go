@@ -57,6 +57,14 @@ type Progress struct {
 //     finish. The *Error names the failing tenants; the Result says which
 //     were applied and which did not start. A rerun continues.
 //
+// With Exec.Atomic there is one pass instead (docs/executing.md,
+// "--atomic"): each tenant is planned, checked and
+// applied by [executor.Session.ApplyAtomic], its rehearsal being its
+// apply; a tenant's failure rolls back its failing transaction and stops
+// new tenants from starting. The *Error's Pass is PassPreflight when no
+// tenant committed anything (so that a refusal keeps its own exit code),
+// PassApply otherwise. Progress reports PassApply.
+//
 // After a successful pre-deploy run, PassDetect records detection times
 // in every tenant that has new ones (docs/planning.md); a run that failed
 // anywhere records none, as a single database's failed run would.
@@ -88,6 +96,9 @@ func (f *Fleet) Run(ctx context.Context, g *graph.Graph, opts Options) (*Result,
 	if opts.Exec.Phase == "" {
 		return nil, errors.New("fleet: Options.Exec.Phase is required")
 	}
+	if opts.Exec.Atomic && (opts.Exec.NoPreflight || opts.Exec.DryRun) {
+		return nil, errors.New("fleet: Options.Exec.Atomic applies in one pass that is its own rehearsal; it excludes NoPreflight and DryRun")
+	}
 	exec := opts.Exec
 	if exec.Log != nil {
 		exec.Log = &syncWriter{w: exec.Log}
@@ -105,7 +116,7 @@ func (f *Fleet) Run(ctx context.Context, g *graph.Graph, opts Options) (*Result,
 		mode = planner.Strict
 	}
 	targets := f.Targets()
-	res := &Result{Phase: exec.Phase, Mode: mode, DryRun: exec.DryRun, Jobs: jobs, Tenants: make([]*Tenant, len(targets))}
+	res := &Result{Phase: exec.Phase, Mode: mode, DryRun: exec.DryRun, Jobs: jobs, Tenants: make([]*Tenant, len(targets)), atomic: exec.Atomic}
 	for i, s := range f.names {
 		res.Tenants[i] = &Tenant{Tenant: s, OK: true, State: StateNotStarted, Applied: []string{}, Detected: []string{}}
 	}
@@ -132,11 +143,16 @@ func (f *Fleet) Run(ctx context.Context, g *graph.Graph, opts Options) (*Result,
 		databases: f.databases, pool: newPool(locks, exec, jobs, perServer)}
 	defer r.pool.closeAll(ctx)
 
-	err := r.preflight(ctx)
-	if err == nil && !exec.DryRun {
-		err = r.apply(ctx)
-		if err == nil {
-			err = r.detect(ctx)
+	var err error
+	if exec.Atomic {
+		err = r.atomic(ctx)
+	} else {
+		err = r.preflight(ctx)
+		if err == nil && !exec.DryRun {
+			err = r.apply(ctx)
+			if err == nil {
+				err = r.detect(ctx)
+			}
 		}
 	}
 	res.summarize(g, exec.NoPreflight)
@@ -373,6 +389,110 @@ func (r *run) apply(ctx context.Context) error {
 		return fmt.Errorf("interrupted: %d of %d tenants applied, %d not started; run again to continue: %w", e.Applied, n, e.NotStarted, context.Cause(ctx))
 	}
 	return nil
+}
+
+// atomic is the one pass of an atomic run: per tenant, plan under its
+// lock, refuse drift and strict blocking, and apply with
+// [executor.Session.ApplyAtomic]; detection times are recorded right
+// after a tenant's success, as a single database's atomic run does. After
+// a failure no new tenant starts; running ones finish.
+func (r *run) atomic(ctx context.Context) error {
+	var stop atomic.Bool
+	n := len(r.targets)
+	r.each(n, func() bool { return stop.Load() || ctx.Err() != nil }, func(i int) {
+		t := r.res.Tenants[i]
+		defer r.report(PassApply, n, t)
+		if !r.atomicTenant(ctx, i, t) {
+			stop.Store(true)
+		}
+	})
+	if r.databases {
+		r.pool.closeAll(ctx)
+	}
+	e := &Error{Pass: PassPreflight, Failures: r.failures(), Tenants: n}
+	for _, t := range r.res.Tenants {
+		if len(t.Applied) > 0 {
+			e.Pass = PassApply // something was committed somewhere
+		}
+		switch t.State {
+		case StateApplied:
+			e.Applied++
+		case StateNotStarted:
+			e.NotStarted++
+		}
+	}
+	if len(e.Failures) > 0 {
+		return e
+	}
+	if e.NotStarted > 0 {
+		return fmt.Errorf("interrupted: %d of %d tenants applied, %d not started; run again to continue: %w", e.Applied, n, e.NotStarted, context.Cause(ctx))
+	}
+	return nil
+}
+
+// atomicTenant runs tenant i of an atomic run; false when it failed.
+func (r *run) atomicTenant(ctx context.Context, i int, t *Tenant) bool {
+	s, done, err := r.open(ctx, i)
+	if err != nil {
+		t.fail(StateFailed, err)
+		return false
+	}
+	ok := false
+	defer func() { done(ok) }()
+	if r.databases {
+		exists, err := s.SchemaExists(ctx)
+		if err == nil && !exists {
+			err = &SchemaError{Problem: ProblemMissing, Schemas: []string{r.targets[i].Schema}, Database: DatabaseName(r.targets[i])}
+		}
+		if err != nil {
+			t.fail(StateFailed, err)
+			return false
+		}
+	}
+	plan, _, err := s.Plan(ctx, r.g)
+	if err != nil {
+		t.fail(StateFailed, err)
+		return false
+	}
+	t.Plan = plan
+	if err := s.Check(plan); err != nil {
+		state := StateFailed
+		switch {
+		case errors.Is(err, executor.ErrBlocked):
+			state = StateBlocked
+		case errors.Is(err, executor.ErrDrift):
+			state = StateDrift
+		}
+		ok = true // nothing ran: the connection is as good as before
+		t.fail(state, err)
+		return false
+	}
+	t.State = StatePlanned
+	r.note(t, plan)
+	rep, applied, err := s.ApplyAtomic(ctx, plan)
+	t.Preflight = rep
+	t.Applied = append(t.Applied, applied...)
+	if err != nil {
+		var pe *executor.PartialError
+		var me *executor.MigrationError
+		if errors.As(err, &pe) && errors.As(pe.Err, &me) {
+			t.Failed = me
+		}
+		t.fail(StateFailed, err)
+		return false
+	}
+	if len(plan.NewlyDetected()) > 0 {
+		ids, err := s.RecordDetected(ctx, plan)
+		t.Detected = append(t.Detected, ids...)
+		if err != nil {
+			t.State = StateApplied // its migrations are
+			t.OK, t.Err = false, err
+			return false
+		}
+	}
+	ok = true
+	t.State = StateApplied
+	return true
 }
 
 // detect is PassDetect.

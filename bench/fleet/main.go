@@ -15,7 +15,7 @@
 // transactions (pg_stat_database), so that round-trip and connection
 // costs can be compared before and after a change. -cpuprofile FILE runs
 // the schema fleet once more in this process (package fleet) under
-// runtime/pprof.
+// runtime/pprof (with -atomic, the atomic run).
 package main
 
 import (
@@ -28,6 +28,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,17 +86,63 @@ func readCounts(ctx context.Context, c *pgcluster.Cluster, db string) (counts, e
 	return k, err
 }
 
+// settle makes each measured run start from a quiet machine: the
+// previous run's database (thousands of relations) was just dropped and
+// this one's schemas created; without a checkpoint and the kernel's
+// write-back done first, whichever tool runs next pays for them.
+func settle(ctx context.Context, c *pgcluster.Cluster) error {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
+		return err
+	}
+	syscall.Sync()
+	return nil
+}
+
+// serverCPU is the CPU time of the server's processes that have exited
+// (the postmaster's children: backends, autovacuum workers), read from
+// /proc; 0 where /proc is missing.
+func serverCPU(c *pgcluster.Cluster) time.Duration {
+	pid, err := os.ReadFile(filepath.Join(c.Dir(), "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	first, _, _ := strings.Cut(string(pid), "\n")
+	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(first) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis; cutime and cstime
+	// are fields 16 and 17 of the line, in clock ticks (100 a second).
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 15 {
+		return 0
+	}
+	var cu, cs int64
+	fmt.Sscan(f[13], &cu)
+	fmt.Sscan(f[14], &cs)
+	return time.Duration(cu+cs) * 10 * time.Millisecond
+}
+
 type result struct {
 	name string
 	wall []time.Duration
+	cpu  []time.Duration // the tool's and the server's
 	k    counts
 }
 
-func (r *result) median() time.Duration {
-	w := slices.Clone(r.wall)
+func median(ds []time.Duration) time.Duration {
+	w := slices.Clone(ds)
 	slices.Sort(w)
 	return w[len(w)/2]
 }
+
+func (r *result) median() time.Duration { return median(r.wall) }
 
 func run(ctx context.Context, c config) error {
 	work, err := os.MkdirTemp("", "safemigrate-fleet-bench-")
@@ -171,6 +218,9 @@ func run(ctx context.Context, c config) error {
 			if err := createSchemas(ctx, url, c.tenants); err != nil {
 				return err
 			}
+			if err := settle(ctx, a); err != nil {
+				return err
+			}
 			before, err := readCounts(ctx, a, name)
 			if err != nil {
 				return err
@@ -180,15 +230,17 @@ func run(ctx context.Context, c config) error {
 			cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
 			out := &strings.Builder{}
 			cmd.Stdout, cmd.Stderr = out, out
+			cpu0 := serverCPU(a)
 			start := time.Now()
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("%s: %v\n%s", t.name, err, redact.String(tail(out.String())))
 			}
 			results[i].wall = append(results[i].wall, time.Since(start))
-			after, err := readCounts(ctx, a, name)
+			after, err := readCounts(ctx, a, name) // after the run's backends exited
 			if err != nil {
 				return err
 			}
+			results[i].cpu = append(results[i].cpu, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()+serverCPU(a)-cpu0)
 			results[i].k = after.minus(before)
 			if err := a.DropDatabase(ctx, name); err != nil {
 				return err
@@ -197,13 +249,23 @@ func run(ctx context.Context, c config) error {
 	}
 	floorT := results[0].median()
 	fmt.Printf("Schema fleet: %d tenant schemas × %d migrations (CREATE TABLE + INSERT each), median of %d round(s):\n\n", c.tenants, c.n, c.rounds)
-	fmt.Printf("  %-36s %10s %10s %9s %10s %12s\n", "tool", "wall", "per tenant", "vs floor", "sessions", "transactions")
+	floorCPU := median(results[0].cpu)
+	fmt.Printf("  %-36s %10s %10s %9s %10s %9s %10s %12s\n", "tool", "wall", "per tenant", "vs floor", "CPU", "vs floor", "sessions", "transactions")
 	for _, r := range results {
-		m := r.median()
-		fmt.Printf("  %-36s %10s %10s %8.2fx %10d %12d\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
-			float64(m)/float64(floorT), r.k.sessions, r.k.xacts)
+		m, cpu := r.median(), median(r.cpu)
+		fmt.Printf("  %-36s %10s %10s %8.2fx %10s %8.2fx %10d %12d\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
+			float64(m)/float64(floorT), cpu.Round(10*time.Millisecond), float64(cpu)/float64(max(floorCPU, 1)), r.k.sessions, r.k.xacts)
 	}
+	fmt.Printf("\n  CPU is the tool's and the server's (backends, autovacuum): what the run costs\n  whatever else the machine is doing; wall time depends on that too.\n")
 	two := float64(results[1].median()) / float64(floorT)
+	fmt.Printf("\n  rounds (in the order run):\n")
+	for _, r := range results {
+		walls := make([]string, len(r.wall))
+		for i, w := range r.wall {
+			walls[i] = w.Round(time.Millisecond).String()
+		}
+		fmt.Printf("  %-36s %s\n", r.name, strings.Join(walls, "  "))
+	}
 	fmt.Printf("\nTarget: two-pass <= 2.50x the floor: %.2fx %s\n", two, verdict(two <= 2.5))
 	if c.atomic {
 		at := float64(results[2].median()) / float64(floorT)
@@ -283,12 +345,16 @@ func profile(ctx context.Context, a *pgcluster.Cluster, c config, dir, query str
 		return err
 	}
 	start := time.Now()
-	_, err = f.Run(ctx, g, fleet.Options{Exec: executor.Options{Phase: planner.PostDeploy}, Jobs: c.jobs})
+	_, err = f.Run(ctx, g, fleet.Options{Exec: executor.Options{Phase: planner.PostDeploy, Atomic: c.atomic}, Jobs: c.jobs})
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nIn-process run under pprof: %s; profile in %s (go tool pprof -top %s)\n", time.Since(start).Round(time.Millisecond), c.cpuprofile, c.cpuprofile)
+	what := "two-pass"
+	if c.atomic {
+		what = "--atomic"
+	}
+	fmt.Printf("\nIn-process %s run under pprof: %s; profile in %s (go tool pprof -top %s)\n", what, time.Since(start).Round(time.Millisecond), c.cpuprofile, c.cpuprofile)
 	return nil
 }
 

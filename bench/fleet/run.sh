@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fleet benchmark: a tenant fleet (two passes, and --atomic with ATOMIC=1)
+# Fleet benchmark: a tenant fleet (two passes, and --atomic unless ATOMIC=0)
 # against one psql session applying the same SQL tenant by tenant, and a
 # fleet of databases on two throwaway clusters. PROFILE=FILE adds a CPU
-# profile of an in-process schema fleet run.
+# profile of an in-process schema fleet run (the --atomic one unless ATOMIC=0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 go build -o bin/safemigrate ./cmd/safemigrate
 args=(-tenants "${TENANTS:-500}" -n "${N:-10}" -jobs "${JOBS:-2}" -dbs "${DBS:-200}" -rounds "${ROUNDS:-3}" -bin bin/safemigrate)
 if [ -n "${PROFILE:-}" ]; then args+=(-cpuprofile "$PROFILE"); fi
-if [ -n "${ATOMIC:-}" ]; then args+=(-atomic); fi
+if [ "${ATOMIC:-1}" != 0 ]; then args+=(-atomic); fi
 go run ./bench/fleet "${args[@]}"

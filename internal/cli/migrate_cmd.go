@@ -45,7 +45,9 @@ Examples:
   safemigrate migrate --phase pre-deploy --schemas acme,globex --jobs 8
 
 With tenant schemas (--schemas, --schemas-query or tenants: in the config)
-every tenant is rehearsed first; if any fails, nothing is applied anywhere.`
+every tenant is rehearsed first; if any fails, nothing is applied anywhere.
+With --atomic each tenant is applied in its own atomic pass instead; a
+failing tenant stops new ones from starting.`
 }
 
 // Validate checks flag combinations.
@@ -65,12 +67,9 @@ func (c *MigrateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if c.Atomic && c.tenantFlags.active(env) {
-		return usageError("--atomic is not available for tenant fleets: a fleet rehearses every tenant before applying any; drop --atomic")
-	}
 	// An explicit --no-preflight or --dry-run wins over the config's
-	// atomic, and fleets keep their two passes.
-	atomic := c.Atomic || (env.Config.Atomic && !c.NoPreflight && !c.DryRun && !c.tenantFlags.active(env))
+	// atomic.
+	atomic := c.Atomic || (env.Config.Atomic && !c.NoPreflight && !c.DryRun)
 	p, fleet, err := openRun(env, &c.runFlags, &c.tenantFlags, c.NoPreflight)
 	if err != nil {
 		return err
