@@ -44,12 +44,12 @@ func WithLayout(l Layout) Option {
 // no command can load; problems of one file's own name or header are
 // left to lint, which reports them as findings.
 func (p *Provider) readFiles() ([]lint.File, map[string]string, error) {
-	if err := p.checkShape(); err != nil {
-		return nil, nil, err
-	}
 	set, err := migration.Read(p.fsys, p.o.layout)
 	if err != nil {
 		return nil, nil, &InputError{Msg: err.Error(), Err: err}
+	}
+	if err := p.checkShape(set); err != nil {
+		return nil, nil, err
 	}
 	prefix := ""
 	if p.o.root != "" {

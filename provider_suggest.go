@@ -100,12 +100,12 @@ func (p *Provider) LintFiles() ([]lint.File, error) {
 	return p.lintFiles()
 }
 
-// checkShape loads the directory as every other command does and
+// checkShape loads the directory read as every other command does and
 // returns its problems that are not one file's own (see LintFiles).
 // While a file's name or header is wrong the graph cannot be built; it is
 // checked on a later run.
-func (p *Provider) checkShape() error {
-	ms, err := migration.Load(p.fsys, migration.Options{DefaultSafe: p.o.defaultSafe, Root: p.o.root, Layout: p.o.layout})
+func (p *Provider) checkShape(set *migration.Set) error {
+	ms, err := set.Load(migration.Options{DefaultSafe: p.o.defaultSafe, Root: p.o.root})
 	var le *migration.LoadError
 	switch {
 	case errors.As(err, &le):

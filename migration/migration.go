@@ -400,14 +400,26 @@ func checksum(b []byte) string {
 // order. On any problem Load returns a *LoadError listing all of them and
 // no migrations.
 func Load(fsys fs.FS, opts Options) ([]*Migration, error) {
-	if opts.DefaultSafe == "" {
-		opts.DefaultSafe = AfterDeploy
-	}
 	set, err := Read(fsys, opts.Layout)
 	if err != nil {
 		return nil, err
 	}
-	errs := set.Problems
+	return set.Load(opts)
+}
+
+// Load turns the files read into migrations as [Load] does (opts.Layout
+// is not used: the set was read already), for a caller that needs the
+// files too (lint) without reading the directory twice. The set is not
+// changed.
+func (set *Set) Load(opts Options) ([]*Migration, error) {
+	if opts.DefaultSafe == "" {
+		opts.DefaultSafe = AfterDeploy
+	}
+	errs := make([]*FileError, len(set.Problems))
+	for i, fe := range set.Problems {
+		c := *fe // rooted below: the set's own problems stay as read
+		errs[i] = &c
+	}
 	var out []*Migration
 	for _, f := range set.Files {
 		if f.Version == "" {
