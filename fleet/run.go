@@ -382,13 +382,7 @@ func (r *run) apply(ctx context.Context) error {
 			e.NotStarted++
 		}
 	}
-	if len(e.Failures) > 0 {
-		return e
-	}
-	if e.NotStarted > 0 {
-		return fmt.Errorf("interrupted: %d of %d tenants applied, %d not started; run again to continue: %w", e.Applied, n, e.NotStarted, context.Cause(ctx))
-	}
-	return nil
+	return e.result(ctx)
 }
 
 // atomic is the one pass of an atomic run: per tenant, plan under its
@@ -421,13 +415,7 @@ func (r *run) atomic(ctx context.Context) error {
 			e.NotStarted++
 		}
 	}
-	if len(e.Failures) > 0 {
-		return e
-	}
-	if e.NotStarted > 0 {
-		return fmt.Errorf("interrupted: %d of %d tenants applied, %d not started; run again to continue: %w", e.Applied, n, e.NotStarted, context.Cause(ctx))
-	}
-	return nil
+	return e.result(ctx)
 }
 
 // atomicTenant runs tenant i of an atomic run; false when it failed.
@@ -603,4 +591,17 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// result is what an apply pass returns once its tenants are counted in
+// e: e itself when a tenant failed, an interruption when tenants were
+// left unstarted without a failure (the run was cancelled), else nil.
+func (e *Error) result(ctx context.Context) error {
+	if len(e.Failures) > 0 {
+		return e
+	}
+	if e.NotStarted > 0 {
+		return fmt.Errorf("interrupted: %d of %d tenants applied, %d not started; run again to continue: %w", e.Applied, e.Tenants, e.NotStarted, context.Cause(ctx))
+	}
+	return nil
 }
