@@ -199,6 +199,26 @@ func (r *run) report(pass Pass, total int, t *Tenant) {
 	}
 }
 
+// openFirst opens tenant i's session for the first pass that touches it:
+// in a fleet of databases it also checks that the tenant's schema exists
+// there (a database fleet's schemas are not resolved up front). On error
+// nothing is left open.
+func (r *run) openFirst(ctx context.Context, i int) (*executor.Session, func(ok bool), error) {
+	s, done, err := r.open(ctx, i)
+	if err != nil || !r.databases {
+		return s, done, err
+	}
+	exists, err := s.SchemaExists(ctx)
+	if err == nil && !exists {
+		err = &SchemaError{Problem: ProblemMissing, Schemas: []string{r.targets[i].Schema}, Database: DatabaseName(r.targets[i])}
+	}
+	if err != nil {
+		done(false)
+		return nil, nil, err
+	}
+	return s, done, nil
+}
+
 // open gets a session on tenant i: under the fleet's locks for a fleet of
 // schemas, holding the tenant's own lock for a fleet of databases. done
 // gives it back; ok false closes it (after a failure its connection is
@@ -231,23 +251,13 @@ func (r *run) preflight(ctx context.Context) error {
 	r.each(n, func() bool { return ctx.Err() != nil }, func(i int) {
 		t := r.res.Tenants[i]
 		defer r.report(PassPreflight, n, t)
-		s, done, err := r.open(ctx, i)
+		s, done, err := r.openFirst(ctx, i)
 		if err != nil {
 			t.fail(StateFailed, err)
 			return
 		}
 		ok := false
 		defer func() { done(ok) }()
-		if r.databases {
-			exists, err := s.SchemaExists(ctx)
-			if err == nil && !exists {
-				err = &SchemaError{Problem: ProblemMissing, Schemas: []string{r.targets[i].Schema}, Database: DatabaseName(r.targets[i])}
-			}
-			if err != nil {
-				t.fail(StateFailed, err)
-				return
-			}
-		}
 		plan, _, err := s.Plan(ctx, r.g)
 		if err != nil {
 			t.fail(StateFailed, err)
@@ -420,23 +430,13 @@ func (r *run) atomic(ctx context.Context) error {
 
 // atomicTenant runs tenant i of an atomic run; false when it failed.
 func (r *run) atomicTenant(ctx context.Context, i int, t *Tenant) bool {
-	s, done, err := r.open(ctx, i)
+	s, done, err := r.openFirst(ctx, i)
 	if err != nil {
 		t.fail(StateFailed, err)
 		return false
 	}
 	ok := false
 	defer func() { done(ok) }()
-	if r.databases {
-		exists, err := s.SchemaExists(ctx)
-		if err == nil && !exists {
-			err = &SchemaError{Problem: ProblemMissing, Schemas: []string{r.targets[i].Schema}, Database: DatabaseName(r.targets[i])}
-		}
-		if err != nil {
-			t.fail(StateFailed, err)
-			return false
-		}
-	}
 	plan, _, err := s.Plan(ctx, r.g)
 	if err != nil {
 		t.fail(StateFailed, err)
