@@ -427,13 +427,17 @@ func runDMLWithoutWhere(p *Pass) {
 		if !a.NoWhere || a.New {
 			return
 		}
-		verb := "UPDATE"
-		if a.Op == annotate.OpDelete {
-			verb = "DELETE"
-		}
 		p.Reportf(s.Start, s.End, "work in batches by key range (WHERE id BETWEEN ... AND ...) in a `-- transaction: false` migration, or move the backfill out of the migration",
-			"%s without WHERE touches every row of %s in one transaction", verb, a.Table)
+			"%s without WHERE touches every row of %s in one transaction", dmlVerb(a), a.Table)
 	})
+}
+
+// dmlVerb names the statement of a bulk write action.
+func dmlVerb(a *annotate.Action) string {
+	if a.Op == annotate.OpDelete {
+		return "DELETE"
+	}
+	return "UPDATE"
 }
 
 func runBulkDML(p *Pass) {
@@ -441,12 +445,8 @@ func runBulkDML(p *Pass) {
 		if !a.Unselective || a.New {
 			return
 		}
-		verb := "UPDATE"
-		if a.Op == annotate.OpDelete {
-			verb = "DELETE"
-		}
 		p.Reportf(s.Start, s.End, "work in batches by key range (AND id BETWEEN ... AND ...) in a `-- transaction: false` migration, or move the backfill out of the migration; if the table is small, silence this with `-- safemigrate:ignore bulk-dml -- why`",
-			"%s on %s selects its rows by no indexed key: it likely touches most of the table in one transaction", verb, a.Table)
+			"%s on %s selects its rows by no indexed key: it likely touches most of the table in one transaction", dmlVerb(a), a.Table)
 	})
 }
 
