@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/lint"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // LintCmd checks directives and SQL statically.
@@ -67,8 +69,13 @@ func (c *LintCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 	if err != nil {
 		return err
 	}
+	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}
 	files, err := collectLintFiles(env, c.Paths)
 	if err != nil {
+		// The github and sarif readers still get a valid document.
+		if werr := lint.WriteLoadErrors(env.Stdout, format, loadErrors(err), opts); werr != nil {
+			return errors.Join(err, werr)
+		}
 		return err
 	}
 	cfg := lint.Config{PGVersion: pgVersion(env, c.PGVersion)}
@@ -89,7 +96,6 @@ func (c *LintCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 		ExcludePaths: env.Config.Lint.ExcludePaths, Dir: env.dir(), ChangedSince: c.ChangedSince}); err != nil {
 		return err
 	}
-	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}
 	if err := lint.Write(env.Stdout, format, res, opts); err != nil {
 		return err
 	}
@@ -210,4 +216,33 @@ func migrationID(dir, p string) string {
 		return id
 	}
 	return strings.TrimSuffix(filepath.ToSlash(rel), ".sql")
+}
+
+// loadErrors lists the problems of an error that kept the files from
+// loading: each positioned file error in it, or else its message.
+func loadErrors(err error) []lint.LoadError {
+	var out []lint.LoadError
+	var walk func(error)
+	walk = func(e error) {
+		var fe *migration.FileError
+		if errors.As(e, &fe) && fe == e {
+			out = append(out, lint.LoadError{File: fe.File, Line: fe.Line, Message: fe.Message})
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := u.Unwrap(); x != nil {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	if len(out) == 0 {
+		out = append(out, lint.LoadError{Message: err.Error()})
+	}
+	return out
 }
