@@ -39,7 +39,7 @@ func TestLintLoadErrorFormats(t *testing.T) {
 							RuleIndex int    `json:"ruleIndex"`
 							Locations []struct {
 								PhysicalLocation struct {
-									ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+									ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
 									Region           struct{ StartLine int } `json:"region"`
 								} `json:"physicalLocation"`
 							} `json:"locations"`
