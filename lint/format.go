@@ -10,6 +10,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/internal/ansi"
 	"github.com/safemigrate/safemigrate/internal/english"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Formats lists the output formats [Write] accepts.
@@ -241,4 +242,32 @@ func WriteLoadErrors(w io.Writer, format string, errs []LoadError, opts WriteOpt
 		return writeSARIFLoadErrors(w, errs, opts)
 	}
 	return nil
+}
+
+// LoadErrorsOf lists the problems of an error that kept the files from
+// loading: each positioned file error in it, or else its message.
+func LoadErrorsOf(err error) []LoadError {
+	var out []LoadError
+	var walk func(error)
+	walk = func(e error) {
+		if fe, ok := e.(*migration.FileError); ok {
+			out = append(out, LoadError{File: fe.File, Line: fe.Line, Message: fe.Message})
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := u.Unwrap(); x != nil {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	if len(out) == 0 {
+		out = append(out, LoadError{Message: err.Error()})
+	}
+	return out
 }

@@ -3,12 +3,15 @@ package lint_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/lint"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // TestWriteLoadErrors: a load error not tied to a file is an annotation
@@ -46,4 +49,13 @@ func TestWriteLoadErrors(t *testing.T) {
 		require.NoError(t, lint.WriteLoadErrors(&out, f, errs, lint.WriteOptions{}))
 		assert.Empty(t, out.String(), f)
 	}
+}
+
+// TestLoadErrorsOf: each file error of a (wrapped) load error, with its
+// position; any other error as its message.
+func TestLoadErrorsOf(t *testing.T) {
+	le := &migration.LoadError{Errors: []*migration.FileError{{File: "m/001_b.sql", Message: "duplicate version"}, {File: "m/0002_c.sql", Line: 2, Message: "cycle"}}}
+	assert.Equal(t, []lint.LoadError{{File: "m/001_b.sql", Message: "duplicate version"}, {File: "m/0002_c.sql", Line: 2, Message: "cycle"}},
+		lint.LoadErrorsOf(fmt.Errorf("2 problems in m: %w", le)))
+	assert.Equal(t, []lint.LoadError{{Message: "cannot lint nope"}}, lint.LoadErrorsOf(errors.New("cannot lint nope")))
 }

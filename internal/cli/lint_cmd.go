@@ -12,7 +12,6 @@ import (
 
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/lint"
-	"github.com/safemigrate/safemigrate/migration"
 )
 
 // LintCmd checks directives and SQL statically.
@@ -73,7 +72,7 @@ func (c *LintCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 	files, err := collectLintFiles(env, c.Paths)
 	if err != nil {
 		// The github and sarif readers still get a valid document.
-		if werr := lint.WriteLoadErrors(env.Stdout, format, loadErrors(err), opts); werr != nil {
+		if werr := lint.WriteLoadErrors(env.Stdout, format, lint.LoadErrorsOf(err), opts); werr != nil {
 			return errors.Join(err, werr)
 		}
 		return err
@@ -216,33 +215,4 @@ func migrationID(dir, p string) string {
 		return id
 	}
 	return strings.TrimSuffix(filepath.ToSlash(rel), ".sql")
-}
-
-// loadErrors lists the problems of an error that kept the files from
-// loading: each positioned file error in it, or else its message.
-func loadErrors(err error) []lint.LoadError {
-	var out []lint.LoadError
-	var walk func(error)
-	walk = func(e error) {
-		var fe *migration.FileError
-		if errors.As(e, &fe) && fe == e {
-			out = append(out, lint.LoadError{File: fe.File, Line: fe.Line, Message: fe.Message})
-			return
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			if x := u.Unwrap(); x != nil {
-				walk(x)
-			}
-		}
-	}
-	walk(err)
-	if len(out) == 0 {
-		out = append(out, lint.LoadError{Message: err.Error()})
-	}
-	return out
 }
