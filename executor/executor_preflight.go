@@ -314,6 +314,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	// Apply records the migration in the same transaction, after its
 	// statements, as whatever role they left the session in.
 	s.addRecord(&b, m, rh.phase, since)
+	s.addLockCheck(&b)
 	// Surface deferred constraint violations as a commit would, and leave
 	// no trigger event pending for the next migration (see fireDeferred).
 	// The check of ALL constraints is a safety net for those fireDeferred
@@ -359,6 +360,11 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	case cmd.role == roleTrace:
 		me.Context = "reading relations and locks for the trace"
 		return r, me, fmt.Errorf("preflight: %w", me)
+	case cmd.role == roleLockCheck:
+		// Without the lock the run cannot go on: not even to rehearse
+		// the next migration.
+		s.lockReleased(me, "the rehearsal was rolled back and nothing was applied")
+		return r, me, fmt.Errorf("%s: %w", passName(rh.commit), me)
 	default:
 		// The savepoint, timeouts and releases cannot fail on a healthy
 		// session: this is the rehearsal's problem, not the migration's.
