@@ -85,6 +85,10 @@ func qualifiers(files []lint.File) []string {
 	return out
 }
 
+// liveTablesSQL: a table's size and rows include its partitions' and
+// inheritance children's. A partitioned table has no rows of its own: its
+// reltuples, once analysed, is already the sum of its partitions', so only
+// the partitions count.
 const liveTablesSQL = `WITH RECURSIVE rels AS (
 	SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_is_visible(c.oid) AS visible
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -99,7 +103,8 @@ const liveTablesSQL = `WITH RECURSIVE rels AS (
 	SELECT t.root,
 	       sum(pg_catalog.pg_total_relation_size(c.oid))::int8 AS bytes,
 	       sum(pg_catalog.pg_relation_size(c.oid))::int8 AS heap,
-	       sum(CASE WHEN c.reltuples > 0 OR (c.reltuples = 0 AND c.relpages > 0) THEN c.reltuples
+	       sum(CASE WHEN c.relkind = 'p' THEN 0
+	                WHEN c.reltuples > 0 OR (c.reltuples = 0 AND c.relpages > 0) THEN c.reltuples
 	                ELSE coalesce(s.n_live_tup, 0) END)::int8 AS rows
 	FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.oid
 	LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = c.oid

@@ -36,6 +36,11 @@ func (a *analyzer) createTable(st Node) {
 					refs = append(refs, con)
 				case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
 					t.keys[name] = true
+					if con.S("contype") == "CONSTR_PRIMARY" {
+						t.setNotNull(name, true)
+					}
+				case "CONSTR_NOTNULL":
+					t.setNotNull(name, true)
 				}
 			}
 			continue
@@ -49,6 +54,11 @@ func (a *analyzer) createTable(st Node) {
 			case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
 				if k := con.A("keys"); len(k) > 0 {
 					t.keys[k[0].Sval()] = true
+				}
+				if con.S("contype") == "CONSTR_PRIMARY" {
+					for _, k := range con.A("keys") {
+						t.setNotNull(k.Sval(), true)
+					}
 				}
 			}
 		}
@@ -143,6 +153,7 @@ func (a *analyzer) alterTable(st Node) {
 			act.Reason = fmt.Sprintf("drops column %s: old code selecting or writing it fails", col)
 			if t := a.schema.table(key); t != nil {
 				delete(t.cols, name)
+				delete(t.notNull, name)
 			}
 			a.add(a.onNew(act))
 		case "AT_AlterColumnType":
@@ -150,13 +161,22 @@ func (a *analyzer) alterTable(st Node) {
 		case "AT_SetNotNull":
 			act := base
 			act.Op, act.Effect = OpSetNotNull, Contract
-			act.Scan = !(a.version >= 12 && a.schema.checkedNotNull(key, name))
+			already := a.schema.checkedNotNull(key, name)
+			act.Scan = !(already && (a.version >= 12 || a.schema.notNull(key, name)))
 			act.Reason = fmt.Sprintf("sets %s NOT NULL: inserts from old code that leave it empty fail", col)
+			if already {
+				// NOT NULL already, or a validated CHECK (col IS NOT
+				// NULL): old code's inserts that leave it empty fail today.
+				act.Effect = Neutral
+				act.Reason = fmt.Sprintf("sets %s NOT NULL, which it is already: old code keeps working", col)
+			}
+			a.schema.setNotNull(key, name, true)
 			a.add(a.onNew(act))
 		case "AT_DropNotNull":
 			act := base
 			act.Op, act.Effect = OpDropNotNull, Expand
 			act.Reason = fmt.Sprintf("drops NOT NULL from %s: old code keeps working", col)
+			a.schema.setNotNull(key, name, false)
 			a.add(a.onNew(act))
 		case "AT_ColumnDefault", "AT_CookedColumnDefault":
 			act := base
@@ -286,6 +306,11 @@ func (a *analyzer) addColumn(base Action, rv Node, cd Node, ifNotExists bool) {
 	if tr.isSerial() {
 		act.Default = VolatileDefault
 	}
+	pk := false
+	for _, con := range inline {
+		pk = pk || con.S("contype") == "CONSTR_PRIMARY"
+	}
+	a.schema.setNotNull(key, name, act.NotNull || pk)
 	act.Rewrite = act.Default == VolatileDefault || act.Serial || act.GeneratedStored || (act.Default == ConstantDefault && a.version < 11)
 	act.Effect = Expand
 	act.Reason = fmt.Sprintf("adds column %s: old code ignores it", col)
@@ -491,6 +516,10 @@ func (a *analyzer) rename(st Node) {
 			if tr, ok := t.cols[sub]; ok {
 				delete(t.cols, sub)
 				t.cols[newName] = tr
+			}
+			if t.notNull[sub] {
+				delete(t.notNull, sub)
+				t.setNotNull(newName, true)
 			}
 		}
 	case "OBJECT_TABLE":

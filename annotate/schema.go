@@ -24,8 +24,9 @@ type table struct {
 	// keys are the columns that lead an index (primary key, unique
 	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
 	keys map[string]bool
-	// notNull are the columns a live catalog says are NOT NULL
-	// ([Schema.LoadCatalog]).
+	// notNull are the columns that are NOT NULL: as a live catalog says
+	// ([Schema.LoadCatalog]), or as CREATE TABLE, ADD COLUMN and SET/DROP
+	// NOT NULL left them.
 	notNull map[string]bool
 }
 
@@ -114,6 +115,31 @@ func (s *Schema) checkedNotNull(key, col string) bool {
 		}
 	}
 	return false
+}
+
+// notNull reports whether the column is NOT NULL (attnotnull), as the
+// catalog or the migrations analysed so far left it.
+func (s *Schema) notNull(key, col string) bool {
+	t := s.tables[key]
+	return t != nil && t.notNull[col]
+}
+
+// setNotNull records the NOT NULL state of a column of a known table.
+func (s *Schema) setNotNull(key, col string, on bool) {
+	if t := s.tables[key]; t != nil {
+		t.setNotNull(col, on)
+	}
+}
+
+func (t *table) setNotNull(col string, on bool) {
+	if !on {
+		delete(t.notNull, col)
+		return
+	}
+	if t.notNull == nil {
+		t.notNull = map[string]bool{}
+	}
+	t.notNull[col] = true
 }
 
 // indexTable returns the table key of an index, "" when unknown.
