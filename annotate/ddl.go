@@ -10,10 +10,25 @@ func (a *analyzer) createTable(st Node) {
 	rv := st.Get("relation")
 	key := rangeVarKey(rv)
 	obj := relObject("table", rv)
-	a.created[key] = true
-	t := a.schema.ensure(key)
-	t.keys = map[string]bool{}
 	ine := st.B("if_not_exists")
+	if ine && a.schema.exists(key) {
+		// The server only notices that the relation exists: nothing is
+		// created, and the table keeps its rows, columns and indexes.
+		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), Lock: NoLock, Effect: Neutral, IfExists: true, Rerunnable: true,
+			Reason: fmt.Sprintf("creates table %s if it does not exist, and it does: nothing happens", obj)})
+		return
+	}
+	// Without IF NOT EXISTS, or after the table was dropped, the table is
+	// new here. With IF NOT EXISTS on a table nothing is known of, it may
+	// exist with rows: it is not new for the lock rules, and its indexes
+	// stay unknown.
+	sure := !ine || a.schema.dropped[key]
+	a.schema.forget(key)
+	a.created[key] = a.created[key] || sure
+	t := a.schema.ensure(key)
+	if sure {
+		t.keys = map[string]bool{}
+	}
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
 	if inh := st.A("inhRelations"); st.Has("partbound") && len(inh) > 0 {
@@ -35,7 +50,9 @@ func (a *analyzer) createTable(st Node) {
 				case "CONSTR_FOREIGN":
 					refs = append(refs, con)
 				case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
-					t.keys[name] = true
+					if t.keys != nil {
+						t.keys[name] = true
+					}
 					if con.S("contype") == "CONSTR_PRIMARY" {
 						t.setNotNull(name, true)
 					}
@@ -52,7 +69,7 @@ func (a *analyzer) createTable(st Node) {
 			case "CONSTR_FOREIGN":
 				refs = append(refs, con)
 			case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
-				if k := con.A("keys"); len(k) > 0 {
+				if k := con.A("keys"); len(k) > 0 && t.keys != nil {
 					t.keys[k[0].Sval()] = true
 				}
 				if con.S("contype") == "CONSTR_PRIMARY" {
@@ -65,7 +82,7 @@ func (a *analyzer) createTable(st Node) {
 	}
 	a.add(act)
 	for _, con := range refs {
-		a.references(con, true)
+		a.references(con, a.created[key])
 	}
 }
 

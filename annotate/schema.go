@@ -16,6 +16,9 @@ type Schema struct {
 	tables  map[string]*table
 	indexes map[string]string   // index key -> table key
 	views   map[string][]string // view key -> its column names, nil when unknown
+	// dropped are the tables the migrations analysed so far dropped (or
+	// renamed away) and did not create again: known not to exist.
+	dropped map[string]bool
 }
 
 type table struct {
@@ -37,7 +40,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string][]string{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string][]string{}, dropped: map[string]bool{}}
 }
 
 // relKey normalises a relation name: public and unqualified are the same.
@@ -65,12 +68,26 @@ func (s *Schema) ensure(key string) *table {
 	if t == nil {
 		t = &table{cols: map[string]typeRef{}, checks: map[string]*check{}}
 		s.tables[key] = t
+		delete(s.dropped, key)
 	}
 	return t
 }
 
+// exists reports whether a table or view of that key is known to exist.
+func (s *Schema) exists(key string) bool {
+	_, view := s.views[key]
+	return s.tables[key] != nil || view
+}
+
 func (s *Schema) dropTable(key string) {
+	s.forget(key)
+	s.dropped[key] = true
+}
+
+// forget removes what is known of a table (before it is created anew).
+func (s *Schema) forget(key string) {
 	delete(s.tables, key)
+	delete(s.dropped, key)
 	for ix, tk := range s.indexes {
 		if tk == key {
 			delete(s.indexes, ix)
@@ -83,6 +100,8 @@ func (s *Schema) renameTable(key, newKey string) {
 		delete(s.tables, key)
 		s.tables[newKey] = t
 	}
+	s.dropped[key] = true
+	delete(s.dropped, newKey)
 	for ix, tk := range s.indexes {
 		if tk == key {
 			s.indexes[ix] = newKey

@@ -133,15 +133,21 @@ func (a *analyzer) statement(n Node) {
 			rv = v.Get("into").Get("rel")
 		}
 		key := rangeVarKey(rv)
-		a.created[key] = true
-		a.schema.ensure(key).keys = map[string]bool{}
-		a.copies(v.Get("query"), key)
 		kind := "table"
 		if v.S("objtype") == "OBJECT_MATVIEW" {
 			kind = "materialized view"
 		}
 		obj := relObject(kind, rv)
 		ine := v.B("if_not_exists")
+		if ine && a.schema.exists(key) {
+			a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), Lock: NoLock, Effect: Neutral, IfExists: true, Rerunnable: true,
+				Reason: fmt.Sprintf("creates %s %s if it does not exist, and it does: nothing happens", kind, obj)})
+			break
+		}
+		a.created[key] = a.created[key] || !ine || a.schema.dropped[key]
+		a.schema.forget(key)
+		a.schema.ensure(key).keys = map[string]bool{}
+		a.copies(v.Get("query"), key)
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
 		if kind == "materialized view" {

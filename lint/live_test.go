@@ -108,3 +108,24 @@ func TestBySizeDocumented(t *testing.T) {
 	}
 	assert.Equal(t, graded, documented)
 }
+
+// TestLiveCreateTableIfNotExists: a table the live catalog has makes
+// CREATE TABLE IF NOT EXISTS a no-op, so the table is not new for the lock
+// rules that follow.
+func TestLiveCreateTableIfNotExists(t *testing.T) {
+	live := &lint.Live{Tables: []lint.LiveTable{
+		liveTable("public", "orders", true, 50<<20, 40<<20, 120_000, annotate.CatalogColumn{Name: "id", Type: "integer"}, annotate.CatalogColumn{Name: "note", Type: "text"}),
+	}}
+	src := []byte("-- safe: before_deploy\n" +
+		"CREATE TABLE IF NOT EXISTS orders (id int, note text);\n" +
+		"CREATE INDEX orders_note ON orders (note);\n" +
+		"ALTER TABLE orders ADD CONSTRAINT note_short CHECK (length(note) < 500);\n")
+	var got []string
+	for _, d := range run(t, []lint.File{{Path: "0002_x.sql", Src: src}}, lint.Config{Live: live}).Diagnostics {
+		got = append(got, d.Rule+": "+d.Message)
+	}
+	assert.Equal(t, []string{
+		"require-concurrent-index: creates index orders_note without CONCURRENTLY: the SHARE lock blocks writes to orders while the index builds (table orders: 50 MB, ~120k rows)",
+		"check-without-not-valid: adds CHECK constraint note_short without NOT VALID: orders is scanned under an ACCESS EXCLUSIVE lock (table orders: 50 MB, ~120k rows)",
+	}, got)
+}
