@@ -29,11 +29,22 @@ func (a *analyzer) createTable(st Node) {
 	if sure {
 		t.keys = map[string]bool{}
 	}
+	t.full = sure
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
+	if inh := st.A("inhRelations"); len(inh) > 0 && !st.Has("partbound") {
+		t.full = false // INHERITS adds the parents' columns
+	}
 	if inh := st.A("inhRelations"); st.Has("partbound") && len(inh) > 0 {
 		// CREATE TABLE ... PARTITION OF parent locks the parent.
 		parent := inh[0].As("RangeVar")
+		t.full = false
+		if p := a.schema.table(rangeVarKey(parent)); p != nil {
+			for c, tr := range p.cols {
+				t.cols[c] = tr
+			}
+			t.full = sure && p.full
+		}
 		act.Reason = fmt.Sprintf("creates partition %s of %s", obj, relObject("table", parent))
 		a.add(Action{Op: OpAttachPartition, Object: relObject("table", parent), Table: tableName(parent), Lock: AccessExclusive, New: a.created[rangeVarKey(parent)], Effect: Expand, Rerunnable: true,
 			Reason: act.Reason})
@@ -61,6 +72,9 @@ func (a *analyzer) createTable(st Node) {
 				}
 			}
 			continue
+		}
+		if e.As("TableLikeClause").Exists() {
+			t.full = false
 		}
 		if con := e.As("Constraint"); con.Exists() {
 			switch con.S("contype") {
@@ -471,6 +485,7 @@ func (a *analyzer) drop(st Node) {
 	removeType := st.S("removeType")
 	kind := objectKind(removeType)
 	missing, conc := st.B("missing_ok"), st.B("concurrent")
+	cascade := st.S("behavior") == "DROP_CASCADE"
 	for _, o := range st.A("objects") {
 		obj := nameObject(kind, o)
 		key := relKey(obj.Schema, obj.Name)
@@ -482,6 +497,11 @@ func (a *analyzer) drop(st Node) {
 			if line, ok := a.copied[key]; ok && !act.New {
 				act.CopiedAt = line
 				act.Reason = fmt.Sprintf("drops table %s after copying it on line %d: rows old code writes to it in between are lost", obj, line)
+			}
+			if cascade {
+				for _, dk := range a.schema.dependents(key) {
+					delete(a.schema.views, dk)
+				}
 			}
 			a.schema.dropTable(key)
 		case "OBJECT_INDEX":
@@ -505,12 +525,11 @@ func (a *analyzer) drop(st Node) {
 			act.Reason = fmt.Sprintf("drops schema %s: old code using anything in it fails", obj)
 		default:
 			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
-				a.droppedViews[key] = viewDrop{stmt: a.stmt, act: len(a.stmt.Actions), cols: a.schema.views[key]}
-				delete(a.schema.views, key)
+				defer a.droppedView(key, obj, cascade, len(a.stmt.Actions))
 			}
-			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 		}
 		if act.New {
 			act.Effect = Neutral
@@ -672,75 +691,6 @@ func (a *analyzer) alterDomain(st Node) {
 		act.Op, act.Scan = OpValidateConstraint, true
 	}
 	a.add(act)
-}
-
-// recreated records a view (or materialized view) the statement creates
-// with its columns, and when the migration dropped it earlier, makes that
-// drop neutral: within one transaction nobody sees the view missing. It
-// stays a contract when the new view lacks columns the old one had.
-func (a *analyzer) recreated(key string, view Object, cols []string) {
-	d, dropped := a.droppedViews[key]
-	a.schema.views[key] = cols
-	if !dropped {
-		return
-	}
-	delete(a.droppedViews, key)
-	var lost []string
-	if d.cols != nil && cols != nil {
-		for _, c := range d.cols {
-			if !slices.Contains(cols, c) {
-				lost = append(lost, c)
-			}
-		}
-	}
-	drop := &d.stmt.Actions[d.act]
-	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
-	drop.Effect = Neutral
-	drop.Reason = fmt.Sprintf("drops %s %s to re-create it on line %d: old code keeps working", view.Kind, view, a.stmt.Line)
-	me.Effect = Neutral
-	me.Reason = fmt.Sprintf("re-creates %s %s dropped on line %d: old code keeps working", view.Kind, view, d.stmt.Line)
-	if len(lost) > 0 {
-		me.Effect = Contract
-		what := "column " + lost[0]
-		if len(lost) > 1 {
-			what = "columns " + strings.Join(lost, ", ")
-		}
-		me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", view.Kind, view, what)
-	}
-	if d.stmt != a.stmt {
-		cur := a.stmt
-		a.stmt = d.stmt
-		a.summarise()
-		a.stmt = cur
-	}
-}
-
-// selectColumns returns the column names a view's query produces (its
-// alias list first), nil when they cannot be told from the SQL (SELECT *,
-// set operations, unnamed expressions).
-func selectColumns(query Node, aliases []Node) []string {
-	sel := query.As("SelectStmt")
-	if !sel.Exists() || sel.Has("larg") {
-		return nil
-	}
-	var cols []string
-	for i, t := range sel.A("targetList") {
-		if i < len(aliases) {
-			cols = append(cols, aliases[i].Sval())
-			continue
-		}
-		rt := t.As("ResTarget")
-		if name := rt.S("name"); name != "" {
-			cols = append(cols, name)
-			continue
-		}
-		fields := rt.Get("val").As("ColumnRef").A("fields")
-		if len(fields) == 0 || fields[len(fields)-1].Sval() == "" {
-			return nil // *, or an expression PostgreSQL names itself
-		}
-		cols = append(cols, fields[len(fields)-1].Sval())
-	}
-	return cols
 }
 
 // subcommands returns the file offset of each of the n subcommands of an

@@ -14,15 +14,18 @@ import (
 // A Schema is not safe for concurrent use.
 type Schema struct {
 	tables  map[string]*table
-	indexes map[string]string   // index key -> table key
-	views   map[string][]string // view key -> its column names, nil when unknown
+	indexes map[string]string // index key -> table key
+	views   map[string]*view  // view key -> what its query tells
 	// dropped are the tables the migrations analysed so far dropped (or
 	// renamed away) and did not create again: known not to exist.
 	dropped map[string]bool
 }
 
 type table struct {
-	cols   map[string]typeRef
+	cols map[string]typeRef
+	// full: cols are all of the table's columns (CREATE TABLE without
+	// LIKE or INHERITS, or the live catalog).
+	full   bool
 	checks map[string]*check // constraint name -> check
 	// keys are the columns that lead an index (primary key, unique
 	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
@@ -40,7 +43,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string][]string{}, dropped: map[string]bool{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string]*view{}, dropped: map[string]bool{}}
 }
 
 // relKey normalises a relation name: public and unqualified are the same.

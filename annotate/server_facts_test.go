@@ -86,7 +86,8 @@ func TestRecreatedViewIsNeutral(t *testing.T) {
 	an = analyseAll(t, annotate.Options{}, "DROP VIEW active_users;")
 	assert.Equal(t, migration.AfterDeploy, an.Suggested, "a view dropped for good is a contract")
 
-	an = analyseAll(t, annotate.Options{}, "DROP MATERIALIZED VIEW sales_daily;\nCREATE MATERIALIZED VIEW sales_daily AS SELECT day, sum(total) AS total FROM sales GROUP BY day;")
+	matview := "CREATE MATERIALIZED VIEW sales_daily AS SELECT day, sum(total) AS total FROM sales GROUP BY day;"
+	an = analyseAll(t, annotate.Options{}, matview, "DROP MATERIALIZED VIEW sales_daily;\n"+matview)
 	assert.NotEqual(t, migration.AfterDeploy, an.Suggested, an.Reason)
 }
 

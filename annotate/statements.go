@@ -11,7 +11,7 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}, copied: map[string]int{}}
+	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -19,6 +19,7 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 		a.statement(stmts[i].Tree)
 		a.summarise()
 	}
+	a.finishViews()
 	return suggest(stmts)
 }
 
@@ -29,8 +30,10 @@ type analyzer struct {
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
 	utc        bool // SET timezone = 'UTC' earlier in the migration
-	// droppedViews are the views dropped so far in this migration, by key.
-	droppedViews map[string]viewDrop
+	// viewDrops are the views this migration dropped, in order;
+	// pendingViews those not re-created yet, by key.
+	viewDrops    []*viewDrop
+	pendingViews map[string]*viewDrop
 	// copied: tables this migration copied rows from into another table,
 	// with the line of the copy.
 	copied map[string]int
@@ -48,14 +51,6 @@ func (a *analyzer) copies(query Node, into string) {
 			}
 		}
 	}
-}
-
-// viewDrop is a DROP VIEW met in the migration: the action, to soften it
-// when the migration re-creates the view, and the columns the view had.
-type viewDrop struct {
-	stmt *Statement
-	act  int
-	cols []string // nil when unknown
 }
 
 func (a *analyzer) add(act Action) {
@@ -151,7 +146,7 @@ func (a *analyzer) statement(n Node) {
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
 		if kind == "materialized view" {
-			a.recreated(key, obj, selectColumns(v.Get("query"), nil))
+			a.recreated(key, obj, v.Get("query"), v.Get("into").A("colNames"))
 		}
 	case "IndexStmt":
 		a.kind("CREATE INDEX")
@@ -275,7 +270,7 @@ func (a *analyzer) statement(n Node) {
 		view := relObject("view", v.Get("view"))
 		a.add(Action{Op: OpCreate, Object: view, Effect: Expand, IfExists: replace, Rerunnable: replace,
 			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, view)})
-		a.recreated(rangeVarKey(v.Get("view")), view, selectColumns(v.Get("query"), v.A("aliases")))
+		a.recreated(rangeVarKey(v.Get("view")), view, v.Get("query"), v.A("aliases"))
 	case "CreateFunctionStmt":
 		kind := "function"
 		if v.B("is_procedure") {

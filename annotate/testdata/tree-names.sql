@@ -79,3 +79,11 @@ ALTER TABLE t ALTER COLUMN a TYPE bigint USING a::bigint;
 ALTER TABLE t SET (fillfactor = 1.5);
 CREATE VIEW v (a, b) AS SELECT 1, 2;
 ALTER TABLE t RENAME CONSTRAINT c TO d;
+-- view column names (views.go)
+CREATE VIEW v_names (a, b) AS
+  WITH w (x) AS (SELECT 1)
+  SELECT u.*, nullif(1, 2) AS n1, NULLIF(a, b), ARRAY(SELECT 1), EXISTS (SELECT 1), (u.arr)[1], (u.comp).f, CASE WHEN true THEN 1 ELSE 2 END,
+         'x' COLLATE "C", GROUPING(a), LEAST(1, 2), GREATEST(1, 2), ROW(1, 2), $1, true IS TRUE, a IS NULL, current_date
+  FROM users u JOIN orders o ON o.user_id = u.id, (SELECT 1) s (c) CROSS JOIN w GROUP BY a;
+CREATE TABLE like_users (LIKE users INCLUDING ALL);
+CREATE TABLE users_copy (id, email) AS SELECT id, email FROM users;

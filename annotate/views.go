@@ -1,0 +1,472 @@
+package annotate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// view is what the schema knows of a view or materialized view created by
+// the migrations analysed so far.
+type view struct {
+	obj   Object
+	cols  []string // its output columns, nil when they cannot be told
+	reads []string // keys of the relations its query names
+}
+
+// viewDrop is a view the migration being analysed drops: by DROP VIEW
+// (act is that action's index in stmt), or by the CASCADE of another
+// view's drop (act is -1, by is that drop).
+type viewDrop struct {
+	stmt *Statement
+	act  int
+	obj  Object
+	cols []string // the columns it had, nil when unknown
+	// known: the view was created by an analysed migration, so what
+	// depends on it is known too.
+	known, cascade bool
+	by             *viewDrop
+	recreated      bool
+}
+
+// dependents returns the keys of the views that read key, directly or
+// through other views, sorted.
+func (s *Schema) dependents(key string) []string {
+	var out []string
+	seen := map[string]bool{key: true}
+	queue := []string{key}
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		var next []string
+		for vk, v := range s.views {
+			if !seen[vk] && slices.Contains(v.reads, k) {
+				seen[vk] = true
+				next = append(next, vk)
+			}
+		}
+		slices.Sort(next)
+		out = append(out, next...)
+		queue = append(queue, next...)
+	}
+	return out
+}
+
+// relationColumns returns the column names of a table or view whose
+// columns are all known, nil otherwise; a table's come sorted.
+func (s *Schema) relationColumns(key string) []string {
+	if v, ok := s.views[key]; ok {
+		return v.cols
+	}
+	t := s.tables[key]
+	if t == nil || !t.full {
+		return nil
+	}
+	out := make([]string, 0, len(t.cols))
+	for c := range t.cols {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// droppedView records the drop of a view by the action at index act of
+// the current statement. A CASCADE drops the views that depend on it too:
+// each must be re-created in this migration for old code to keep working,
+// and when the view is not one the migrations created, what depends on it
+// is unknown.
+func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
+	v, known := a.schema.views[key]
+	d := &viewDrop{stmt: a.stmt, act: act, obj: obj, known: known, cascade: cascade}
+	if known {
+		d.cols = v.cols
+	} else {
+		d.cols = a.schema.relationColumns(key) // a materialized view of the live catalog
+	}
+	var deps []string
+	if cascade {
+		deps = a.schema.dependents(key)
+	}
+	delete(a.schema.views, key)
+	if a.schema.tables[key] != nil {
+		a.schema.dropTable(key)
+	}
+	a.viewDrops = append(a.viewDrops, d)
+	a.pendingViews[key] = d
+	var names []string
+	for _, dk := range deps {
+		dv := a.schema.views[dk]
+		delete(a.schema.views, dk)
+		if a.created[dk] {
+			continue // created in this migration: old code does not use it
+		}
+		e := &viewDrop{stmt: a.stmt, act: -1, obj: dv.obj, cols: dv.cols, known: true, by: d}
+		a.viewDrops = append(a.viewDrops, e)
+		a.pendingViews[dk] = e
+		names = append(names, dv.obj.Kind+" "+dv.obj.String())
+	}
+	drop := &a.stmt.Actions[act]
+	if !cascade || drop.New {
+		return
+	}
+	switch {
+	case !known:
+		drop.Reason = fmt.Sprintf("drops %s %s CASCADE: safemigrate does not know what depends on it, and old code using what the CASCADE drops fails", obj.Kind, obj)
+	case len(names) > 0:
+		drop.Reason = fmt.Sprintf("drops %s %s CASCADE, and with it %s: old code using them fails", obj.Kind, obj, strings.Join(names, ", "))
+	}
+}
+
+// recreated records a view (or materialized view) the statement creates,
+// from its query and column aliases, and when the migration dropped it
+// earlier, makes the creation neutral: within one transaction nobody sees
+// the view missing. It stays a contract when the new view lacks columns
+// the old one had, or when either's columns cannot be told.
+func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node) {
+	cols := a.viewColumns(query, aliases)
+	existed := a.schema.exists(key)
+	a.schema.views[key] = &view{obj: obj, cols: cols, reads: copySources(query)}
+	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
+	d, dropped := a.pendingViews[key]
+	if !dropped {
+		if !existed && !me.IfExists {
+			a.created[key] = true // dropping it again is no change for old code
+		}
+		return
+	}
+	delete(a.pendingViews, key)
+	d.recreated = true
+	how := "dropped"
+	if d.by != nil {
+		how = "dropped by the CASCADE"
+	}
+	me.Effect = Neutral
+	me.Reason = fmt.Sprintf("re-creates %s %s %s on line %d: old code keeps working", obj.Kind, obj, how, d.stmt.Line)
+	switch {
+	case d.cols == nil:
+		me.Effect = Contract
+		me.Reason = fmt.Sprintf("re-creates %s %s %s on line %d, whose old columns safemigrate cannot tell: old code selecting one the new view lacks fails", obj.Kind, obj, how, d.stmt.Line)
+	case cols == nil:
+		me.Effect = Contract
+		me.Reason = fmt.Sprintf("re-creates %s %s %s on line %d with columns safemigrate cannot tell: old code selecting one the new view lacks fails", obj.Kind, obj, how, d.stmt.Line)
+	default:
+		var lost []string
+		for _, c := range d.cols {
+			if !slices.Contains(cols, c) && !slices.Contains(lost, c) {
+				lost = append(lost, c)
+			}
+		}
+		if len(lost) > 0 {
+			me.Effect = Contract
+			what := "column " + lost[0]
+			if len(lost) > 1 {
+				what = "columns " + strings.Join(lost, ", ")
+			}
+			me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", obj.Kind, obj, what)
+		}
+	}
+}
+
+// finishViews decides, once the whole migration is read, the effect of
+// each DROP VIEW: neutral when the view, and every view its CASCADE
+// dropped, is re-created in the migration; a contract otherwise.
+func (a *analyzer) finishViews() {
+	cur := a.stmt
+	defer func() { a.stmt = cur }()
+	for _, d := range a.viewDrops {
+		if d.act < 0 || !d.recreated {
+			continue
+		}
+		drop := &d.stmt.Actions[d.act]
+		if drop.New {
+			continue
+		}
+		var missing []string
+		for _, e := range a.viewDrops {
+			if e.by == d && !e.recreated {
+				missing = append(missing, e.obj.Kind+" "+e.obj.String())
+			}
+		}
+		switch {
+		case d.cascade && !d.known:
+			// the reason given at the drop stands
+		case len(missing) > 0:
+			drop.Reason = fmt.Sprintf("drops %s %s CASCADE, which also drops %s, not re-created in this migration: old code using it fails", d.obj.Kind, d.obj, strings.Join(missing, ", "))
+		default:
+			drop.Effect = Neutral
+			drop.Reason = fmt.Sprintf("drops %s %s to re-create it: old code keeps working", d.obj.Kind, d.obj)
+		}
+		a.stmt = d.stmt
+		a.summarise()
+	}
+}
+
+// viewColumns returns the names of the columns a view's query produces
+// (its alias list first), as PostgreSQL names them: `*` and `t.*` expand
+// to the columns the schema knows of the relations in FROM. It returns nil
+// when they cannot be told (a relation whose columns are unknown, a
+// function in FROM, an expression whose name is not modelled).
+func (a *analyzer) viewColumns(query Node, aliases []Node) []string {
+	cols := a.queryColumns(query, nil)
+	if cols == nil {
+		return nil
+	}
+	for i, al := range aliases {
+		if i < len(cols) {
+			cols[i] = al.Sval()
+		}
+	}
+	return cols
+}
+
+// ctes are the column lists of the WITH queries in scope, by name.
+type ctes map[string][]string
+
+func (a *analyzer) queryColumns(query Node, outer ctes) []string {
+	sel := query.As("SelectStmt")
+	if !sel.Exists() {
+		return nil
+	}
+	return a.selectColumns(sel, outer)
+}
+
+// selectColumns is queryColumns for the content of a SelectStmt (a set
+// operation's arms come unwrapped).
+func (a *analyzer) selectColumns(sel Node, outer ctes) []string {
+	scope := outer
+	if w := sel.Get("withClause"); w.Exists() {
+		scope = ctes{}
+		for k, v := range outer {
+			scope[k] = v
+		}
+		for _, c := range w.A("ctes") {
+			cte := c.As("CommonTableExpr")
+			cols := a.queryColumns(cte.Get("ctequery"), scope)
+			if cols != nil {
+				cols = renamed(cols, cte.A("aliascolnames"))
+			}
+			scope[cte.S("ctename")] = cols
+		}
+	}
+	if sel.Has("larg") {
+		return a.selectColumns(sel.Get("larg"), scope) // the first arm names the columns
+	}
+	if vl := sel.A("valuesLists"); len(vl) > 0 {
+		var cols []string
+		for i := range vl[0].As("List").A("items") {
+			cols = append(cols, fmt.Sprintf("column%d", i+1))
+		}
+		return cols
+	}
+	from := sel.A("fromClause")
+	var cols []string
+	for _, t := range sel.A("targetList") {
+		rt := t.As("ResTarget")
+		if name := rt.S("name"); name != "" {
+			cols = append(cols, name)
+			continue
+		}
+		val := rt.Get("val")
+		if fields := val.As("ColumnRef").A("fields"); len(fields) > 0 {
+			if last, _ := fields[len(fields)-1].Type(); last == "A_Star" {
+				qual := ""
+				if len(fields) > 1 {
+					qual = fields[len(fields)-2].Sval()
+				}
+				star, ok := a.starColumns(from, qual, scope)
+				if !ok {
+					return nil
+				}
+				cols = append(cols, star...)
+				continue
+			}
+		}
+		name, _ := figureColname(val)
+		if name == "" {
+			return nil
+		}
+		cols = append(cols, name)
+	}
+	if cols == nil {
+		cols = []string{} // SELECT with no columns: known, and empty
+	}
+	return cols
+}
+
+// starColumns returns the columns `*` (qual "") or `qual.*` expands to
+// over the FROM items, and whether they are all known.
+func (a *analyzer) starColumns(from []Node, qual string, scope ctes) ([]string, bool) {
+	var out []string
+	found := false
+	for _, item := range from {
+		cols, ok, hit := a.itemColumns(item, qual, scope)
+		if !ok {
+			return nil, false
+		}
+		if hit {
+			out = append(out, cols...)
+			found = true
+		}
+	}
+	return out, found
+}
+
+// itemColumns returns the columns of a FROM item that qual ("" for every
+// item) selects, whether they are known, and whether qual names it.
+func (a *analyzer) itemColumns(item Node, qual string, scope ctes) (cols []string, ok, hit bool) {
+	typ, v := item.Type()
+	switch typ {
+	case "RangeVar":
+		name := v.S("relname")
+		alias := v.Get("alias")
+		if qual != "" && qual != name && qual != alias.S("aliasname") {
+			return nil, true, false
+		}
+		var known []string
+		if c, isCTE := scope[name]; isCTE && v.S("schemaname") == "" {
+			known = c
+		} else {
+			known = a.schema.relationColumns(rangeVarKey(v))
+		}
+		if known == nil || len(alias.A("colnames")) > 0 && v.S("schemaname") == "" && scope[name] == nil {
+			return nil, false, true // unknown, or renamed by position in an order not kept
+		}
+		return renamed(known, alias.A("colnames")), true, true
+	case "RangeSubselect":
+		alias := v.Get("alias")
+		if qual != "" && qual != alias.S("aliasname") {
+			return nil, true, false
+		}
+		known := a.queryColumns(v.Get("subquery"), scope)
+		if known == nil {
+			return nil, false, true
+		}
+		return renamed(known, alias.A("colnames")), true, true
+	case "JoinExpr":
+		if al := v.Get("alias").S("aliasname"); qual != "" && qual == al {
+			qual = ""
+		}
+		var out []string
+		hitAny := false
+		for _, side := range []Node{v.Get("larg"), v.Get("rarg")} {
+			c, ok, h := a.itemColumns(side, qual, scope)
+			if !ok {
+				return nil, false, true
+			}
+			if h {
+				hitAny = true
+				out = append(out, c...)
+			}
+		}
+		return out, true, hitAny
+	}
+	return nil, false, true // a function, a table sample, …: unknown
+}
+
+// renamed applies a column alias list to the first columns.
+func renamed(cols []string, aliases []Node) []string {
+	out := slices.Clone(cols)
+	for i, al := range aliases {
+		if i < len(out) {
+			out[i] = al.Sval()
+		}
+	}
+	return out
+}
+
+// figureColname names an output column as PostgreSQL's FigureColname
+// does, with the strength of the name (2 a column or function name, 1 a
+// keyword such as "case", 0 "?column?"); "" when the node is not modelled.
+func figureColname(n Node) (string, int) {
+	typ, v := n.Type()
+	switch typ {
+	case "ColumnRef":
+		fields := v.A("fields")
+		if len(fields) == 0 {
+			return "", 0
+		}
+		if name := fields[len(fields)-1].Sval(); name != "" {
+			return name, 2
+		}
+		return "", 0
+	case "A_Indirection":
+		ind := v.A("indirection")
+		if len(ind) > 0 {
+			if name := ind[len(ind)-1].Sval(); name != "" {
+				return name, 2
+			}
+		}
+		return figureColname(v.Get("arg"))
+	case "FuncCall":
+		names := v.A("funcname")
+		if len(names) == 0 {
+			return "", 0
+		}
+		return names[len(names)-1].Sval(), 2
+	case "A_Expr":
+		if v.S("kind") == "AEXPR_NULLIF" {
+			return "nullif", 2
+		}
+		return "?column?", 0
+	case "TypeCast":
+		name, strength := figureColname(v.Get("arg"))
+		if name == "" {
+			return "", 0
+		}
+		if strength <= 1 {
+			if tn := v.Get("typeName").A("names"); len(tn) > 0 {
+				return tn[len(tn)-1].Sval(), 1
+			}
+		}
+		return name, strength
+	case "CollateClause":
+		return figureColname(v.Get("arg"))
+	case "CaseExpr":
+		if def := v.Get("defresult"); def.Exists() {
+			name, strength := figureColname(def)
+			if name == "" {
+				return "", 0
+			}
+			if strength == 2 {
+				return name, 2
+			}
+		}
+		return "case", 1
+	case "SubLink":
+		switch v.S("subLinkType") {
+		case "EXISTS_SUBLINK":
+			return "exists", 2
+		case "ARRAY_SUBLINK":
+			return "array", 2
+		case "EXPR_SUBLINK":
+			if tl := v.Get("subselect").As("SelectStmt").A("targetList"); len(tl) == 1 {
+				if name := tl[0].As("ResTarget").S("name"); name != "" {
+					return name, 2
+				}
+			}
+		}
+		return "?column?", 0
+	case "A_ArrayExpr":
+		return "array", 2
+	case "RowExpr":
+		return "row", 2
+	case "CoalesceExpr":
+		return "coalesce", 2
+	case "MinMaxExpr":
+		if v.S("op") == "IS_LEAST" {
+			return "least", 2
+		}
+		return "greatest", 2
+	case "GroupingFunc":
+		return "grouping", 2
+	case "SQLValueFunction":
+		op := strings.TrimSuffix(strings.TrimPrefix(v.S("op"), "SVFOP_"), "_N")
+		if op == "" {
+			return "", 0
+		}
+		return strings.ToLower(op), 2
+	case "A_Const", "ParamRef", "BoolExpr", "NullTest", "BooleanTest":
+		return "?column?", 0
+	}
+	return "", 0
+}
