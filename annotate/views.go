@@ -20,6 +20,7 @@ type view struct {
 type viewDrop struct {
 	stmt *Statement
 	act  int
+	key  string
 	obj  Object
 	cols []string // the columns it had, nil when unknown
 	// known: the view was created by an analysed migration, so what
@@ -77,11 +78,19 @@ func (s *Schema) relationColumns(key string) []string {
 // is unknown.
 func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 	v, known := a.schema.views[key]
-	d := &viewDrop{stmt: a.stmt, act: act, obj: obj, known: known, cascade: cascade}
+	d := &viewDrop{stmt: a.stmt, act: act, key: key, obj: obj, known: known, cascade: cascade}
 	if known {
 		d.cols = v.cols
 	} else {
 		d.cols = a.schema.relationColumns(key) // a materialized view of the live catalog
+	}
+	for _, e := range a.viewDrops {
+		if e.key == key && e.recreated {
+			// Dropped and re-created earlier in this migration: old code
+			// knows the view as it was before.
+			d.cols, d.known = e.cols, e.known
+			break
+		}
 	}
 	var deps []string
 	if cascade {
@@ -100,7 +109,7 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 		if a.created[dk] {
 			continue // created in this migration: old code does not use it
 		}
-		e := &viewDrop{stmt: a.stmt, act: -1, obj: dv.obj, cols: dv.cols, known: true, by: d}
+		e := &viewDrop{stmt: a.stmt, act: -1, key: dk, obj: dv.obj, cols: dv.cols, known: true, by: d}
 		a.viewDrops = append(a.viewDrops, e)
 		a.pendingViews[dk] = e
 		names = append(names, dv.obj.Kind+" "+dv.obj.String())

@@ -90,3 +90,15 @@ func TestRecreatedViewColumns(t *testing.T) {
 	an := analyseAll(t, annotate.Options{}, viewsUsers, "CREATE VIEW a (key, mail) AS SELECT id, email FROM users;", "DROP VIEW a;\nCREATE VIEW a AS SELECT id AS key, email AS mail FROM users;")
 	assert.Equal(t, migration.Always, an.Suggested, an.Reason)
 }
+
+// TestViewRecreatedTwice: old code knows the view as it was before the
+// migration, not as an earlier re-creation in the same migration left it.
+func TestViewRecreatedTwice(t *testing.T) {
+	an := analyseAll(t, annotate.Options{}, viewsUsers, "CREATE VIEW v2 AS SELECT id, email FROM users;",
+		"DROP VIEW v2;\nCREATE VIEW v2 AS SELECT id, email, name FROM users;\nDROP VIEW v2;\nCREATE VIEW v2 AS SELECT id, name FROM users;")
+	assert.Equal(t, migration.AfterDeploy, an.Suggested)
+	assert.Equal(t, "line 4: re-creates view v2 without column email: old code selecting it fails", an.Reason)
+	an = analyseAll(t, annotate.Options{}, viewsUsers, "CREATE VIEW v2 AS SELECT id FROM users;",
+		"DROP VIEW v2;\nCREATE VIEW v2 AS SELECT id, email FROM users;\nDROP VIEW v2;\nCREATE VIEW v2 AS SELECT id FROM users;")
+	assert.Equal(t, migration.Always, an.Suggested, an.Reason)
+}
