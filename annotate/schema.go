@@ -16,6 +16,9 @@ type Schema struct {
 	tables  map[string]*table
 	indexes map[string]string // index key -> table key
 	views   map[string]*view  // view key -> what its query tells
+	// defaultGrants: an ALTER DEFAULT PRIVILEGES grants on the tables
+	// and views created from then on.
+	defaultGrants bool
 	// dropped are the tables the migrations analysed so far dropped (or
 	// renamed away) and did not create again: known not to exist.
 	dropped map[string]bool

@@ -258,6 +258,7 @@ func (a *analyzer) statement(n Node) {
 	case "CreateTrigStmt":
 		a.kind("CREATE TRIGGER")
 		rv, name, replace := v.Get("relation"), v.S("trigname"), v.B("replace")
+		a.viewTrigger(rangeVarKey(rv), name)
 		a.add(Action{Op: OpCreate, Object: Object{Kind: "trigger", Name: name}, Table: tableName(rv), Lock: ShareRowExclusive, New: a.created[rangeVarKey(rv)], Effect: Expand,
 			IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates trigger %s on %s: old code keeps working", name, relObject("table", rv))})
 	case "ViewStmt":
@@ -333,6 +334,7 @@ func (a *analyzer) statement(n Node) {
 		a.add(Action{Op: OpOther, Object: nameObject(objectKind(v.S("objtype")), v.Get("object")), Effect: Neutral, Rerunnable: true, Reason: "sets a comment"})
 	case "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt":
 		a.kind("GRANT")
+		a.viewPrivileges(typ, v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
 	case "AlterOwnerStmt":
 		a.kind("ALTER OWNER")

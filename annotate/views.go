@@ -12,6 +12,11 @@ type view struct {
 	obj   Object
 	cols  []string // its output columns, nil when they cannot be told
 	reads []string // keys of the relations its query names
+	// triggers on the view (INSTEAD OF ...), and whether privileges were
+	// granted on it: dropping the view drops them, and re-creating it
+	// does not bring them back.
+	triggers []string
+	granted  bool
 }
 
 // viewDrop is a view the migration being analysed drops: by DROP VIEW
@@ -28,6 +33,9 @@ type viewDrop struct {
 	known, cascade bool
 	by             *viewDrop
 	recreated      bool
+	// triggers and granted as the view had them before the drop.
+	triggers []string
+	granted  bool
 }
 
 // dependents returns the keys of the views that read key, directly or
@@ -80,7 +88,7 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 	v, known := a.schema.views[key]
 	d := &viewDrop{stmt: a.stmt, act: act, key: key, obj: obj, known: known, cascade: cascade}
 	if known {
-		d.cols = v.cols
+		d.cols, d.triggers, d.granted = v.cols, v.triggers, v.granted
 	} else {
 		d.cols = a.schema.relationColumns(key) // a materialized view of the live catalog
 	}
@@ -88,7 +96,7 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 		if e.key == key && e.recreated {
 			// Dropped and re-created earlier in this migration: old code
 			// knows the view as it was before.
-			d.cols, d.known = e.cols, e.known
+			d.cols, d.known, d.triggers, d.granted = e.cols, e.known, e.triggers, e.granted
 			break
 		}
 	}
@@ -109,7 +117,7 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 		if a.created[dk] {
 			continue // created in this migration: old code does not use it
 		}
-		e := &viewDrop{stmt: a.stmt, act: -1, key: dk, obj: dv.obj, cols: dv.cols, known: true, by: d}
+		e := &viewDrop{stmt: a.stmt, act: -1, key: dk, obj: dv.obj, cols: dv.cols, known: true, by: d, triggers: dv.triggers, granted: dv.granted}
 		a.viewDrops = append(a.viewDrops, e)
 		a.pendingViews[dk] = e
 		names = append(names, dv.obj.Kind+" "+dv.obj.String())
@@ -134,7 +142,7 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node) {
 	cols := a.viewColumns(query, aliases)
 	existed := a.schema.exists(key)
-	a.schema.views[key] = &view{obj: obj, cols: cols, reads: copySources(query)}
+	a.schema.views[key] = &view{obj: obj, cols: cols, reads: copySources(query), granted: a.schema.defaultGrants}
 	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
 	d, dropped := a.pendingViews[key]
 	if !dropped {
@@ -176,9 +184,65 @@ func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node)
 	}
 }
 
+// viewTrigger records a trigger created on a view.
+func (a *analyzer) viewTrigger(key, name string) {
+	if v := a.schema.views[key]; v != nil && !slices.Contains(v.triggers, name) {
+		v.triggers = append(v.triggers, name)
+	}
+}
+
+// viewPrivileges records GRANTs on views, on all tables of a schema, and
+// default privileges on tables.
+func (a *analyzer) viewPrivileges(typ string, st Node) {
+	if typ == "AlterDefaultPrivilegesStmt" {
+		if g := st.Get("action"); g.B("is_grant") && g.S("objtype") == "OBJECT_TABLE" {
+			a.schema.defaultGrants = true
+		}
+		return
+	}
+	if typ != "GrantStmt" || !st.B("is_grant") || st.S("objtype") != "OBJECT_TABLE" {
+		return
+	}
+	for _, o := range st.A("objects") {
+		switch st.S("targtype") {
+		case "ACL_TARGET_OBJECT":
+			if v := a.schema.views[rangeVarKey(o.As("RangeVar"))]; v != nil {
+				v.granted = true
+			}
+		case "ACL_TARGET_ALL_IN_SCHEMA":
+			schema := o.Sval()
+			for k, v := range a.schema.views {
+				if s, _, ok := strings.Cut(k, "."); ok && s == schema || !ok && schema == "public" {
+					v.granted = true
+				}
+			}
+		}
+	}
+}
+
+// lostWithView lists what old code used of a view dropped by d and that
+// the migration has not brought back: its triggers, its privileges.
+func (a *analyzer) lostWithView(d *viewDrop) []string {
+	now := a.schema.views[d.key]
+	if now == nil {
+		return nil
+	}
+	var lost []string
+	for _, t := range d.triggers {
+		if !slices.Contains(now.triggers, t) {
+			lost = append(lost, fmt.Sprintf("trigger %s on %s", t, d.obj))
+		}
+	}
+	if d.granted && !now.granted {
+		lost = append(lost, fmt.Sprintf("the privileges granted on %s", d.obj))
+	}
+	return lost
+}
+
 // finishViews decides, once the whole migration is read, the effect of
 // each DROP VIEW: neutral when the view, and every view its CASCADE
-// dropped, is re-created in the migration; a contract otherwise.
+// dropped, is re-created in the migration with its triggers and
+// privileges; a contract otherwise.
 func (a *analyzer) finishViews() {
 	cur := a.stmt
 	defer func() { a.stmt = cur }()
@@ -196,11 +260,19 @@ func (a *analyzer) finishViews() {
 				missing = append(missing, e.obj.Kind+" "+e.obj.String())
 			}
 		}
+		lost := a.lostWithView(d)
+		for _, e := range a.viewDrops {
+			if e.by == d && e.recreated {
+				lost = append(lost, a.lostWithView(e)...)
+			}
+		}
 		switch {
 		case d.cascade && !d.known:
 			// the reason given at the drop stands
 		case len(missing) > 0:
 			drop.Reason = fmt.Sprintf("drops %s %s CASCADE, which also drops %s, not re-created in this migration: old code using it fails", d.obj.Kind, d.obj, strings.Join(missing, ", "))
+		case len(lost) > 0:
+			drop.Reason = fmt.Sprintf("drops %s %s, and with it %s, which this migration does not restore: old code relying on them fails", d.obj.Kind, d.obj, strings.Join(lost, ", "))
 		default:
 			drop.Effect = Neutral
 			drop.Reason = fmt.Sprintf("drops %s %s to re-create it: old code keeps working", d.obj.Kind, d.obj)

@@ -102,3 +102,36 @@ func TestViewRecreatedTwice(t *testing.T) {
 		"DROP VIEW v2;\nCREATE VIEW v2 AS SELECT id, email FROM users;\nDROP VIEW v2;\nCREATE VIEW v2 AS SELECT id FROM users;")
 	assert.Equal(t, migration.Always, an.Suggested, an.Reason)
 }
+
+// TestRecreatedViewLosesTriggersAndGrants: dropping a view drops its
+// triggers and the privileges granted on it; re-creating the view alone
+// does not bring them back.
+func TestRecreatedViewLosesTriggersAndGrants(t *testing.T) {
+	view := viewsUsers + "\nCREATE VIEW user_emails AS SELECT id, email FROM users;"
+	trigger := "CREATE TRIGGER user_emails_insert INSTEAD OF INSERT ON user_emails FOR EACH ROW EXECUTE FUNCTION insert_user_email();"
+	recreate := "DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT id, email FROM users WHERE email IS NOT NULL;"
+	for name, tc := range map[string]struct {
+		history []string
+		src     string
+		want    migration.Safe
+		reason  string
+	}{
+		"trigger lost": {[]string{view, trigger}, recreate, migration.AfterDeploy,
+			"line 1: drops view user_emails, and with it trigger user_emails_insert on user_emails, which this migration does not restore: old code relying on them fails"},
+		"trigger re-created":    {[]string{view, trigger}, recreate + "\n" + trigger, migration.BeforeDeploy, "line 3: creates trigger user_emails_insert on user_emails: old code keeps working"},
+		"grant lost":            {[]string{view, "GRANT SELECT ON user_emails TO app;"}, recreate, migration.AfterDeploy, "line 1: drops view user_emails, and with it the privileges granted on user_emails, which this migration does not restore: old code relying on them fails"},
+		"grant restored":        {[]string{view, "GRANT SELECT ON user_emails TO app;"}, recreate + "\nGRANT SELECT ON user_emails TO app;", migration.Always, ""},
+		"schema grant lost":     {[]string{view, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO app;"}, recreate, migration.AfterDeploy, ""},
+		"schema grant restored": {[]string{view, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO app;"}, recreate + "\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO app;", migration.Always, ""},
+		"default privileges":    {[]string{"ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO app;", view}, recreate, migration.Always, ""},
+		"cascaded view's grant": {[]string{view, "CREATE VIEW emails AS SELECT email FROM user_emails;", "GRANT SELECT ON emails TO app;"},
+			"DROP VIEW user_emails CASCADE;\nCREATE VIEW user_emails AS SELECT id, email FROM users;\nCREATE VIEW emails AS SELECT email FROM user_emails;", migration.AfterDeploy,
+			"line 1: drops view user_emails, and with it the privileges granted on emails, which this migration does not restore: old code relying on them fails"},
+	} {
+		an := analyseAll(t, annotate.Options{}, append(tc.history, tc.src)...)
+		assert.Equal(t, tc.want, an.Suggested, "%s: %s", name, an.Reason)
+		if tc.reason != "" {
+			assert.Equal(t, tc.reason, an.Reason, name)
+		}
+	}
+}

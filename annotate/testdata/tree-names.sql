@@ -87,3 +87,7 @@ CREATE VIEW v_names (a, b) AS
   FROM users u JOIN orders o ON o.user_id = u.id, (SELECT 1) s (c) CROSS JOIN w GROUP BY a;
 CREATE TABLE like_users (LIKE users INCLUDING ALL);
 CREATE TABLE users_copy (id, email) AS SELECT id, email FROM users;
+-- privileges on views (views.go)
+GRANT SELECT ON v_names TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
