@@ -558,11 +558,18 @@ func (a *analyzer) rename(st Node) {
 				t.setNotNull(newName, true)
 			}
 		}
+		if v := a.schema.views[key]; v != nil {
+			if i := slices.Index(v.cols, sub); i >= 0 {
+				v.cols = slices.Clone(v.cols)
+				v.cols[i] = newName
+			}
+		}
 	case "OBJECT_TABLE":
 		act.Op, act.Object = OpRenameTable, relObject("table", rv)
 		act.Reason = fmt.Sprintf("renames table %s to %s: old code using %s fails", act.Object, newName, act.Object)
 		newKey := relKey(rv.S("schemaname"), newName)
 		a.schema.renameTable(key, newKey)
+		a.schema.renameView(key, newKey, newName)
 		if a.created[key] {
 			a.created[newKey] = true
 		}
@@ -575,6 +582,14 @@ func (a *analyzer) rename(st Node) {
 		act.Reason = fmt.Sprintf("renames %s %s to %s: old code does not name it", act.Object.Kind, act.Object, newName)
 	default:
 		act.Object = relObject(objectKind(renameType), rv)
+		if renameType == "OBJECT_VIEW" || renameType == "OBJECT_MATVIEW" {
+			newKey := relKey(rv.S("schemaname"), newName)
+			a.schema.renameView(key, newKey, newName)
+			a.schema.renameTable(key, newKey) // a materialized view of the live catalog
+			if a.created[key] {
+				a.created[newKey] = true
+			}
+		}
 		if !rv.Exists() {
 			act.Object = nameObject(objectKind(renameType), st.Get("object"))
 			act.Lock = NoLock

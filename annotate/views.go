@@ -61,6 +61,23 @@ func (s *Schema) dependents(key string) []string {
 	return out
 }
 
+// renameView follows ALTER VIEW ... RENAME (or ALTER TABLE on a view, or
+// on a table views read): the views that read key now read newKey, as
+// PostgreSQL's views follow the relation, not its name.
+func (s *Schema) renameView(key, newKey, newName string) {
+	if v, ok := s.views[key]; ok {
+		delete(s.views, key)
+		v.obj.Name = newName
+		s.views[newKey] = v
+	}
+	for _, v := range s.views {
+		if i := slices.Index(v.reads, key); i >= 0 {
+			v.reads = slices.Clone(v.reads)
+			v.reads[i] = newKey
+		}
+	}
+}
+
 // relationColumns returns the column names of a table or view whose
 // columns are all known, nil otherwise; a table's come sorted.
 func (s *Schema) relationColumns(key string) []string {

@@ -135,3 +135,18 @@ func TestRecreatedViewLosesTriggersAndGrants(t *testing.T) {
 		}
 	}
 }
+
+// TestRenamedViews: views follow renames, as PostgreSQL's do.
+func TestRenamedViews(t *testing.T) {
+	base := viewsUsers + "\nCREATE VIEW active_users AS SELECT id, email FROM users;\nCREATE VIEW user_emails AS SELECT email FROM active_users;"
+	an := analyseAll(t, annotate.Options{}, base, "ALTER VIEW active_users RENAME TO live_users;",
+		"DROP VIEW live_users CASCADE;\nCREATE VIEW live_users AS SELECT id, email FROM users;")
+	assert.Equal(t, "line 1: drops view live_users CASCADE, which also drops view user_emails, not re-created in this migration: old code using it fails", an.Reason)
+	// A view reads a renamed table under its new name.
+	an = analyseAll(t, annotate.Options{}, base, "ALTER TABLE users RENAME TO accounts;",
+		"DROP VIEW active_users CASCADE;\nCREATE VIEW active_users AS SELECT id, email FROM accounts;\nCREATE VIEW user_emails AS SELECT email FROM active_users;")
+	assert.Equal(t, migration.Always, an.Suggested, an.Reason)
+	an = analyseAll(t, annotate.Options{}, base, "ALTER VIEW user_emails RENAME COLUMN email TO mail;",
+		"DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT email AS mail FROM active_users;")
+	assert.Equal(t, migration.Always, an.Suggested, an.Reason)
+}
