@@ -245,3 +245,19 @@ func TestLintLivePartitionsAndNotNull(t *testing.T) {
 	assert.Empty(t, got["set-not-null"], "note is NOT NULL already")
 	assert.Empty(t, got["contract-before-deploy"], "a column NOT NULL already: old code's inserts fail as before")
 }
+
+// TestLintLiveViews: the live catalog's views tell the columns of a view
+// dropped and re-created, and are not graded by size.
+func TestLintLiveViews(t *testing.T) {
+	dbURL := liveDB(t)
+	_, err := pgtest.Connect(t, dbURL).Exec(context.Background(), "CREATE VIEW big_ids AS SELECT id, v AS label FROM big")
+	require.NoError(t, err)
+	fsys := fstest.MapFS{"0002_view.sql": {Data: []byte("-- safe: always\nDROP VIEW big_ids;\nCREATE VIEW big_ids AS SELECT id, v AS label FROM big WHERE id > 0;\n")}}
+	assert.NotEmpty(t, byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{}))["contract-before-deploy"], "offline, the view's columns are unknown")
+	assert.Empty(t, byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{Live: true}))["contract-before-deploy"], "the live view had id and label")
+
+	fsys = fstest.MapFS{"0002_view.sql": {Data: []byte("-- safe: always\nDROP VIEW big_ids;\nCREATE VIEW big_ids AS SELECT id FROM big;\n")}}
+	got := byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{Live: true}))["contract-before-deploy"]
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0].Message, "re-creates view big_ids without column label")
+}

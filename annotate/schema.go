@@ -204,6 +204,9 @@ type CatalogTable struct {
 	Schema, Name string
 	Columns      []CatalogColumn
 	Indexes      []CatalogIndex
+	// View: a view, whose Columns are its output columns (their types
+	// and NOT NULL are not used). What depends on it stays unknown.
+	View bool
 }
 
 // CatalogColumn is one column of a [CatalogTable].
@@ -228,6 +231,20 @@ type CatalogIndex struct {
 // type does not parse, naming the table.
 func (s *Schema) LoadCatalog(tables []CatalogTable) error {
 	for _, t := range tables {
+		if t.View {
+			v := &view{obj: Object{Kind: "view", Name: t.Name}, catalog: true}
+			if t.Schema != "public" {
+				v.obj.Schema = t.Schema
+			}
+			for _, c := range t.Columns {
+				v.cols = append(v.cols, c.Name)
+			}
+			if v.cols == nil {
+				v.cols = []string{}
+			}
+			s.views[relKey(t.Schema, t.Name)] = v
+			continue
+		}
 		name := quoteIdent(t.Name)
 		if t.Schema != "" {
 			name = quoteIdent(t.Schema) + "." + name

@@ -17,6 +17,9 @@ type view struct {
 	// does not bring them back.
 	triggers []string
 	granted  bool
+	// catalog: known from a live catalog, which tells its columns but
+	// not what depends on it.
+	catalog bool
 }
 
 // viewDrop is a view the migration being analysed drops: by DROP VIEW
@@ -102,9 +105,10 @@ func (s *Schema) relationColumns(key string) []string {
 // and when the view is not one the migrations created, what depends on it
 // is unknown.
 func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
-	v, known := a.schema.views[key]
+	v, ok := a.schema.views[key]
+	known := ok && !v.catalog
 	d := &viewDrop{stmt: a.stmt, act: act, key: key, obj: obj, known: known, cascade: cascade}
-	if known {
+	if ok {
 		d.cols, d.triggers, d.granted = v.cols, v.triggers, v.granted
 	} else {
 		d.cols = a.schema.relationColumns(key) // a materialized view of the live catalog
