@@ -490,6 +490,7 @@ func (a *analyzer) drop(st Node) {
 		obj := nameObject(kind, o)
 		key := relKey(obj.Schema, obj.Name)
 		act := Action{Object: obj, IfExists: missing, Rerunnable: missing, Effect: Contract, Concurrent: conc}
+		isView := false
 		switch removeType {
 		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
@@ -528,7 +529,7 @@ func (a *analyzer) drop(st Node) {
 			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
-				defer a.droppedView(key, obj, cascade, len(a.stmt.Actions))
+				isView = true
 			}
 		}
 		if act.New {
@@ -536,6 +537,9 @@ func (a *analyzer) drop(st Node) {
 			act.Reason = strings.SplitN(act.Reason, ":", 2)[0] + ": it was created in this migration"
 		}
 		a.add(act)
+		if isView {
+			a.droppedView(key, obj, cascade, len(a.stmt.Actions)-1)
+		}
 	}
 }
 

@@ -105,6 +105,11 @@ func (s *Schema) relationColumns(key string) []string {
 // and when the view is not one the migrations created, what depends on it
 // is unknown.
 func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
+	if p := a.pendingViews[key]; p != nil && p.by != nil && p.act < 0 {
+		// DROP VIEW a, b CASCADE where b reads a: b is gone with a.
+		p.stmt, p.act, p.cascade = a.stmt, act, cascade
+		return
+	}
 	v, ok := a.schema.views[key]
 	known := ok && !v.catalog
 	d := &viewDrop{stmt: a.stmt, act: act, key: key, obj: obj, known: known, cascade: cascade}
