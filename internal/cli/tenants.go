@@ -88,13 +88,8 @@ func (f *tenantFlags) databaseList(env *Env, tn *safemigrate.Tenants) error {
 		if err != nil {
 			return usageError("--databases: %v", err)
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				tn.Databases = append(tn.Databases, line)
-			}
-		}
-		if len(tn.Databases) == 0 {
-			return usageError("--databases %s lists no database (one connection string per line)", f.Databases)
+		if tn.Databases, err = safemigrate.ParseDatabaseList(f.Databases, data); err != nil {
+			return err
 		}
 	case f.DatabasesQuery != "":
 		tn.DatabasesQuery = f.DatabasesQuery

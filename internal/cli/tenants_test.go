@@ -383,9 +383,12 @@ func TestFleetOfDatabases(t *testing.T) {
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stdout+r.stderr, `tenant schema "nope" does not exist in `)
 	bad := filepath.Join(t.TempDir(), "bad.txt")
-	require.NoError(t, os.WriteFile(bad, []byte(urls[0]+"\npostgres://u:"+pw+"@h/x?sslmode=nonsense\n"), 0o600))
-	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", bad)
+	require.NoError(t, os.WriteFile(bad, []byte("# fleet\n"+urls[0]+"\npostgres://u:"+pw+"@h/x?sslmode=nonsense\n\npostgres//u:"+pw+"@h/y\n"+urls[0]+"\n"), 0o600))
+	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", bad, "--format", "json")
 	assert.Equal(t, 2, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "entry 2")
+	for _, want := range []string{bad + ":3: not a connection string", bad + ":5: not a connection string", bad + ":6: names database "} {
+		assert.Contains(t, r.stderr, want, "every bad line is named by its line")
+	}
 	assert.NotContains(t, r.stdout+r.stderr, pw)
+	assertOneJSON(t, r.stdout)
 }
