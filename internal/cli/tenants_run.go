@@ -37,7 +37,13 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 	if len(res.Tenants) > 0 {
 		fmt.Fprintln(w)
 		t := table{indent: "  "}
-		t.add(cell{"tenant", st.dim}, cell{"state", st.dim}, cell{"to run", st.dim}, cell{"preflight", st.dim}, cell{"applied", st.dim})
+		checked := "preflight"
+		for _, tn := range res.Tenants {
+			if tn.Preflight != nil && tn.Preflight.Atomic {
+				checked = "atomic pass" // the rehearsal was the apply
+			}
+		}
+		t.add(cell{"tenant", st.dim}, cell{"state", st.dim}, cell{"to run", st.dim}, cell{checked, st.dim}, cell{"applied", st.dim})
 		for _, tn := range res.Tenants {
 			t.add(plain(fleet.Display(tn.Tenant)), stateCell(st, tn), plain(toRun(tn)), plain(preflightSummary(tn)), plain(fmt.Sprint(len(tn.Applied))), plain(tenantNote(tn)))
 		}
