@@ -377,6 +377,12 @@ func TestFleetOfDatabases(t *testing.T) {
 		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
 		assert.NotContains(t, r.stdout+r.stderr, pw)
 	}
+	// --jobs-per-server outside a fleet of databases would be ignored.
+	for _, args := range [][]string{{"--schemas", "a,b", "--jobs-per-server", "2"}, {"--jobs-per-server", "2"}} {
+		r = runDB(t, urls[0], dir, append([]string{"migrate", "--phase", "post-deploy"}, args...)...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "--jobs-per-server applies to a fleet of databases only", args)
+	}
 	// A schema missing in a database stops the run before anything is
 	// applied, as in a fleet of schemas (exit 2).
 	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", list, "--schemas", "nope")
