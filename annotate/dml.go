@@ -1,6 +1,9 @@
 package annotate
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // A bulk write is an UPDATE or DELETE whose WHERE clause does not pin the
 // rows down by an indexed key: it touches most of the table in one
@@ -53,20 +56,41 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		}
 		l, r := v.Get("lexpr"), v.Get("rexpr")
 		eq := op == "=" && v.S("kind") != "AEXPR_OP_ANY" || v.S("kind") == "AEXPR_IN"
-		if col, ok := ownColumn(l, names); ok && a.isKey(key, col, eq) && !joins(r, names) {
+		if col, ok := ownColumn(l, names); ok && a.isKey(key, col, eq) && !joins(r, names) && !unbounded(r) {
 			return true
 		}
-		if col, ok := ownColumn(r, names); ok && a.isKey(key, col, eq) && !joins(l, names) {
+		if col, ok := ownColumn(r, names); ok && a.isKey(key, col, eq) && !joins(l, names) && !unbounded(l) {
 			return true
 		}
 	case "SubLink":
-		// col IN (SELECT ... LIMIT n), the batching idiom.
+		// col IN (SELECT ... LIMIT n), the batching idiom. Without LIMIT
+		// the subquery decides the rows, as a join does.
 		if v.S("subLinkType") == "ANY_SUBLINK" {
 			col, ok := ownColumn(v.Get("testexpr"), names)
-			return ok && a.isKey(key, col, true)
+			return ok && a.isKey(key, col, true) && v.Get("subselect").As("SelectStmt").Has("limitCount")
 		}
 	}
 	return false
+}
+
+// unbounded reports whether a value holds ARRAY(SELECT ...) without a
+// LIMIT: col = ANY(ARRAY(SELECT ...)) then matches whatever the subquery
+// returns, as a join does.
+func unbounded(n Node) bool {
+	found := false
+	walk(n, func(key string, v Node) bool {
+		if found {
+			return false
+		}
+		if key == "SubLink" {
+			if v.S("subLinkType") == "ARRAY_SUBLINK" && !v.Get("subselect").As("SelectStmt").Has("limitCount") {
+				found = true
+			}
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // ownColumn returns the column a ColumnRef names when it is a column of
@@ -149,4 +173,101 @@ func copySources(query Node) []string {
 		return true
 	})
 	return out
+}
+
+// dml analyses what a query statement (n, whose content is v) does
+// beyond its own target: the writes of its data-modifying WITH queries,
+// which are statements of their own (an UPDATE or DELETE there touches
+// rows like a top-level one), and calls of functions safemigrate does not
+// know, which make the statement opaque. It reports whether the
+// statement is opaque.
+func (a *analyzer) dml(n, v Node) bool {
+	if a.inCTE {
+		return false // the enclosing statement looks at the whole tree
+	}
+	if ctes := v.Get("withClause").A("ctes"); len(ctes) > 0 {
+		kind := a.stmt.Kind
+		a.inCTE = true
+		for _, c := range ctes {
+			q := c.As("CommonTableExpr").Get("ctequery")
+			switch typ, _ := q.Type(); typ {
+			case "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt":
+				a.statement(q)
+			}
+		}
+		a.inCTE = false
+		a.stmt.Kind = kind
+	}
+	if !strings.Contains(a.stmt.SQL, "(") {
+		return false
+	}
+	if name := a.unknownFunc(n); name != "" {
+		a.opaque(a.stmt.Start, fmt.Sprintf("calls %s(), whose effect safemigrate cannot see", name))
+		return true
+	}
+	return false
+}
+
+// newerFuncs are built-in functions that older PostgreSQL versions do
+// not have: the major version that added each.
+var newerFuncs = map[string]int{
+	"any_value": 16, "random_normal": 16, "array_sample": 16, "array_shuffle": 16,
+	"system_user": 16, "pg_input_is_valid": 16, "pg_input_error_info": 16, "date_add": 16, "date_subtract": 16,
+	"uuid_extract_timestamp": 17, "uuid_extract_version": 17, "to_bin": 17, "to_oct": 17,
+}
+
+// unknownFunc returns the first function a statement calls that is not a
+// built-in safemigrate knows in the target version, qualified by its
+// schema when the SQL names one; "" when there is none.
+func (a *analyzer) unknownFunc(n Node) string {
+	found := ""
+	walk(n, func(key string, v Node) bool {
+		if found != "" {
+			return false
+		}
+		if key != "FuncCall" {
+			return true
+		}
+		fn := v.A("funcname")
+		name := funcName(v)
+		schema := ""
+		if len(fn) > 1 {
+			schema = strings.ToLower(fn[len(fn)-2].Sval())
+		}
+		since, newer := newerFuncs[name]
+		known := knownFunc(name) || newer && a.version >= since
+		if schema != "" && schema != "pg_catalog" || !known {
+			found = name
+			if schema != "" {
+				found = schema + "." + name
+			}
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// selectInto analyses SELECT ... INTO table, which creates the table
+// from the query, as CREATE TABLE ... AS does; sel is the SelectStmt
+// node.
+func (a *analyzer) selectInto(sel, rv Node) {
+	a.kind("SELECT INTO")
+	key := rangeVarKey(rv)
+	a.created[key] = true
+	a.schema.ensure(key).keys = map[string]bool{}
+	// The copy reads the rest of the statement: the query without INTO.
+	a.copies(sel, key)
+	obj := relObject("table", rv)
+	a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
+		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)})
+}
+
+// tableList prints the tables of a list of RangeVars: "users, orders".
+func tableList(rels []Node) string {
+	var names []string
+	for _, r := range rels {
+		names = append(names, relObject("table", r.As("RangeVar")).String())
+	}
+	return strings.Join(names, ", ")
 }
