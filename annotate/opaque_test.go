@@ -62,6 +62,10 @@ func TestNeverLessSafeThanTheSQL(t *testing.T) {
 		{"any_value on 15", "SELECT any_value(name) FROM users;", annotate.Options{PGVersion: 15}, migration.AfterDeploy, true},
 		// Hazards of item 16.
 		{"revoke", "REVOKE ALL ON users FROM PUBLIC;", annotate.Options{}, migration.AfterDeploy, false},
+		{"revoke on a new table", "CREATE TABLE secrets (id bigint);\nREVOKE ALL ON secrets FROM PUBLIC;", annotate.Options{}, migration.BeforeDeploy, false},
+		{"truncate cascade of a new table", "CREATE TABLE scratch (id bigint);\nTRUNCATE scratch CASCADE;", annotate.Options{}, migration.BeforeDeploy, false},
+		{"set constraints", "SET CONSTRAINTS ALL DEFERRED;", annotate.Options{}, migration.Always, false},
+		{"foreign table", "CREATE FOREIGN TABLE remote_users (id bigint) SERVER legacy;", annotate.Options{}, migration.BeforeDeploy, false},
 		{"grant stays neutral", "GRANT SELECT ON users TO reporting;", annotate.Options{}, migration.Always, false},
 		{"enable rls", "ALTER TABLE users ENABLE ROW LEVEL SECURITY;", annotate.Options{}, migration.AfterDeploy, false},
 		{"force rls", "ALTER TABLE users FORCE ROW LEVEL SECURITY;", annotate.Options{}, migration.AfterDeploy, false},
@@ -180,4 +184,21 @@ func TestWhyPointsAtTheSubcommand(t *testing.T) {
 	an := analyseAll(t, annotate.Options{}, usersTable, "ALTER TABLE users\n  ADD COLUMN nick text,\n  DROP COLUMN name;")
 	assert.Equal(t, 3, an.Line)
 	assert.Equal(t, "line 3: drops column users.name: old code selecting or writing it fails", an.Reason)
+}
+
+// TestUnknownCallsInDMLText: the quick look at the text that spares a
+// seed INSERT the tree walk does not hide a call.
+func TestUnknownCallsInDMLText(t *testing.T) {
+	for sql, opaque := range map[string]bool{
+		"INSERT INTO public.users (id, email) VALUES (1, 'a (b)'), (2, lower('C'));":            false,
+		"INSERT INTO users (id) SELECT id FROM legacy_rows(10);":                                true,
+		`INSERT INTO users (id) SELECT id FROM "LegacyRows"(10);`:                               true,
+		"WITH src(id) AS (SELECT 1) INSERT INTO users (id) SELECT id FROM src;":                 false,
+		"UPDATE users u SET name = x.n FROM (SELECT 1 AS n) AS x(n) WHERE u.id = 1;":            false,
+		"INSERT INTO users (id, email) VALUES (1, app.normalize_email('A@B'));":                 true,
+		"DELETE FROM users WHERE created_at < now() - interval '1 day' AND id = ANY(ARRAY[1]);": false,
+	} {
+		an := analyseAll(t, annotate.Options{}, usersTable, sql)
+		assert.Equal(t, opaque, opaqueIn(an), sql)
+	}
 }

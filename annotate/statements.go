@@ -184,7 +184,7 @@ func (a *analyzer) statement(n Node) {
 			a.add(Action{Op: OpTruncate, Object: relObject("table", rv), Table: tableName(rv), Lock: AccessExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 				Reason: fmt.Sprintf("truncates %s: every row is removed", relObject("table", rv))})
 		}
-		if v.S("behavior") == "DROP_CASCADE" {
+		if v.S("behavior") == "DROP_CASCADE" && !a.allCreated(v.A("relations")) {
 			a.opaque(a.stmt.Start, "truncates, with CASCADE, every table that references "+tableList(v.A("relations"))+", which safemigrate cannot list")
 		}
 	case "VacuumStmt":
@@ -342,7 +342,7 @@ func (a *analyzer) statement(n Node) {
 		a.kind("COMMENT")
 		a.add(Action{Op: OpOther, Object: nameObject(objectKind(v.S("objtype")), v.Get("object")), Effect: Neutral, Rerunnable: true, Reason: "sets a comment"})
 	case "GrantStmt", "GrantRoleStmt":
-		if !v.B("is_grant") {
+		if !v.B("is_grant") && !a.onCreated(v) {
 			a.kind("REVOKE")
 			a.add(Action{Op: OpOther, Effect: Contract, Rerunnable: true, Reason: "revokes privileges: old code that relies on them fails with permission denied"})
 			break
@@ -387,6 +387,13 @@ func (a *analyzer) statement(n Node) {
 			a.utc = false // back to the server's time zone
 		}
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
+	case "ConstraintsSetStmt", "VariableShowStmt", "DeallocateStmt", "DeclareCursorStmt", "FetchStmt", "ClosePortalStmt", "LoadStmt", "AlterStatsStmt":
+		a.kind(strings.ToUpper(strings.TrimSuffix(typ, "Stmt")))
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing old code can see"})
+	case "CreateForeignTableStmt", "CreateFdwStmt", "CreateForeignServerStmt", "CreateUserMappingStmt", "ImportForeignSchemaStmt",
+		"CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt", "CreateTransformStmt", "CreateAmStmt":
+		a.kind("CREATE")
+		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
 	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt":
 		a.kind("UTILITY")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
