@@ -257,11 +257,22 @@ func (a *analyzer) alterTable(st Node) {
 			act := base
 			act.Op, act.Object, act.Effect, act.Reason = OpAlterTable, tbl, Neutral, "changes properties of "+tbl.String()
 			a.add(act)
-		default:
+		case "AT_ReplaceRelOptions", "AT_GenericOptions", "AT_AlterColumnGenericOptions", "AT_AlterConstraint":
 			act := base
 			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
 			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
 			a.add(act)
+		default:
+			// INHERIT, OF, ENABLE / DISABLE RULE, ...: what old code's
+			// statements on the table do may change, and the analysis
+			// does not follow it.
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
+			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
+			a.add(act)
+			if !isNew {
+				a.opaque(at[i], fmt.Sprintf("alters %s (%s), which safemigrate does not analyse", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_"))))
+			}
 		}
 	}
 }

@@ -62,6 +62,8 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		if col, ok := ownColumn(r, names); ok && a.isKey(key, col, eq) && !joins(l, names) && !unbounded(l) {
 			return true
 		}
+	case "CurrentOfExpr":
+		return true // WHERE CURRENT OF cursor: one row
 	case "SubLink":
 		// col IN (SELECT ... LIMIT n), the batching idiom. Without LIMIT
 		// the subquery decides the rows, as a join does.

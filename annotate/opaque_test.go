@@ -66,6 +66,9 @@ func TestNeverLessSafeThanTheSQL(t *testing.T) {
 		{"truncate cascade of a new table", "CREATE TABLE scratch (id bigint);\nTRUNCATE scratch CASCADE;", annotate.Options{}, migration.BeforeDeploy, false},
 		{"set constraints", "SET CONSTRAINTS ALL DEFERRED;", annotate.Options{}, migration.Always, false},
 		{"foreign table", "CREATE FOREIGN TABLE remote_users (id bigint) SERVER legacy;", annotate.Options{}, migration.BeforeDeploy, false},
+		{"inherit", "CREATE TABLE people (id bigint);\nALTER TABLE users INHERIT people;", annotate.Options{}, migration.AfterDeploy, true},
+		{"disable rule", "ALTER TABLE users DISABLE RULE users_archive;", annotate.Options{}, migration.AfterDeploy, true},
+		{"inherit on a new table", "CREATE TABLE people (id bigint);\nCREATE TABLE staff (id bigint);\nALTER TABLE staff INHERIT people;", annotate.Options{}, migration.BeforeDeploy, false},
 		{"grant stays neutral", "GRANT SELECT ON users TO reporting;", annotate.Options{}, migration.Always, false},
 		{"enable rls", "ALTER TABLE users ENABLE ROW LEVEL SECURITY;", annotate.Options{}, migration.AfterDeploy, false},
 		{"force rls", "ALTER TABLE users FORCE ROW LEVEL SECURITY;", annotate.Options{}, migration.AfterDeploy, false},
@@ -129,6 +132,7 @@ func TestBulkWritesEverywhere(t *testing.T) {
 		{"DELETE FROM users WHERE id IN (SELECT id FROM users WHERE name IS NULL LIMIT 1000);", false, false},
 		{"DELETE FROM users WHERE id = (SELECT max(id) FROM users);", false, false},
 		{"DELETE FROM users WHERE id = ANY(ARRAY(SELECT id FROM users LIMIT 500));", false, false},
+		{"DELETE FROM users WHERE CURRENT OF users_cursor;", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
