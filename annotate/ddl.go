@@ -235,10 +235,18 @@ func (a *analyzer) alterTable(st Node) {
 			act := base
 			act.Op, act.Object, act.Effect, act.ConstraintName, act.IfExists, act.Rerunnable = OpDropConstraint, Object{Kind: "constraint", Schema: schema, Name: name}, Neutral, name, missing, missing
 			act.Reason = fmt.Sprintf("drops constraint %s on %s: old code's writes are accepted as before", name, tbl)
-			if t := a.schema.table(key); t != nil {
+			t := a.schema.table(key)
+			if (t == nil || t.checks[name] == nil) && uniqueName(name) {
+				// A primary key or unique constraint by PostgreSQL's own
+				// naming: old code's INSERT ... ON CONFLICT on its columns
+				// fails without it.
+				act.Effect = Contract
+				act.Reason = fmt.Sprintf("drops constraint %s on %s, a primary key or unique constraint: old code's INSERT ... ON CONFLICT on its columns fails, and duplicates it relies on not existing can be written", name, tbl)
+			}
+			if t != nil {
 				delete(t.checks, name)
 			}
-			a.add(act)
+			a.add(a.onNew(act))
 		case "AT_AttachPartition":
 			pc := def.As("PartitionCmd")
 			act := base
@@ -260,6 +268,26 @@ func (a *analyzer) alterTable(st Node) {
 				a.stmt.Transactional = false
 			}
 			a.add(a.onNew(act))
+		case "AT_SetExpression":
+			act := base
+			act.Op, act.Rewrite, act.Effect = OpAlterTable, true, Data
+			act.Reason = fmt.Sprintf("changes the expression of generated column %s: every row of %s is rewritten under an ACCESS EXCLUSIVE lock", col, tbl)
+			a.add(act)
+		case "AT_DropExpression":
+			act := base
+			act.Op, act.Effect = OpAlterTable, Expand
+			act.Reason = fmt.Sprintf("makes generated column %s a plain column: old code keeps working", col)
+			a.add(act)
+		case "AT_EnableRowSecurity", "AT_ForceRowSecurity":
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Contract
+			act.Reason = fmt.Sprintf("enables row level security on %s: old code sees and writes only the rows a policy allows, none without one", tbl)
+			a.add(a.onNew(act))
+		case "AT_DisableRowSecurity", "AT_NoForceRowSecurity":
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Expand
+			act.Reason = fmt.Sprintf("disables row level security on %s: old code keeps working", tbl)
+			a.add(act)
 		case "AT_SetStatistics", "AT_ClusterOn", "AT_DropCluster", "AT_SetRelOptions", "AT_ResetRelOptions", "AT_SetOptions", "AT_ResetOptions":
 			act := base
 			act.Op, act.Object, act.Lock, act.Effect, act.Reason = OpAlterTable, tbl, ShareUpdateExclusive, Neutral, "changes storage settings of "+tbl.String()
@@ -280,11 +308,22 @@ func (a *analyzer) alterTable(st Node) {
 			act := base
 			act.Op, act.Object, act.Effect, act.Reason = OpAlterTable, tbl, Neutral, "changes properties of "+tbl.String()
 			a.add(act)
-		default:
+		case "AT_ReplaceRelOptions", "AT_GenericOptions", "AT_AlterColumnGenericOptions", "AT_AlterConstraint":
 			act := base
 			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
 			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
 			a.add(act)
+		default:
+			// INHERIT, OF, ENABLE / DISABLE RULE, ...: what old code's
+			// statements on the table do may change, and the analysis
+			// does not follow it.
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
+			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
+			a.add(act)
+			if !isNew {
+				a.opaque(at[i], fmt.Sprintf("alters %s (%s), which safemigrate does not analyse", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_"))))
+			}
 		}
 	}
 }
@@ -408,9 +447,16 @@ func (a *analyzer) utcTimestamp(old, new typeRef) bool {
 	return old.name == "timestamp" && new.name == "timestamptz" || old.name == "timestamptz" && new.name == "timestamp"
 }
 
-// setVariable follows SET timezone within the migration.
+// setVariable follows SET timezone within the migration. SET LOCAL
+// outside a transaction does nothing; RESET, DEFAULT (and RESET ALL)
+// return to the server's time zone, which the analysis does not know, so
+// a later timestamp change counts as a rewrite.
 func (a *analyzer) setVariable(v Node) {
-	if !strings.EqualFold(v.S("name"), "timezone") {
+	if v.S("kind") == "VAR_RESET_ALL" {
+		a.utc = false
+		return
+	}
+	if !strings.EqualFold(v.S("name"), "timezone") || v.B("is_local") && a.noTxn {
 		return
 	}
 	a.utc = false
@@ -577,6 +623,9 @@ func (a *analyzer) rename(st Node) {
 		if a.created[key] {
 			a.created[newKey] = true
 		}
+		if line, ok := a.copied[key]; ok {
+			a.copied[newKey] = line // dropping it under its new name loses the same rows
+		}
 	case "OBJECT_INDEX", "OBJECT_TABCONSTRAINT":
 		act.Object = relObject(objectKind(renameType), rv)
 		if renameType == "OBJECT_TABCONSTRAINT" {
@@ -596,6 +645,9 @@ func (a *analyzer) rename(st Node) {
 		}
 		if !rv.Exists() {
 			act.Object = nameObject(objectKind(renameType), st.Get("object"))
+			if act.Object.Name == "" {
+				act.Object.Name = sub // databases, schemas and roles go by subname
+			}
 			act.Lock = NoLock
 		}
 		act.Reason = fmt.Sprintf("renames %s %s to %s: old code using the old name fails", act.Object.Kind, act.Object, newName)
@@ -816,4 +868,65 @@ cmds:
 		return out
 	}
 	return starts
+}
+
+// uniqueName reports whether a constraint name is the one PostgreSQL
+// gives a primary key (table_pkey) or unique constraint (table_col_key).
+func uniqueName(name string) bool {
+	return strings.HasSuffix(name, "_pkey") || strings.HasSuffix(name, "_key")
+}
+
+// createRule analyses CREATE RULE: a rule on an existing table rewrites
+// the statements old code runs against it (DO INSTEAD NOTHING discards
+// them), and what the rule's actions do in their place is not followed:
+// after_deploy and opaque-statement.
+func (a *analyzer) createRule(v Node) {
+	a.kind("CREATE RULE")
+	rv := v.Get("relation")
+	tbl := relObject("table", rv)
+	replace := v.B("replace")
+	event := strings.TrimPrefix(v.S("event"), "CMD_")
+	act := Action{Op: OpCreate, Object: Object{Kind: "rule", Schema: rv.S("schemaname"), Name: v.S("rulename")}, Table: tbl.String(), Lock: AccessExclusive,
+		New: a.created[rangeVarKey(rv)], Effect: Expand, IfExists: replace, Rerunnable: replace,
+		Reason: fmt.Sprintf("creates rule %s on %s, created in this migration", v.S("rulename"), tbl)}
+	if !act.New {
+		a.add(act)
+		a.opaque(a.stmt.Start, fmt.Sprintf("creates rule %s on %s, which rewrites old code's %s statements on it into what the rule says", v.S("rulename"), tbl, event))
+		return
+	}
+	a.add(act)
+}
+
+// unanalysed handles a statement kind the analysis does not follow.
+// Unknown never counts as safe (docs/rules.md, opaque-statement): it is
+// opaque, with a reason for the kinds known to reach beyond what the SQL
+// names.
+func (a *analyzer) unanalysed(typ string, v Node) {
+	name := strings.TrimSuffix(typ, "Stmt")
+	a.kind(strings.ToUpper(name))
+	what := "runs a statement safemigrate does not analyse (" + name + "), whose effect it cannot see"
+	switch typ {
+	case "DropOwnedStmt":
+		a.kind("DROP OWNED")
+		what = "drops every object the roles own, which safemigrate cannot list"
+	case "ReassignOwnedStmt":
+		a.kind("REASSIGN OWNED")
+		what = "gives every object the roles own to another role, which safemigrate cannot list"
+	case "AlterExtensionStmt":
+		a.kind("ALTER EXTENSION")
+		what = fmt.Sprintf("updates extension %s, whose script safemigrate cannot see", v.S("extname"))
+	case "AlterExtensionContentsStmt":
+		a.kind("ALTER EXTENSION")
+		what = fmt.Sprintf("changes the members of extension %s", v.S("extname"))
+	case "CreateEventTrigStmt":
+		a.kind("CREATE EVENT TRIGGER")
+		what = fmt.Sprintf("creates event trigger %s, which runs on DDL from then on", v.S("trigname"))
+	case "AlterEventTrigStmt":
+		a.kind("ALTER EVENT TRIGGER")
+		what = fmt.Sprintf("changes event trigger %s, which runs on DDL", v.S("trigname"))
+	case "SecLabelStmt":
+		a.kind("SECURITY LABEL")
+		what = "sets a security label, which may change who can use the object"
+	}
+	a.opaque(a.stmt.Start, what)
 }

@@ -11,7 +11,7 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
+	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -26,6 +26,8 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 type analyzer struct {
 	schema     *Schema
 	version    int
+	noTxn      bool            // the migration runs outside a transaction
+	inCTE      bool            // analysing a data-modifying WITH query of the statement
 	created    map[string]bool // tables created in this migration
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
@@ -183,6 +185,9 @@ func (a *analyzer) statement(n Node) {
 			a.add(Action{Op: OpTruncate, Object: relObject("table", rv), Table: tableName(rv), Lock: AccessExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 				Reason: fmt.Sprintf("truncates %s: every row is removed", relObject("table", rv))})
 		}
+		if v.S("behavior") == "DROP_CASCADE" && !a.allCreated(v.A("relations")) {
+			a.opaque(a.stmt.Start, "truncates, with CASCADE, every table that references "+tableList(v.A("relations"))+", which safemigrate cannot list")
+		}
 	case "VacuumStmt":
 		a.vacuum(v)
 	case "ClusterStmt":
@@ -198,12 +203,14 @@ func (a *analyzer) statement(n Node) {
 	case "InsertStmt":
 		a.kind("INSERT")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		a.copies(v.Get("selectStmt"), rangeVarKey(rv))
 		a.add(Action{Op: OpInsert, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("cols")), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
 	case "UpdateStmt":
 		a.kind("UPDATE")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		noWhere := !v.Has("whereClause")
 		// UPDATE ... FROM: the join decides the rows; a plain UPDATE ...
 		// WHERE is most often a targeted backfill.
@@ -213,6 +220,7 @@ func (a *analyzer) statement(n Node) {
 	case "DeleteStmt":
 		a.kind("DELETE")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		noWhere := !v.Has("whereClause")
 		bulk := !noWhere && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("usingClause")))
 		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
@@ -220,6 +228,7 @@ func (a *analyzer) statement(n Node) {
 	case "MergeStmt":
 		a.kind("MERGE")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
 	case "CopyStmt":
@@ -233,11 +242,13 @@ func (a *analyzer) statement(n Node) {
 			Reason: "copies data"})
 	case "SelectStmt":
 		a.kind("SELECT")
-		if strings.Contains(a.stmt.SQL, "(") {
-			if name := unknownCall(n); name != "" {
-				a.opaque(a.stmt.Start, fmt.Sprintf("calls %s(), whose effect safemigrate cannot see", name))
-				break
-			}
+		if into := v.Get("intoClause"); into.Exists() {
+			a.selectInto(n, into.Get("rel"))
+			a.dml(n, v)
+			break
+		}
+		if a.dml(n, v) {
+			break
 		}
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a query"})
 	case "DoStmt":
@@ -332,7 +343,18 @@ func (a *analyzer) statement(n Node) {
 	case "CommentStmt":
 		a.kind("COMMENT")
 		a.add(Action{Op: OpOther, Object: nameObject(objectKind(v.S("objtype")), v.Get("object")), Effect: Neutral, Rerunnable: true, Reason: "sets a comment"})
-	case "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt":
+	case "GrantStmt", "GrantRoleStmt":
+		if !v.B("is_grant") && !a.onCreated(v) {
+			a.kind("REVOKE")
+			a.add(Action{Op: OpOther, Effect: Contract, Rerunnable: true, Reason: "revokes privileges: old code that relies on them fails with permission denied"})
+			break
+		}
+		a.kind("GRANT")
+		a.viewPrivileges(typ, v)
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
+	case "AlterDefaultPrivilegesStmt":
+		// Default privileges apply to objects created later, not to what
+		// old code uses now.
 		a.kind("GRANT")
 		a.viewPrivileges(typ, v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
@@ -358,19 +380,32 @@ func (a *analyzer) statement(n Node) {
 	case "AlterSeqStmt":
 		a.kind("ALTER SEQUENCE")
 		a.add(Action{Op: OpOther, Object: relObject("sequence", v.Get("sequence")), Effect: Neutral, Rerunnable: true, Reason: "changes a sequence"})
-	case "CreatePolicyStmt", "RuleStmt", "CreateStatsStmt", "CreateCastStmt", "DefineStmt", "CreateRangeStmt", "CreatePublicationStmt", "CreateRoleStmt":
+	case "RuleStmt":
+		a.createRule(v)
+	case "CreatePolicyStmt", "CreateStatsStmt", "CreateCastStmt", "DefineStmt", "CreateRangeStmt", "CreatePublicationStmt", "CreateRoleStmt":
 		a.kind("CREATE")
 		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
-	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt", "DiscardStmt":
+	case "DiscardStmt":
+		a.kind("DISCARD")
+		if t := v.S("target"); t == "DISCARD_ALL" {
+			a.utc = false // back to the server's time zone
+		}
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
+	case "ConstraintsSetStmt", "VariableShowStmt", "DeallocateStmt", "DeclareCursorStmt", "FetchStmt", "ClosePortalStmt", "LoadStmt", "AlterStatsStmt":
+		a.kind(strings.ToUpper(strings.TrimSuffix(typ, "Stmt")))
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing old code can see"})
+	case "CreateForeignTableStmt", "CreateFdwStmt", "CreateForeignServerStmt", "CreateUserMappingStmt", "ImportForeignSchemaStmt",
+		"CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt", "CreateTransformStmt", "CreateAmStmt":
+		a.kind("CREATE")
+		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
+	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt":
 		a.kind("UTILITY")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
 	case "":
 		a.kind("UNKNOWN")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "an empty statement"})
 	default:
-		name := strings.TrimSuffix(typ, "Stmt")
-		a.kind(strings.ToUpper(name))
-		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "a statement kind safemigrate does not analyse (" + name + ")"})
+		a.unanalysed(typ, v)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/safemigrate/safemigrate/internal/redact"
 	"github.com/safemigrate/safemigrate/internal/spell"
 )
 
@@ -116,7 +117,8 @@ func describe(n *yaml.Node) string {
 	case "!!bool":
 		return n.Value
 	}
-	return fmt.Sprintf("%q", n.Value)
+	// A misplaced connection string must not show its password.
+	return fmt.Sprintf("%q", redact.String(n.Value))
 }
 
 // unknownKey says which keys the section takes, the closest one, and
