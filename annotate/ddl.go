@@ -567,6 +567,10 @@ func (a *analyzer) drop(st Node) {
 			}
 			act.New = act.New || a.createdIdx[key]
 			delete(a.schema.indexes, key)
+		case "OBJECT_FUNCTION", "OBJECT_PROCEDURE":
+			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
+			a.schema.dropFunction(obj)
 		case "OBJECT_SCHEMA":
 			act.Op = OpDropSchema
 			act.Reason = fmt.Sprintf("drops schema %s: old code using anything in it fails", obj)

@@ -292,6 +292,7 @@ func (a *analyzer) statement(n Node) {
 		obj := qualified(kind, v.A("funcname"))
 		replace := v.B("replace")
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
+		a.viewFunction(v, obj)
 	case "CreateSeqStmt":
 		a.kind("CREATE SEQUENCE")
 		seq, ine := relObject("sequence", v.Get("sequence")), v.B("if_not_exists")

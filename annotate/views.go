@@ -17,6 +17,9 @@ type view struct {
 	// does not bring them back.
 	triggers []string
 	granted  bool
+	// funcs are the functions whose arguments or result have the view's
+	// row type: dropping the view with CASCADE drops them.
+	funcs []Object
 	// catalog: known from a live catalog, which tells its columns but
 	// not what depends on it.
 	catalog bool
@@ -127,8 +130,10 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 		}
 	}
 	var deps []string
+	var funcs []Object
 	if cascade {
 		deps = a.schema.dependents(key)
+		funcs = a.cascadedFunctions(key, deps)
 	}
 	delete(a.schema.views, key)
 	if a.schema.tables[key] != nil {
@@ -137,6 +142,12 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 	a.viewDrops = append(a.viewDrops, d)
 	a.pendingViews[key] = d
 	var names []string
+	for _, f := range funcs {
+		e := &viewDrop{stmt: a.stmt, act: -1, key: funcKey(f), obj: f, known: true, by: d}
+		a.viewDrops = append(a.viewDrops, e)
+		a.pendingViews[e.key] = e
+		names = append(names, f.Kind+" "+f.String())
+	}
 	for _, dk := range deps {
 		dv := a.schema.views[dk]
 		delete(a.schema.views, dk)
@@ -206,6 +217,63 @@ func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node)
 				what = "columns " + strings.Join(lost, ", ")
 			}
 			me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", obj.Kind, obj, what)
+		}
+	}
+}
+
+// funcKey is the key of a function among pendingViews.
+func funcKey(f Object) string {
+	return "function " + relKey(f.Schema, f.Name)
+}
+
+// cascadedFunctions returns the functions that have the row type of the
+// view key or of one of its dependents deps.
+func (a *analyzer) cascadedFunctions(key string, deps []string) []Object {
+	var out []Object
+	for _, k := range append([]string{key}, deps...) {
+		if v := a.schema.views[k]; v != nil {
+			for _, f := range v.funcs {
+				if !slices.Contains(out, f) {
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// viewFunction records a function whose arguments or result have a
+// view's row type, and that a function dropped by a CASCADE is back.
+func (a *analyzer) viewFunction(st Node, f Object) {
+	if e := a.pendingViews[funcKey(f)]; e != nil {
+		e.recreated = true
+		delete(a.pendingViews, funcKey(f))
+	}
+	types := []Node{st.Get("returnType")}
+	for _, p := range st.A("parameters") {
+		types = append(types, p.As("FunctionParameter").Get("argType"))
+	}
+	for _, t := range types {
+		names := t.A("names")
+		if len(names) == 0 || len(names) > 2 {
+			continue
+		}
+		key := names[len(names)-1].Sval()
+		if len(names) == 2 {
+			key = relKey(names[0].Sval(), key)
+		}
+		if v := a.schema.views[key]; v != nil && !slices.Contains(v.funcs, f) {
+			v.funcs = append(v.funcs, f)
+		}
+	}
+}
+
+// dropFunction forgets a dropped function: a later CASCADE no longer
+// drops it.
+func (s *Schema) dropFunction(f Object) {
+	for _, v := range s.views {
+		if i := slices.Index(v.funcs, f); i >= 0 {
+			v.funcs = slices.Delete(slices.Clone(v.funcs), i, i+1)
 		}
 	}
 }

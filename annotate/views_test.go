@@ -156,3 +156,18 @@ func TestRenamedViews(t *testing.T) {
 		"DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT email AS mail FROM active_users;")
 	assert.Equal(t, migration.Always, an.Suggested, an.Reason)
 }
+
+// TestViewCascadeDropsFunctions: a function whose arguments or result
+// have a view's row type is dropped by the view's CASCADE.
+func TestViewCascadeDropsFunctions(t *testing.T) {
+	history := []string{viewsUsers + "\nCREATE VIEW active_users AS SELECT id, email FROM users;",
+		"CREATE FUNCTION search_users(q text) RETURNS SETOF active_users LANGUAGE sql STABLE AS $$ SELECT * FROM active_users WHERE email LIKE q $$;"}
+	recreate := "DROP VIEW active_users CASCADE;\nCREATE VIEW active_users AS SELECT id, email FROM users WHERE id > 0;"
+	an := analyseAll(t, annotate.Options{}, append(history, recreate)...)
+	assert.Equal(t, "line 1: drops view active_users CASCADE, which also drops function search_users, not re-created in this migration: old code using it fails", an.Reason)
+	an = analyseAll(t, annotate.Options{}, append(history, recreate+"\n"+history[1])...)
+	assert.Equal(t, migration.BeforeDeploy, an.Suggested, an.Reason)
+	assert.Equal(t, annotate.Neutral, an.Statements[0].Effect, an.Statements[0].Reason)
+	an = analyseAll(t, annotate.Options{}, append(history, "DROP FUNCTION search_users(text);", recreate)...)
+	assert.Equal(t, migration.Always, an.Suggested, "the function is gone already: %s", an.Reason)
+}

@@ -120,3 +120,6 @@ CREATE TABLE users_copy (id, email) AS SELECT id, email FROM users;
 GRANT SELECT ON v_names TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
+-- functions of a view's row type (views.go)
+CREATE FUNCTION view_rows(r v_names, n int) RETURNS SETOF v_names LANGUAGE sql AS 'SELECT 1';
+DROP PROCEDURE p(int);
