@@ -179,7 +179,13 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node) {
 	cols := a.viewColumns(query, aliases)
 	existed := a.schema.exists(key)
-	a.schema.views[key] = &view{obj: obj, cols: cols, reads: copySources(query), granted: a.schema.defaultGrants}
+	nv := &view{obj: obj, cols: cols, reads: copySources(query), granted: a.schema.defaultGrants}
+	if old := a.schema.views[key]; old != nil {
+		// CREATE OR REPLACE keeps the view's triggers, privileges and the
+		// functions of its row type.
+		nv.triggers, nv.granted, nv.funcs = old.triggers, old.granted || nv.granted, old.funcs
+	}
+	a.schema.views[key] = nv
 	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
 	d, dropped := a.pendingViews[key]
 	if !dropped {
