@@ -10,15 +10,41 @@ func (a *analyzer) createTable(st Node) {
 	rv := st.Get("relation")
 	key := rangeVarKey(rv)
 	obj := relObject("table", rv)
-	a.created[key] = true
-	t := a.schema.ensure(key)
-	t.keys = map[string]bool{}
 	ine := st.B("if_not_exists")
+	if ine && a.schema.exists(key) {
+		// The server only notices that the relation exists: nothing is
+		// created, and the table keeps its rows, columns and indexes.
+		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), Lock: NoLock, Effect: Neutral, IfExists: true, Rerunnable: true,
+			Reason: fmt.Sprintf("creates table %s if it does not exist, and it does: nothing happens", obj)})
+		return
+	}
+	// Without IF NOT EXISTS, or after the table was dropped, the table is
+	// new here. With IF NOT EXISTS on a table nothing is known of, it may
+	// exist with rows: it is not new for the lock rules, and its indexes
+	// stay unknown.
+	sure := !ine || a.schema.dropped[key]
+	a.schema.forget(key)
+	a.created[key] = a.created[key] || sure
+	t := a.schema.ensure(key)
+	if sure {
+		t.keys = map[string]bool{}
+	}
+	t.full = sure
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
+	if inh := st.A("inhRelations"); len(inh) > 0 && !st.Has("partbound") {
+		t.full = false // INHERITS adds the parents' columns
+	}
 	if inh := st.A("inhRelations"); st.Has("partbound") && len(inh) > 0 {
 		// CREATE TABLE ... PARTITION OF parent locks the parent.
 		parent := inh[0].As("RangeVar")
+		t.full = false
+		if p := a.schema.table(rangeVarKey(parent)); p != nil {
+			for c, tr := range p.cols {
+				t.cols[c] = tr
+			}
+			t.full = sure && p.full
+		}
 		act.Reason = fmt.Sprintf("creates partition %s of %s", obj, relObject("table", parent))
 		a.add(Action{Op: OpAttachPartition, Object: relObject("table", parent), Table: tableName(parent), Lock: AccessExclusive, New: a.created[rangeVarKey(parent)], Effect: Expand, Rerunnable: true,
 			Reason: act.Reason})
@@ -35,10 +61,20 @@ func (a *analyzer) createTable(st Node) {
 				case "CONSTR_FOREIGN":
 					refs = append(refs, con)
 				case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
-					t.keys[name] = true
+					if t.keys != nil {
+						t.keys[name] = true
+					}
+					if con.S("contype") == "CONSTR_PRIMARY" {
+						t.setNotNull(name, true)
+					}
+				case "CONSTR_NOTNULL":
+					t.setNotNull(name, true)
 				}
 			}
 			continue
+		}
+		if e.As("TableLikeClause").Exists() {
+			t.full = false
 		}
 		if con := e.As("Constraint"); con.Exists() {
 			switch con.S("contype") {
@@ -47,15 +83,20 @@ func (a *analyzer) createTable(st Node) {
 			case "CONSTR_FOREIGN":
 				refs = append(refs, con)
 			case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
-				if k := con.A("keys"); len(k) > 0 {
+				if k := con.A("keys"); len(k) > 0 && t.keys != nil {
 					t.keys[k[0].Sval()] = true
+				}
+				if con.S("contype") == "CONSTR_PRIMARY" {
+					for _, k := range con.A("keys") {
+						t.setNotNull(k.Sval(), true)
+					}
 				}
 			}
 		}
 	}
 	a.add(act)
 	for _, con := range refs {
-		a.references(con, true)
+		a.references(con, a.created[key])
 	}
 }
 
@@ -143,6 +184,7 @@ func (a *analyzer) alterTable(st Node) {
 			act.Reason = fmt.Sprintf("drops column %s: old code selecting or writing it fails", col)
 			if t := a.schema.table(key); t != nil {
 				delete(t.cols, name)
+				delete(t.notNull, name)
 			}
 			a.add(a.onNew(act))
 		case "AT_AlterColumnType":
@@ -150,13 +192,22 @@ func (a *analyzer) alterTable(st Node) {
 		case "AT_SetNotNull":
 			act := base
 			act.Op, act.Effect = OpSetNotNull, Contract
-			act.Scan = !(a.version >= 12 && a.schema.checkedNotNull(key, name))
+			already := a.schema.checkedNotNull(key, name)
+			act.Scan = !(already && (a.version >= 12 || a.schema.notNull(key, name)))
 			act.Reason = fmt.Sprintf("sets %s NOT NULL: inserts from old code that leave it empty fail", col)
+			if already {
+				// NOT NULL already, or a validated CHECK (col IS NOT
+				// NULL): old code's inserts that leave it empty fail today.
+				act.Effect = Neutral
+				act.Reason = fmt.Sprintf("sets %s NOT NULL, which it is already: old code keeps working", col)
+			}
+			a.schema.setNotNull(key, name, true)
 			a.add(a.onNew(act))
 		case "AT_DropNotNull":
 			act := base
 			act.Op, act.Effect = OpDropNotNull, Expand
 			act.Reason = fmt.Sprintf("drops NOT NULL from %s: old code keeps working", col)
+			a.schema.setNotNull(key, name, false)
 			a.add(a.onNew(act))
 		case "AT_ColumnDefault", "AT_CookedColumnDefault":
 			act := base
@@ -325,6 +376,11 @@ func (a *analyzer) addColumn(base Action, rv Node, cd Node, ifNotExists bool) {
 	if tr.isSerial() {
 		act.Default = VolatileDefault
 	}
+	pk := false
+	for _, con := range inline {
+		pk = pk || con.S("contype") == "CONSTR_PRIMARY"
+	}
+	a.schema.setNotNull(key, name, act.NotNull || pk)
 	act.Rewrite = act.Default == VolatileDefault || act.Serial || act.GeneratedStored || (act.Default == ConstantDefault && a.version < 11)
 	act.Effect = Expand
 	act.Reason = fmt.Sprintf("adds column %s: old code ignores it", col)
@@ -475,10 +531,12 @@ func (a *analyzer) drop(st Node) {
 	removeType := st.S("removeType")
 	kind := objectKind(removeType)
 	missing, conc := st.B("missing_ok"), st.B("concurrent")
+	cascade := st.S("behavior") == "DROP_CASCADE"
 	for _, o := range st.A("objects") {
 		obj := nameObject(kind, o)
 		key := relKey(obj.Schema, obj.Name)
 		act := Action{Object: obj, IfExists: missing, Rerunnable: missing, Effect: Contract, Concurrent: conc}
+		isView := false
 		switch removeType {
 		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
@@ -486,6 +544,11 @@ func (a *analyzer) drop(st Node) {
 			if line, ok := a.copied[key]; ok && !act.New {
 				act.CopiedAt = line
 				act.Reason = fmt.Sprintf("drops table %s after copying it on line %d: rows old code writes to it in between are lost", obj, line)
+			}
+			if cascade {
+				for _, dk := range a.schema.dependents(key) {
+					delete(a.schema.views, dk)
+				}
 			}
 			a.schema.dropTable(key)
 		case "OBJECT_INDEX":
@@ -504,23 +567,29 @@ func (a *analyzer) drop(st Node) {
 			}
 			act.New = act.New || a.createdIdx[key]
 			delete(a.schema.indexes, key)
+		case "OBJECT_FUNCTION", "OBJECT_PROCEDURE":
+			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
+			a.schema.dropFunction(obj)
 		case "OBJECT_SCHEMA":
 			act.Op = OpDropSchema
 			act.Reason = fmt.Sprintf("drops schema %s: old code using anything in it fails", obj)
 		default:
 			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
-				a.droppedViews[key] = viewDrop{stmt: a.stmt, act: len(a.stmt.Actions), cols: a.schema.views[key]}
-				delete(a.schema.views, key)
+				isView = true
 			}
-			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 		}
 		if act.New {
 			act.Effect = Neutral
 			act.Reason = strings.SplitN(act.Reason, ":", 2)[0] + ": it was created in this migration"
 		}
 		a.add(act)
+		if isView {
+			a.droppedView(key, obj, cascade, len(a.stmt.Actions)-1)
+		}
 	}
 }
 
@@ -538,12 +607,23 @@ func (a *analyzer) rename(st Node) {
 				delete(t.cols, sub)
 				t.cols[newName] = tr
 			}
+			if t.notNull[sub] {
+				delete(t.notNull, sub)
+				t.setNotNull(newName, true)
+			}
+		}
+		if v := a.schema.views[key]; v != nil {
+			if i := slices.Index(v.cols, sub); i >= 0 {
+				v.cols = slices.Clone(v.cols)
+				v.cols[i] = newName
+			}
 		}
 	case "OBJECT_TABLE":
 		act.Op, act.Object = OpRenameTable, relObject("table", rv)
 		act.Reason = fmt.Sprintf("renames table %s to %s: old code using %s fails", act.Object, newName, act.Object)
 		newKey := relKey(rv.S("schemaname"), newName)
 		a.schema.renameTable(key, newKey)
+		a.schema.renameView(key, newKey, newName)
 		if a.created[key] {
 			a.created[newKey] = true
 		}
@@ -559,6 +639,14 @@ func (a *analyzer) rename(st Node) {
 		act.Reason = fmt.Sprintf("renames %s %s to %s: old code does not name it", act.Object.Kind, act.Object, newName)
 	default:
 		act.Object = relObject(objectKind(renameType), rv)
+		if renameType == "OBJECT_VIEW" || renameType == "OBJECT_MATVIEW" {
+			newKey := relKey(rv.S("schemaname"), newName)
+			a.schema.renameView(key, newKey, newName)
+			a.schema.renameTable(key, newKey) // a materialized view of the live catalog
+			if a.created[key] {
+				a.created[newKey] = true
+			}
+		}
 		if !rv.Exists() {
 			act.Object = nameObject(objectKind(renameType), st.Get("object"))
 			if act.Object.Name == "" {
@@ -678,75 +766,6 @@ func (a *analyzer) alterDomain(st Node) {
 		act.Op, act.Scan = OpValidateConstraint, true
 	}
 	a.add(act)
-}
-
-// recreated records a view (or materialized view) the statement creates
-// with its columns, and when the migration dropped it earlier, makes that
-// drop neutral: within one transaction nobody sees the view missing. It
-// stays a contract when the new view lacks columns the old one had.
-func (a *analyzer) recreated(key string, view Object, cols []string) {
-	d, dropped := a.droppedViews[key]
-	a.schema.views[key] = cols
-	if !dropped {
-		return
-	}
-	delete(a.droppedViews, key)
-	var lost []string
-	if d.cols != nil && cols != nil {
-		for _, c := range d.cols {
-			if !slices.Contains(cols, c) {
-				lost = append(lost, c)
-			}
-		}
-	}
-	drop := &d.stmt.Actions[d.act]
-	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
-	drop.Effect = Neutral
-	drop.Reason = fmt.Sprintf("drops %s %s to re-create it on line %d: old code keeps working", view.Kind, view, a.stmt.Line)
-	me.Effect = Neutral
-	me.Reason = fmt.Sprintf("re-creates %s %s dropped on line %d: old code keeps working", view.Kind, view, d.stmt.Line)
-	if len(lost) > 0 {
-		me.Effect = Contract
-		what := "column " + lost[0]
-		if len(lost) > 1 {
-			what = "columns " + strings.Join(lost, ", ")
-		}
-		me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", view.Kind, view, what)
-	}
-	if d.stmt != a.stmt {
-		cur := a.stmt
-		a.stmt = d.stmt
-		a.summarise()
-		a.stmt = cur
-	}
-}
-
-// selectColumns returns the column names a view's query produces (its
-// alias list first), nil when they cannot be told from the SQL (SELECT *,
-// set operations, unnamed expressions).
-func selectColumns(query Node, aliases []Node) []string {
-	sel := query.As("SelectStmt")
-	if !sel.Exists() || sel.Has("larg") {
-		return nil
-	}
-	var cols []string
-	for i, t := range sel.A("targetList") {
-		if i < len(aliases) {
-			cols = append(cols, aliases[i].Sval())
-			continue
-		}
-		rt := t.As("ResTarget")
-		if name := rt.S("name"); name != "" {
-			cols = append(cols, name)
-			continue
-		}
-		fields := rt.Get("val").As("ColumnRef").A("fields")
-		if len(fields) == 0 || fields[len(fields)-1].Sval() == "" {
-			return nil // *, or an expression PostgreSQL names itself
-		}
-		cols = append(cols, fields[len(fields)-1].Sval())
-	}
-	return cols
 }
 
 // subcommands returns the file offset of each of the n subcommands of an

@@ -11,7 +11,7 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}, copied: map[string]int{}}
+	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -19,6 +19,7 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 		a.statement(stmts[i].Tree)
 		a.summarise()
 	}
+	a.finishViews()
 	return suggest(stmts)
 }
 
@@ -31,8 +32,10 @@ type analyzer struct {
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
 	utc        bool // SET timezone = 'UTC' earlier in the migration
-	// droppedViews are the views dropped so far in this migration, by key.
-	droppedViews map[string]viewDrop
+	// viewDrops are the views this migration dropped, in order;
+	// pendingViews those not re-created yet, by key.
+	viewDrops    []*viewDrop
+	pendingViews map[string]*viewDrop
 	// copied: tables this migration copied rows from into another table,
 	// with the line of the copy.
 	copied map[string]int
@@ -50,14 +53,6 @@ func (a *analyzer) copies(query Node, into string) {
 			}
 		}
 	}
-}
-
-// viewDrop is a DROP VIEW met in the migration: the action, to soften it
-// when the migration re-creates the view, and the columns the view had.
-type viewDrop struct {
-	stmt *Statement
-	act  int
-	cols []string // nil when unknown
 }
 
 func (a *analyzer) add(act Action) {
@@ -135,19 +130,25 @@ func (a *analyzer) statement(n Node) {
 			rv = v.Get("into").Get("rel")
 		}
 		key := rangeVarKey(rv)
-		a.created[key] = true
-		a.schema.ensure(key).keys = map[string]bool{}
-		a.copies(v.Get("query"), key)
 		kind := "table"
 		if v.S("objtype") == "OBJECT_MATVIEW" {
 			kind = "materialized view"
 		}
 		obj := relObject(kind, rv)
 		ine := v.B("if_not_exists")
+		if ine && a.schema.exists(key) {
+			a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), Lock: NoLock, Effect: Neutral, IfExists: true, Rerunnable: true,
+				Reason: fmt.Sprintf("creates %s %s if it does not exist, and it does: nothing happens", kind, obj)})
+			break
+		}
+		a.created[key] = a.created[key] || !ine || a.schema.dropped[key]
+		a.schema.forget(key)
+		a.schema.ensure(key).keys = map[string]bool{}
+		a.copies(v.Get("query"), key)
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
 		if kind == "materialized view" {
-			a.recreated(key, obj, selectColumns(v.Get("query"), nil))
+			a.recreated(key, obj, v.Get("query"), v.Get("into").A("colNames"))
 		}
 	case "IndexStmt":
 		a.kind("CREATE INDEX")
@@ -268,6 +269,7 @@ func (a *analyzer) statement(n Node) {
 	case "CreateTrigStmt":
 		a.kind("CREATE TRIGGER")
 		rv, name, replace := v.Get("relation"), v.S("trigname"), v.B("replace")
+		a.viewTrigger(rangeVarKey(rv), name)
 		a.add(Action{Op: OpCreate, Object: Object{Kind: "trigger", Name: name}, Table: tableName(rv), Lock: ShareRowExclusive, New: a.created[rangeVarKey(rv)], Effect: Expand,
 			IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates trigger %s on %s: old code keeps working", name, relObject("table", rv))})
 	case "ViewStmt":
@@ -280,7 +282,7 @@ func (a *analyzer) statement(n Node) {
 		view := relObject("view", v.Get("view"))
 		a.add(Action{Op: OpCreate, Object: view, Effect: Expand, IfExists: replace, Rerunnable: replace,
 			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, view)})
-		a.recreated(rangeVarKey(v.Get("view")), view, selectColumns(v.Get("query"), v.A("aliases")))
+		a.recreated(rangeVarKey(v.Get("view")), view, v.Get("query"), v.A("aliases"))
 	case "CreateFunctionStmt":
 		kind := "function"
 		if v.B("is_procedure") {
@@ -290,6 +292,7 @@ func (a *analyzer) statement(n Node) {
 		obj := qualified(kind, v.A("funcname"))
 		replace := v.B("replace")
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
+		a.viewFunction(v, obj)
 	case "CreateSeqStmt":
 		a.kind("CREATE SEQUENCE")
 		seq, ine := relObject("sequence", v.Get("sequence")), v.B("if_not_exists")
@@ -348,11 +351,13 @@ func (a *analyzer) statement(n Node) {
 			break
 		}
 		a.kind("GRANT")
+		a.viewPrivileges(typ, v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
 	case "AlterDefaultPrivilegesStmt":
 		// Default privileges apply to objects created later, not to what
 		// old code uses now.
 		a.kind("GRANT")
+		a.viewPrivileges(typ, v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
 	case "AlterOwnerStmt":
 		a.kind("ALTER OWNER")

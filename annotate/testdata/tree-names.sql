@@ -108,3 +108,18 @@ ALTER EXTENSION e UPDATE;
 CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION f();
 SECURITY LABEL ON TABLE t IS 'x';
 DELETE FROM t WHERE CURRENT OF cur;
+-- view column names (views.go)
+CREATE VIEW v_names (a, b) AS
+  WITH w (x) AS (SELECT 1)
+  SELECT u.*, nullif(1, 2) AS n1, NULLIF(a, b), ARRAY(SELECT 1), EXISTS (SELECT 1), (u.arr)[1], (u.comp).f, CASE WHEN true THEN 1 ELSE 2 END,
+         'x' COLLATE "C", GROUPING(a), LEAST(1, 2), GREATEST(1, 2), ROW(1, 2), $1, true IS TRUE, a IS NULL, current_date
+  FROM users u JOIN orders o ON o.user_id = u.id, (SELECT 1) s (c) CROSS JOIN w GROUP BY a;
+CREATE TABLE like_users (LIKE users INCLUDING ALL);
+CREATE TABLE users_copy (id, email) AS SELECT id, email FROM users;
+-- privileges on views (views.go)
+GRANT SELECT ON v_names TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
+-- functions of a view's row type (views.go)
+CREATE FUNCTION view_rows(r v_names, n int) RETURNS SETOF v_names LANGUAGE sql AS 'SELECT 1';
+DROP PROCEDURE p(int);
