@@ -235,7 +235,7 @@ func (a *analyzer) mayCallUnknown(sql string) bool {
 			continue // "((", ", (", "= (": no call
 		}
 		w := strings.ToLower(sql[k:j])
-		if callFree[w] || knownFunc(w) || moreBuiltins[w] || newerFuncs[w] != 0 && a.version >= newerFuncs[w] {
+		if callFree[w] || knownFunc(w) || newerFuncs[w] != 0 && a.version >= newerFuncs[w] {
 			continue
 		}
 		// INSERT INTO [schema.]t (cols), an alias's column list, a CTE
@@ -273,30 +273,6 @@ var callFree = map[string]bool{
 	"intersect": true, "like": true, "similar": true, "between": true, "to": true, "into": true,
 }
 
-// moreBuiltins are built-in functions (PostgreSQL 11 and later) common in
-// data migrations, beyond those the DO block analysis knows: calling them
-// changes no schema.
-var moreBuiltins = map[string]bool{
-	"concat_ws": true, "date": true, "to_tsvector": true, "to_tsquery": true, "plainto_tsquery": true, "setweight": true,
-	"jsonb_each_text": true, "json_each_text": true, "jsonb_array_elements_text": true, "json_array_elements_text": true,
-	"jsonb_extract_path": true, "jsonb_extract_path_text": true, "json_extract_path": true, "json_extract_path_text": true,
-	"jsonb_path_query": true, "jsonb_path_query_first": true, "jsonb_path_query_array": true, "jsonb_path_exists": true,
-	"jsonb_pretty": true, "jsonb_object_agg": true, "json_object_agg": true, "to_json": true, "array_to_json": true,
-	"json_strip_nulls": true, "jsonb_set_lax": true, "jsonb_object": true, "json_object": true,
-	"convert_from": true, "convert_to": true, "sha224": true, "sha256": true, "sha384": true, "sha512": true,
-	"array_fill": true, "array_dims": true, "array_upper": true, "array_lower": true, "array_replace": true, "string_to_table": true,
-	"width_bucket": true, "exp": true, "ln": true, "log": true, "log10": true, "pi": true, "div": true, "bit_length": true,
-	"timezone": true, "justify_days": true, "justify_hours": true, "justify_interval": true, "isfinite": true,
-	"starts_with": true, "normalize": true, "ntile": true, "percent_rank": true, "cume_dist": true, "nth_value": true,
-	"mode": true, "percentile_cont": true, "percentile_disc": true, "stddev": true, "variance": true, "xmlagg": true,
-	"isempty": true, "lower_inc": true, "upper_inc": true, "daterange": true, "tsrange": true, "tstzrange": true,
-	"int4range": true, "int8range": true, "numrange": true, "text": true, "bool": true, "uuid": true,
-	"statement_timestamp": true, "transaction_timestamp": true, "localtimestamp": true, "current_time": true,
-	"lower": true, "upper": true, "concat": true, "length": true, "abs": true, "round": true, "to_timestamp": true,
-	"to_date": true, "make_interval": true, "jsonb_build_object": true, "json_build_object": true,
-	"jsonb_build_array": true, "json_build_array": true, "to_jsonb": true,
-}
-
 // newerFuncs are built-in functions that older PostgreSQL versions do
 // not have: the major version that added each.
 var newerFuncs = map[string]int{
@@ -324,7 +300,7 @@ func (a *analyzer) unknownFunc(n Node) string {
 			schema = strings.ToLower(fn[len(fn)-2].Sval())
 		}
 		since, newer := newerFuncs[name]
-		known := knownFunc(name) || moreBuiltins[name] || newer && a.version >= since
+		known := knownFunc(name) || newer && a.version >= since
 		if schema != "" && schema != "pg_catalog" || !known {
 			found = name
 			if schema != "" {
