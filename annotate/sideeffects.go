@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/safemigrate/safemigrate/internal/sqlparse"
 )
@@ -68,7 +69,7 @@ func NonRollbackable(st Statement) []Call {
 			out = append(out, Call{Func: "COPY TO a file", Pos: st.Start})
 		}
 	}
-	if !mentions(st.SQL, "setval", "nextval", "advisory", "dblink", "terminate_backend", "cancel_backend", "lo_export") {
+	if !st.mentions("setval", "nextval", "advisory", "dblink", "terminate_backend", "cancel_backend", "lo_export") {
 		return out
 	}
 	for _, c := range doBodyCalls(st) {
@@ -193,7 +194,7 @@ func StatementRefusals(st Statement) []Refusal {
 			Message: fmt.Sprintf("COPY ... %s in a migration: %s, holding its locks", dir, peer),
 			Hint:    sqlparse.CopyHint})
 	}
-	if !mentions(st.SQL, "pg_advisory_unlock_all") {
+	if !st.mentions("pg_advisory_unlock_all") {
 		return out
 	}
 	unlockAll := func(pos int) {
@@ -273,17 +274,35 @@ func bodyOffsets(lit string, at int) func(int) int {
 	return func(int) int { return at }
 }
 
-// mentions reports whether s contains any of words (lower-case ASCII),
-// ignoring ASCII case.
-func mentions(s string, words ...string) bool {
-	// One lower-casing (none when s has no upper case) and a substring
-	// search per word is several times faster than comparing at every
-	// byte: this runs on every statement lint sees.
-	lower := strings.ToLower(s)
+// mentions reports whether st's text contains any of words (lower-case
+// ASCII), ignoring case. It runs on every statement lint sees, twice:
+// the text is lower-cased once, by [FromSplit], for both.
+func (st *Statement) mentions(words ...string) bool {
+	lower := st.lower
+	if lower == "" {
+		lower = string(appendLower(nil, st.SQL))
+	}
 	for _, w := range words {
 		if strings.Contains(lower, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// appendLower appends s lower-cased ([strings.ToLower]) to buf.
+func appendLower(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(buf, strings.ToLower(s)...)
+		}
+	}
+	n := len(buf)
+	buf = append(buf, s...)
+	for i, c := range buf[n:] {
+		if 'A' <= c && c <= 'Z' {
+			buf[n+i] = c + 'a' - 'A'
+		}
+	}
+	return buf
 }
