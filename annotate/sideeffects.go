@@ -56,8 +56,9 @@ type Call struct {
 // NonRollbackable returns the calls of st whose effect a rollback cannot
 // undo (see [SideEffects]), in source order.
 func NonRollbackable(st Statement) []Call {
-	// Walking the tree costs more than looking at the text; most
-	// statements call none of these (a U&"..." escaped name is not seen).
+	// Walking the tree costs more than looking at its calls and then at
+	// the text; most statements call none of these (a U&"..." escaped
+	// name is not seen: the text must name the function too).
 	var out []Call
 	if cs := st.Tree.As("CopyStmt"); cs.Exists() {
 		switch {
@@ -68,6 +69,9 @@ func NonRollbackable(st Statement) []Call {
 		case cs.S("filename") != "" && !cs.B("is_from"):
 			out = append(out, Call{Func: "COPY TO a file", Pos: st.Start})
 		}
+	}
+	if !st.Tree.Has("DoStmt") && !st.Tree.AnyCall(func(c Node) bool { return nonRollbackable(funcName(c)) }) {
+		return out // neither a DO block nor a call of one (the walk finds none)
 	}
 	if !st.mentions("setval", "nextval", "advisory", "dblink", "terminate_backend", "cancel_backend", "lo_export") {
 		return out
@@ -193,6 +197,9 @@ func StatementRefusals(st Statement) []Refusal {
 		out = append(out, Refusal{Rule: RuleCopyStdio, Pos: st.Start, End: st.End,
 			Message: fmt.Sprintf("COPY ... %s in a migration: %s, holding its locks", dir, peer),
 			Hint:    sqlparse.CopyHint})
+	}
+	if !st.Tree.Has("DoStmt") && !st.Tree.AnyCall(func(c Node) bool { return funcName(c) == "pg_advisory_unlock_all" }) {
+		return out // neither a DO block nor a call of it (the walk finds none)
 	}
 	if !st.mentions("pg_advisory_unlock_all") {
 		return out

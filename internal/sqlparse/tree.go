@@ -1,6 +1,7 @@
 package sqlparse
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -45,6 +46,9 @@ type tok struct {
 type tree struct {
 	src  string // the JSON; keys and numbers are read in place
 	toks []tok
+	// calls are the key tokens "FuncCall", in order: [Node.AnyCall]
+	// finds a statement's calls without walking its tree.
+	calls []int32
 }
 
 // parseTree decodes the JSON libpg_query produces. It is not a general
@@ -107,6 +111,9 @@ func (p *jparser) value() int {
 			for p.err == nil {
 				p.ws()
 				p.str()
+				if k := len(p.t.toks) - 1; p.err == nil && p.t.keyIs(int32(k), "FuncCall") {
+					p.t.calls = append(p.t.calls, int32(k))
+				}
 				p.ws()
 				if p.pos >= len(p.src) || p.src[p.pos] != ':' {
 					p.err = treeError("malformed parse tree")
@@ -211,7 +218,8 @@ func (t *tree) next(i int32) int32 {
 
 func (t *tree) keyIs(i int32, key string) bool {
 	k := t.toks[i]
-	return int(k.end-k.start) == len(key) && t.src[k.start:k.end] == key
+	// Length and first byte before the comparison: most keys differ there.
+	return int(k.end-k.start) == len(key) && (len(key) == 0 || t.src[k.start] == key[0]) && t.src[k.start:k.end] == key
 }
 
 // Get returns the field key of an object node.
@@ -304,7 +312,11 @@ func (n Node) Each(fn func(Node)) {
 
 // Items returns the elements of an array node.
 func (n Node) Items() []Node {
-	var out []Node
+	c := n.Len()
+	if c == 0 {
+		return nil
+	}
+	out := make([]Node, 0, c)
 	n.Each(func(c Node) { out = append(out, c) })
 	return out
 }
@@ -349,6 +361,28 @@ func (n Node) Is(key, val string) bool {
 	}
 	k := f.t.toks[f.i]
 	return !k.escaped && f.t.src[k.start:k.end] == val
+}
+
+// AnyCall reports whether fn returns true for a function call under n
+// (n included): the object of a {"FuncCall": {...}} node, as [Node.Walk]
+// passes it with key "FuncCall". It looks only at the calls, in no
+// particular order, without walking n.
+func (n Node) AnyCall(fn func(call Node) bool) bool {
+	if n.t == nil || n.i == 0 {
+		return false
+	}
+	t := n.t
+	end := t.next(n.i)
+	lo, _ := slices.BinarySearch(t.calls, n.i)
+	for _, k := range t.calls[lo:] {
+		if k >= end {
+			break
+		}
+		if fn(Node{t: t, i: k + 1}) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsArray reports whether n is an array node.
