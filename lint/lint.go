@@ -233,14 +233,15 @@ func (l *Linter) parse(f *file) {
 func (l *Linter) check(f *file) {
 	p := f.pass
 	var diags []Diagnostic
-	for _, r := range l.rules {
-		p.report = func(d Diagnostic) {
-			d.Rule, d.Severity, d.File = r.ID, r.Severity, f.Path
-			if r.BySize && l.live != nil && p.table != "" {
-				l.live.grade(&d, p.table)
-			}
-			diags = append(diags, d)
+	var r *Rule // the running rule
+	p.report = func(d Diagnostic) {
+		d.Rule, d.Severity, d.File = r.ID, r.Severity, f.Path
+		if r.BySize && l.live != nil && p.table != "" {
+			l.live.grade(&d, p.table)
 		}
+		diags = append(diags, d)
+	}
+	for _, r = range l.rules {
 		p.table = ""
 		r.Run(p)
 	}
