@@ -182,10 +182,6 @@ type Statement struct {
 	// itself (opaque parts); its Locks, Rewrites and Scans include the
 	// inner statements'. See [Statement.Flatten].
 	Inner []Statement
-
-	// lower is SQL lower-cased ("" when not computed): the text the
-	// pre-checks of [NonRollbackable] and [StatementRefusals] search.
-	lower string
 }
 
 // Flatten returns s followed by its inner statements (and theirs),
@@ -235,20 +231,8 @@ func Parse(src string) ([]Statement, error) {
 // file (the executor) does not parse it again.
 func FromSplit(stmts []sqlparse.Statement) []Statement {
 	out := make([]Statement, len(stmts))
-	// The statements' lower-case texts share one allocation.
-	n := 0
-	for _, st := range stmts {
-		n += len(st.SQL)
-	}
-	buf := make([]byte, 0, n)
-	at := make([]int, len(stmts)+1)
 	for i, st := range stmts {
-		buf = appendLower(buf, st.SQL)
-		at[i+1] = len(buf)
-	}
-	all := string(buf)
-	for i, st := range stmts {
-		out[i] = Statement{Index: i, SQL: st.SQL, Start: st.Start, End: st.End, Line: st.Line, Column: st.Column, Tree: st.Tree, lower: all[at[i]:at[i+1]]}
+		out[i] = Statement{Index: i, SQL: st.SQL, Start: st.Start, End: st.End, Line: st.Line, Column: st.Column, Tree: st.Tree}
 	}
 	return out
 }

@@ -282,7 +282,7 @@ func (w *plWalker) statements(do *Statement) []Statement {
 				if rel := s.Start - do.Start; rel > 0 && len(do.SQL)-rel >= 6 && strings.EqualFold(do.SQL[rel-1:rel+6], "perform") {
 					s.Start--
 				}
-				s.SQL, s.lower = do.SQL[s.Start-do.Start:s.End-do.Start], ""
+				s.SQL = do.SQL[s.Start-do.Start : s.End-do.Start]
 				out = append(out, s)
 			}
 		} else {
@@ -309,7 +309,7 @@ func (w *plWalker) statements(do *Statement) []Statement {
 			continue
 		}
 		for _, s := range stmts {
-			s.SQL, s.lower = p.query[s.Start-at:s.End-at], ""
+			s.SQL = p.query[s.Start-at : s.End-at]
 			out = append(out, s)
 		}
 	}
