@@ -1,17 +1,18 @@
-package sqlparse
+package sqlparse_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
-	"unsafe"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
 )
 
 // TestTokSize: a file's tokens are allocated and zeroed at once, so a
 // token's size is most of the decode's memory traffic; a field order
 // that pads it to 16 bytes costs a third more.
 func TestTokSize(t *testing.T) {
-	if got := unsafe.Sizeof(tok{}); got != 12 {
+	if got := sqlparse.TokSize; got != 12 {
 		t.Errorf("tok is %d bytes, want 12: keep the one-byte fields together", got)
 	}
 }
@@ -21,7 +22,7 @@ func TestTokSize(t *testing.T) {
 // (an error, not a panic or a partial tree).
 func TestParseTree(t *testing.T) {
 	js := `{"a":[],"b":{},"c":[1,{"d":"x\"y"},true,false,null,[[]]],"FuncCall":{"e":-15},"f":""}`
-	root, err := parseTree(js)
+	root, err := sqlparse.ParseTree(js)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,23 +39,27 @@ func TestParseTree(t *testing.T) {
 		{"booleans and null", c.Index(2).Bool() && !c.Index(3).Bool() && c.Index(4).Exists() && !c.Index(4).Bool()},
 		{"nested arrays", c.Index(5).Len() == 1 && c.Index(5).Index(0).IsArray()},
 		{"empty string", root.Get("f").Exists() && root.S("f") == ""},
-		{"calls", root.AnyCall(func(call Node) bool { return call.I("e") == -15 })},
+		{"calls", root.AnyCall(func(call sqlparse.Node) bool { return call.I("e") == -15 })},
 		{"members in order", func() bool {
 			var keys []string
-			root.Fields(func(k string, _ Node) bool { keys = append(keys, k); return true })
+			root.Fields(func(k string, _ sqlparse.Node) bool { keys = append(keys, k); return true })
 			return len(keys) == 5 && keys[0] == "a" && keys[4] == "f"
 		}()},
 	}
 	for _, c := range checks {
-		if !c.ok {
-			t.Errorf("%s: wrong", c.name)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Errorf("%s: not as decoded from %s", c.name, js)
+			}
+		})
 	}
-	for i := range len(js) {
-		if _, err := parseTree(js[:i]); err == nil {
-			t.Errorf("%q decoded without an error", js[:i])
+	t.Run("truncated", func(t *testing.T) {
+		for i := range len(js) {
+			if _, err := sqlparse.ParseTree(js[:i]); err == nil {
+				t.Errorf("%q decoded without an error", js[:i])
+			}
 		}
-	}
+	})
 }
 
 // BenchmarkDecodeCorpus decodes the parse trees of the lint benchmark's
@@ -76,7 +81,7 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		js, err := parseJSON(string(src))
+		js, err := sqlparse.ParseJSON(string(src))
 		if err != nil {
 			b.Fatalf("%s: %v", p, err)
 		}
@@ -87,7 +92,7 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for _, js := range trees {
-			if _, err := parseTree(js); err != nil {
+			if _, err := sqlparse.ParseTree(js); err != nil {
 				b.Fatal(err)
 			}
 		}
