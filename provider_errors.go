@@ -69,3 +69,16 @@ type InputError struct {
 func (e *InputError) Error() string        { return e.Msg }
 func (e *InputError) Unwrap() error        { return e.Err }
 func (e *InputError) Is(target error) bool { return target == ErrInput }
+
+// ParseDatabaseList reads a file of tenant databases for
+// [Tenants.Databases]: one connection string per line, blank lines and
+// "#" comments skipped. Its error lists every bad or repeated entry by
+// name:line, never with a password, and matches [ErrDatabases] and
+// [ErrInput].
+func ParseDatabaseList(name string, data []byte) ([]string, error) {
+	urls, err := fleet.ParseDatabaseList(name, data)
+	if err != nil {
+		return nil, &InputError{Msg: err.Error(), Err: err}
+	}
+	return urls, nil
+}

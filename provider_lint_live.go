@@ -85,10 +85,15 @@ func qualifiers(files []lint.File) []string {
 	return out
 }
 
+// liveTablesSQL: the tables, materialized views and views (for their
+// columns). A table's size and rows include its partitions' and
+// inheritance children's. A partitioned table has no rows of its own: its
+// reltuples, once analysed, is already the sum of its partitions', so only
+// the partitions count.
 const liveTablesSQL = `WITH RECURSIVE rels AS (
-	SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_is_visible(c.oid) AS visible
+	SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_is_visible(c.oid) AS visible, c.relkind = 'v' AS view
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-	WHERE c.relkind IN ('r', 'p', 'm')
+	WHERE c.relkind IN ('r', 'p', 'm', 'v')
 	  AND (n.nspname = ANY (pg_catalog.current_schemas(false)) OR n.nspname = ANY ($1::text[]))
 	  AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
 ), tree(root, oid) AS (
@@ -99,13 +104,14 @@ const liveTablesSQL = `WITH RECURSIVE rels AS (
 	SELECT t.root,
 	       sum(pg_catalog.pg_total_relation_size(c.oid))::int8 AS bytes,
 	       sum(pg_catalog.pg_relation_size(c.oid))::int8 AS heap,
-	       sum(CASE WHEN c.reltuples > 0 OR (c.reltuples = 0 AND c.relpages > 0) THEN c.reltuples
+	       sum(CASE WHEN c.relkind = 'p' THEN 0
+	                WHEN c.reltuples > 0 OR (c.reltuples = 0 AND c.relpages > 0) THEN c.reltuples
 	                ELSE coalesce(s.n_live_tup, 0) END)::int8 AS rows
 	FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.oid
 	LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = c.oid
 	GROUP BY t.root
 )
-SELECT r.oid, r.nspname, r.relname, r.visible, coalesce(s.bytes, 0), coalesce(s.heap, 0), coalesce(s.rows, 0)
+SELECT r.oid, r.nspname, r.relname, r.visible, r.view, coalesce(s.bytes, 0), coalesce(s.heap, 0), coalesce(s.rows, 0)
 FROM rels r LEFT JOIN sizes s ON s.root = r.oid
 ORDER BY r.nspname, r.relname`
 
@@ -147,7 +153,7 @@ func readLive(ctx context.Context, conn *pgx.Conn, schemas []string) (*lint.Live
 	for rows.Next() {
 		var oid uint32
 		var t lint.LiveTable
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Visible, &t.Bytes, &t.HeapBytes, &t.Rows); err != nil {
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Visible, &t.View, &t.Bytes, &t.HeapBytes, &t.Rows); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -216,3 +216,48 @@ func TestLintLiveConnectErrorHasNoPassword(t *testing.T) {
 	assert.NotContains(t, err.Error(), "s3cret-pw")
 	assert.True(t, strings.Contains(err.Error(), `database "db"`), err.Error())
 }
+
+// TestLintLivePartitionsAndNotNull: a partitioned table's rows are its
+// partitions' (the parent's reltuples, once analysed, already sums them
+// and must not count twice), and SET NOT NULL on a column the live
+// catalog says is NOT NULL changes nothing old code sees.
+func TestLintLivePartitionsAndNotNull(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	conn := pgtest.Connect(t, dbURL)
+	for _, sql := range []string{
+		"CREATE TABLE events (id int NOT NULL, at date NOT NULL, v text) PARTITION BY RANGE (at)",
+		"CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01') WITH (autovacuum_enabled = false)",
+		"CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01') WITH (autovacuum_enabled = false)",
+		"INSERT INTO events SELECT g, '2026-03-01', 'x' FROM generate_series(1, 30000) g",
+		"ANALYZE events",
+		`CREATE SCHEMA "Billing"`,
+		`CREATE TABLE "Billing"."Invoices" (id int PRIMARY KEY, note text NOT NULL)`,
+	} {
+		_, err := conn.Exec(context.Background(), sql)
+		require.NoError(t, err, sql)
+	}
+	fsys := fstest.MapFS{"0002_change.sql": {Data: []byte("-- safe: before_deploy\n" +
+		"UPDATE events SET v = 'y';\n" +
+		`ALTER TABLE "Billing"."Invoices" ALTER COLUMN note SET NOT NULL;` + "\n")}}
+	got := byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{Live: true}))
+	require.Len(t, got["dml-without-where"], 1)
+	assert.Contains(t, got["dml-without-where"][0].Message, "~30k rows", "the parent's estimate is its partitions', counted once")
+	assert.Empty(t, got["set-not-null"], "note is NOT NULL already")
+	assert.Empty(t, got["contract-before-deploy"], "a column NOT NULL already: old code's inserts fail as before")
+}
+
+// TestLintLiveViews: the live catalog's views tell the columns of a view
+// dropped and re-created, and are not graded by size.
+func TestLintLiveViews(t *testing.T) {
+	dbURL := liveDB(t)
+	_, err := pgtest.Connect(t, dbURL).Exec(context.Background(), "CREATE VIEW big_ids AS SELECT id, v AS label FROM big")
+	require.NoError(t, err)
+	fsys := fstest.MapFS{"0002_view.sql": {Data: []byte("-- safe: always\nDROP VIEW big_ids;\nCREATE VIEW big_ids AS SELECT id, v AS label FROM big WHERE id > 0;\n")}}
+	assert.NotEmpty(t, byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{}))["contract-before-deploy"], "offline, the view's columns are unknown")
+	assert.Empty(t, byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{Live: true}))["contract-before-deploy"], "the live view had id and label")
+
+	fsys = fstest.MapFS{"0002_view.sql": {Data: []byte("-- safe: always\nDROP VIEW big_ids;\nCREATE VIEW big_ids AS SELECT id FROM big;\n")}}
+	got := byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{Live: true}))["contract-before-deploy"]
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0].Message, "re-creates view big_ids without column label")
+}

@@ -34,7 +34,11 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	if err != nil {
 		return nil, err
 	}
-	l, err := lint.New(lint.Config{PGVersion: p.o.pgVersion, Rules: []*lint.Rule{lint.Lookup(lint.Rules, "syntax-error")}})
+	// A file that is not SQL (a syntax error, or psql input: COPY ... FROM
+	// stdin rows, backslash commands) has no suggestion: it is reported,
+	// as lint and migrate refuse it, and never written.
+	l, err := lint.New(lint.Config{PGVersion: p.o.pgVersion, Rules: []*lint.Rule{lint.Lookup(lint.Rules, "syntax-error"),
+		lint.Lookup(lint.Rules, "copy-stdin"), lint.Lookup(lint.Rules, "psql-meta-command")}})
 	if err != nil {
 		return nil, &InputError{Msg: err.Error(), Err: err}
 	}
@@ -48,7 +52,11 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	}
 	broken := map[string]lint.Diagnostic{}
 	for _, d := range res.Diagnostics {
-		broken[d.File] = d
+		if _, analysed := byFile[d.File]; !analysed {
+			if _, seen := broken[d.File]; !seen {
+				broken[d.File] = d
+			}
+		}
 	}
 	r := &SuggestReport{OK: true, Migrations: []Suggestion{}}
 	for _, f := range files {
@@ -68,7 +76,14 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 			r.Migrations = append(r.Migrations, row)
 			continue
 		}
-		s := byFile[f.Path]
+		s, ok := byFile[f.Path]
+		if !ok { // not analysed, and no finding says why: never write a guess
+			row.Reason = "the SQL could not be analysed; safemigrate lint shows why"
+			r.OK = false
+			r.Failed++
+			r.Migrations = append(r.Migrations, row)
+			continue
+		}
 		sv := string(s.Suggested)
 		row.Suggested, row.Line, row.Reason = &sv, s.Line, s.Reason
 		row.Differs = row.Declared != nil && *row.Declared != sv

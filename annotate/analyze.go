@@ -15,6 +15,10 @@ type Options struct {
 	// Zero means DefaultPGVersion. It decides, for example, whether adding
 	// a column with a constant default rewrites the table (before 11).
 	PGVersion int
+	// NoTransaction: the migration runs outside a transaction
+	// (`-- transaction: false`), each statement on its own, so SET LOCAL
+	// has no effect.
+	NoTransaction bool
 }
 
 // Version returns the PostgreSQL major version the options stand for.

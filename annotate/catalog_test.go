@@ -72,3 +72,32 @@ func TestLoadCatalogBadType(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `table "t"`)
 }
+
+func TestSetNotNullOnNotNullColumnIsNeutral(t *testing.T) {
+	for name, tc := range map[string]struct {
+		history []string
+		src     string
+		want    annotate.Effect
+	}{
+		"live catalog":        {nil, "ALTER TABLE users ALTER COLUMN name SET NOT NULL;", annotate.Neutral},
+		"live, nullable":      {nil, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", annotate.Contract},
+		"created NOT NULL":    {[]string{"CREATE TABLE tags (id int PRIMARY KEY, label text NOT NULL);"}, "ALTER TABLE tags ALTER COLUMN label SET NOT NULL;", annotate.Neutral},
+		"primary key":         {[]string{"CREATE TABLE tags (id int, label text, PRIMARY KEY (id));"}, "ALTER TABLE tags ALTER COLUMN id SET NOT NULL;", annotate.Neutral},
+		"added NOT NULL":      {[]string{"ALTER TABLE users ADD COLUMN code text NOT NULL DEFAULT '';"}, "ALTER TABLE users ALTER COLUMN code SET NOT NULL;", annotate.Neutral},
+		"dropped NOT NULL":    {[]string{"ALTER TABLE users ALTER COLUMN name DROP NOT NULL;"}, "ALTER TABLE users ALTER COLUMN name SET NOT NULL;", annotate.Contract},
+		"renamed":             {[]string{"ALTER TABLE users RENAME COLUMN name TO full_name;"}, "ALTER TABLE users ALTER COLUMN full_name SET NOT NULL;", annotate.Neutral},
+		"validated CHECK":     {[]string{"ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;", "ALTER TABLE users VALIDATE CONSTRAINT email_nn;"}, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", annotate.Neutral},
+		"CHECK not validated": {[]string{"ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;"}, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", annotate.Contract},
+	} {
+		s := annotate.NewSchema()
+		require.NoError(t, s.LoadCatalog(liveUsers))
+		for _, src := range append(tc.history, tc.src) {
+			stmts, err := annotate.Parse(src)
+			require.NoError(t, err)
+			an := s.Analyze(stmts, annotate.Options{PGVersion: 15})
+			if src == tc.src {
+				assert.Equal(t, tc.want, an.Effect, "%s: %s", name, an.Reason)
+			}
+		}
+	}
+}

@@ -10,15 +10,41 @@ func (a *analyzer) createTable(st Node) {
 	rv := st.Get("relation")
 	key := rangeVarKey(rv)
 	obj := relObject("table", rv)
-	a.created[key] = true
-	t := a.schema.ensure(key)
-	t.keys = map[string]bool{}
 	ine := st.B("if_not_exists")
+	if ine && a.schema.exists(key) {
+		// The server only notices that the relation exists: nothing is
+		// created, and the table keeps its rows, columns and indexes.
+		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), Lock: NoLock, Effect: Neutral, IfExists: true, Rerunnable: true,
+			Reason: fmt.Sprintf("creates table %s if it does not exist, and it does: nothing happens", obj)})
+		return
+	}
+	// Without IF NOT EXISTS, or after the table was dropped, the table is
+	// new here. With IF NOT EXISTS on a table nothing is known of, it may
+	// exist with rows: it is not new for the lock rules, and its indexes
+	// stay unknown.
+	sure := !ine || a.schema.dropped[key]
+	a.schema.forget(key)
+	a.created[key] = a.created[key] || sure
+	t := a.schema.ensure(key)
+	if sure {
+		t.keys = map[string]bool{}
+	}
+	t.full = sure
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
+	if inh := st.A("inhRelations"); len(inh) > 0 && !st.Has("partbound") {
+		t.full = false // INHERITS adds the parents' columns
+	}
 	if inh := st.A("inhRelations"); st.Has("partbound") && len(inh) > 0 {
 		// CREATE TABLE ... PARTITION OF parent locks the parent.
 		parent := inh[0].As("RangeVar")
+		t.full = false
+		if p := a.schema.table(rangeVarKey(parent)); p != nil {
+			for c, tr := range p.cols {
+				t.cols[c] = tr
+			}
+			t.full = sure && p.full
+		}
 		act.Reason = fmt.Sprintf("creates partition %s of %s", obj, relObject("table", parent))
 		a.add(Action{Op: OpAttachPartition, Object: relObject("table", parent), Table: tableName(parent), Lock: AccessExclusive, New: a.created[rangeVarKey(parent)], Effect: Expand, Rerunnable: true,
 			Reason: act.Reason})
@@ -35,10 +61,20 @@ func (a *analyzer) createTable(st Node) {
 				case "CONSTR_FOREIGN":
 					refs = append(refs, con)
 				case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
-					t.keys[name] = true
+					if t.keys != nil {
+						t.keys[name] = true
+					}
+					if con.S("contype") == "CONSTR_PRIMARY" {
+						t.setNotNull(name, true)
+					}
+				case "CONSTR_NOTNULL":
+					t.setNotNull(name, true)
 				}
 			}
 			continue
+		}
+		if e.As("TableLikeClause").Exists() {
+			t.full = false
 		}
 		if con := e.As("Constraint"); con.Exists() {
 			switch con.S("contype") {
@@ -47,15 +83,20 @@ func (a *analyzer) createTable(st Node) {
 			case "CONSTR_FOREIGN":
 				refs = append(refs, con)
 			case "CONSTR_PRIMARY", "CONSTR_UNIQUE":
-				if k := con.A("keys"); len(k) > 0 {
+				if k := con.A("keys"); len(k) > 0 && t.keys != nil {
 					t.keys[k[0].Sval()] = true
+				}
+				if con.S("contype") == "CONSTR_PRIMARY" {
+					for _, k := range con.A("keys") {
+						t.setNotNull(k.Sval(), true)
+					}
 				}
 			}
 		}
 	}
 	a.add(act)
 	for _, con := range refs {
-		a.references(con, true)
+		a.references(con, a.created[key])
 	}
 }
 
@@ -143,6 +184,7 @@ func (a *analyzer) alterTable(st Node) {
 			act.Reason = fmt.Sprintf("drops column %s: old code selecting or writing it fails", col)
 			if t := a.schema.table(key); t != nil {
 				delete(t.cols, name)
+				delete(t.notNull, name)
 			}
 			a.add(a.onNew(act))
 		case "AT_AlterColumnType":
@@ -150,13 +192,22 @@ func (a *analyzer) alterTable(st Node) {
 		case "AT_SetNotNull":
 			act := base
 			act.Op, act.Effect = OpSetNotNull, Contract
-			act.Scan = !(a.version >= 12 && a.schema.checkedNotNull(key, name))
+			already := a.schema.checkedNotNull(key, name)
+			act.Scan = !(already && (a.version >= 12 || a.schema.notNull(key, name)))
 			act.Reason = fmt.Sprintf("sets %s NOT NULL: inserts from old code that leave it empty fail", col)
+			if already {
+				// NOT NULL already, or a validated CHECK (col IS NOT
+				// NULL): old code's inserts that leave it empty fail today.
+				act.Effect = Neutral
+				act.Reason = fmt.Sprintf("sets %s NOT NULL, which it is already: old code keeps working", col)
+			}
+			a.schema.setNotNull(key, name, true)
 			a.add(a.onNew(act))
 		case "AT_DropNotNull":
 			act := base
 			act.Op, act.Effect = OpDropNotNull, Expand
 			act.Reason = fmt.Sprintf("drops NOT NULL from %s: old code keeps working", col)
+			a.schema.setNotNull(key, name, false)
 			a.add(a.onNew(act))
 		case "AT_ColumnDefault", "AT_CookedColumnDefault":
 			act := base
@@ -184,10 +235,18 @@ func (a *analyzer) alterTable(st Node) {
 			act := base
 			act.Op, act.Object, act.Effect, act.ConstraintName, act.IfExists, act.Rerunnable = OpDropConstraint, Object{Kind: "constraint", Schema: schema, Name: name}, Neutral, name, missing, missing
 			act.Reason = fmt.Sprintf("drops constraint %s on %s: old code's writes are accepted as before", name, tbl)
-			if t := a.schema.table(key); t != nil {
+			t := a.schema.table(key)
+			if (t == nil || t.checks[name] == nil) && uniqueName(name) {
+				// A primary key or unique constraint by PostgreSQL's own
+				// naming: old code's INSERT ... ON CONFLICT on its columns
+				// fails without it.
+				act.Effect = Contract
+				act.Reason = fmt.Sprintf("drops constraint %s on %s, a primary key or unique constraint: old code's INSERT ... ON CONFLICT on its columns fails, and duplicates it relies on not existing can be written", name, tbl)
+			}
+			if t != nil {
 				delete(t.checks, name)
 			}
-			a.add(act)
+			a.add(a.onNew(act))
 		case "AT_AttachPartition":
 			pc := def.As("PartitionCmd")
 			act := base
@@ -209,6 +268,26 @@ func (a *analyzer) alterTable(st Node) {
 				a.stmt.Transactional = false
 			}
 			a.add(a.onNew(act))
+		case "AT_SetExpression":
+			act := base
+			act.Op, act.Rewrite, act.Effect = OpAlterTable, true, Data
+			act.Reason = fmt.Sprintf("changes the expression of generated column %s: every row of %s is rewritten under an ACCESS EXCLUSIVE lock", col, tbl)
+			a.add(act)
+		case "AT_DropExpression":
+			act := base
+			act.Op, act.Effect = OpAlterTable, Expand
+			act.Reason = fmt.Sprintf("makes generated column %s a plain column: old code keeps working", col)
+			a.add(act)
+		case "AT_EnableRowSecurity", "AT_ForceRowSecurity":
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Contract
+			act.Reason = fmt.Sprintf("enables row level security on %s: old code sees and writes only the rows a policy allows, none without one", tbl)
+			a.add(a.onNew(act))
+		case "AT_DisableRowSecurity", "AT_NoForceRowSecurity":
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Expand
+			act.Reason = fmt.Sprintf("disables row level security on %s: old code keeps working", tbl)
+			a.add(act)
 		case "AT_SetStatistics", "AT_ClusterOn", "AT_DropCluster", "AT_SetRelOptions", "AT_ResetRelOptions", "AT_SetOptions", "AT_ResetOptions":
 			act := base
 			act.Op, act.Object, act.Lock, act.Effect, act.Reason = OpAlterTable, tbl, ShareUpdateExclusive, Neutral, "changes storage settings of "+tbl.String()
@@ -229,11 +308,22 @@ func (a *analyzer) alterTable(st Node) {
 			act := base
 			act.Op, act.Object, act.Effect, act.Reason = OpAlterTable, tbl, Neutral, "changes properties of "+tbl.String()
 			a.add(act)
-		default:
+		case "AT_ReplaceRelOptions", "AT_GenericOptions", "AT_AlterColumnGenericOptions", "AT_AlterConstraint":
 			act := base
 			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
 			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
 			a.add(act)
+		default:
+			// INHERIT, OF, ENABLE / DISABLE RULE, ...: what old code's
+			// statements on the table do may change, and the analysis
+			// does not follow it.
+			act := base
+			act.Op, act.Object, act.Effect = OpAlterTable, tbl, Neutral
+			act.Reason = fmt.Sprintf("alters %s (%s)", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_")))
+			a.add(act)
+			if !isNew {
+				a.opaque(at[i], fmt.Sprintf("alters %s (%s), which safemigrate does not analyse", tbl, strings.ToLower(strings.TrimPrefix(sub, "AT_"))))
+			}
 		}
 	}
 }
@@ -286,6 +376,11 @@ func (a *analyzer) addColumn(base Action, rv Node, cd Node, ifNotExists bool) {
 	if tr.isSerial() {
 		act.Default = VolatileDefault
 	}
+	pk := false
+	for _, con := range inline {
+		pk = pk || con.S("contype") == "CONSTR_PRIMARY"
+	}
+	a.schema.setNotNull(key, name, act.NotNull || pk)
 	act.Rewrite = act.Default == VolatileDefault || act.Serial || act.GeneratedStored || (act.Default == ConstantDefault && a.version < 11)
 	act.Effect = Expand
 	act.Reason = fmt.Sprintf("adds column %s: old code ignores it", col)
@@ -352,9 +447,16 @@ func (a *analyzer) utcTimestamp(old, new typeRef) bool {
 	return old.name == "timestamp" && new.name == "timestamptz" || old.name == "timestamptz" && new.name == "timestamp"
 }
 
-// setVariable follows SET timezone within the migration.
+// setVariable follows SET timezone within the migration. SET LOCAL
+// outside a transaction does nothing; RESET, DEFAULT (and RESET ALL)
+// return to the server's time zone, which the analysis does not know, so
+// a later timestamp change counts as a rewrite.
 func (a *analyzer) setVariable(v Node) {
-	if !strings.EqualFold(v.S("name"), "timezone") {
+	if v.S("kind") == "VAR_RESET_ALL" {
+		a.utc = false
+		return
+	}
+	if !strings.EqualFold(v.S("name"), "timezone") || v.B("is_local") && a.noTxn {
 		return
 	}
 	a.utc = false
@@ -429,10 +531,12 @@ func (a *analyzer) drop(st Node) {
 	removeType := st.S("removeType")
 	kind := objectKind(removeType)
 	missing, conc := st.B("missing_ok"), st.B("concurrent")
+	cascade := st.S("behavior") == "DROP_CASCADE"
 	for _, o := range st.A("objects") {
 		obj := nameObject(kind, o)
 		key := relKey(obj.Schema, obj.Name)
 		act := Action{Object: obj, IfExists: missing, Rerunnable: missing, Effect: Contract, Concurrent: conc}
+		isView := false
 		switch removeType {
 		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
@@ -440,6 +544,11 @@ func (a *analyzer) drop(st Node) {
 			if line, ok := a.copied[key]; ok && !act.New {
 				act.CopiedAt = line
 				act.Reason = fmt.Sprintf("drops table %s after copying it on line %d: rows old code writes to it in between are lost", obj, line)
+			}
+			if cascade {
+				for _, dk := range a.schema.dependents(key) {
+					delete(a.schema.views, dk)
+				}
 			}
 			a.schema.dropTable(key)
 		case "OBJECT_INDEX":
@@ -458,23 +567,29 @@ func (a *analyzer) drop(st Node) {
 			}
 			act.New = act.New || a.createdIdx[key]
 			delete(a.schema.indexes, key)
+		case "OBJECT_FUNCTION", "OBJECT_PROCEDURE":
+			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
+			a.schema.dropFunction(obj)
 		case "OBJECT_SCHEMA":
 			act.Op = OpDropSchema
 			act.Reason = fmt.Sprintf("drops schema %s: old code using anything in it fails", obj)
 		default:
 			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 			if removeType == "OBJECT_VIEW" || removeType == "OBJECT_MATVIEW" {
 				act.Table, act.Lock, act.New = obj.String(), AccessExclusive, a.created[key]
-				a.droppedViews[key] = viewDrop{stmt: a.stmt, act: len(a.stmt.Actions), cols: a.schema.views[key]}
-				delete(a.schema.views, key)
+				isView = true
 			}
-			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 		}
 		if act.New {
 			act.Effect = Neutral
 			act.Reason = strings.SplitN(act.Reason, ":", 2)[0] + ": it was created in this migration"
 		}
 		a.add(act)
+		if isView {
+			a.droppedView(key, obj, cascade, len(a.stmt.Actions)-1)
+		}
 	}
 }
 
@@ -492,14 +607,28 @@ func (a *analyzer) rename(st Node) {
 				delete(t.cols, sub)
 				t.cols[newName] = tr
 			}
+			if t.notNull[sub] {
+				delete(t.notNull, sub)
+				t.setNotNull(newName, true)
+			}
+		}
+		if v := a.schema.views[key]; v != nil {
+			if i := slices.Index(v.cols, sub); i >= 0 {
+				v.cols = slices.Clone(v.cols)
+				v.cols[i] = newName
+			}
 		}
 	case "OBJECT_TABLE":
 		act.Op, act.Object = OpRenameTable, relObject("table", rv)
 		act.Reason = fmt.Sprintf("renames table %s to %s: old code using %s fails", act.Object, newName, act.Object)
 		newKey := relKey(rv.S("schemaname"), newName)
 		a.schema.renameTable(key, newKey)
+		a.schema.renameView(key, newKey, newName)
 		if a.created[key] {
 			a.created[newKey] = true
+		}
+		if line, ok := a.copied[key]; ok {
+			a.copied[newKey] = line // dropping it under its new name loses the same rows
 		}
 	case "OBJECT_INDEX", "OBJECT_TABCONSTRAINT":
 		act.Object = relObject(objectKind(renameType), rv)
@@ -510,8 +639,19 @@ func (a *analyzer) rename(st Node) {
 		act.Reason = fmt.Sprintf("renames %s %s to %s: old code does not name it", act.Object.Kind, act.Object, newName)
 	default:
 		act.Object = relObject(objectKind(renameType), rv)
+		if renameType == "OBJECT_VIEW" || renameType == "OBJECT_MATVIEW" {
+			newKey := relKey(rv.S("schemaname"), newName)
+			a.schema.renameView(key, newKey, newName)
+			a.schema.renameTable(key, newKey) // a materialized view of the live catalog
+			if a.created[key] {
+				a.created[newKey] = true
+			}
+		}
 		if !rv.Exists() {
 			act.Object = nameObject(objectKind(renameType), st.Get("object"))
+			if act.Object.Name == "" {
+				act.Object.Name = sub // databases, schemas and roles go by subname
+			}
 			act.Lock = NoLock
 		}
 		act.Reason = fmt.Sprintf("renames %s %s to %s: old code using the old name fails", act.Object.Kind, act.Object, newName)
@@ -628,75 +768,6 @@ func (a *analyzer) alterDomain(st Node) {
 	a.add(act)
 }
 
-// recreated records a view (or materialized view) the statement creates
-// with its columns, and when the migration dropped it earlier, makes that
-// drop neutral: within one transaction nobody sees the view missing. It
-// stays a contract when the new view lacks columns the old one had.
-func (a *analyzer) recreated(key string, view Object, cols []string) {
-	d, dropped := a.droppedViews[key]
-	a.schema.views[key] = cols
-	if !dropped {
-		return
-	}
-	delete(a.droppedViews, key)
-	var lost []string
-	if d.cols != nil && cols != nil {
-		for _, c := range d.cols {
-			if !slices.Contains(cols, c) {
-				lost = append(lost, c)
-			}
-		}
-	}
-	drop := &d.stmt.Actions[d.act]
-	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
-	drop.Effect = Neutral
-	drop.Reason = fmt.Sprintf("drops %s %s to re-create it on line %d: old code keeps working", view.Kind, view, a.stmt.Line)
-	me.Effect = Neutral
-	me.Reason = fmt.Sprintf("re-creates %s %s dropped on line %d: old code keeps working", view.Kind, view, d.stmt.Line)
-	if len(lost) > 0 {
-		me.Effect = Contract
-		what := "column " + lost[0]
-		if len(lost) > 1 {
-			what = "columns " + strings.Join(lost, ", ")
-		}
-		me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", view.Kind, view, what)
-	}
-	if d.stmt != a.stmt {
-		cur := a.stmt
-		a.stmt = d.stmt
-		a.summarise()
-		a.stmt = cur
-	}
-}
-
-// selectColumns returns the column names a view's query produces (its
-// alias list first), nil when they cannot be told from the SQL (SELECT *,
-// set operations, unnamed expressions).
-func selectColumns(query Node, aliases []Node) []string {
-	sel := query.As("SelectStmt")
-	if !sel.Exists() || sel.Has("larg") {
-		return nil
-	}
-	var cols []string
-	for i, t := range sel.A("targetList") {
-		if i < len(aliases) {
-			cols = append(cols, aliases[i].Sval())
-			continue
-		}
-		rt := t.As("ResTarget")
-		if name := rt.S("name"); name != "" {
-			cols = append(cols, name)
-			continue
-		}
-		fields := rt.Get("val").As("ColumnRef").A("fields")
-		if len(fields) == 0 || fields[len(fields)-1].Sval() == "" {
-			return nil // *, or an expression PostgreSQL names itself
-		}
-		cols = append(cols, fields[len(fields)-1].Sval())
-	}
-	return cols
-}
-
 // subcommands returns the file offset of each of the n subcommands of an
 // ALTER TABLE (the parser keeps no position for them): the statement text
 // after the table name, split at top-level commas. When the split does not
@@ -801,4 +872,65 @@ cmds:
 		return out
 	}
 	return starts
+}
+
+// uniqueName reports whether a constraint name is the one PostgreSQL
+// gives a primary key (table_pkey) or unique constraint (table_col_key).
+func uniqueName(name string) bool {
+	return strings.HasSuffix(name, "_pkey") || strings.HasSuffix(name, "_key")
+}
+
+// createRule analyses CREATE RULE: a rule on an existing table rewrites
+// the statements old code runs against it (DO INSTEAD NOTHING discards
+// them), and what the rule's actions do in their place is not followed:
+// after_deploy and opaque-statement.
+func (a *analyzer) createRule(v Node) {
+	a.kind("CREATE RULE")
+	rv := v.Get("relation")
+	tbl := relObject("table", rv)
+	replace := v.B("replace")
+	event := strings.TrimPrefix(v.S("event"), "CMD_")
+	act := Action{Op: OpCreate, Object: Object{Kind: "rule", Schema: rv.S("schemaname"), Name: v.S("rulename")}, Table: tbl.String(), Lock: AccessExclusive,
+		New: a.created[rangeVarKey(rv)], Effect: Expand, IfExists: replace, Rerunnable: replace,
+		Reason: fmt.Sprintf("creates rule %s on %s, created in this migration", v.S("rulename"), tbl)}
+	if !act.New {
+		a.add(act)
+		a.opaque(a.stmt.Start, fmt.Sprintf("creates rule %s on %s, which rewrites old code's %s statements on it into what the rule says", v.S("rulename"), tbl, event))
+		return
+	}
+	a.add(act)
+}
+
+// unanalysed handles a statement kind the analysis does not follow.
+// Unknown never counts as safe (docs/rules.md, opaque-statement): it is
+// opaque, with a reason for the kinds known to reach beyond what the SQL
+// names.
+func (a *analyzer) unanalysed(typ string, v Node) {
+	name := strings.TrimSuffix(typ, "Stmt")
+	a.kind(strings.ToUpper(name))
+	what := "runs a statement safemigrate does not analyse (" + name + "), whose effect it cannot see"
+	switch typ {
+	case "DropOwnedStmt":
+		a.kind("DROP OWNED")
+		what = "drops every object the roles own, which safemigrate cannot list"
+	case "ReassignOwnedStmt":
+		a.kind("REASSIGN OWNED")
+		what = "gives every object the roles own to another role, which safemigrate cannot list"
+	case "AlterExtensionStmt":
+		a.kind("ALTER EXTENSION")
+		what = fmt.Sprintf("updates extension %s, whose script safemigrate cannot see", v.S("extname"))
+	case "AlterExtensionContentsStmt":
+		a.kind("ALTER EXTENSION")
+		what = fmt.Sprintf("changes the members of extension %s", v.S("extname"))
+	case "CreateEventTrigStmt":
+		a.kind("CREATE EVENT TRIGGER")
+		what = fmt.Sprintf("creates event trigger %s, which runs on DDL from then on", v.S("trigname"))
+	case "AlterEventTrigStmt":
+		a.kind("ALTER EVENT TRIGGER")
+		what = fmt.Sprintf("changes event trigger %s, which runs on DDL", v.S("trigname"))
+	case "SecLabelStmt":
+		a.kind("SECURITY LABEL")
+		what = "sets a security label, which may change who can use the object"
+	}
+	a.opaque(a.stmt.Start, what)
 }

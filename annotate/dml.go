@@ -1,6 +1,9 @@
 package annotate
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // A bulk write is an UPDATE or DELETE whose WHERE clause does not pin the
 // rows down by an indexed key: it touches most of the table in one
@@ -53,20 +56,43 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		}
 		l, r := v.Get("lexpr"), v.Get("rexpr")
 		eq := op == "=" && v.S("kind") != "AEXPR_OP_ANY" || v.S("kind") == "AEXPR_IN"
-		if col, ok := ownColumn(l, names); ok && a.isKey(key, col, eq) && !joins(r, names) {
+		if col, ok := ownColumn(l, names); ok && a.isKey(key, col, eq) && !joins(r, names) && !unbounded(r) {
 			return true
 		}
-		if col, ok := ownColumn(r, names); ok && a.isKey(key, col, eq) && !joins(l, names) {
+		if col, ok := ownColumn(r, names); ok && a.isKey(key, col, eq) && !joins(l, names) && !unbounded(l) {
 			return true
 		}
+	case "CurrentOfExpr":
+		return true // WHERE CURRENT OF cursor: one row
 	case "SubLink":
-		// col IN (SELECT ... LIMIT n), the batching idiom.
+		// col IN (SELECT ... LIMIT n), the batching idiom. Without LIMIT
+		// the subquery decides the rows, as a join does.
 		if v.S("subLinkType") == "ANY_SUBLINK" {
 			col, ok := ownColumn(v.Get("testexpr"), names)
-			return ok && a.isKey(key, col, true)
+			return ok && a.isKey(key, col, true) && v.Get("subselect").As("SelectStmt").Has("limitCount")
 		}
 	}
 	return false
+}
+
+// unbounded reports whether a value holds ARRAY(SELECT ...) without a
+// LIMIT: col = ANY(ARRAY(SELECT ...)) then matches whatever the subquery
+// returns, as a join does.
+func unbounded(n Node) bool {
+	found := false
+	walk(n, func(key string, v Node) bool {
+		if found {
+			return false
+		}
+		if key == "SubLink" {
+			if v.S("subLinkType") == "ARRAY_SUBLINK" && !v.Get("subselect").As("SelectStmt").Has("limitCount") {
+				found = true
+			}
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // ownColumn returns the column a ColumnRef names when it is a column of
@@ -149,4 +175,206 @@ func copySources(query Node) []string {
 		return true
 	})
 	return out
+}
+
+// dml analyses what a query statement (n, whose content is v) does
+// beyond its own target: the writes of its data-modifying WITH queries,
+// which are statements of their own (an UPDATE or DELETE there touches
+// rows like a top-level one), and calls of functions safemigrate does not
+// know, which make the statement opaque. It reports whether the
+// statement is opaque.
+func (a *analyzer) dml(n, v Node) bool {
+	if a.inCTE {
+		return false // the enclosing statement looks at the whole tree
+	}
+	if ctes := v.Get("withClause").A("ctes"); len(ctes) > 0 {
+		kind := a.stmt.Kind
+		a.inCTE = true
+		for _, c := range ctes {
+			q := c.As("CommonTableExpr").Get("ctequery")
+			switch typ, _ := q.Type(); typ {
+			case "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt":
+				a.statement(q)
+			}
+		}
+		a.inCTE = false
+		a.stmt.Kind = kind
+	}
+	if !a.mayCallUnknown(a.stmt.SQL) {
+		return false
+	}
+	if name := a.unknownFunc(n); name != "" {
+		a.opaque(a.stmt.Start, fmt.Sprintf("calls %s(), whose effect safemigrate cannot see", name))
+		return true
+	}
+	return false
+}
+
+// mayCallUnknown is a quick look at a statement's text before its tree
+// is walked for calls (a seed INSERT of many rows is a big tree): false
+// when every word directly before a "(" is a keyword, a known built-in or
+// a name the statement gives a relation or its columns. A false alarm
+// only costs the walk, which decides.
+func (a *analyzer) mayCallUnknown(sql string) bool {
+	for i := 0; i < len(sql); i++ {
+		if sql[i] != '(' {
+			continue
+		}
+		j := i
+		for j > 0 && (sql[j-1] == ' ' || sql[j-1] == '\t' || sql[j-1] == '\n' || sql[j-1] == '\r') {
+			j--
+		}
+		k := j
+		for k > 0 && (sql[k-1] == '_' || sql[k-1] >= 'a' && sql[k-1] <= 'z' || sql[k-1] >= 'A' && sql[k-1] <= 'Z' || sql[k-1] >= '0' && sql[k-1] <= '9') {
+			k--
+		}
+		if k == j {
+			if j > 0 && sql[j-1] == '"' {
+				return true // a quoted name: walk
+			}
+			continue // "((", ", (", "= (": no call
+		}
+		w := strings.ToLower(sql[k:j])
+		if callFree[w] || knownFunc(w) || moreBuiltins[w] || newerFuncs[w] != 0 && a.version >= newerFuncs[w] {
+			continue
+		}
+		// INSERT INTO [schema.]t (cols), an alias's column list, a CTE
+		// name. Not after FROM or JOIN: a function there is a call.
+		before := sql[:k]
+		if strings.HasSuffix(before, ".") {
+			before = strings.TrimRight(before[:len(before)-1], "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"")
+		}
+		switch strings.ToLower(lastWord(before)) {
+		case "into", "as", "with", "table":
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// lastWord returns the word that ends s (after trailing blanks).
+func lastWord(s string) string {
+	s = strings.TrimRight(s, " \t\r\n")
+	i := strings.LastIndexAny(s, " \t\r\n(,")
+	return s[i+1:]
+}
+
+// callFree are keywords a "(" follows without a function call.
+var callFree = map[string]bool{
+	"values": true, "in": true, "any": true, "all": true, "some": true, "array": true, "exists": true,
+	"as": true, "on": true, "and": true, "or": true, "not": true, "by": true, "over": true, "filter": true,
+	"within": true, "using": true, "row": true, "select": true, "where": true, "when": true, "then": true,
+	"else": true, "is": true, "lateral": true, "set": true, "returning": true, "conflict": true, "do": true,
+	"cast": true, "coalesce": true, "nullif": true, "greatest": true, "least": true, "interval": true,
+	"numeric": true, "decimal": true, "varchar": true, "char": true, "timestamp": true, "timestamptz": true,
+	"time": true, "bit": true, "float": true, "with": true, "materialized": true, "grouping": true, "rollup": true,
+	"cube": true, "sets": true, "distinct": true, "limit": true, "offset": true, "union": true, "except": true,
+	"intersect": true, "like": true, "similar": true, "between": true, "to": true, "into": true,
+}
+
+// moreBuiltins are built-in functions (PostgreSQL 11 and later) common in
+// data migrations, beyond those the DO block analysis knows: calling them
+// changes no schema.
+var moreBuiltins = map[string]bool{
+	"concat_ws": true, "date": true, "to_tsvector": true, "to_tsquery": true, "plainto_tsquery": true, "setweight": true,
+	"jsonb_each_text": true, "json_each_text": true, "jsonb_array_elements_text": true, "json_array_elements_text": true,
+	"jsonb_extract_path": true, "jsonb_extract_path_text": true, "json_extract_path": true, "json_extract_path_text": true,
+	"jsonb_path_query": true, "jsonb_path_query_first": true, "jsonb_path_query_array": true, "jsonb_path_exists": true,
+	"jsonb_pretty": true, "jsonb_object_agg": true, "json_object_agg": true, "to_json": true, "array_to_json": true,
+	"json_strip_nulls": true, "jsonb_set_lax": true, "jsonb_object": true, "json_object": true,
+	"convert_from": true, "convert_to": true, "sha224": true, "sha256": true, "sha384": true, "sha512": true,
+	"array_fill": true, "array_dims": true, "array_upper": true, "array_lower": true, "array_replace": true, "string_to_table": true,
+	"width_bucket": true, "exp": true, "ln": true, "log": true, "log10": true, "pi": true, "div": true, "bit_length": true,
+	"timezone": true, "justify_days": true, "justify_hours": true, "justify_interval": true, "isfinite": true,
+	"starts_with": true, "normalize": true, "ntile": true, "percent_rank": true, "cume_dist": true, "nth_value": true,
+	"mode": true, "percentile_cont": true, "percentile_disc": true, "stddev": true, "variance": true, "xmlagg": true,
+	"isempty": true, "lower_inc": true, "upper_inc": true, "daterange": true, "tsrange": true, "tstzrange": true,
+	"int4range": true, "int8range": true, "numrange": true, "text": true, "bool": true, "uuid": true,
+	"statement_timestamp": true, "transaction_timestamp": true, "localtimestamp": true, "current_time": true,
+	"lower": true, "upper": true, "concat": true, "length": true, "abs": true, "round": true, "to_timestamp": true,
+	"to_date": true, "make_interval": true, "jsonb_build_object": true, "json_build_object": true,
+	"jsonb_build_array": true, "json_build_array": true, "to_jsonb": true,
+}
+
+// newerFuncs are built-in functions that older PostgreSQL versions do
+// not have: the major version that added each.
+var newerFuncs = map[string]int{
+	"any_value": 16, "random_normal": 16, "array_sample": 16, "array_shuffle": 16,
+	"system_user": 16, "pg_input_is_valid": 16, "pg_input_error_info": 16, "date_add": 16, "date_subtract": 16,
+	"uuid_extract_timestamp": 17, "uuid_extract_version": 17, "to_bin": 17, "to_oct": 17,
+}
+
+// unknownFunc returns the first function a statement calls that is not a
+// built-in safemigrate knows in the target version, qualified by its
+// schema when the SQL names one; "" when there is none.
+func (a *analyzer) unknownFunc(n Node) string {
+	found := ""
+	walk(n, func(key string, v Node) bool {
+		if found != "" {
+			return false
+		}
+		if key != "FuncCall" {
+			return true
+		}
+		fn := v.A("funcname")
+		name := funcName(v)
+		schema := ""
+		if len(fn) > 1 {
+			schema = strings.ToLower(fn[len(fn)-2].Sval())
+		}
+		since, newer := newerFuncs[name]
+		known := knownFunc(name) || moreBuiltins[name] || newer && a.version >= since
+		if schema != "" && schema != "pg_catalog" || !known {
+			found = name
+			if schema != "" {
+				found = schema + "." + name
+			}
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// selectInto analyses SELECT ... INTO table, which creates the table
+// from the query, as CREATE TABLE ... AS does; sel is the SelectStmt
+// node.
+func (a *analyzer) selectInto(sel, rv Node) {
+	a.kind("SELECT INTO")
+	key := rangeVarKey(rv)
+	a.created[key] = true
+	a.schema.ensure(key).keys = map[string]bool{}
+	// The copy reads the rest of the statement: the query without INTO.
+	a.copies(sel, key)
+	obj := relObject("table", rv)
+	a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
+		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)})
+}
+
+// tableList prints the tables of a list of RangeVars: "users, orders".
+func tableList(rels []Node) string {
+	var names []string
+	for _, r := range rels {
+		names = append(names, relObject("table", r.As("RangeVar")).String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// allCreated reports whether every table of a RangeVar list was created
+// in this migration.
+func (a *analyzer) allCreated(rels []Node) bool {
+	for _, r := range rels {
+		if !a.created[rangeVarKey(r.As("RangeVar"))] {
+			return false
+		}
+	}
+	return len(rels) > 0
+}
+
+// onCreated reports whether a GRANT / REVOKE is on tables created in
+// this migration only: REVOKE ALL ON a new table FROM PUBLIC takes
+// nothing from old code.
+func (a *analyzer) onCreated(v Node) bool {
+	return v.S("targtype") == "ACL_TARGET_OBJECT" && v.S("objtype") == "OBJECT_TABLE" && a.allCreated(v.A("objects"))
 }

@@ -70,12 +70,12 @@ func TestOpaqueStatements(t *testing.T) {
 	tests := []struct {
 		name, sql, reason string
 	}{
-		{"dynamic EXECUTE", "DO $$\nBEGIN\n  EXECUTE 'ALTER TABLE t DROP COLUMN c';\nEND $$;", "line 1: runs dynamic SQL (EXECUTE) in a DO block"},
+		{"dynamic EXECUTE", "DO $$\nBEGIN\n  EXECUTE 'ALTER TABLE t DROP COLUMN c';\nEND $$;", "line 3: runs dynamic SQL (EXECUTE) in a DO block"},
 		{"FOR ... IN EXECUTE", "DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP; END $$;", "line 1: runs dynamic SQL"},
 		{"other language", "DO LANGUAGE plpython3u $$ plpy.execute('DROP TABLE t') $$;", "line 1: runs a DO block in plpython3u"},
 		{"does not compile", "DO $$ BEGIN RETURN QUERY SELECT 1; END $$;", "line 1: runs a DO block that does not compile as PL/pgSQL"},
 		{"unknown function in PERFORM", "DO $$\nBEGIN\n  PERFORM migrate_tenants();\nEND $$;", "line 3: calls migrate_tenants()"},
-		{"unknown function in a condition", "DO $$\nBEGIN\n  IF cleanup_done() THEN RETURN; END IF;\nEND $$;", "line 1: calls cleanup_done() in a DO block"},
+		{"unknown function in a condition", "DO $$\nBEGIN\n  IF cleanup_done() THEN RETURN; END IF;\nEND $$;", "line 3: calls cleanup_done() in a DO block"},
 		{"CALL", "CALL archive_orders(2019);", "line 1: calls procedure archive_orders"},
 		{"top-level unknown function", "SELECT create_hypertable('metrics', 'time');", "line 1: calls create_hypertable()"},
 		{"schema-qualified function", "SELECT partman.create_parent('public.events', 'created_at');", "line 1: calls partman.create_parent()"},

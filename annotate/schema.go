@@ -14,18 +14,28 @@ import (
 // A Schema is not safe for concurrent use.
 type Schema struct {
 	tables  map[string]*table
-	indexes map[string]string   // index key -> table key
-	views   map[string][]string // view key -> its column names, nil when unknown
+	indexes map[string]string // index key -> table key
+	views   map[string]*view  // view key -> what its query tells
+	// defaultGrants: an ALTER DEFAULT PRIVILEGES grants on the tables
+	// and views created from then on.
+	defaultGrants bool
+	// dropped are the tables the migrations analysed so far dropped (or
+	// renamed away) and did not create again: known not to exist.
+	dropped map[string]bool
 }
 
 type table struct {
-	cols   map[string]typeRef
+	cols map[string]typeRef
+	// full: cols are all of the table's columns (CREATE TABLE without
+	// LIKE or INHERITS, or the live catalog).
+	full   bool
 	checks map[string]*check // constraint name -> check
 	// keys are the columns that lead an index (primary key, unique
 	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
 	keys map[string]bool
-	// notNull are the columns a live catalog says are NOT NULL
-	// ([Schema.LoadCatalog]).
+	// notNull are the columns that are NOT NULL: as a live catalog says
+	// ([Schema.LoadCatalog]), or as CREATE TABLE, ADD COLUMN and SET/DROP
+	// NOT NULL left them.
 	notNull map[string]bool
 }
 
@@ -36,7 +46,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string][]string{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string]*view{}, dropped: map[string]bool{}}
 }
 
 // relKey normalises a relation name: public and unqualified are the same.
@@ -64,12 +74,26 @@ func (s *Schema) ensure(key string) *table {
 	if t == nil {
 		t = &table{cols: map[string]typeRef{}, checks: map[string]*check{}}
 		s.tables[key] = t
+		delete(s.dropped, key)
 	}
 	return t
 }
 
+// exists reports whether a table or view of that key is known to exist.
+func (s *Schema) exists(key string) bool {
+	_, view := s.views[key]
+	return s.tables[key] != nil || view
+}
+
 func (s *Schema) dropTable(key string) {
+	s.forget(key)
+	s.dropped[key] = true
+}
+
+// forget removes what is known of a table (before it is created anew).
+func (s *Schema) forget(key string) {
 	delete(s.tables, key)
+	delete(s.dropped, key)
 	for ix, tk := range s.indexes {
 		if tk == key {
 			delete(s.indexes, ix)
@@ -82,6 +106,8 @@ func (s *Schema) renameTable(key, newKey string) {
 		delete(s.tables, key)
 		s.tables[newKey] = t
 	}
+	s.dropped[key] = true
+	delete(s.dropped, newKey)
 	for ix, tk := range s.indexes {
 		if tk == key {
 			s.indexes[ix] = newKey
@@ -114,6 +140,31 @@ func (s *Schema) checkedNotNull(key, col string) bool {
 		}
 	}
 	return false
+}
+
+// notNull reports whether the column is NOT NULL (attnotnull), as the
+// catalog or the migrations analysed so far left it.
+func (s *Schema) notNull(key, col string) bool {
+	t := s.tables[key]
+	return t != nil && t.notNull[col]
+}
+
+// setNotNull records the NOT NULL state of a column of a known table.
+func (s *Schema) setNotNull(key, col string, on bool) {
+	if t := s.tables[key]; t != nil {
+		t.setNotNull(col, on)
+	}
+}
+
+func (t *table) setNotNull(col string, on bool) {
+	if !on {
+		delete(t.notNull, col)
+		return
+	}
+	if t.notNull == nil {
+		t.notNull = map[string]bool{}
+	}
+	t.notNull[col] = true
 }
 
 // indexTable returns the table key of an index, "" when unknown.
@@ -153,6 +204,9 @@ type CatalogTable struct {
 	Schema, Name string
 	Columns      []CatalogColumn
 	Indexes      []CatalogIndex
+	// View: a view, whose Columns are its output columns (their types
+	// and NOT NULL are not used). What depends on it stays unknown.
+	View bool
 }
 
 // CatalogColumn is one column of a [CatalogTable].
@@ -177,6 +231,20 @@ type CatalogIndex struct {
 // type does not parse, naming the table.
 func (s *Schema) LoadCatalog(tables []CatalogTable) error {
 	for _, t := range tables {
+		if t.View {
+			v := &view{obj: Object{Kind: "view", Name: t.Name}, catalog: true}
+			if t.Schema != "public" {
+				v.obj.Schema = t.Schema
+			}
+			for _, c := range t.Columns {
+				v.cols = append(v.cols, c.Name)
+			}
+			if v.cols == nil {
+				v.cols = []string{}
+			}
+			s.views[relKey(t.Schema, t.Name)] = v
+			continue
+		}
 		name := quoteIdent(t.Name)
 		if t.Schema != "" {
 			name = quoteIdent(t.Schema) + "." + name

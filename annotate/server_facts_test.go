@@ -86,7 +86,8 @@ func TestRecreatedViewIsNeutral(t *testing.T) {
 	an = analyseAll(t, annotate.Options{}, "DROP VIEW active_users;")
 	assert.Equal(t, migration.AfterDeploy, an.Suggested, "a view dropped for good is a contract")
 
-	an = analyseAll(t, annotate.Options{}, "DROP MATERIALIZED VIEW sales_daily;\nCREATE MATERIALIZED VIEW sales_daily AS SELECT day, sum(total) AS total FROM sales GROUP BY day;")
+	matview := "CREATE MATERIALIZED VIEW sales_daily AS SELECT day, sum(total) AS total FROM sales GROUP BY day;"
+	an = analyseAll(t, annotate.Options{}, matview, "DROP MATERIALIZED VIEW sales_daily;\n"+matview)
 	assert.NotEqual(t, migration.AfterDeploy, an.Suggested, an.Reason)
 }
 
@@ -108,4 +109,42 @@ func TestAlterTableSubcommandPositions(t *testing.T) {
 	}
 	assert.Equal(t, []int{2, 3, 4, 5}, lines)
 	assert.Equal(t, "ALTER COLUMN name", src[acts[1].Pos:acts[1].Pos+17])
+}
+
+func TestCreateTableIfNotExists(t *testing.T) {
+	// Known to exist: a no-op that changes nothing the schema knows.
+	s := annotate.NewSchema()
+	for _, src := range []string{
+		"CREATE TABLE users (id int PRIMARY KEY, name varchar(50));",
+		"CREATE TABLE IF NOT EXISTS users (id int PRIMARY KEY, name text);\nCREATE INDEX users_name ON users (name);",
+	} {
+		stmts, err := annotate.Parse(src)
+		require.NoError(t, err)
+		an := s.Analyze(stmts, annotate.Options{})
+		if src[:25] == "CREATE TABLE IF NOT EXIST" {
+			create := an.Statements[0].Actions[0]
+			assert.Equal(t, annotate.Neutral, create.Effect)
+			assert.Equal(t, "creates table users if it does not exist, and it does: nothing happens", create.Reason)
+			assert.False(t, an.Statements[1].Actions[0].New, "users is not new: the index build blocks its writes")
+		}
+	}
+	got, _ := s.ColumnType("users", "name")
+	assert.Equal(t, "varchar(50)", got, "the no-op does not replace the columns")
+
+	for name, tc := range map[string]struct {
+		history []string
+		src     string
+		isNew   bool
+	}{
+		"unknown":              {nil, "CREATE TABLE IF NOT EXISTS accounts (id int);\nCREATE INDEX accounts_id ON accounts (id);", false},
+		"dropped before":       {[]string{"CREATE TABLE accounts (id int);", "DROP TABLE accounts;"}, "CREATE TABLE IF NOT EXISTS accounts (id int);\nCREATE INDEX accounts_id ON accounts (id);", true},
+		"dropped here":         {nil, "DROP TABLE IF EXISTS accounts;\nCREATE TABLE IF NOT EXISTS accounts (id int);\nCREATE INDEX accounts_id ON accounts (id);", true},
+		"renamed away":         {[]string{"CREATE TABLE accounts (id int);", "ALTER TABLE accounts RENAME TO accounts_old;"}, "CREATE TABLE IF NOT EXISTS accounts (id int);\nCREATE INDEX accounts_id ON accounts (id);", true},
+		"no IF NOT EXISTS":     {nil, "CREATE TABLE accounts (id int);\nCREATE INDEX accounts_id ON accounts (id);", true},
+		"CREATE TABLE AS, INE": {[]string{"CREATE TABLE accounts (id int);"}, "CREATE TABLE IF NOT EXISTS accounts AS SELECT 1 AS id;\nCREATE INDEX accounts_id ON accounts (id);", false},
+	} {
+		an := analyseAll(t, annotate.Options{}, append(tc.history, tc.src)...)
+		last := an.Statements[len(an.Statements)-1]
+		assert.Equal(t, tc.isNew, last.Actions[0].New, name)
+	}
 }

@@ -11,7 +11,7 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), created: map[string]bool{}, createdIdx: map[string]bool{}, droppedViews: map[string]viewDrop{}, copied: map[string]int{}}
+	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -19,18 +19,23 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 		a.statement(stmts[i].Tree)
 		a.summarise()
 	}
+	a.finishViews()
 	return suggest(stmts)
 }
 
 type analyzer struct {
 	schema     *Schema
 	version    int
+	noTxn      bool            // the migration runs outside a transaction
+	inCTE      bool            // analysing a data-modifying WITH query of the statement
 	created    map[string]bool // tables created in this migration
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
 	utc        bool // SET timezone = 'UTC' earlier in the migration
-	// droppedViews are the views dropped so far in this migration, by key.
-	droppedViews map[string]viewDrop
+	// viewDrops are the views this migration dropped, in order;
+	// pendingViews those not re-created yet, by key.
+	viewDrops    []*viewDrop
+	pendingViews map[string]*viewDrop
 	// copied: tables this migration copied rows from into another table,
 	// with the line of the copy.
 	copied map[string]int
@@ -48,14 +53,6 @@ func (a *analyzer) copies(query Node, into string) {
 			}
 		}
 	}
-}
-
-// viewDrop is a DROP VIEW met in the migration: the action, to soften it
-// when the migration re-creates the view, and the columns the view had.
-type viewDrop struct {
-	stmt *Statement
-	act  int
-	cols []string // nil when unknown
 }
 
 func (a *analyzer) add(act Action) {
@@ -133,19 +130,25 @@ func (a *analyzer) statement(n Node) {
 			rv = v.Get("into").Get("rel")
 		}
 		key := rangeVarKey(rv)
-		a.created[key] = true
-		a.schema.ensure(key).keys = map[string]bool{}
-		a.copies(v.Get("query"), key)
 		kind := "table"
 		if v.S("objtype") == "OBJECT_MATVIEW" {
 			kind = "materialized view"
 		}
 		obj := relObject(kind, rv)
 		ine := v.B("if_not_exists")
+		if ine && a.schema.exists(key) {
+			a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), Lock: NoLock, Effect: Neutral, IfExists: true, Rerunnable: true,
+				Reason: fmt.Sprintf("creates %s %s if it does not exist, and it does: nothing happens", kind, obj)})
+			break
+		}
+		a.created[key] = a.created[key] || !ine || a.schema.dropped[key]
+		a.schema.forget(key)
+		a.schema.ensure(key).keys = map[string]bool{}
+		a.copies(v.Get("query"), key)
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
 		if kind == "materialized view" {
-			a.recreated(key, obj, selectColumns(v.Get("query"), nil))
+			a.recreated(key, obj, v.Get("query"), v.Get("into").A("colNames"))
 		}
 	case "IndexStmt":
 		a.kind("CREATE INDEX")
@@ -182,6 +185,9 @@ func (a *analyzer) statement(n Node) {
 			a.add(Action{Op: OpTruncate, Object: relObject("table", rv), Table: tableName(rv), Lock: AccessExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 				Reason: fmt.Sprintf("truncates %s: every row is removed", relObject("table", rv))})
 		}
+		if v.S("behavior") == "DROP_CASCADE" && !a.allCreated(v.A("relations")) {
+			a.opaque(a.stmt.Start, "truncates, with CASCADE, every table that references "+tableList(v.A("relations"))+", which safemigrate cannot list")
+		}
 	case "VacuumStmt":
 		a.vacuum(v)
 	case "ClusterStmt":
@@ -197,12 +203,14 @@ func (a *analyzer) statement(n Node) {
 	case "InsertStmt":
 		a.kind("INSERT")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		a.copies(v.Get("selectStmt"), rangeVarKey(rv))
 		a.add(Action{Op: OpInsert, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Targets: a.targets(v.A("cols")), Reason: fmt.Sprintf("inserts rows into %s", relObject("table", rv))})
 	case "UpdateStmt":
 		a.kind("UPDATE")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		noWhere := !v.Has("whereClause")
 		// UPDATE ... FROM: the join decides the rows; a plain UPDATE ...
 		// WHERE is most often a targeted backfill.
@@ -212,6 +220,7 @@ func (a *analyzer) statement(n Node) {
 	case "DeleteStmt":
 		a.kind("DELETE")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		noWhere := !v.Has("whereClause")
 		bulk := !noWhere && !a.selective(v.Get("whereClause"), rangeVarKey(rv), relNames(rv, v.A("usingClause")))
 		a.add(Action{Op: OpDelete, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, Scan: noWhere, NoWhere: noWhere, Unselective: bulk, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
@@ -219,6 +228,7 @@ func (a *analyzer) statement(n Node) {
 	case "MergeStmt":
 		a.kind("MERGE")
 		rv := v.Get("relation")
+		a.dml(n, v)
 		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
 			Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
 	case "CopyStmt":
@@ -232,11 +242,13 @@ func (a *analyzer) statement(n Node) {
 			Reason: "copies data"})
 	case "SelectStmt":
 		a.kind("SELECT")
-		if strings.Contains(a.stmt.SQL, "(") {
-			if name := unknownCall(n); name != "" {
-				a.opaque(a.stmt.Start, fmt.Sprintf("calls %s(), whose effect safemigrate cannot see", name))
-				break
-			}
+		if into := v.Get("intoClause"); into.Exists() {
+			a.selectInto(n, into.Get("rel"))
+			a.dml(n, v)
+			break
+		}
+		if a.dml(n, v) {
+			break
 		}
 		a.add(Action{Op: OpData, Effect: Data, Rerunnable: true, Reason: "runs a query"})
 	case "DoStmt":
@@ -257,6 +269,7 @@ func (a *analyzer) statement(n Node) {
 	case "CreateTrigStmt":
 		a.kind("CREATE TRIGGER")
 		rv, name, replace := v.Get("relation"), v.S("trigname"), v.B("replace")
+		a.viewTrigger(rangeVarKey(rv), name)
 		a.add(Action{Op: OpCreate, Object: Object{Kind: "trigger", Name: name}, Table: tableName(rv), Lock: ShareRowExclusive, New: a.created[rangeVarKey(rv)], Effect: Expand,
 			IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates trigger %s on %s: old code keeps working", name, relObject("table", rv))})
 	case "ViewStmt":
@@ -269,7 +282,7 @@ func (a *analyzer) statement(n Node) {
 		view := relObject("view", v.Get("view"))
 		a.add(Action{Op: OpCreate, Object: view, Effect: Expand, IfExists: replace, Rerunnable: replace,
 			Reason: fmt.Sprintf("%s view %s: old code keeps working", verb, view)})
-		a.recreated(rangeVarKey(v.Get("view")), view, selectColumns(v.Get("query"), v.A("aliases")))
+		a.recreated(rangeVarKey(v.Get("view")), view, v.Get("query"), v.A("aliases"))
 	case "CreateFunctionStmt":
 		kind := "function"
 		if v.B("is_procedure") {
@@ -279,6 +292,7 @@ func (a *analyzer) statement(n Node) {
 		obj := qualified(kind, v.A("funcname"))
 		replace := v.B("replace")
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
+		a.viewFunction(v, obj)
 	case "CreateSeqStmt":
 		a.kind("CREATE SEQUENCE")
 		seq, ine := relObject("sequence", v.Get("sequence")), v.B("if_not_exists")
@@ -330,8 +344,20 @@ func (a *analyzer) statement(n Node) {
 	case "CommentStmt":
 		a.kind("COMMENT")
 		a.add(Action{Op: OpOther, Object: nameObject(objectKind(v.S("objtype")), v.Get("object")), Effect: Neutral, Rerunnable: true, Reason: "sets a comment"})
-	case "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt":
+	case "GrantStmt", "GrantRoleStmt":
+		if !v.B("is_grant") && !a.onCreated(v) {
+			a.kind("REVOKE")
+			a.add(Action{Op: OpOther, Effect: Contract, Rerunnable: true, Reason: "revokes privileges: old code that relies on them fails with permission denied"})
+			break
+		}
 		a.kind("GRANT")
+		a.viewPrivileges(typ, v)
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
+	case "AlterDefaultPrivilegesStmt":
+		// Default privileges apply to objects created later, not to what
+		// old code uses now.
+		a.kind("GRANT")
+		a.viewPrivileges(typ, v)
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes privileges"})
 	case "AlterOwnerStmt":
 		a.kind("ALTER OWNER")
@@ -355,19 +381,32 @@ func (a *analyzer) statement(n Node) {
 	case "AlterSeqStmt":
 		a.kind("ALTER SEQUENCE")
 		a.add(Action{Op: OpOther, Object: relObject("sequence", v.Get("sequence")), Effect: Neutral, Rerunnable: true, Reason: "changes a sequence"})
-	case "CreatePolicyStmt", "RuleStmt", "CreateStatsStmt", "CreateCastStmt", "DefineStmt", "CreateRangeStmt", "CreatePublicationStmt", "CreateRoleStmt":
+	case "RuleStmt":
+		a.createRule(v)
+	case "CreatePolicyStmt", "CreateStatsStmt", "CreateCastStmt", "DefineStmt", "CreateRangeStmt", "CreatePublicationStmt", "CreateRoleStmt":
 		a.kind("CREATE")
 		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
-	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt", "DiscardStmt":
+	case "DiscardStmt":
+		a.kind("DISCARD")
+		if t := v.S("target"); t == "DISCARD_ALL" {
+			a.utc = false // back to the server's time zone
+		}
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
+	case "ConstraintsSetStmt", "VariableShowStmt", "DeallocateStmt", "DeclareCursorStmt", "FetchStmt", "ClosePortalStmt", "LoadStmt", "AlterStatsStmt":
+		a.kind(strings.ToUpper(strings.TrimSuffix(typ, "Stmt")))
+		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing old code can see"})
+	case "CreateForeignTableStmt", "CreateFdwStmt", "CreateForeignServerStmt", "CreateUserMappingStmt", "ImportForeignSchemaStmt",
+		"CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt", "CreateTransformStmt", "CreateAmStmt":
+		a.kind("CREATE")
+		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
+	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt":
 		a.kind("UTILITY")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
 	case "":
 		a.kind("UNKNOWN")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "an empty statement"})
 	default:
-		name := strings.TrimSuffix(typ, "Stmt")
-		a.kind(strings.ToUpper(name))
-		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "a statement kind safemigrate does not analyse (" + name + ")"})
+		a.unanalysed(typ, v)
 	}
 }
 

@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/safemigrate/safemigrate/migration"
 )
@@ -28,10 +29,21 @@ func suggest(stmts []Statement) *Analysis {
 	}
 	an.Suggested = an.Effect.Safe()
 	if decider != nil {
-		an.Line = decider.Line
-		an.Reason = fmt.Sprintf("line %d: %s", decider.Line, decider.Reason)
+		an.Line = decidingLine(decider)
+		an.Reason = fmt.Sprintf("line %d: %s", an.Line, decider.Reason)
 	} else {
 		an.Reason = "no statements"
 	}
 	return an
+}
+
+// decidingLine is the line of the action that gives s its effect (the
+// subcommand of a multi-part ALTER TABLE, where lint points too).
+func decidingLine(s *Statement) int {
+	for _, a := range s.Actions {
+		if a.Effect == s.Effect && a.Reason == s.Reason && a.Pos > s.Start && a.Pos <= s.End {
+			return s.Line + strings.Count(s.SQL[:a.Pos-s.Start], "\n")
+		}
+	}
+	return s.Line
 }

@@ -17,7 +17,8 @@ type Unsupported struct {
 // subquery in FROM without an alias (16), NULLS NOT DISTINCT (15), the
 // SQL/JSON functions (IS JSON and JSON_OBJECT/JSON_ARRAY 16, JSON_TABLE,
 // JSON_QUERY, JSON_VALUE, JSON_EXISTS, JSON(), JSON_SCALAR,
-// JSON_SERIALIZE 17), CREATE OR REPLACE TRIGGER, SQL-standard function
+// JSON_SERIALIZE 17), ALTER COLUMN ... SET EXPRESSION (17), DROP
+// EXPRESSION (13), CREATE OR REPLACE TRIGGER, SQL-standard function
 // bodies, column COMPRESSION and DETACH PARTITION CONCURRENTLY (14),
 // SET ACCESS METHOD (15), REINDEX CONCURRENTLY and stored generated
 // columns (12), procedures and INCLUDE indexes (11). Inner statements of a
@@ -100,6 +101,10 @@ func UnsupportedSyntax(st Statement, version int) []Unsupported {
 			}
 		case "AlterTableCmd":
 			switch {
+			case v.Is("subtype", "AT_SetExpression"):
+				add(v, 17, "ALTER COLUMN ... SET EXPRESSION")
+			case v.Is("subtype", "AT_DropExpression"):
+				add(v, 13, "ALTER COLUMN ... DROP EXPRESSION")
 			case v.Is("subtype", "AT_SetAccessMethod"):
 				add(v, 15, "SET ACCESS METHOD")
 			case v.Is("subtype", "AT_SetCompression"):

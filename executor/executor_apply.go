@@ -92,6 +92,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		b.add(st.SQL, i+1, "")
 	}
 	s.addRecord(&b, m, phase, "")
+	s.addLockCheck(&b)
 	b.add("COMMIT", 0, roleCommit)
 	start := time.Now()
 	cmd, blockers, err := s.execBatch(ctx, &b, u)
@@ -122,6 +123,8 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		atPosition(me, err, cmd.start, u.stmts[cmd.stmt-1])
 	case cmd.role == roleRecord:
 		me.Context = "recording it in " + MigrationsTable
+	case cmd.role == roleLockCheck:
+		s.lockReleased(me, "its transaction was rolled back and nothing of it was applied")
 	case cmd.role == roleCommit:
 		me.Context = "deferred constraint check at commit" // integrity errors at COMMIT
 	default:

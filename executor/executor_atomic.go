@@ -90,7 +90,9 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 		return nil, applied, err
 	}
 	phase := string(plan.Phase)
-	for _, seg := range s.segments(plan.Run) {
+	for segs := s.segments(plan.Run); len(segs) > 0; {
+		seg := segs[0]
+		segs = segs[1:]
 		if !seg.tx {
 			step := seg.steps[0]
 			s.setCurrent(step.ID())
@@ -114,6 +116,13 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 			continue
 		}
 		sr, err := s.rehearseSteps(ctx, seg.steps, phase, true)
+		if k := enumSplit(sr, err); k > 0 {
+			// Everything was rolled back: run the migrations before the
+			// one that needs the value committed, then the rest.
+			s.log.printf("atomic: %s uses an enum value added earlier in its transaction (in dynamic SQL); committing the %d migration(s) before it first", seg.steps[k].ID(), k)
+			segs = append([]segment{{steps: seg.steps[:k], tx: true}, {steps: seg.steps[k:], tx: true}}, segs...)
+			continue
+		}
 		if sr != nil {
 			rep.Migrations = append(rep.Migrations, sr.Migrations...)
 			rep.Attempts = max(rep.Attempts, sr.Attempts)
@@ -145,6 +154,28 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 		s.log.printf("atomic: committed %s", strings.Join(ids, ", "))
 	}
 	return rep, applied, nil
+}
+
+// enumSplit returns where an atomic segment that failed must be split:
+// the index of its first failing migration when that failure is a use of
+// an enum value added earlier in the same transaction (55P04) by an
+// earlier migration, which PostgreSQL allows only once the value is
+// committed; 0 when the segment is not to be split. Values added by name
+// end a segment already ([Session.segments]); this catches dynamic SQL.
+func enumSplit(sr *PreflightReport, err error) int {
+	if err != nil || sr == nil || sr.OK {
+		return 0
+	}
+	for i, m := range sr.Migrations {
+		if m.Status != StatusFailed {
+			continue
+		}
+		if i > 0 && m.Error != nil && m.Error.SQLState == sqlstateUnsafeNewEnumValue && m.Error.Statement > 0 {
+			return i
+		}
+		return 0
+	}
+	return 0
 }
 
 // commitSegment releases the last savepoint, resets the session and

@@ -253,6 +253,10 @@ type rehearsal struct {
 	// enumAdders are the migrations rehearsed so far that add an enum
 	// value (ALTER TYPE … ADD VALUE).
 	enumAdders []string
+	// ran counts the migrations rehearsed so far in this transaction
+	// without an error: one of them may have added an enum value in
+	// dynamic SQL, which enumAdders cannot show.
+	ran int
 }
 
 func (rh *rehearsal) skip(r *MigrationReport, why, notice string) {
@@ -314,6 +318,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	// Apply records the migration in the same transaction, after its
 	// statements, as whatever role they left the session in.
 	s.addRecord(&b, m, rh.phase, since)
+	s.addLockCheck(&b)
 	// Surface deferred constraint violations as a commit would, and leave
 	// no trigger event pending for the next migration (see fireDeferred).
 	// The check of ALL constraints is a safety net for those fireDeferred
@@ -345,6 +350,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 		if addsEnumValue(u.stmts) {
 			rh.enumAdders = append(rh.enumAdders, m.ID)
 		}
+		rh.ran++
 		return r, nil, nil
 	}
 	me = s.fail(u, cmd.stmt, err, blockers)
@@ -359,6 +365,11 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	case cmd.role == roleTrace:
 		me.Context = "reading relations and locks for the trace"
 		return r, me, fmt.Errorf("preflight: %w", me)
+	case cmd.role == roleLockCheck:
+		// Without the lock the run cannot go on: not even to rehearse
+		// the next migration.
+		s.lockReleased(me, "the rehearsal was rolled back and nothing was applied")
+		return r, me, fmt.Errorf("%s: %w", passName(rh.commit), me)
 	default:
 		// The savepoint, timeouts and releases cannot fail on a healthy
 		// session: this is the rehearsal's problem, not the migration's.
@@ -379,15 +390,21 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 		rh.skip(&r, "transaction: false", fmt.Sprintf("transaction: false: statement %d (line %d) cannot be rehearsed in a transaction", cmd.stmt, me.Line))
 		return r, nil, nil
 	}
-	if cmd.stmt > 0 && me.SQLState == sqlstateUnsafeNewEnumValue && len(rh.enumAdders) > 0 && !addsEnumValue(u.stmts[:cmd.stmt-1]) {
+	if !rh.commit && cmd.stmt > 0 && me.SQLState == sqlstateUnsafeNewEnumValue && rh.ran > 0 && !addsEnumValue(u.stmts[:cmd.stmt-1]) {
 		// The value was added by an earlier migration of this run, in
-		// the same transaction; applied, that migration commits first.
-		// (A migration that adds a value itself before the failing
+		// the same transaction (by name, or in dynamic SQL the analysis
+		// cannot read); applied, that migration commits first. (A
+		// migration that adds a value itself before the failing
 		// statement fails on apply too when it uses its own value: that
-		// stays a failure.)
+		// stays a failure.) An atomic run splits its transaction here
+		// instead ([Session.ApplyAtomic]).
+		by := "an earlier migration of this run (in dynamic SQL)"
+		if len(rh.enumAdders) > 0 {
+			by = strings.Join(rh.enumAdders, ", ") + " earlier in this run"
+		}
 		rh.skip(&r, "uses an enum value added earlier in this run", fmt.Sprintf(
-			"statement %d (line %d) uses an enum value added by %s earlier in this run: one transaction cannot rehearse it; it runs in its own transaction on apply",
-			cmd.stmt, me.Line, strings.Join(rh.enumAdders, ", ")))
+			"statement %d (line %d) uses an enum value added by %s: one transaction cannot rehearse it; it runs in its own transaction on apply",
+			cmd.stmt, me.Line, by))
 		return r, nil, nil
 	}
 	r.Status, r.Error = StatusFailed, me

@@ -2,8 +2,10 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -132,4 +134,47 @@ func (s *Session) unlock(ctx context.Context) error {
 	}
 	s.locked = false
 	return nil
+}
+
+// lockHeldSQL fails (division by zero) unless this session still holds
+// the advisory lock whose key's halves are $1 and $2: a migration can
+// release it (pg_advisory_unlock_all(), or pg_advisory_unlock with the
+// key, also built in dynamic SQL the analysis cannot read), and then a
+// second run could apply at the same time. It travels in the batch that
+// already carries a migration's statements (one round trip); the count
+// comes from a subquery, so the planner cannot fold the division away.
+const lockHeldSQL = `SELECT 1 / (SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_locks
+ WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory' AND granted
+   AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+   AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)`
+
+// roleLockCheck is the batch command of lockHeldSQL.
+const roleLockCheck = "lock check"
+
+// lockArgs are lockHeldSQL's parameters for the session's lock key.
+func (s *Session) lockArgs() []string {
+	k := uint64(s.lockKey)
+	return []string{strconv.FormatUint(k>>32, 10), strconv.FormatUint(k&0xffffffff, 10)}
+}
+
+// addLockCheck appends lockHeldSQL to b when the session holds its own
+// lock (a session of a [LockSet] does not: the set's connection does,
+// out of the migrations' reach).
+func (s *Session) addLockCheck(b *batch) {
+	if s.locked {
+		b.addParams(lockHeldSQL, roleLockCheck, s.lockArgs()...)
+	}
+}
+
+// errLockReleased is a lock check that failed outside a batch.
+var errLockReleased = errors.New("the session no longer holds the migration lock")
+
+// lockReleased turns a failed lock check into the migration's failure:
+// the session no longer holds the lock, so the run must stop.
+func (s *Session) lockReleased(me *MigrationError, undone string) *MigrationError {
+	s.locked = false // nothing left to release
+	me.SQLState, me.Detail, me.Context = "", "", ""
+	me.Message = "migration " + me.ID + " released safemigrate's migration lock (pg_advisory_unlock or pg_advisory_unlock_all, perhaps built in dynamic SQL), so another run could apply at the same time"
+	me.Hint = "remove the pg_advisory_unlock call from " + me.File + "; " + undone
+	return me
 }

@@ -69,6 +69,13 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 		}
 		if err := s.saveProgress(ctx, u, i+1, ""); err != nil {
 			me := s.fail(u, 0, err, nil)
+			if errors.Is(err, errLockReleased) {
+				undone := fmt.Sprintf("transaction: false: statements 1 to %d ran and stay applied; the next run resumes at statement %d", i+1, i+2)
+				if i+1 == len(u.stmts) {
+					undone = "transaction: false: its statements ran and stay applied; the next run records it"
+				}
+				return s.lockReleased(me, undone)
+			}
 			me.Context = fmt.Sprintf("recording progress after statement %d (which completed)", i+1)
 			return me
 		}
@@ -420,7 +427,24 @@ func (s *Session) asMigrator(ctx context.Context, qs ...query) error {
 		b.Queue(q.sql, q.args...)
 	}
 	b.Queue("COMMIT")
-	err := s.conn.SendBatch(ctx, b).Close()
+	// After each statement of a transaction: false migration: is the
+	// migration lock still held? (see lockHeldSQL; the progress committed
+	// above stays, the next statement does not run.)
+	check := s.locked
+	if check {
+		args := s.lockArgs()
+		b.Queue(lockHeldSQL, args[0], args[1])
+	}
+	br := s.conn.SendBatch(ctx, b)
+	var err error
+	for i := 0; i < b.Len() && err == nil; i++ {
+		if _, err = br.Exec(); err != nil && check && i == b.Len()-1 && pgError(err) != nil {
+			err = errLockReleased
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil && !s.conn.IsClosed() && s.conn.PgConn().TxStatus() != 'I' {
 		_, _ = s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 	}

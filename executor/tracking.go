@@ -161,6 +161,9 @@ var trackingTables = []string{MigrationsTable, DetectedTable, ProgressTable}
 // no rules and no row-level security; otherwise an
 // *UntrustedTrackingError.
 func (s *Session) verifyTracking(ctx context.Context) (map[string]bool, error) {
+	if err := s.verifySchema(ctx); err != nil { // see tracking_schema.go
+		return nil, err
+	}
 	rows, err := s.conn.Query(ctx, `
 WITH RECURSIVE mine(oid) AS (
 	SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user

@@ -83,9 +83,13 @@ func NewDatabases(ctx context.Context, src DatabaseSource) (*Fleet, error) {
 		if strings.TrimSpace(u) == "" {
 			return nil, fmt.Errorf("%w: entry %d is empty; nothing was run", ErrDatabases, i+1)
 		}
+		if strings.ContainsAny(u, "\r\n") {
+			return nil, fmt.Errorf("%w: entry %d %w; nothing was run", ErrDatabases, i+1, errLineBreak)
+		}
 		t, err := executor.ParseTarget(u) // the error never holds the password
 		if err != nil {
-			return nil, fmt.Errorf("%w: entry %d: %w; nothing was run", ErrDatabases, i+1, err)
+			return nil, fmt.Errorf("%w: entry %d is not a connection string: %s; nothing was run", ErrDatabases, i+1,
+				strings.TrimPrefix(err.Error(), executor.ErrConnect.Error()+": "))
 		}
 		name := DatabaseName(t)
 		if _, ok := seen[name]; ok {
@@ -125,12 +129,17 @@ func DatabaseName(t executor.Target) string {
 	return server(t) + "/" + t.Config.Database
 }
 
-// server names the server of t: its host, and its port when not 5432.
+// server names the server of t: its host, and its port when not 5432;
+// an IPv6 address in brackets ([::1]:5433), so that the port stands apart.
 func server(t executor.Target) string {
-	if t.Config.Port == 5432 || t.Config.Port == 0 {
-		return t.Config.Host
+	host := t.Config.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
 	}
-	return t.Config.Host + ":" + strconv.Itoa(int(t.Config.Port))
+	if t.Config.Port == 5432 || t.Config.Port == 0 {
+		return host
+	}
+	return host + ":" + strconv.Itoa(int(t.Config.Port))
 }
 
 // Databases reports whether f is a fleet of databases ([NewDatabases]).

@@ -147,9 +147,23 @@ func (e *Error) Error() string {
 	default:
 		fmt.Fprintf(&b, "%d of %d tenants failed while recording detection times (their migrations are applied):", n, e.Tenants)
 	}
+	unreachable := 0
 	for _, f := range e.Failures {
 		b.WriteString("\n")
 		b.WriteString(strings.ReplaceAll(f.Error(), "\n", "\n  "))
+		if errors.Is(f.Err, executor.ErrConnect) {
+			unreachable++
+		}
+	}
+	if e.Pass == PassPreflight && unreachable > 0 {
+		// A server that is down: say what to do (docs/executing.md,
+		// "Fleets of databases": every tenant is rehearsed before any is
+		// applied, so nothing was applied anywhere).
+		tenants := "tenants"
+		if unreachable == 1 {
+			tenants = "tenant"
+		}
+		fmt.Fprintf(&b, "\n%d %s could not be reached: start their servers (named above) or fix their connection strings, then run again; every tenant is rehearsed again before anything is applied", unreachable, tenants)
 	}
 	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/internal/ansi"
 	"github.com/safemigrate/safemigrate/internal/english"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // Formats lists the output formats [Write] accepts.
@@ -205,4 +206,68 @@ func EscapeData(s string) string {
 // [EscapeData], plus ':' and ','.
 func EscapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// LoadError is a problem that kept the files from being linted at all: a
+// migrations directory that does not load (duplicate versions, a
+// dependency cycle, a bad header). File and Line are empty when the
+// problem is not tied to a file.
+type LoadError struct {
+	File    string
+	Line    int
+	Message string
+}
+
+// WriteLoadErrors prints errs in format, so that a CI step reading the
+// github or sarif output still gets a valid document (an annotation per
+// problem, a SARIF log whose results are the problems) when nothing could
+// be linted. The text and json formats print nothing: the command's
+// error message (stderr) says it.
+func WriteLoadErrors(w io.Writer, format string, errs []LoadError, opts WriteOptions) error {
+	switch format {
+	case "github":
+		var b strings.Builder
+		for _, e := range errs {
+			props := ""
+			if e.File != "" {
+				props = fmt.Sprintf(" file=%s,line=%d,", EscapeProperty(e.File), max(e.Line, 1))
+			} else {
+				props = " "
+			}
+			fmt.Fprintf(&b, "::error%stitle=%s::%s\n", props, EscapeProperty("safemigrate "+LoadErrorRule), EscapeData(e.Message))
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	case "sarif":
+		return writeSARIFLoadErrors(w, errs, opts)
+	}
+	return nil
+}
+
+// LoadErrorsOf lists the problems of an error that kept the files from
+// loading: each positioned file error in it, or else its message.
+func LoadErrorsOf(err error) []LoadError {
+	var out []LoadError
+	var walk func(error)
+	walk = func(e error) {
+		if fe, ok := e.(*migration.FileError); ok {
+			out = append(out, LoadError{File: fe.File, Line: fe.Line, Message: fe.Message})
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := u.Unwrap(); x != nil {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	if len(out) == 0 {
+		out = append(out, LoadError{Message: err.Error()})
+	}
+	return out
 }

@@ -176,6 +176,7 @@ analyse:
 			break analyse
 		}
 		if f.pass.SyntaxError == nil {
+			opts.NoTransaction = !f.pass.Directives.Transaction // SET LOCAL does nothing outside one
 			an := schema.Analyze(f.stmts, opts)
 			f.pass.Analysis = an
 			sg := Suggestion{ID: f.ID, File: f.Path, Declared: f.pass.Declared(), Suggested: an.Suggested, Reason: an.Reason}

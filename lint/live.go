@@ -31,7 +31,8 @@ type Live struct {
 	LargeBytes, LargeRows int64
 }
 
-// LiveTable is one table of a live database.
+// LiveTable is one table of a live database, or one view (View: its
+// output columns are known, it has no size).
 type LiveTable struct {
 	// Catalog has the table's real schema ("public", never "").
 	annotate.CatalogTable
@@ -62,13 +63,16 @@ func newLiveIndex(l *Live) *liveIndex {
 	}
 	for i := range l.Tables {
 		t := &l.Tables[i]
+		if t.View {
+			continue // a view has no size of its own to grade by
+		}
 		ix.tables[t.Schema+"."+t.Name] = t
 		if _, taken := ix.tables[t.Name]; t.Schema == "public" && !taken {
 			ix.tables[t.Name] = t
 		}
 	}
 	for i := range l.Tables {
-		if t := &l.Tables[i]; t.Visible {
+		if t := &l.Tables[i]; t.Visible && !t.View {
 			ix.tables[t.Name] = t
 		}
 	}

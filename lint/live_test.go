@@ -108,3 +108,49 @@ func TestBySizeDocumented(t *testing.T) {
 	}
 	assert.Equal(t, graded, documented)
 }
+
+// TestLiveCreateTableIfNotExists: a table the live catalog has makes
+// CREATE TABLE IF NOT EXISTS a no-op, so the table is not new for the lock
+// rules that follow.
+func TestLiveCreateTableIfNotExists(t *testing.T) {
+	live := &lint.Live{Tables: []lint.LiveTable{
+		liveTable("public", "orders", true, 50<<20, 40<<20, 120_000, annotate.CatalogColumn{Name: "id", Type: "integer"}, annotate.CatalogColumn{Name: "note", Type: "text"}),
+	}}
+	src := []byte("-- safe: before_deploy\n" +
+		"CREATE TABLE IF NOT EXISTS orders (id int, note text);\n" +
+		"CREATE INDEX orders_note ON orders (note);\n" +
+		"ALTER TABLE orders ADD CONSTRAINT note_short CHECK (length(note) < 500);\n")
+	var got []string
+	for _, d := range run(t, []lint.File{{Path: "0002_x.sql", Src: src}}, lint.Config{Live: live}).Diagnostics {
+		got = append(got, d.Rule+": "+d.Message)
+	}
+	assert.Equal(t, []string{
+		"require-concurrent-index: creates index orders_note without CONCURRENTLY: the SHARE lock blocks writes to orders while the index builds (table orders: 50 MB, ~120k rows)",
+		"check-without-not-valid: adds CHECK constraint note_short without NOT VALID: orders is scanned under an ACCESS EXCLUSIVE lock (table orders: 50 MB, ~120k rows)",
+	}, got)
+}
+
+// TestLiveViewColumns: the live catalog's views tell the columns a view
+// dropped and re-created had; what depends on them stays unknown.
+func TestLiveViewColumns(t *testing.T) {
+	users := liveTable("public", "users", true, 50<<20, 40<<20, 120_000, annotate.CatalogColumn{Name: "id", Type: "integer"}, annotate.CatalogColumn{Name: "email", Type: "text"})
+	view := liveTable("public", "user_emails", true, 0, 0, 0, annotate.CatalogColumn{Name: "id", Type: "integer"}, annotate.CatalogColumn{Name: "email", Type: "text"})
+	view.View = true
+	live := &lint.Live{Tables: []lint.LiveTable{users, view}}
+	contract := func(src string, live *lint.Live) []string {
+		var out []string
+		for _, d := range run(t, []lint.File{{Path: "0002_x.sql", Src: []byte("-- safe: always\n" + src)}}, lint.Config{Live: live}).Diagnostics {
+			out = append(out, d.Rule+": "+d.Message)
+		}
+		return out
+	}
+	same := "DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT id, email FROM users WHERE email <> '';\n"
+	assert.Empty(t, contract(same, live), "the live view had id and email: both are back")
+	assert.NotEmpty(t, contract(same, nil), "offline, the old columns are unknown")
+	assert.Equal(t, []string{"contract-before-deploy: re-creates view user_emails without column email: old code selecting it fails; this migration is always, so old code is still running when it runs"},
+		contract("DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT id FROM users;\n", live))
+	assert.Equal(t, []string{"contract-before-deploy: drops view user_emails CASCADE: safemigrate does not know what depends on it, and old code using what the CASCADE drops fails; this migration is always, so old code is still running when it runs"},
+		contract("DROP VIEW user_emails CASCADE;\nCREATE VIEW user_emails AS SELECT id, email FROM users;\n", live))
+	assert.Equal(t, []string{"dml-without-where: UPDATE without WHERE touches every row of user_emails in one transaction"},
+		contract("UPDATE user_emails SET email = lower(email);\n", live), "a view has no size to grade by")
+}

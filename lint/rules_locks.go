@@ -50,7 +50,7 @@ func runRequireConcurrentReindex(p *Pass) {
 		if a.Op != annotate.OpReindex || a.Concurrent || a.New {
 			return
 		}
-		hint := fmt.Sprintf("REINDEX (CONCURRENTLY) %s %s;%s", strings.ToUpper(a.Object.Kind), a.Object, noTxn)
+		hint := fmt.Sprintf("REINDEX (CONCURRENTLY) %s %s;%s", strings.ToUpper(a.Object.Kind), ident(a.Object.Schema, a.Object.Name), noTxn)
 		if p.PGVersion < 12 {
 			hint = "before PostgreSQL 12 there is no REINDEX CONCURRENTLY: CREATE INDEX CONCURRENTLY a new index, DROP INDEX CONCURRENTLY the old one, then rename"
 		}
@@ -66,7 +66,7 @@ func runAddColumnRewritingDefault(p *Pass) {
 		col := a.Object.Column
 		hint := fmt.Sprintf("add the column without a default, set the default for new rows, then backfill in batches in a separate migration:\n"+
 			"ALTER TABLE %[1]s ADD COLUMN %[2]s %[3]s;\nALTER TABLE %[1]s ALTER COLUMN %[2]s SET DEFAULT <expr>;\n"+
-			"UPDATE %[1]s SET %[2]s = <expr> WHERE %[2]s IS NULL AND <key range>;  -- repeat per batch", a.Table, col, a.Columns[0].Type)
+			"UPDATE %[1]s SET %[2]s = <expr> WHERE %[2]s IS NULL AND <key range>;  -- repeat per batch", tableIdent(a), ident(col), a.Columns[0].Type)
 		why := "its default is volatile (evaluated per row)"
 		if a.Default == annotate.ConstantDefault {
 			why = fmt.Sprintf("before PostgreSQL 11 every default is written into every row (target is %d)", p.PGVersion)
@@ -83,7 +83,7 @@ func runAddColumnNotNull(p *Pass) {
 		col := a.Object.Column
 		hint := fmt.Sprintf("add it nullable (or with a constant DEFAULT), backfill, then enforce in a later migration:\n"+
 			"ALTER TABLE %[1]s ADD COLUMN %[2]s %[3]s;\n-- backfill, then, once old code is gone:\n"+
-			"ALTER TABLE %[1]s ADD CONSTRAINT %[4]s_%[2]s_not_null CHECK (%[2]s IS NOT NULL) NOT VALID;", a.Table, col, a.Columns[0].Type, strings.ReplaceAll(a.Table, ".", "_"))
+			"ALTER TABLE %[1]s ADD CONSTRAINT %[4]s CHECK (%[2]s IS NOT NULL) NOT VALID;", tableIdent(a), ident(col), a.Columns[0].Type, ident(a.Object.Name+"_"+col+"_not_null"))
 		p.Reportf(a.Pos, s.End, hint, "adds NOT NULL column %s without a default: it fails if %s has rows, and inserts from old code that omit it fail", a.Object, a.Table)
 	})
 }
@@ -94,10 +94,11 @@ func runAddColumnSerial(p *Pass) {
 			return
 		}
 		col := a.Object.Column
+		seq := ident(a.Object.Schema, a.Object.Name+"_"+col+"_seq")
 		hint := fmt.Sprintf("add a plain column, attach a sequence as its default, and backfill in batches:\n"+
-			"CREATE SEQUENCE %[1]s_%[2]s_seq;\nALTER TABLE %[3]s ADD COLUMN %[2]s bigint;\n"+
-			"ALTER TABLE %[3]s ALTER COLUMN %[2]s SET DEFAULT nextval('%[1]s_%[2]s_seq');\n-- then backfill existing rows in batches",
-			strings.ReplaceAll(a.Table, ".", "_"), col, a.Table)
+			"CREATE SEQUENCE %[1]s;\nALTER TABLE %[3]s ADD COLUMN %[2]s bigint;\n"+
+			"ALTER TABLE %[3]s ALTER COLUMN %[2]s SET DEFAULT nextval('%[4]s');\n-- then backfill existing rows in batches",
+			seq, ident(col), tableIdent(a), strings.ReplaceAll(seq, "'", "''"))
 		p.Reportf(a.Pos, s.End, hint, "adds serial or identity column %s: every existing row of %s is rewritten under an ACCESS EXCLUSIVE lock", a.Object, a.Table)
 	})
 }
@@ -108,7 +109,7 @@ func runAddColumnGenerated(p *Pass) {
 			return
 		}
 		hint := fmt.Sprintf("add a plain column kept up to date by a trigger (or computed by the application), and backfill in batches:\n"+
-			"ALTER TABLE %s ADD COLUMN %s %s;\n-- CREATE TRIGGER ... BEFORE INSERT OR UPDATE ... to maintain it, then backfill", a.Table, a.Object.Column, a.Columns[0].Type)
+			"ALTER TABLE %s ADD COLUMN %s %s;\n-- CREATE TRIGGER ... BEFORE INSERT OR UPDATE ... to maintain it, then backfill", tableIdent(a), ident(a.Object.Column), a.Columns[0].Type)
 		p.Reportf(a.Pos, s.End, hint, "adds stored generated column %s: every existing row of %s is rewritten under an ACCESS EXCLUSIVE lock", a.Object, a.Table)
 	})
 }
@@ -120,7 +121,7 @@ func runChangeColumnType(p *Pass) {
 		}
 		newType := a.Columns[0].Type
 		hint := fmt.Sprintf("add a new column of type %[1]s, write both from the application (or a trigger), backfill in batches, switch reads, then drop the old column:\n"+
-			"ALTER TABLE %[2]s ADD COLUMN %[3]s_new %[1]s;", newType, a.Table, a.Object.Column)
+			"ALTER TABLE %[2]s ADD COLUMN %[3]s %[1]s;", newType, tableIdent(a), ident(a.Object.Column+"_new"))
 		if a.OldType == "" {
 			p.Reportf(a.Pos, s.End, hint+"\nIf the change is binary-coercible (e.g. varchar(n) to varchar(m > n) or text), lint the migration that created the column together with this one so safemigrate sees the old type.",
 				"changes the type of %s to %s: unless the change is binary-coercible, PostgreSQL rewrites %s and its indexes under an ACCESS EXCLUSIVE lock (the old type is not known to safemigrate)", a.Object, newType, a.Table)
@@ -135,12 +136,12 @@ func runSetNotNull(p *Pass) {
 		if a.Op != annotate.OpSetNotNull || a.New || !a.Scan || a.Table == "" {
 			return
 		}
-		col := a.Object.Column
-		name := strings.ReplaceAll(a.Table, ".", "_") + "_" + col + "_not_null"
+		col := ident(a.Object.Column)
+		name := ident(a.Object.Name + "_" + a.Object.Column + "_not_null")
 		hint := fmt.Sprintf("prove it first with a constraint that validates without blocking:\n"+
 			"ALTER TABLE %[1]s ADD CONSTRAINT %[3]s CHECK (%[2]s IS NOT NULL) NOT VALID;\n"+
 			"-- in a later migration:\nALTER TABLE %[1]s VALIDATE CONSTRAINT %[3]s;\n"+
-			"ALTER TABLE %[1]s ALTER COLUMN %[2]s SET NOT NULL;  -- no scan on PostgreSQL 12+\nALTER TABLE %[1]s DROP CONSTRAINT %[3]s;", a.Table, col, name)
+			"ALTER TABLE %[1]s ALTER COLUMN %[2]s SET NOT NULL;  -- no scan on PostgreSQL 12+\nALTER TABLE %[1]s DROP CONSTRAINT %[3]s;", tableIdent(a), col, name)
 		if p.PGVersion < 12 {
 			hint = fmt.Sprintf("before PostgreSQL 12 SET NOT NULL always scans; keep a validated CHECK (%s IS NOT NULL) NOT VALID constraint instead of the column property, or run it in a quiet window", col)
 		}
@@ -184,7 +185,7 @@ func runForeignKeyWithoutNotValid(p *Pass) {
 			"ALTER TABLE ... ADD CONSTRAINT name FOREIGN KEY (...) REFERENCES ... NOT VALID;\nALTER TABLE ... VALIDATE CONSTRAINT name;  -- separate migration"
 		if a.Object.Kind == "column" {
 			hint = "add the column first, then the constraint NOT VALID, then validate it in a separate migration:\n" +
-				"ALTER TABLE " + a.Table + " ADD COLUMN " + a.Object.Column + " <type>;\nALTER TABLE " + a.Table + " ADD CONSTRAINT name FOREIGN KEY (" + a.Object.Column + ") REFERENCES ... NOT VALID;"
+				"ALTER TABLE " + tableIdent(a) + " ADD COLUMN " + ident(a.Object.Column) + " <type>;\nALTER TABLE " + tableIdent(a) + " ADD CONSTRAINT name FOREIGN KEY (" + ident(a.Object.Column) + ") REFERENCES ... NOT VALID;"
 		}
 		p.Reportf(a.Pos, s.End, hint, "adds foreign key %swithout NOT VALID: every row of %s is checked while writes to it and to the referenced table are blocked", named(a.ConstraintName), a.Table)
 	})
@@ -229,8 +230,11 @@ func runUniqueWithoutUsingIndex(p *Pass) {
 		if name == "" {
 			name = "name"
 		}
+		// The index lives in the table's schema; USING INDEX names it
+		// unqualified.
+		idx := ident(name + "_idx")
 		hint := fmt.Sprintf("build the index concurrently (in a `-- transaction: false` migration), then attach it:\n"+
-			"CREATE UNIQUE INDEX CONCURRENTLY %[1]s_idx ON %[2]s (...);\nALTER TABLE %[2]s ADD CONSTRAINT %[1]s %[3]s USING INDEX %[1]s_idx;", name, a.Table, kw)
+			"CREATE UNIQUE INDEX CONCURRENTLY %[1]s ON %[2]s (...);\nALTER TABLE %[2]s ADD CONSTRAINT %[4]s %[3]s USING INDEX %[1]s;", idx, tableIdent(a), kw, ident(name))
 		p.Reportf(a.Pos, s.End, hint, "adds %s constraint %swithout USING INDEX: its index is built under an ACCESS EXCLUSIVE lock on %s", kw, named(a.ConstraintName), a.Table)
 	})
 }
@@ -280,7 +284,7 @@ func runRename(id string) func(*Pass) {
 			}
 			hint := "expand and contract instead: add the new column, write both (application or trigger), backfill, switch reads, and drop the old column after deploy"
 			if op == annotate.OpRenameTable {
-				hint = fmt.Sprintf("rename, and keep the old name alive as a view until old code is gone:\nALTER TABLE %[1]s RENAME TO <new>;\nCREATE VIEW %[1]s AS SELECT * FROM <new>;  -- drop it in an after_deploy migration", a.Object)
+				hint = fmt.Sprintf("rename, and keep the old name alive as a view until old code is gone:\nALTER TABLE %[1]s RENAME TO <new>;\nCREATE VIEW %[1]s AS SELECT * FROM <new>;  -- drop it in an after_deploy migration", ident(a.Object.Schema, a.Object.Name))
 			}
 			p.Reportf(a.Pos, s.End, hint, "%s; whichever code runs on the other side of the deploy breaks", a.Reason)
 		})
@@ -401,8 +405,14 @@ func runMultipleAccessExclusive(p *Pass) {
 }
 
 // slowStatement reports whether a statement's run time grows with table
-// size: it scans or rewrites a table, or changes rows.
+// size: it scans or rewrites a table, or changes rows, or does something
+// safemigrate cannot see. A DO block is as slow as the statements in it.
 func slowStatement(s *annotate.Statement) bool {
+	for i := range s.Inner {
+		if slowStatement(&s.Inner[i]) {
+			return true
+		}
+	}
 	if len(s.Scans) > 0 || len(s.Rewrites) > 0 {
 		for _, a := range s.Actions {
 			if (a.Scan || a.Rewrite) && !a.New {
@@ -412,8 +422,13 @@ func slowStatement(s *annotate.Statement) bool {
 	}
 	for _, a := range s.Actions {
 		switch a.Op {
-		case annotate.OpUpdate, annotate.OpDelete, annotate.OpData:
+		case annotate.OpUpdate, annotate.OpDelete:
 			if !a.New {
+				return true
+			}
+		case annotate.OpData:
+			// A DO block's own action is neutral: its statements decide.
+			if !a.New && (a.Effect == annotate.Data || a.Opaque) {
 				return true
 			}
 		}

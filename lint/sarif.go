@@ -107,11 +107,15 @@ func WriteSARIF(w io.Writer, res *Result, opts WriteOptions) error {
 		if d.Hint != "" {
 			msg += "\nHint: " + d.Hint
 		}
-		run.Results = append(run.Results, sarifResult{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: sarifLevel(d.Severity), Message: sarifText{msg},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
+		locs := []sarifLocation{} // none for a load error not tied to a file
+		if d.File != "" {
+			locs = append(locs, sarifLocation{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: sarifURI(d.File)},
 				Region:           sarifRegion{StartLine: max(d.Line, 1), StartColumn: max(d.Column, 1), EndLine: d.EndLine, EndColumn: d.EndColumn},
-			}}}})
+			}})
+		}
+		run.Results = append(run.Results, sarifResult{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: sarifLevel(d.Severity), Message: sarifText{msg},
+			Locations: locs})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -125,4 +129,26 @@ func sarifURI(p string) string {
 	p = filepath.ToSlash(p)
 	p = strings.TrimPrefix(p, "./")
 	return strings.ReplaceAll(p, " ", "%20")
+}
+
+// LoadErrorRule is the rule ID of a [LoadError] in the github and sarif
+// outputs. It is no rule of [Rules]: the files did not load, so no rule
+// ran.
+const LoadErrorRule = "load-error"
+
+// writeSARIFLoadErrors prints a SARIF log whose results are the load
+// errors, under a rule of their own after every rule of the driver.
+func writeSARIFLoadErrors(w io.Writer, errs []LoadError, opts WriteOptions) error {
+	rule := &Rule{ID: LoadErrorRule, Severity: Error,
+		Doc: "The migrations could not be loaded (duplicate versions, a dependency cycle, a bad header, an unreadable file), so nothing was linted."}
+	rules := opts.Rules
+	if rules == nil {
+		rules = Rules
+	}
+	opts.Rules = append(append([]*Rule(nil), rules...), rule)
+	res := &Result{}
+	for _, e := range errs {
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{File: e.File, Line: e.Line, Rule: LoadErrorRule, Severity: Error, Message: e.Message})
+	}
+	return WriteSARIF(w, res, opts)
 }

@@ -414,37 +414,80 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-// Restart restarts the server as `pg_ctl restart -m fast` does: a fast
-// shutdown (SIGINT: open sessions are terminated, their transactions
-// rolled back, a shutdown checkpoint written), waiting up to
-// Options.StopTimeout, then a start on the same data directory, socket
-// and port, so that [Cluster.URL] stays valid. It returns once the
-// server accepts connections again; until then new connections fail.
-// A server that does not shut down in time is killed (crash recovery on
-// start). ctx bounds the start. Restart and Stop exclude each other;
-// Restart after Stop returns [ErrStopped].
+// Restart restarts the server as `pg_ctl restart -m fast` does:
+// [Cluster.Shutdown] then [Cluster.Start], so that [Cluster.URL] stays
+// valid. It returns once the server accepts connections again; until
+// then new connections fail. ctx bounds the start. Restart and Stop
+// exclude each other; Restart after Stop returns [ErrStopped].
 func (c *Cluster) Restart(ctx context.Context) error {
 	c.stopMu.Lock()
 	defer c.stopMu.Unlock()
+	if err := c.shutdown(); err != nil {
+		return err
+	}
+	return c.start(ctx)
+}
+
+// Shutdown shuts the server down as `pg_ctl stop -m fast` does, and
+// keeps the cluster's directory: a fast shutdown (SIGINT: open sessions
+// are terminated, their transactions rolled back, a shutdown checkpoint
+// written), waiting up to Options.StopTimeout, then a kill of the
+// server's process group (crash recovery on the next start). Until
+// [Cluster.Start], connections to [Cluster.URL] fail; afterwards the
+// same URL works again and committed data is kept. Shutdown of a server
+// that is already down does nothing. [Cluster.Stop] still removes the
+// directory afterwards; Shutdown after Stop returns [ErrStopped].
+func (c *Cluster) Shutdown() error {
+	c.stopMu.Lock()
+	defer c.stopMu.Unlock()
+	return c.shutdown()
+}
+
+// Start starts the server again after [Cluster.Shutdown], on the same
+// data directory, socket and port, and returns once it accepts
+// connections; ctx bounds the wait. Start of a running server does
+// nothing. Start after Stop returns [ErrStopped].
+func (c *Cluster) Start(ctx context.Context) error {
+	c.stopMu.Lock()
+	defer c.stopMu.Unlock()
+	return c.start(ctx)
+}
+
+// shutdown is Shutdown with stopMu held.
+func (c *Cluster) shutdown() error {
+	if c.stopping.Load() {
+		return ErrStopped
+	}
+	select {
+	case <-c.exited:
+		return nil
+	default:
+	}
+	if err := c.proc.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("pgcluster: signal server: %w", err)
+	}
+	select {
+	case <-c.exited:
+	case <-time.After(c.stopTimeout):
+		c.kill()
+	}
+	select {
+	case <-c.exited:
+		return nil
+	default:
+		return fmt.Errorf("pgcluster: server (pid %d) did not exit", c.proc.Pid)
+	}
+}
+
+// start is Start with stopMu held.
+func (c *Cluster) start(ctx context.Context) error {
 	if c.stopping.Load() {
 		return ErrStopped
 	}
 	select {
 	case <-c.exited:
 	default:
-		if err := c.proc.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			return fmt.Errorf("pgcluster: signal server: %w", err)
-		}
-		select {
-		case <-c.exited:
-		case <-time.After(c.stopTimeout):
-			c.kill()
-		}
-	}
-	select {
-	case <-c.exited:
-	default:
-		return fmt.Errorf("pgcluster: server (pid %d) did not exit", c.proc.Pid)
+		return nil // running
 	}
 	return c.startServer(ctx, c.port)
 }

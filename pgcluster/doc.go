@@ -8,7 +8,11 @@
 // speed (fsync=off and friends), and returns a [*Cluster] once it accepts
 // connections. The superuser is [Superuser]; [Cluster.URL] gives the
 // connection URL, password included. [Cluster.Stop] shuts the server
-// down and removes the directory.
+// down and removes the directory. To take a server down for a while and
+// bring it back with its data, as a test of a server outage does,
+// [Cluster.Shutdown] (a fast shutdown that keeps the directory) and
+// [Cluster.Start] (same socket, port and URL) make a pair;
+// [Cluster.Restart] is the two in one call.
 //
 //	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //	defer stop()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/safemigrate/safemigrate/internal/ansi"
 	"github.com/safemigrate/safemigrate/internal/config"
+	"github.com/safemigrate/safemigrate/internal/redact"
 )
 
 // Exit codes (docs/commands.md).
@@ -127,9 +128,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "safemigrate: error: %v\nRun `%s` for usage.\n", err, helpFor(err))
+		// Flag values reach kong's messages; a connection string may be one.
+		msg := redact.String(err.Error())
+		fmt.Fprintf(stderr, "safemigrate: error: %s\nRun `%s` for usage.\n", msg, helpFor(err))
 		if jsonRequested(args, cli.Globals.Format) && !wrote {
-			writeErrorJSON(out, err.Error(), ExitUsage)
+			writeErrorJSON(out, msg, ExitUsage)
 		}
 		return ExitUsage
 	}
@@ -214,7 +217,10 @@ func report(env *Env, g *Globals, err error) int {
 	if errors.As(err, new(silentExit)) {
 		return code
 	}
-	msg := message(err)
+	// The last line of defence: whatever an error quotes from the user's
+	// input (a mistyped connection string, a config value), no password
+	// reaches the release log.
+	msg := redact.String(message(err))
 	prefix := ansi.Paint(env.ColorErr, "safemigrate: error:", ansi.Bold, ansi.Red) + " "
 	fmt.Fprintf(env.Stderr, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n  "))
 	if g.Format == "json" && env.wrote != nil && !*env.wrote {

@@ -199,6 +199,10 @@ func TestPasswordNeverPrinted(t *testing.T) {
 		for _, url := range []string{
 			"postgres://alice:" + secret + "@127.0.0.1:1/db?connect_timeout=2",
 			"host=127.0.0.1 port=1 user=alice password=" + secret + " dbname=db connect_timeout=2",
+			// Mistyped URLs are echoed by the parser that refuses them.
+			"postgres//alice:" + secret + "@127.0.0.1:1/db",
+			"postgresql:/alice:" + secret + "@127.0.0.1:1/db",
+			"postgres:" + secret + "@127.0.0.1:1/db",
 		} {
 			r := run(t, append([]string{"--dir", example, "--database-url", url}, args...)...)
 			assert.Equal(t, 2, r.code, "%v: connection errors exit 2", args)
@@ -206,6 +210,13 @@ func TestPasswordNeverPrinted(t *testing.T) {
 			assert.Contains(t, r.stderr, "connect")
 		}
 	}
+	// A connection string in the wrong place of the config file.
+	cfg := filepath.Join(t.TempDir(), "safemigrate.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("tenants:\n  databases: postgres://alice:"+secret+"@127.0.0.1:1/db\n"), 0o600))
+	r0 := run(t, "--dir", example, "--config", cfg, "--format", "json", "status")
+	assert.Equal(t, 2, r0.code, r0.stderr)
+	assert.Contains(t, r0.stderr, "tenants.databases must be a list")
+	assert.NotContains(t, r0.stderr+r0.stdout, secret)
 	// DATABASE_URL from the environment works, and is redacted too.
 	t.Setenv("DATABASE_URL", "postgres://alice:"+secret+"@127.0.0.1:1/db?connect_timeout=2")
 	r := run(t, "--dir", example, "status")

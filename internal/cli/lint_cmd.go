@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,8 +68,13 @@ func (c *LintCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 	if err != nil {
 		return err
 	}
+	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}
 	files, err := collectLintFiles(env, c.Paths)
 	if err != nil {
+		// The github and sarif readers still get a valid document.
+		if werr := lint.WriteLoadErrors(env.Stdout, format, lint.LoadErrorsOf(err), opts); werr != nil {
+			return errors.Join(err, werr)
+		}
 		return err
 	}
 	cfg := lint.Config{PGVersion: pgVersion(env, c.PGVersion)}
@@ -89,7 +95,6 @@ func (c *LintCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 		ExcludePaths: env.Config.Lint.ExcludePaths, Dir: env.dir(), ChangedSince: c.ChangedSince}); err != nil {
 		return err
 	}
-	opts := lint.WriteOptions{Color: env.Color, WarningsAsErrors: c.WarningsAsErrors, Version: readBuildInfo().Version}
 	if err := lint.Write(env.Stdout, format, res, opts); err != nil {
 		return err
 	}

@@ -146,6 +146,33 @@ func TestAnnotateSyntaxError(t *testing.T) {
 	assert.Equal(t, "SELEC 1;\n", string(b), "a file that does not parse is not written")
 }
 
+// TestAnnotateCopyInlineData: a file with COPY ... FROM stdin rows is
+// psql input, which lint and migrate refuse; annotate wrote an empty
+// `-- safe: ` into it and exited 0.
+func TestAnnotateCopyInlineData(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"0001_countries.sql": "CREATE TABLE countries (code text PRIMARY KEY, name text);\n",
+		"0002_seed.sql":      "COPY countries (code, name) FROM stdin;\nfr\tFrance\nde\tGermany\n\\.\n",
+		"0003_meta.sql":      "\\set ON_ERROR_STOP on\nINSERT INTO countries VALUES ('it', 'Italy');\n",
+	}
+	for name, body := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	r := run(t, "--dir", dir, "annotate", "--write")
+	assert.Equal(t, 2, r.code, r.stdout)
+	assert.Regexp(t, `0002_seed\s.*\?.*1:1: COPY \.\.\. FROM STDIN with inline data \(from line 2\)`, r.stdout)
+	assert.Regexp(t, `0003_meta\s.*\?.*1:1: psql meta-command \\set`, r.stdout)
+	for _, name := range []string{"0002_seed.sql", "0003_meta.sql"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.Equal(t, files[name], string(b), "%s is not SQL safemigrate can run: nothing is written to it", name)
+	}
+	r = run(t, "--dir", dir, "annotate", "--format", "json")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stdout, `"suggested": null`)
+}
+
 // TestLintLoadErrorsExitTwo: lint exited 0 on duplicate versions,
 // dependency cycles and nested chain directories (whose files it never
 // read), while every other command refused the directory with exit 2.

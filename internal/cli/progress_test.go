@@ -47,7 +47,9 @@ func TestLiveProgressOnATerminal(t *testing.T) {
 		seenAt time.Time
 	)
 	seen := make(chan struct{})
+	drained := make(chan struct{}) // the reader saw the terminal close
 	go func() {
+		defer close(drained)
 		buf := make([]byte, 4096)
 		for {
 			n, err := ptmx.Read(buf)
@@ -88,6 +90,13 @@ func TestLiveProgressOnATerminal(t *testing.T) {
 	}
 	require.Equal(t, 0, code, stdout.String())
 	require.NoError(t, tty.Close())
+	// Everything written before the close is read before the reader
+	// ends: without this wait, a loaded machine checked the screen
+	// before its last bytes (the wipe) arrived.
+	select {
+	case <-drained:
+	case <-time.After(5 * time.Second):
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	assert.True(t, seenAt.Before(endedAt.Add(-500*time.Millisecond)), "the running line showed only as the run ended")

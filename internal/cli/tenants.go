@@ -21,7 +21,7 @@ type tenantFlags struct {
 
 	Databases      string    `name:"databases" xor:"database-source" help:"File listing tenant databases, one connection string per line (blank lines and # comments skipped): each database (each --schemas schema in it, when given) is a tenant; overrides tenants.databases." placeholder:"FILE"`
 	DatabasesQuery string    `name:"databases-query" xor:"database-source" help:"SQL returning the tenant databases' connection strings as one text column, run read-only on --database-url." placeholder:"SQL"`
-	JobsPerServer  countFlag `name:"jobs-per-server" help:"Tenants worked on at a time, and connections, per server of a database fleet (default: tenants.jobs_per_server, else --jobs)." placeholder:"N"`
+	JobsPerServer  countFlag `name:"jobs-per-server" help:"Tenants worked on at a time, and connections, per server of a database fleet (default: tenants.jobs_per_server, else --jobs); only with a fleet of databases." placeholder:"N"`
 }
 
 // Validate checks --jobs.
@@ -51,6 +51,11 @@ func (f *tenantFlags) databases(env *Env) bool {
 // option is the provider option of the fleet: flags, then config; none
 // when no fleet is configured.
 func (f *tenantFlags) option(env *Env) ([]safemigrate.Option, error) {
+	if f.JobsPerServer.Set && !f.databases(env) {
+		// Silently ignored, it would leave the user believing in a
+		// connection budget that nothing enforces.
+		return nil, usageError("--jobs-per-server applies to a fleet of databases only (--databases, --databases-query or tenants.databases); a fleet of schemas is bounded by --jobs")
+	}
 	if !f.active(env) {
 		return nil, nil
 	}
@@ -88,13 +93,8 @@ func (f *tenantFlags) databaseList(env *Env, tn *safemigrate.Tenants) error {
 		if err != nil {
 			return usageError("--databases: %v", err)
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				tn.Databases = append(tn.Databases, line)
-			}
-		}
-		if len(tn.Databases) == 0 {
-			return usageError("--databases %s lists no database (one connection string per line)", f.Databases)
+		if tn.Databases, err = safemigrate.ParseDatabaseList(f.Databases, data); err != nil {
+			return err
 		}
 	case f.DatabasesQuery != "":
 		tn.DatabasesQuery = f.DatabasesQuery

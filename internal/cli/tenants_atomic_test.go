@@ -25,6 +25,7 @@ func TestFleetMigrateAtomic(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	assert.Regexp(t, `t2\s+failed\s+2\s+1 ok, 1 failed\s+0\s+0002_unique`, r.stdout)
 	assert.Regexp(t, `t3\s+not_started`, r.stdout)
+	assert.Regexp(t, `tenant\s+state\s+to run\s+atomic pass\s+applied`, r.stdout, "no separate preflight ran")
 	assert.Contains(t, r.stdout, "FAILED: 1 of 2 tenants failed; nothing was applied in any tenant (exit 1).")
 	assert.Empty(t, trackedIn(t, conn, "t2"))
 	assert.Empty(t, trackedIn(t, conn, "t3"))

@@ -37,7 +37,13 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 	if len(res.Tenants) > 0 {
 		fmt.Fprintln(w)
 		t := table{indent: "  "}
-		t.add(cell{"tenant", st.dim}, cell{"state", st.dim}, cell{"to run", st.dim}, cell{"preflight", st.dim}, cell{"applied", st.dim})
+		checked := "preflight"
+		for _, tn := range res.Tenants {
+			if tn.Preflight != nil && tn.Preflight.Atomic {
+				checked = "atomic pass" // the rehearsal was the apply
+			}
+		}
+		t.add(cell{"tenant", st.dim}, cell{"state", st.dim}, cell{"to run", st.dim}, cell{checked, st.dim}, cell{"applied", st.dim})
 		for _, tn := range res.Tenants {
 			t.add(plain(fleet.Display(tn.Tenant)), stateCell(st, tn), plain(toRun(tn)), plain(preflightSummary(tn)), plain(fmt.Sprint(len(tn.Applied))), plain(tenantNote(tn)))
 		}
@@ -94,21 +100,21 @@ func renderFleet(env *Env, res *safemigrate.RunReport, runErr error) {
 // per distinct list: usually every tenant has the same plan.
 func renderRunGroups(env *Env, tenants []tenantPlan) {
 	st := style{on: env.Color}
-	section(env, tenants, "Run %s, in order (%d):", func(p *safemigrate.PlanReport) [][]cell {
+	section(env, tenants, "Run %s, in order (%s):", func(p *safemigrate.PlanReport) [][]cell {
 		rows := make([][]cell, len(p.Run))
 		for i, s := range p.Run {
 			rows[i] = []cell{plain(fmt.Sprintf("%d.", i+1)), {s.ID, st.green}, {string(s.Safe), st.dim}}
 		}
 		return rows
 	})
-	section(env, tenants, "Delayed until later %s (%d):", func(p *safemigrate.PlanReport) [][]cell {
+	section(env, tenants, "Delayed until later %s, %s:", func(p *safemigrate.PlanReport) [][]cell {
 		rows := make([][]cell, len(p.Delayed))
 		for i, s := range p.Delayed {
 			rows[i] = []cell{{s.ID, st.yellow}, {string(s.Safe), st.dim}, plain(s.Reason)}
 		}
 		return rows
 	})
-	section(env, tenants, "Blocked %s (%d):", func(p *safemigrate.PlanReport) [][]cell {
+	section(env, tenants, "Blocked %s, %s:", func(p *safemigrate.PlanReport) [][]cell {
 		rows := make([][]cell, len(p.Blocked))
 		for i, s := range p.Blocked {
 			rows[i] = []cell{{s.ID, st.red}, {string(s.Safe), st.dim}, plain("waits for " + strings.Join(s.BlockedBy, ", "))}
@@ -117,8 +123,9 @@ func renderRunGroups(env *Env, tenants []tenantPlan) {
 	})
 }
 
-// section prints the rows of each tenant's plan under title, once for all
-// tenants with the same rows.
+// section prints the rows of each tenant's plan under title (its verbs
+// take who, "in 2 tenants (a, b)", and how many migrations), once for
+// all tenants with the same rows.
 func section(env *Env, tenants []tenantPlan, title string, rowsOf func(*safemigrate.PlanReport) [][]cell) {
 	w := env.Stdout
 	st := style{on: env.Color}
@@ -151,11 +158,11 @@ func section(env *Env, tenants []tenantPlan, title string, rowsOf func(*safemigr
 		groups[i].tenants = append(groups[i].tenants, t.tenant)
 	}
 	for _, g := range groups {
-		who := "in " + listTenants(g.tenants, 6)
+		who := fmt.Sprintf("in %s (%s)", english.Plural(len(g.tenants), "tenant"), listTenants(g.tenants, 6))
 		if len(g.tenants) == len(tenants) && len(tenants) > 1 {
 			who = fmt.Sprintf("in each of the %d tenants", len(tenants))
 		}
-		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf(title, who, len(g.rows))))
+		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf(title, who, english.Plural(len(g.rows), "migration"))))
 		t := table{indent: "  ", rows: g.rows}
 		t.write(w)
 	}

@@ -377,15 +377,24 @@ func TestFleetOfDatabases(t *testing.T) {
 		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
 		assert.NotContains(t, r.stdout+r.stderr, pw)
 	}
+	// --jobs-per-server outside a fleet of databases would be ignored.
+	for _, args := range [][]string{{"--schemas", "a,b", "--jobs-per-server", "2"}, {"--jobs-per-server", "2"}} {
+		r = runDB(t, urls[0], dir, append([]string{"migrate", "--phase", "post-deploy"}, args...)...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "--jobs-per-server applies to a fleet of databases only", args)
+	}
 	// A schema missing in a database stops the run before anything is
 	// applied, as in a fleet of schemas (exit 2).
 	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", list, "--schemas", "nope")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stdout+r.stderr, `tenant schema "nope" does not exist in `)
 	bad := filepath.Join(t.TempDir(), "bad.txt")
-	require.NoError(t, os.WriteFile(bad, []byte(urls[0]+"\npostgres://u:"+pw+"@h/x?sslmode=nonsense\n"), 0o600))
-	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", bad)
+	require.NoError(t, os.WriteFile(bad, []byte("# fleet\n"+urls[0]+"\npostgres://u:"+pw+"@h/x?sslmode=nonsense\n\npostgres//u:"+pw+"@h/y\n"+urls[0]+"\n"), 0o600))
+	r = run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", bad, "--format", "json")
 	assert.Equal(t, 2, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "entry 2")
+	for _, want := range []string{bad + ":3: not a connection string", bad + ":5: not a connection string", bad + ":6: names database "} {
+		assert.Contains(t, r.stderr, want, "every bad line is named by its line")
+	}
 	assert.NotContains(t, r.stdout+r.stderr, pw)
+	assertOneJSON(t, r.stdout)
 }

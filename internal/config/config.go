@@ -113,10 +113,16 @@ func Load(path string, optional bool) (Config, error) {
 // Parse decodes and validates a configuration document.
 func Parse(data []byte) (Config, error) {
 	var cfg Config
+	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, errors.New(explainKeys(strings.TrimPrefix(err.Error(), "yaml: ")))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := checkShape(&doc); err != nil {
+		return Config{}, err
+	}
+	if err := doc.Decode(&cfg); err != nil {
+		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	// A second document would be ignored, settings and typos alike.
 	var extra yaml.Node

@@ -54,6 +54,18 @@ func TestParseErrors(t *testing.T) {
 		{"bad mode", "mode: lax\n", `mode: "lax" is not one of strict, nonstrict, disabled`},
 		{"bad versioning", "versioning: semver\n", "versioning"},
 		{"bad layout", "layout: liquibase\n", `layout: unknown layout "liquibase"; use one of auto, safemigrate, goose, golang-migrate, dbmate, flyway`},
+		{"section given a list", "tenants: [a]\n", "line 1: tenants must be a section of settings (schemas, query, search_path, jobs, databases, jobs_per_server), not a list"},
+		{"list given a number", "tenants:\n  schemas: 5\n", "line 2: tenants.schemas must be a list, e.g. [a, b], not the number 5"},
+		{"list of sections", "tenants:\n  schemas:\n    - {a: b}\n", "line 3: tenants.schemas must be a list of single values, not a section of keys"},
+		{"bool given a word", "atomic: maybe\n", `line 1: atomic must be true or false, not "maybe"`},
+		{"int given a word", "lock_retries: many\n", `line 1: lock_retries must be a whole number, not "many"`},
+		{"string given a list", "dir: [a, b]\n", "line 1: dir must be a single value, not a list"},
+		{"duration given a section", "lock_timeout: {s: 5}\n", "line 1: lock_timeout must be a single value, not a section of keys"},
+		{"key of another section", "jobs: 4\n", "line 1: unknown key jobs; it belongs in the tenants section: move it under tenants:"},
+		{"top-level key in a section", "tenants:\n  lock_timeout: 5s\n", "line 2: unknown key lock_timeout in tenants; it is a top-level setting: move it out of the tenants section"},
+		{"alias to the wrong shape", "lint:\n  exclude_rules: &r [x]\n  large_table: *r\n", "line 2: lint.large_table must be a single value, not a list"},
+		{"connection string where a list goes", "tenants:\n  databases: postgres://app:YAMLLEAK3@db/x\n", `line 2: tenants.databases must be a list, e.g. [a, b], not "postgres://app:xxxxx@db/x"`},
+		{"not a mapping", "hello\n", `line 1: the configuration must be a section of settings (dir, database_url`},
 		{"tenants both", "tenants:\n  schemas: [a]\n  query: SELECT 1\n", "either schemas or query"},
 	}
 	for _, tt := range tests {
@@ -61,7 +73,21 @@ func TestParseErrors(t *testing.T) {
 			_, err := config.Parse([]byte(tt.doc))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+			assert.NotRegexp(t, `config\.|\[\]string|!!|unmarshal`, err.Error(), "names Go or YAML types")
 		})
+	}
+}
+
+func TestParseShapes(t *testing.T) {
+	cfg, err := config.Parse([]byte("lint:\n  exclude_rules: &r [x, y]\n  exclude_paths: *r\ntenants:\n  schemas: [1, two]\n  jobs: ~\ndir: 2024\n"))
+	require.NoError(t, err, "aliases, numbers as names and null values are fine")
+	assert.Equal(t, []string{"x", "y"}, cfg.Lint.ExcludePaths)
+	assert.Equal(t, []string{"1", "two"}, cfg.Tenants.Schemas)
+	assert.Equal(t, "2024", cfg.Dir)
+	for _, doc := range []string{"", "# nothing\n", "---\n"} {
+		cfg, err := config.Parse([]byte(doc))
+		require.NoError(t, err, "%q", doc)
+		assert.Equal(t, config.Config{}, cfg)
 	}
 }
 

@@ -16,11 +16,13 @@ var passwordKey = regexp.MustCompile(`(?i)[a-z_]*password\s*=\s*`)
 
 // String returns s with every password it recognises replaced by [Mask]:
 // the password of a URL's user information (scheme://user:password@host),
+// also in a mistyped URL (postgres//user:password@host, postgres:pw@host),
 // URL query parameters such as password= and sslpassword=, and key=value
 // pairs such as password=secret, password='se cret' or PGPASSWORD=secret.
 // Anything else in s is returned unchanged.
 func String(s string) string {
 	spans := append(keyValueSpans(s), userinfoSpans(s)...)
+	spans = append(spans, malformedSpans(s)...)
 	if len(spans) == 0 {
 		return s
 	}
@@ -113,6 +115,27 @@ func userinfoSpans(s string) []span {
 		}
 		spans = append(spans, span{start + colon + 1, start + at})
 	}
+}
+
+// malformedSpans returns the likely password of every word that has the
+// shape user:password@host without a "://" before it: a mistyped URL
+// (postgres//app:pw@db, postgresql:/app:pw@db, postgres:pw@db) is echoed
+// by the parser that refuses it, and must not show its password. A word
+// ends at white space or a quote; the password runs from the word's first
+// ":" to its last "@", so that too much is masked rather than too little.
+func malformedSpans(s string) []span {
+	var spans []span
+	for off := 0; off < len(s); {
+		n := indexAnyOrLen(s[off:], " \t\r\n\"'`")
+		word := s[off : off+n]
+		if at := strings.LastIndexByte(word, '@'); at > 0 && !strings.Contains(word[:at], "://") {
+			if colon := strings.IndexByte(word[:at], ':'); colon >= 0 && colon+1 < at {
+				spans = append(spans, span{off + colon + 1, off + at})
+			}
+		}
+		off += n + 1
+	}
+	return spans
 }
 
 // SplitPassword removes the password from a connection string in URL or

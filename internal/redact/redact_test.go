@@ -44,6 +44,11 @@ func TestString(t *testing.T) {
 		{"already redacted key=value", "password=xxxxx", "password=xxxxx"},
 		{"other scheme", "https://user:token@example.com/x", "https://user:xxxxx@example.com/x"},
 		{"plain text", "relation \"users\" does not exist", "relation \"users\" does not exist"},
+		{"missing colon in scheme", "cannot parse `postgres//app:TYPOPW@db1.internal/app_42`: failed", "cannot parse `postgres//app:xxxxx@db1.internal/app_42`: failed"},
+		{"one slash", "postgresql:/postgres:LEAK7@localhost:55432/db1", "postgresql:xxxxx@localhost:55432/db1"},
+		{"no slashes", "postgres:PW@host/db", "postgres:xxxxx@host/db"},
+		{"no scheme", `"app:pw@db/prod"`, `"app:xxxxx@db/prod"`},
+		{"email and port are not passwords", "mail me@example.com at db:5432 or git@github.com:org/repo", "mail me@example.com at db:5432 or git@github.com:org/repo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

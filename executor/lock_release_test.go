@@ -1,0 +1,91 @@
+package executor_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/internal/pgtest"
+	"github.com/safemigrate/safemigrate/planner"
+)
+
+// Dynamic SQL the input check cannot read releases the run's advisory
+// lock: every lock the session holds, or the migration lock by its key
+// (read from pg_locks).
+const (
+	unlockAll = "DO $$ BEGIN EXECUTE 'SELECT pg_advisory_' || 'unlock_all()'; END $$;\n"
+	unlockKey = "DO $$ DECLARE k bigint; BEGIN\n" +
+		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
+		"  EXECUTE 'SELECT pg_advisory_' || 'unlock($1)' USING k;\nEND $$;\n"
+)
+
+// TestMigrationReleasingTheLockIsRefusedAtRunTime: a migration that
+// releases safemigrate's advisory lock fails in the pass that runs it
+// (apply, preflight, atomic): nothing of it is committed, the error names
+// it and says to remove the unlock, and the lock-free session runs
+// nothing more.
+func TestMigrationReleasingTheLockIsRefusedAtRunTime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		unlock string
+		opts   executor.Options
+		// kept is what stays applied: 0001 is applied before 0002 runs,
+		// unless a rehearsal of both comes first.
+		kept []string
+	}{
+		{"apply/unlock_all", unlockAll, executor.Options{NoPreflight: true}, []string{"0001_a"}},
+		{"apply/unlock_key", unlockKey, executor.Options{NoPreflight: true}, []string{"0001_a"}},
+		{"preflight", unlockAll, executor.Options{}, []string{}},
+		{"atomic", unlockKey, executor.Options{Atomic: true}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url, tg := fresh(t)
+			conn := pgtest.Connect(t, url)
+			g := load(t, files(
+				"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+				"0002_unlock.sql", "-- safe: always\nCREATE TABLE b (id int);\n"+tc.unlock+"INSERT INTO a VALUES (1);\n",
+				"0003_c.sql", "-- safe: always\nCREATE TABLE c (id int);\n",
+			))
+			opts := tc.opts
+			opts.Phase = planner.PostDeploy
+			_, err := executor.Run(ctx(t), tg, g, opts)
+			require.Error(t, err)
+			t.Log(err)
+			assert.Contains(t, err.Error(), "migration 0002_unlock released safemigrate's migration lock")
+			assert.Contains(t, err.Error(), "remove the pg_advisory_unlock call from 0002_unlock.sql")
+			assert.NotContains(t, err.Error(), "division by zero")
+			var me *executor.MigrationError
+			require.ErrorAs(t, err, &me)
+			assert.Equal(t, "0002_unlock", me.ID)
+			assert.Equal(t, tc.kept, appliedIDs(t, conn, "public"))
+			assert.Empty(t, queryStrings(t, conn, `SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('b', 'c')`),
+				"nothing of 0002 committed, and 0003 did not run")
+		})
+	}
+}
+
+// TestNonTransactionalMigrationReleasingTheLockStops: in a transaction:
+// false migration the statement after the one that released the lock
+// does not run; the one that ran is recorded as done.
+func TestNonTransactionalMigrationReleasingTheLockStops(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	g := load(t, files(
+		"0001_nontx.sql", "-- safe: always\n-- transaction: false\n"+unlockAll+"CREATE TABLE after_unlock (id int);\n",
+	))
+	_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+	require.Error(t, err)
+	t.Log(err)
+	assert.Contains(t, err.Error(), "migration 0001_nontx released safemigrate's migration lock")
+	assert.Contains(t, err.Error(), "remove the pg_advisory_unlock call from 0001_nontx.sql")
+	var me *executor.MigrationError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, "0001_nontx", me.ID)
+	assert.Empty(t, appliedIDs(t, conn, "public"))
+	assert.Empty(t, queryStrings(t, conn, `SELECT tablename::text FROM pg_tables WHERE tablename = 'after_unlock'`), "the next statement did not run")
+}

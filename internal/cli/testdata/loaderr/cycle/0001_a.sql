@@ -1,0 +1,3 @@
+-- safe: always
+-- depends: billing/0001
+SELECT 1;

@@ -1,0 +1,3 @@
+-- safe: always
+-- depends: 0001
+SELECT 2;

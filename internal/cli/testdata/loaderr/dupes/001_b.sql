@@ -1,0 +1,2 @@
+-- safe: always
+SELECT 2;

@@ -1,0 +1,3 @@
+-- safe: before_deploy
+SET LOCAL timezone = 'UTC';
+ALTER TABLE audit_log ALTER COLUMN seen_at TYPE timestamptz;

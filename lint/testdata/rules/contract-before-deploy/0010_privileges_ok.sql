@@ -1,0 +1,3 @@
+-- safe: always
+GRANT SELECT ON events TO reporting;
+ALTER TABLE events DROP CONSTRAINT events_kind_check;

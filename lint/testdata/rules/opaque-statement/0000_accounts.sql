@@ -1,0 +1,2 @@
+-- safe: before_deploy
+CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE, name text);
