@@ -158,3 +158,36 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// TestSchemaIndexesFollowTheirTable: an index belongs to its table
+// through a rename of the table and is forgotten with it when the table is
+// dropped or created anew (what the per-table index count, which spares a
+// look through every index at each CREATE TABLE, must keep right).
+func TestSchemaIndexesFollowTheirTable(t *testing.T) {
+	tests := []struct {
+		name       string
+		migrations []string
+		table      string // of the DROP INDEX in the last migration
+	}{
+		{"renamed table", []string{"CREATE TABLE a (id int);\nCREATE INDEX ia ON a (id);", "ALTER TABLE a RENAME TO b;", "DROP INDEX ia;"}, "b"},
+		{"renamed twice", []string{"CREATE TABLE a (id int);\nCREATE INDEX ia ON a (id);\nCREATE INDEX ia2 ON a (id);", "ALTER TABLE a RENAME TO b;", "ALTER TABLE b RENAME TO c;", "DROP INDEX ia2;"}, "c"},
+		{"dropped table", []string{"CREATE TABLE a (id int);\nCREATE INDEX ia ON a (id);", "DROP TABLE a;", "DROP INDEX ia;"}, "ia"},
+		{"table created anew", []string{"CREATE TABLE a (id int);\nCREATE INDEX ia ON a (id);", "DROP TABLE a;\nCREATE TABLE a (id int);", "DROP INDEX ia;"}, "ia"},
+		{"index moved to another table", []string{"CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nCREATE INDEX i ON a (id);", "DROP INDEX i;\nCREATE INDEX i ON b (id);", "DROP TABLE a;\nCREATE TABLE a (id int);", "DROP INDEX i;"}, "b"},
+		{"index dropped then table renamed", []string{"CREATE TABLE a (id int);\nCREATE INDEX ia ON a (id);", "DROP INDEX ia;", "ALTER TABLE a RENAME TO b;", "DROP INDEX ia;"}, "ia"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := annotate.NewSchema()
+			var an *annotate.Analysis
+			for _, m := range tt.migrations {
+				stmts, err := annotate.Parse(m)
+				require.NoError(t, err)
+				an = s.Analyze(stmts, annotate.Options{})
+			}
+			last := an.Statements[len(an.Statements)-1]
+			require.NotEmpty(t, last.Actions)
+			assert.Equal(t, tt.table, last.Actions[0].Table)
+		})
+	}
+}

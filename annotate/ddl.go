@@ -136,7 +136,7 @@ func (a *analyzer) createIndex(st Node) {
 		a.stmt.Transactional = false
 	}
 	if name != "" {
-		a.schema.indexes[relKey(schema, name)] = key
+		a.schema.setIndex(relKey(schema, name), key)
 		a.createdIdx[relKey(schema, name)] = true
 	}
 	if t := a.schema.table(key); t != nil && t.keys != nil {
@@ -566,7 +566,7 @@ func (a *analyzer) drop(st Node) {
 				act.Table = obj.String() // the index itself; its table is unknown
 			}
 			act.New = act.New || a.createdIdx[key]
-			delete(a.schema.indexes, key)
+			a.schema.deleteIndex(key)
 		case "OBJECT_FUNCTION", "OBJECT_PROCEDURE":
 			act.Op = OpDrop
 			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)

@@ -14,8 +14,11 @@ import (
 // A Schema is not safe for concurrent use.
 type Schema struct {
 	tables  map[string]*table
-	indexes map[string]string // index key -> table key
-	views   map[string]*view  // view key -> what its query tells
+	indexes map[string]string // index key -> table key; see setIndex
+	// indexed counts the indexes of each table key: a table that has
+	// none (most that are created) needs no look through all indexes.
+	indexed map[string]int
+	views   map[string]*view // view key -> what its query tells
 	// defaultGrants: an ALTER DEFAULT PRIVILEGES grants on the tables
 	// and views created from then on.
 	defaultGrants bool
@@ -46,7 +49,30 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, views: map[string]*view{}, dropped: map[string]bool{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, indexed: map[string]int{}, views: map[string]*view{}, dropped: map[string]bool{}}
+}
+
+// setIndex records that index ix belongs to table key.
+func (s *Schema) setIndex(ix, key string) {
+	if old, ok := s.indexes[ix]; ok {
+		s.unindex(old)
+	}
+	s.indexes[ix] = key
+	s.indexed[key]++
+}
+
+// deleteIndex forgets index ix.
+func (s *Schema) deleteIndex(ix string) {
+	if old, ok := s.indexes[ix]; ok {
+		delete(s.indexes, ix)
+		s.unindex(old)
+	}
+}
+
+func (s *Schema) unindex(key string) {
+	if s.indexed[key]--; s.indexed[key] <= 0 {
+		delete(s.indexed, key)
+	}
 }
 
 // relKey normalises a relation name: public and unqualified are the same.
@@ -94,11 +120,15 @@ func (s *Schema) dropTable(key string) {
 func (s *Schema) forget(key string) {
 	delete(s.tables, key)
 	delete(s.dropped, key)
+	if s.indexed[key] == 0 {
+		return
+	}
 	for ix, tk := range s.indexes {
 		if tk == key {
 			delete(s.indexes, ix)
 		}
 	}
+	delete(s.indexed, key)
 }
 
 func (s *Schema) renameTable(key, newKey string) {
@@ -108,11 +138,16 @@ func (s *Schema) renameTable(key, newKey string) {
 	}
 	s.dropped[key] = true
 	delete(s.dropped, newKey)
+	if s.indexed[key] == 0 || key == newKey {
+		return
+	}
 	for ix, tk := range s.indexes {
 		if tk == key {
 			s.indexes[ix] = newKey
 		}
 	}
+	s.indexed[newKey] += s.indexed[key]
+	delete(s.indexed, key)
 }
 
 func (s *Schema) columnType(key, col string) (typeRef, bool) {

@@ -13,12 +13,19 @@ import (
 func suggest(stmts []Statement) *Analysis {
 	an := &Analysis{Statements: stmts, Effect: Neutral, Decider: -1, Suggested: migration.Always}
 	var decider *Statement
-	for i := range stmts {
-		for _, s := range stmts[i].Flatten() {
-			if decider == nil || s.Effect.rank() > an.Effect.rank() {
-				an.Effect, an.Decider, decider = s.Effect, i, s
-			}
+	// Each statement, then its inner ones, as [Statement.Flatten] lists
+	// them (without a slice for each).
+	var visit func(i int, s *Statement)
+	visit = func(i int, s *Statement) {
+		if decider == nil || s.Effect.rank() > an.Effect.rank() {
+			an.Effect, an.Decider, decider = s.Effect, i, s
 		}
+		for j := range s.Inner {
+			visit(i, &s.Inner[j])
+		}
+	}
+	for i := range stmts {
+		visit(i, &stmts[i])
 	}
 	an.Suggested = an.Effect.Safe()
 	if decider != nil {

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -72,13 +73,15 @@ func (r *Result) OK(warningsAsErrors bool) bool {
 type lineIndex []int // offsets of line starts
 
 func newLineIndex(src []byte) lineIndex {
-	li := lineIndex{0}
-	for i, b := range src {
-		if b == '\n' {
-			li = append(li, i+1)
+	li := make(lineIndex, 1, bytes.Count(src, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return li
 		}
+		i += j + 1
+		li = append(li, i)
 	}
-	return li
 }
 
 func (li lineIndex) position(off int) (line, col int) {

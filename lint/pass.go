@@ -25,6 +25,8 @@ type Pass struct {
 
 	report func(Diagnostic)
 	flat   []annotate.Statement // Statements, computed once
+	// refused is the file's refusals, computed once; nil before.
+	refused *[]annotate.Refusal
 	// table is the table of the action a rule is reporting on, "" for
 	// none: what a live database's sizes grade the finding by.
 	table string

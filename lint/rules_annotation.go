@@ -171,9 +171,10 @@ func runNotRerunnable(p *Pass) {
 
 func runDuplicateColumn(p *Pass) {
 	stmts := p.Statements()
+	seen := map[string]bool{} // this statement's columns; one map for the file
 	for i := range stmts {
 		s := &stmts[i]
-		seen := map[string]bool{}
+		clear(seen)
 		check := func(c annotate.Column, what string) {
 			if seen[c.Name] {
 				p.Reportf(c.Pos, s.End, "remove or rename the second "+c.Name,

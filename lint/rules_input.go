@@ -10,19 +10,29 @@ import (
 // to run at all (annotate.Refusals), so lint says it before a run does.
 func runRefusals(rule string) func(*Pass) {
 	return func(p *Pass) {
-		var rs []annotate.Refusal
-		if se := p.SyntaxError; se != nil && se.Psql != "" {
-			rs = append(rs, annotate.PsqlRefusal(se))
-		}
-		for _, st := range p.Statements() {
-			rs = append(rs, annotate.StatementRefusals(st)...)
-		}
-		for _, r := range rs {
+		for _, r := range p.refusals() {
 			if r.Rule == rule {
 				p.Reportf(r.Pos, r.End, r.Hint, "%s", r.Message)
 			}
 		}
 	}
+}
+
+// refusals returns the file's refusals, found once for the rules that
+// report them.
+func (p *Pass) refusals() []annotate.Refusal {
+	if p.refused != nil {
+		return *p.refused
+	}
+	var rs []annotate.Refusal
+	if se := p.SyntaxError; se != nil && se.Psql != "" {
+		rs = append(rs, annotate.PsqlRefusal(se))
+	}
+	for _, st := range p.Statements() {
+		rs = append(rs, annotate.StatementRefusals(st)...)
+	}
+	p.refused = &rs
+	return rs
 }
 
 func runNonRollbackableCall(p *Pass) {

@@ -208,12 +208,11 @@ func runValidateInSameTransaction(p *Pass) {
 	}
 	added := map[string]int{} // table/constraint -> line of ADD ... NOT VALID
 	p.each(func(s *annotate.Statement, a *annotate.Action) {
-		key := a.Table + "/" + a.ConstraintName
 		switch {
 		case a.Op == annotate.OpAddConstraint && a.NotValid && !a.Referenced && a.ConstraintName != "":
-			added[key] = s.Line
+			added[a.Table+"/"+a.ConstraintName] = s.Line
 		case a.Op == annotate.OpValidateConstraint && !a.New:
-			if line, ok := added[key]; ok {
+			if line, ok := added[a.Table+"/"+a.ConstraintName]; ok {
 				p.Reportf(s.Start, s.End, "move VALIDATE CONSTRAINT into a separate, later migration; on its own it takes only SHARE UPDATE EXCLUSIVE, which lets reads and writes go on",
 					"validates constraint %s in the transaction that added it NOT VALID on line %d: the lock from ADD CONSTRAINT is held while every row is checked", a.ConstraintName, line)
 			}

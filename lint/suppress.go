@@ -113,7 +113,7 @@ func forComments(src []byte, lo, hi int, fn func(pos, end int, text string, ownL
 		}
 		ls := bytes.LastIndexByte(src[:pos], '\n') + 1
 		ownLine := len(bytes.TrimSpace(src[ls:pos])) == 0
-		fn(pos, end, strings.TrimSpace(strings.TrimRight(string(src[pos+2:end]), "\r")), ownLine)
+		fn(pos, end, string(bytes.TrimSpace(bytes.TrimRight(src[pos+2:end], "\r"))), ownLine)
 		i = end
 	}
 }

@@ -43,7 +43,7 @@ func ParsePlpgsql(stmt string) (Node, error) {
 		}
 		return Node{}, fmt.Errorf("PL/pgSQL: %w", err)
 	}
-	root, err := parseTree([]byte(out))
+	root, err := parseTree(out)
 	if err != nil {
 		return Node{}, fmt.Errorf("PL/pgSQL: %w", err)
 	}

@@ -64,7 +64,7 @@ func Split(src string) ([]Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := parseTree([]byte(js))
+	root, err := parseTree(js)
 	if err != nil {
 		return nil, fmt.Errorf("parse SQL: %w", err)
 	}

@@ -130,6 +130,37 @@ func TestSplitTree(t *testing.T) {
 	assert.Equal(t, 1, se.Column)
 }
 
+// TestAnyCall: AnyCall sees the function calls of one statement, nested
+// ones included, as Walk does, and none of the other statements' calls.
+func TestAnyCall(t *testing.T) {
+	src := "SELECT lower(upper('a'));\nCREATE TABLE t (id int);\nSELECT 1 WHERE EXISTS (SELECT now());\nSELECT setval('s', 1)"
+	stmts, err := sqlparse.Split(src)
+	require.NoError(t, err)
+	require.Len(t, stmts, 4)
+	for i, st := range stmts {
+		var walked []string
+		st.Tree.Walk(func(key string, v sqlparse.Node) bool {
+			if key == "FuncCall" {
+				walked = append(walked, v.A("funcname")[0].Sval())
+			}
+			return true
+		})
+		var seen []string
+		assert.False(t, st.Tree.AnyCall(func(c sqlparse.Node) bool {
+			seen = append(seen, c.A("funcname")[0].Sval())
+			return false
+		}), "statement %d", i+1)
+		assert.ElementsMatch(t, walked, seen, "statement %d", i+1)
+	}
+	assert.True(t, stmts[0].Tree.AnyCall(func(c sqlparse.Node) bool { return c.A("funcname")[0].Sval() == "upper" }))
+	assert.False(t, stmts[1].Tree.AnyCall(func(sqlparse.Node) bool { return true }), "CREATE TABLE calls nothing")
+	assert.False(t, sqlparse.Node{}.AnyCall(func(sqlparse.Node) bool { return true }), "an absent node calls nothing")
+	var names []string
+	stmts[0].Tree.AnyCall(func(c sqlparse.Node) bool { names = append(names, c.A("funcname")[0].Sval()); return false })
+	assert.ElementsMatch(t, []string{"lower", "upper"}, names)
+	assert.True(t, stmts[2].Tree.As("SelectStmt").AnyCall(func(c sqlparse.Node) bool { return c.A("funcname")[0].Sval() == "now" }))
+}
+
 // TestRewrites: the rehearsal's rewrite of a statement that cannot run in
 // a transaction block, and the shape an interrupted CREATE INDEX
 // CONCURRENTLY is recognised by.

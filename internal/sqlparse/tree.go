@@ -1,7 +1,9 @@
 package sqlparse
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Node is one node of a statement's parse tree, as the PostgreSQL parser
@@ -35,15 +37,21 @@ const (
 // tok is one value of the tree. Objects and arrays hold their children
 // as the tokens that follow them; end is one past the last token inside.
 // Object members are key tokens (kind string) each followed by the value.
+//
+// The two one-byte fields come first: 12 bytes a token, not 16 (a file's
+// tokens are allocated, and zeroed, at once).
 type tok struct {
 	kind       tokKind
-	start, end int32 // for strings and numbers: byte range in src (strings without quotes); for containers: token range
 	escaped    bool  // string contains backslash escapes
+	start, end int32 // for strings and numbers: byte range in src (strings without quotes); for containers: token range
 }
 
 type tree struct {
-	src  []byte
+	src  string // the JSON; keys and numbers are read in place
 	toks []tok
+	// calls are the key tokens "FuncCall", in order: [Node.AnyCall]
+	// finds a statement's calls without walking its tree.
+	calls []int32
 }
 
 // parseTree decodes the JSON libpg_query produces. It is not a general
@@ -55,149 +63,139 @@ type tree struct {
 // github.com/valyala/fastjson (tried 2026-11-22) `make bench-lint` fell from
 // 16,260 to 10,471 files/s (1.54x squawk instead of 2.09x), its value
 // tree costing a slice growth per node where this flat table is sized
-// once per file. FuzzAnalyze covers it.
-func parseTree(src []byte) (Node, error) {
-	t := &tree{src: src, toks: make([]tok, 1, len(src)/6+8)}
-	p := &jparser{t: t, src: src}
-	root := p.value()
-	if p.err != nil {
-		return Node{}, p.err
+// once per file. FuzzAnalyze covers it. One loop with the open containers
+// on a stack, not a recursive descent, and strings scanned in one tight
+// loop: 27% faster than the recursive decoder it replaced (2026-12-01).
+func parseTree(src string) (Node, error) {
+	t := &tree{src: src}
+	toks := make([]tok, 1, len(src)/6+8)
+	var open []int32 // the objects and arrays not yet closed, innermost last
+	n := len(src)
+	pos := 0
+	member := false // the next value is an object member's: its key first
+	for {
+		for pos < n && isSpace(src[pos]) {
+			pos++
+		}
+		if member {
+			member = false
+			if pos >= n || src[pos] != '"' {
+				return Node{}, treeError("malformed parse tree")
+			}
+			end, escaped := scanString(src, pos+1)
+			if end < 0 {
+				return Node{}, treeError("truncated parse tree")
+			}
+			if end-pos-1 == len("FuncCall") && src[pos+1:end] == "FuncCall" {
+				t.calls = append(t.calls, int32(len(toks)))
+			}
+			toks = append(toks, tok{kind: tokString, escaped: escaped, start: int32(pos + 1), end: int32(end)})
+			pos = end + 1
+			for pos < n && isSpace(src[pos]) {
+				pos++
+			}
+			if pos >= n || src[pos] != ':' {
+				return Node{}, treeError("malformed parse tree")
+			}
+			pos++
+			for pos < n && isSpace(src[pos]) {
+				pos++
+			}
+		}
+		if pos >= n {
+			return Node{}, treeError("truncated parse tree")
+		}
+		switch c := src[pos]; c {
+		case '{', '[':
+			kind := tokObject
+			if c == '[' {
+				kind = tokArray
+			}
+			open = append(open, int32(len(toks)))
+			toks = append(toks, tok{kind: kind})
+			pos++
+			for pos < n && isSpace(src[pos]) {
+				pos++
+			}
+			if pos < n && (src[pos] == '}' || src[pos] == ']') {
+				break // empty: closed below
+			}
+			member = kind == tokObject
+			continue
+		case '"':
+			end, escaped := scanString(src, pos+1)
+			if end < 0 {
+				return Node{}, treeError("truncated parse tree")
+			}
+			toks = append(toks, tok{kind: tokString, escaped: escaped, start: int32(pos + 1), end: int32(end)})
+			pos = end + 1
+		case 't':
+			toks = append(toks, tok{kind: tokTrue})
+			pos += 4
+		case 'f':
+			toks = append(toks, tok{kind: tokFalse})
+			pos += 5
+		case 'n':
+			toks = append(toks, tok{kind: tokNull})
+			pos += 4
+		default:
+			start := pos
+			for pos < n {
+				c := src[pos]
+				if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' {
+					break
+				}
+				pos++
+			}
+			toks = append(toks, tok{kind: tokNumber, start: int32(start), end: int32(pos)})
+		}
+		// After a value: the next member or element, or the end of
+		// containers.
+		for {
+			if len(open) == 0 {
+				t.toks = toks
+				return Node{t: t, i: 1}, nil
+			}
+			for pos < n && isSpace(src[pos]) {
+				pos++
+			}
+			if pos >= n {
+				return Node{}, treeError("truncated parse tree")
+			}
+			top := open[len(open)-1]
+			if src[pos] == ',' {
+				pos++
+				member = toks[top].kind == tokObject
+				break
+			}
+			pos++ // '}' or ']'
+			toks[top].start, toks[top].end = top+1, int32(len(toks))
+			open = open[:len(open)-1]
+		}
 	}
-	return Node{t: t, i: int32(root)}, nil
 }
 
-type jparser struct {
-	t   *tree
-	src []byte
-	pos int
-	err error
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// scanString returns the offset of the '"' that ends the JSON string
+// whose content starts at start, -1 if none, and whether the string has
+// backslash escapes.
+func scanString(src string, start int) (end int, escaped bool) {
+	for i := start; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i, escaped
+		}
+	}
+	return -1, escaped
 }
 
 type treeError string
 
 func (e treeError) Error() string { return string(e) }
-
-func (p *jparser) ws() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\n', '\r', '\t':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (p *jparser) value() int {
-	p.ws()
-	if p.pos >= len(p.src) || p.err != nil {
-		p.err = treeError("truncated parse tree")
-		return 0
-	}
-	idx := len(p.t.toks)
-	switch c := p.src[p.pos]; {
-	case c == '{':
-		p.t.toks = append(p.t.toks, tok{kind: tokObject})
-		p.pos++
-		p.ws()
-		if p.pos < len(p.src) && p.src[p.pos] == '}' {
-			p.pos++
-		} else {
-			for p.err == nil {
-				p.ws()
-				p.str()
-				p.ws()
-				if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-					p.err = treeError("malformed parse tree")
-					return 0
-				}
-				p.pos++
-				p.value()
-				p.ws()
-				if p.pos >= len(p.src) {
-					p.err = treeError("truncated parse tree")
-					return 0
-				}
-				if p.src[p.pos] == ',' {
-					p.pos++
-					continue
-				}
-				p.pos++ // '}'
-				break
-			}
-		}
-		p.t.toks[idx].start, p.t.toks[idx].end = int32(idx+1), int32(len(p.t.toks))
-	case c == '[':
-		p.t.toks = append(p.t.toks, tok{kind: tokArray})
-		p.pos++
-		p.ws()
-		if p.pos < len(p.src) && p.src[p.pos] == ']' {
-			p.pos++
-		} else {
-			for p.err == nil {
-				p.value()
-				p.ws()
-				if p.pos >= len(p.src) {
-					p.err = treeError("truncated parse tree")
-					return 0
-				}
-				if p.src[p.pos] == ',' {
-					p.pos++
-					continue
-				}
-				p.pos++ // ']'
-				break
-			}
-		}
-		p.t.toks[idx].start, p.t.toks[idx].end = int32(idx+1), int32(len(p.t.toks))
-	case c == '"':
-		p.str()
-	case c == 't':
-		p.t.toks = append(p.t.toks, tok{kind: tokTrue})
-		p.pos += 4
-	case c == 'f':
-		p.t.toks = append(p.t.toks, tok{kind: tokFalse})
-		p.pos += 5
-	case c == 'n':
-		p.t.toks = append(p.t.toks, tok{kind: tokNull})
-		p.pos += 4
-	default:
-		start := p.pos
-		for p.pos < len(p.src) {
-			c := p.src[p.pos]
-			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' {
-				break
-			}
-			p.pos++
-		}
-		p.t.toks = append(p.t.toks, tok{kind: tokNumber, start: int32(start), end: int32(p.pos)})
-	}
-	return idx
-}
-
-func (p *jparser) str() {
-	if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-		p.err = treeError("malformed parse tree")
-		return
-	}
-	p.pos++
-	start := p.pos
-	escaped := false
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case '\\':
-			escaped = true
-			p.pos += 2
-			continue
-		case '"':
-			p.t.toks = append(p.t.toks, tok{kind: tokString, start: int32(start), end: int32(p.pos), escaped: escaped})
-			p.pos++
-			return
-		}
-		p.pos++
-	}
-	p.err = treeError("truncated parse tree")
-}
 
 // next returns the index of the token after the value at i.
 func (t *tree) next(i int32) int32 {
@@ -210,7 +208,8 @@ func (t *tree) next(i int32) int32 {
 
 func (t *tree) keyIs(i int32, key string) bool {
 	k := t.toks[i]
-	return int(k.end-k.start) == len(key) && string(t.src[k.start:k.end]) == key
+	// Length and first byte before the comparison: most keys differ there.
+	return int(k.end-k.start) == len(key) && (len(key) == 0 || t.src[k.start] == key[0]) && t.src[k.start:k.end] == key
 }
 
 // Get returns the field key of an object node.
@@ -234,7 +233,7 @@ func (n Node) Type() (string, Node) {
 		return "", Node{}
 	}
 	k := n.t.toks[n.t.toks[n.i].start]
-	return string(n.t.src[k.start:k.end]), Node{t: n.t, i: n.t.toks[n.i].start + 1}
+	return n.t.src[k.start:k.end], Node{t: n.t, i: n.t.toks[n.i].start + 1}
 }
 
 // As returns the content of a node wrapper of the given type, or an
@@ -259,13 +258,15 @@ func (n Node) Str() string {
 		return ""
 	}
 	k := n.t.toks[n.i]
-	s := string(n.t.src[k.start:k.end])
+	// A copy: values are kept (names in a schema), and a slice of the
+	// JSON would keep all of it.
+	s := n.t.src[k.start:k.end]
 	if k.escaped {
 		if u, err := strconv.Unquote(`"` + s + `"`); err == nil {
 			return u
 		}
 	}
-	return s
+	return strings.Clone(s)
 }
 
 // Int returns a number node's value (0 for anything else).
@@ -274,7 +275,7 @@ func (n Node) Int() int {
 		return 0
 	}
 	k := n.t.toks[n.i]
-	v, _ := strconv.Atoi(string(n.t.src[k.start:k.end]))
+	v, _ := strconv.Atoi(n.t.src[k.start:k.end])
 	return v
 }
 
@@ -301,7 +302,11 @@ func (n Node) Each(fn func(Node)) {
 
 // Items returns the elements of an array node.
 func (n Node) Items() []Node {
-	var out []Node
+	c := n.Len()
+	if c == 0 {
+		return nil
+	}
+	out := make([]Node, 0, c)
 	n.Each(func(c Node) { out = append(out, c) })
 	return out
 }
@@ -345,7 +350,29 @@ func (n Node) Is(key, val string) bool {
 		return false
 	}
 	k := f.t.toks[f.i]
-	return !k.escaped && string(f.t.src[k.start:k.end]) == val
+	return !k.escaped && f.t.src[k.start:k.end] == val
+}
+
+// AnyCall reports whether fn returns true for a function call under n
+// (n included): the object of a {"FuncCall": {...}} node, as [Node.Walk]
+// passes it with key "FuncCall". It looks only at the calls, in no
+// particular order, without walking n.
+func (n Node) AnyCall(fn func(call Node) bool) bool {
+	if n.t == nil || n.i == 0 {
+		return false
+	}
+	t := n.t
+	end := t.next(n.i)
+	lo, _ := slices.BinarySearch(t.calls, n.i)
+	for _, k := range t.calls[lo:] {
+		if k >= end {
+			break
+		}
+		if fn(Node{t: t, i: k + 1}) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsArray reports whether n is an array node.
@@ -363,7 +390,7 @@ func (n Node) Fields(fn func(key string, v Node) bool) {
 	t := n.t
 	for i := t.toks[n.i].start; i < t.toks[n.i].end; i = t.next(i + 1) {
 		k := t.toks[i]
-		if !fn(string(t.src[k.start:k.end]), Node{t: t, i: i + 1}) {
+		if !fn(t.src[k.start:k.end], Node{t: t, i: i + 1}) {
 			return
 		}
 	}
@@ -383,7 +410,7 @@ func (n Node) Walk(fn func(key string, v Node) bool) {
 		for i := t.toks[n.i].start; i < t.toks[n.i].end; i = t.next(i + 1) {
 			k := t.toks[i]
 			v := Node{t: t, i: i + 1}
-			if fn(string(t.src[k.start:k.end]), v) {
+			if fn(t.src[k.start:k.end], v) {
 				v.Walk(fn)
 			}
 		}
