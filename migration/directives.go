@@ -123,16 +123,24 @@ func ParseHeader(src []byte) (Directives, []Problem) {
 			end = len(src)
 		}
 		lineNo++
-		raw := strings.TrimRight(string(src[off:end]), "\r")
+		line := bytes.TrimRight(src[off:end], "\r")
 		if lineNo == 1 {
-			raw = strings.TrimPrefix(raw, "\ufeff") // a UTF-8 byte-order mark is not content
+			line = bytes.TrimPrefix(line, []byte("\ufeff")) // a UTF-8 byte-order mark is not content
 		}
-		text := strings.TrimSpace(raw)
-		if inHeader && text != "" && !strings.HasPrefix(text, "--") {
+		trimmed := bytes.TrimSpace(line)
+		comment := bytes.HasPrefix(trimmed, []byte("--"))
+		if inHeader && len(trimmed) > 0 && !comment {
 			inHeader = false
 			d.HeaderEnd = off
 			d.HeaderLines = lineNo - 1
 		}
+		if !comment {
+			// Only a comment line can be a directive: the SQL lines, most
+			// of a file, are looked at without a copy.
+			off = next
+			continue
+		}
+		raw, text := string(line), string(trimmed)
 		key, value, ok := splitDirective(text)
 		switch {
 		case !ok:
