@@ -48,6 +48,10 @@ var (
 // applied ones stay applied, and the next run continues.
 type PartialError = executor.PartialError
 
+// FleetReadError is a read of a fleet's states (status) in which some
+// tenants could not be read; the report still holds every other tenant.
+type FleetReadError = fleet.StatesError
+
 // FleetError is a tenant fleet run that stopped because tenants failed;
 // its Pass says whether anything can have been applied.
 type FleetError = fleet.Error

@@ -2,9 +2,11 @@ package safemigrate
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/safemigrate/safemigrate/executor"
+	"github.com/safemigrate/safemigrate/fleet"
 	"github.com/safemigrate/safemigrate/graph"
 	"github.com/safemigrate/safemigrate/planner"
 )
@@ -19,7 +21,9 @@ type StatusOptions struct {
 
 // Status reads every migration's state from the database (every
 // tenant's, with WithTenants): applied, pending, drift, and applied IDs
-// without a file.
+// without a file. In a fleet where some tenants cannot be read, Status
+// returns the report (those tenants with their Error, OK false) together
+// with a *[FleetReadError] that names them.
 func (p *Provider) Status(ctx context.Context, opts StatusOptions) (*StatusReport, error) {
 	if err := checkMode(opts.Mode); err != nil {
 		return nil, err
@@ -64,20 +68,38 @@ func (p *Provider) statusFleet(ctx context.Context, g *graph.Graph, mode Mode) (
 	if err != nil {
 		return nil, err
 	}
-	sts, err := f.States(ctx, jobs)
-	if err != nil {
-		return nil, err
+	sts, readErr := f.States(ctx, jobs)
+	var se *fleet.StatesError
+	if readErr != nil && !errors.As(readErr, &se) {
+		return nil, readErr
 	}
 	now := p.o.now()
 	schemas := f.Schemas()
 	r := &StatusReport{OK: true, Tenants: make([]TenantStatus, len(schemas)), Now: now, fleet: true}
+	failed := map[string]error{}
+	if se != nil {
+		for _, te := range se.Failures {
+			failed[te.Tenant] = te.Err
+		}
+	}
 	for i, st := range sts {
+		if st == nil {
+			// Unread: shown as such, so that one server down does not
+			// hide every other tenant's state.
+			r.Tenants[i] = TenantStatus{Tenant: schemas[i], Migrations: []StatusEntry{}, Unknown: []AppliedRow{},
+				Error: &ErrorInfo{Message: failed[schemas[i]].Error()}}
+			r.OK = false
+			continue
+		}
 		rep, err := statusOf(g, st, mode, now)
 		if err != nil {
 			return nil, &InputError{Msg: "tenant " + displayTenant(schemas[i]) + ": " + err.Error(), Err: err}
 		}
 		r.Tenants[i] = TenantStatus{Tenant: schemas[i], OK: rep.OK, Migrations: rep.Migrations, Unknown: rep.Unknown}
 		r.OK = r.OK && rep.OK
+	}
+	if se != nil {
+		return r, se
 	}
 	return r, nil
 }
@@ -123,6 +145,9 @@ type TenantStatus struct {
 	OK         bool          `json:"ok"`
 	Migrations []StatusEntry `json:"migrations"`
 	Unknown    []AppliedRow  `json:"unknown"`
+	// Error is set when the tenant's state could not be read (its
+	// server down, its database missing); Migrations are then empty.
+	Error *ErrorInfo `json:"error,omitempty"`
 }
 
 // MarshalJSON writes the single or the fleet shape.

@@ -74,7 +74,7 @@ func message(err error) string {
 		return "safemigrate.yaml configures tenants, and this command works on a single schema; nothing was run\nmigrate, preflight, plan and status work on the tenants (graph --offline needs no database)"
 	case errors.Is(err, safemigrate.ErrDatabaseURL):
 		return err.Error() + "\ncheck --database-url (or SAFEMIGRATE_DATABASE_URL / DATABASE_URL)"
-	case errors.Is(err, safemigrate.ErrConnect) && !errors.Is(err, safemigrate.ErrInput) && !errors.As(err, &fe):
+	case errors.Is(err, safemigrate.ErrConnect) && !errors.Is(err, safemigrate.ErrInput) && !errors.As(err, &fe) && !errors.As(err, new(*safemigrate.FleetReadError)):
 		return err.Error() + "\ncheck that the server is up and reachable, and the connection: --database-url, SAFEMIGRATE_DATABASE_URL or DATABASE_URL (without any of them, the PG* variables and the local socket)"
 	}
 	return err.Error()

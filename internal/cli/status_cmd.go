@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -47,7 +48,8 @@ func (c *StatusCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	rep, err := p.Status(ctx, safemigrate.StatusOptions{Mode: safemigrate.Mode(c.Mode)})
-	if err != nil {
+	var unread *safemigrate.FleetReadError
+	if err != nil && (rep == nil || !errors.As(err, &unread)) {
 		return err
 	}
 	if err := env.emit(format, rep, func() {
@@ -58,6 +60,9 @@ func (c *StatusCmd) Run(ctx context.Context, env *Env) error {
 		}
 	}); err != nil {
 		return err
+	}
+	if unread != nil {
+		return unread // after the tenants that could be read (exit 2)
 	}
 	if c.Check && !rep.OK {
 		return silentExit{ExitFailure}

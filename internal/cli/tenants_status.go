@@ -13,10 +13,12 @@ import (
 func renderFleetStatus(env *Env, reps []safemigrate.TenantStatus) {
 	w := env.Stdout
 	st := style{on: env.Color}
-	upToDate, pending, drift := 0, 0, 0
+	upToDate, pending, drift, unread := 0, 0, 0, 0
 	for _, r := range reps {
 		c := stateCounts(r.Migrations)
 		switch {
+		case r.Error != nil:
+			unread++
 		case c[safemigrate.StateDrift] > 0:
 			drift++
 		case c[safemigrate.StatePending] > 0:
@@ -25,7 +27,11 @@ func renderFleetStatus(env *Env, reps []safemigrate.TenantStatus) {
 			upToDate++
 		}
 	}
-	fmt.Fprintf(w, "%s %s: %d up to date, %d with pending migrations, %d with drift\n", st.bold("Status of"), english.Plural(len(reps), "tenant"), upToDate, pending, drift)
+	fmt.Fprintf(w, "%s %s: %d up to date, %d with pending migrations, %d with drift", st.bold("Status of"), english.Plural(len(reps), "tenant"), upToDate, pending, drift)
+	if unread > 0 {
+		fmt.Fprintf(w, ", %s", st.red(fmt.Sprintf("%d not read", unread)))
+	}
+	fmt.Fprintln(w)
 	if len(reps) == 0 {
 		return
 	}
@@ -33,6 +39,11 @@ func renderFleetStatus(env *Env, reps []safemigrate.TenantStatus) {
 	t := table{indent: "  "}
 	t.add(cell{"tenant", st.dim}, cell{"applied", st.dim}, cell{"pending", st.dim}, cell{"drift", st.dim}, cell{"unknown", st.dim})
 	for _, r := range reps {
+		if r.Error != nil {
+			t.add(cell{fleet.Display(r.Tenant), st.red}, plain("-"), plain("-"), plain("-"), plain("-"),
+				plain("not read: "+strings.SplitN(r.Error.Message, "\n", 2)[0]))
+			continue
+		}
 		c := stateCounts(r.Migrations)
 		var notes []string
 		for _, state := range []string{safemigrate.StatePending, safemigrate.StateDrift} {

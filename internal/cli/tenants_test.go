@@ -398,3 +398,42 @@ func TestFleetOfDatabases(t *testing.T) {
 	assert.NotContains(t, r.stdout+r.stderr, pw)
 	assertOneJSON(t, r.stdout)
 }
+
+// TestFleetStatusWithAServerDown: status of a fleet of databases in which
+// one server cannot be reached shows every other tenant's state and names
+// the unreachable one, in text and in one JSON document (exit 2), instead
+// of giving up on the whole fleet at the first failure.
+func TestFleetStatusWithAServerDown(t *testing.T) {
+	t.Parallel()
+	up, conn := fleetDB(t)
+	_, pw := redact.SplitPassword(up)
+	dir := writeDir(t, shopMigrations)
+	down := "postgres://app:" + pw + "@127.0.0.1:1/gone?connect_timeout=2"
+	list := filepath.Join(t.TempDir(), "databases.txt")
+	require.NoError(t, os.WriteFile(list, []byte(up+"\n"+down+"\n"), 0o600))
+	single := filepath.Join(t.TempDir(), "up.txt")
+	require.NoError(t, os.WriteFile(single, []byte(up+"\n"), 0o600))
+	r := run(t, "--dir", dir, "migrate", "--phase", "post-deploy", "--databases", single)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Len(t, trackedIn(t, conn, "public"), 3)
+
+	r = run(t, "--dir", dir, "--no-color", "status", "--databases", list)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "1 up to date, 0 with pending migrations, 0 with drift, 1 not read")
+	assert.Regexp(t, `127\.0\.0\.1:1/gone\s+-\s+-\s+-\s+-\s+not read: `, r.stdout)
+	assert.Regexp(t, `/`+regexp.QuoteMeta(conn.Config().Database)+`\s+3\s+0\s+0\s+0`, r.stdout, "the reachable tenant is shown")
+	assert.Contains(t, r.stderr, "1 of 2 tenants could not be read")
+	assert.NotContains(t, r.stderr, "--database-url", "the failing URL came from the databases file")
+	assert.NotContains(t, r.stdout+r.stderr, pw)
+
+	r = run(t, "--dir", dir, "status", "--databases", list, "--format", "json")
+	assert.Equal(t, 2, r.code, r.stderr)
+	doc := assertOneJSON(t, r.stdout)
+	assert.Equal(t, false, doc["ok"])
+	ts := doc["tenants"].([]any)
+	require.Len(t, ts, 2)
+	assert.Len(t, ts[0].(map[string]any)["migrations"], 3)
+	assert.Nil(t, ts[0].(map[string]any)["error"])
+	assert.Contains(t, ts[1].(map[string]any)["error"].(map[string]any)["message"], "cannot connect")
+	assert.NotContains(t, r.stdout+r.stderr, pw)
+}
