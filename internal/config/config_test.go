@@ -61,7 +61,7 @@ func TestParseErrors(t *testing.T) {
 		{"int given a word", "lock_retries: many\n", `line 1: lock_retries must be a whole number, not "many"`},
 		{"string given a list", "dir: [a, b]\n", "line 1: dir must be a single value, not a list"},
 		{"duration given a section", "lock_timeout: {s: 5}\n", "line 1: lock_timeout must be a single value, not a section of keys"},
-		{"key of another section", "jobs: 4\n", "line 1: unknown key jobs; it belongs in the tenants section: move it under tenants:"},
+		{"key of another section", "jobs: 4\n", "line 1: unknown key jobs: it belongs in the tenants section (move it under tenants)"},
 		{"top-level key in a section", "tenants:\n  lock_timeout: 5s\n", "line 2: unknown key lock_timeout in tenants; it is a top-level setting: move it out of the tenants section"},
 		{"alias to the wrong shape", "lint:\n  exclude_rules: &r [x]\n  large_table: *r\n", "line 2: lint.large_table must be a single value, not a list"},
 		{"connection string where a list goes", "tenants:\n  databases: postgres://app:YAMLLEAK3@db/x\n", `line 2: tenants.databases must be a list, e.g. [a, b], not "postgres://app:xxxxx@db/x"`},

@@ -137,7 +137,7 @@ func unknownKey(k *yaml.Node, t reflect.Type, path string) error {
 	case "top-level":
 		return fmt.Errorf("%s; it is a top-level setting: move it out of the %s section", msg, path)
 	default:
-		return fmt.Errorf("%s; it belongs in the %s section: move it under %s:", msg, other, other)
+		return fmt.Errorf("%s: it belongs in the %s section (move it under %s)", msg, other, other)
 	}
 	if best := spell.Closest(k.Value, keys, 3); best != "" {
 		return fmt.Errorf("%s, did you mean %s?", msg, best)
