@@ -25,6 +25,14 @@ type Schema struct {
 	// dropped are the tables the migrations analysed so far dropped (or
 	// renamed away) and did not create again: known not to exist.
 	dropped map[string]bool
+	// funcs are the functions and procedures the migrations created, by
+	// signature ([routineKey]), with their result ([routineResult]).
+	funcs map[string]string
+	// catalog: a live catalog was loaded ([Schema.LoadCatalog]), so a
+	// table it lacks that no migration created does not exist.
+	catalog bool
+	// analysed counts the migrations analysed through the schema.
+	analysed int
 }
 
 type table struct {
@@ -49,7 +57,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, indexed: map[string]int{}, views: map[string]*view{}, dropped: map[string]bool{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, indexed: map[string]int{}, views: map[string]*view{}, dropped: map[string]bool{}, funcs: map[string]string{}}
 }
 
 // setIndex records that index ix belongs to table key.
@@ -263,8 +271,12 @@ type CatalogIndex struct {
 // their column types, NOT NULL columns and indexes. Load the catalog
 // before analysing migrations; a migration that creates one of the tables
 // again replaces what the catalog said of its columns. It fails when a
-// type does not parse, naming the table.
+// type does not parse, naming the table. The catalog is taken as
+// complete: a table it lacks, and no migration created, does not exist,
+// so CREATE TABLE IF NOT EXISTS creates it (docs/rules.md).
 func (s *Schema) LoadCatalog(tables []CatalogTable) error {
+	analysed := s.analysed
+	defer func() { s.analysed = analysed }() // the catalog is no migration
 	for _, t := range tables {
 		if t.View {
 			v := &view{obj: Object{Kind: "view", Name: t.Name}, catalog: true}
@@ -315,6 +327,7 @@ func (s *Schema) LoadCatalog(tables []CatalogTable) error {
 			}
 		}
 	}
+	s.catalog = true
 	return nil
 }
 
