@@ -30,6 +30,7 @@ func (a *analyzer) createTable(st Node) {
 	t.full = sure
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
+	t.partitioned = st.Has("partspec")
 	if inh := st.A("inhRelations"); len(inh) > 0 && !st.Has("partbound") {
 		t.full = false // INHERITS adds the parents' columns
 	}
@@ -155,13 +156,28 @@ func (a *analyzer) createIndex(st Node) {
 	}
 	idx := Object{Kind: "index", Schema: schema, Name: name}
 	ine, unique := st.B("if_not_exists"), st.B("unique")
-	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: true, New: isNew, Concurrent: conc,
-		IfExists: ine, Rerunnable: ine, Unique: unique, Effect: Expand,
-		Reason: fmt.Sprintf("creates index %s on %s: old code keeps working", idx.Name, relObject("table", rv))}
+	t := a.schema.table(key)
+	part := t != nil && t.partitioned
+	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: !part || rv.B("inh"), New: isNew, Concurrent: conc,
+		IfExists: ine, Rerunnable: ine, Unique: unique, Effect: Expand, Partitioned: part,
+		Reason: fmt.Sprintf("creates %s on %s: old code keeps working", indexWords(name, false), relObject("table", rv))}
 	if unique && !isNew {
-		act.Reason = fmt.Sprintf("creates unique index %s on %s: old code keeps working unless it writes duplicates", idx.Name, relObject("table", rv))
+		act.Reason = fmt.Sprintf("creates %s on %s: old code keeps working unless it writes duplicates", indexWords(name, true), relObject("table", rv))
 	}
 	a.add(act)
+}
+
+// indexWords names an index in a reason: "index name", "unique index
+// name", "an unnamed index" (PostgreSQL picks its name).
+func indexWords(name string, unique bool) string {
+	kind := "index"
+	if unique {
+		kind = "unique index"
+	}
+	if name == "" {
+		return "an unnamed " + kind
+	}
+	return kind + " " + name
 }
 
 func (a *analyzer) alterTable(st Node) {

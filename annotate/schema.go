@@ -39,8 +39,10 @@ type table struct {
 	cols map[string]typeRef
 	// full: cols are all of the table's columns (CREATE TABLE without
 	// LIKE or INHERITS, or the live catalog).
-	full   bool
-	checks map[string]*check // constraint name -> check
+	full bool
+	// partitioned: PARTITION BY; its indexes are built on its partitions.
+	partitioned bool
+	checks      map[string]*check // constraint name -> check
 	// keys are the columns that lead an index (primary key, unique
 	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
 	keys map[string]bool
@@ -250,6 +252,8 @@ type CatalogTable struct {
 	// View: a view, whose Columns are its output columns (their types
 	// and NOT NULL are not used). What depends on it stays unknown.
 	View bool
+	// Partitioned: a partitioned table (relkind 'p').
+	Partitioned bool
 }
 
 // CatalogColumn is one column of a [CatalogTable].
@@ -318,6 +322,7 @@ func (s *Schema) LoadCatalog(tables []CatalogTable) error {
 		}
 		s.Analyze(stmts, Options{})
 		tb := s.ensure(relKey(t.Schema, t.Name))
+		tb.partitioned = t.Partitioned
 		for _, c := range t.Columns {
 			if c.NotNull {
 				if tb.notNull == nil {
