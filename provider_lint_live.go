@@ -91,7 +91,7 @@ func qualifiers(files []lint.File) []string {
 // reltuples, once analysed, is already the sum of its partitions', so only
 // the partitions count.
 const liveTablesSQL = `WITH RECURSIVE rels AS (
-	SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_is_visible(c.oid) AS visible, c.relkind = 'v' AS view
+	SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_is_visible(c.oid) AS visible, c.relkind = 'v' AS view, c.relkind = 'p' AS partitioned
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 	WHERE c.relkind IN ('r', 'p', 'm', 'v')
 	  AND (n.nspname = ANY (pg_catalog.current_schemas(false)) OR n.nspname = ANY ($1::text[]))
@@ -111,7 +111,7 @@ const liveTablesSQL = `WITH RECURSIVE rels AS (
 	LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = c.oid
 	GROUP BY t.root
 )
-SELECT r.oid, r.nspname, r.relname, r.visible, r.view, coalesce(s.bytes, 0), coalesce(s.heap, 0), coalesce(s.rows, 0)
+SELECT r.oid, r.nspname, r.relname, r.visible, r.view, r.partitioned, coalesce(s.bytes, 0), coalesce(s.heap, 0), coalesce(s.rows, 0)
 FROM rels r LEFT JOIN sizes s ON s.root = r.oid
 ORDER BY r.nspname, r.relname`
 
@@ -153,7 +153,7 @@ func readLive(ctx context.Context, conn *pgx.Conn, schemas []string) (*lint.Live
 	for rows.Next() {
 		var oid uint32
 		var t lint.LiveTable
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Visible, &t.View, &t.Bytes, &t.HeapBytes, &t.Rows); err != nil {
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Visible, &t.View, &t.Partitioned, &t.Bytes, &t.HeapBytes, &t.Rows); err != nil {
 			rows.Close()
 			return nil, err
 		}

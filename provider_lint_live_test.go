@@ -261,3 +261,63 @@ func TestLintLiveViews(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Contains(t, got[0].Message, "re-creates view big_ids without column label")
 }
+
+// TestLintLiveNewTablesAndPartitions (ht10b FP3, LS6): a table the live
+// catalog lacks is created by CREATE TABLE IF NOT EXISTS, so what follows
+// on it is on a new table; an index on a live partitioned table gets the
+// procedure PostgreSQL accepts, not CREATE INDEX CONCURRENTLY.
+func TestLintLiveNewTablesAndPartitions(t *testing.T) {
+	dbURL := liveDB(t)
+	_, err := pgtest.Connect(t, dbURL).Exec(context.Background(), "CREATE TABLE events (id int NOT NULL, at date NOT NULL, v text) PARTITION BY RANGE (at)")
+	require.NoError(t, err)
+	fsys := fstest.MapFS{
+		"0001_init.sql": {Data: []byte("-- safe: before_deploy\nCREATE TABLE IF NOT EXISTS mid (id int, v text);\n")},
+		"0002_audit.sql": {Data: []byte("-- safe: before_deploy\n" +
+			"CREATE TABLE IF NOT EXISTS brand_new (id int);\n" +
+			"CREATE INDEX brand_new_id ON brand_new (id);\n" +
+			"ALTER TABLE brand_new ADD COLUMN who text NOT NULL;\n" +
+			"CREATE INDEX events_v ON events (v);\n")},
+	}
+	plain := byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{}))
+	assert.Len(t, plain["require-concurrent-index"], 2, "offline, brand_new may exist: 0001 came before")
+	assert.Len(t, plain["add-column-not-null"], 1)
+
+	live := byRule(lintLive(t, dbURL, fsys, safemigrate.LintOptions{Live: true}))
+	assert.Empty(t, live["add-column-not-null"], "brand_new is not in the database: it is new")
+	require.Len(t, live["require-concurrent-index"], 1, "only the index on events")
+	d := live["require-concurrent-index"][0]
+	assert.Contains(t, d.Message, "creates index events_v")
+	assert.Contains(t, d.Hint, "CREATE INDEX events_v ON ONLY events (...);")
+	assert.NotContains(t, d.Hint, "CREATE INDEX CONCURRENTLY events_v ON events")
+}
+
+// TestAnnotateLive (ht10b O1): annotate with the live catalog suggests
+// what lint with it says: a column NOT NULL already, a view re-created
+// with the live view's columns.
+func TestAnnotateLive(t *testing.T) {
+	dbURL := liveDB(t)
+	_, err := pgtest.Connect(t, dbURL).Exec(context.Background(), "CREATE VIEW big_ids AS SELECT id, v AS label FROM big")
+	require.NoError(t, err)
+	fsys := fstest.MapFS{
+		"0002_not_null.sql": {Data: []byte("ALTER TABLE empty_t ALTER COLUMN name SET NOT NULL;\n")},
+		"0003_view.sql":     {Data: []byte("DROP VIEW big_ids;\nCREATE VIEW big_ids AS SELECT id, v AS label FROM big WHERE id > 0;\n")},
+	}
+	suggest := func(live bool) map[string]string {
+		p, err := safemigrate.New(fsys, safemigrate.WithDatabaseURL(dbURL))
+		require.NoError(t, err)
+		rep, err := p.Suggest(context.Background(), safemigrate.SuggestOptions{Live: live})
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, m := range rep.Migrations {
+			require.NotNil(t, m.Suggested, m.ID)
+			out[m.ID] = *m.Suggested + ": " + m.Reason
+		}
+		return out
+	}
+	offline := suggest(false)
+	assert.True(t, strings.HasPrefix(offline["0002_not_null"], "after_deploy"), offline["0002_not_null"])
+	assert.True(t, strings.HasPrefix(offline["0003_view"], "after_deploy"), offline["0003_view"])
+	live := suggest(true)
+	assert.Equal(t, "always: sets empty_t.name NOT NULL, which it is already: old code keeps working", live["0002_not_null"])
+	assert.True(t, strings.HasPrefix(live["0003_view"], "always"), live["0003_view"])
+}

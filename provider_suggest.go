@@ -19,11 +19,17 @@ type SuggestOptions struct {
 	// that has no safe directive (an existing one is never changed). It
 	// needs WithRoot: the files are written there.
 	Write bool
+	// Live reads the configured database ([Provider.ReadLive]) as
+	// [LintOptions.Live] does: the analysis starts from the live catalog,
+	// so annotate and lint --database-url agree, and without
+	// [WithPGVersion] the server's version is the target.
+	Live bool
 }
 
 // Suggest shows, for each migration, the safe value the SQL analysis
 // suggests next to the declared one (docs/rules.md). It reads the
-// files only, so it works on migrations the planner would refuse. Files
+// files only (and, with Live, the database's catalog), so it works on
+// migrations the planner would refuse. Files
 // whose SQL does not parse are listed with the parse error and make the
 // report not OK; that is not an error.
 func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestReport, error) {
@@ -37,8 +43,14 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	// A file that is not SQL (a syntax error, or psql input: COPY ... FROM
 	// stdin rows, backslash commands) has no suggestion: it is reported,
 	// as lint and migrate refuse it, and never written.
-	l, err := lint.New(lint.Config{PGVersion: p.o.pgVersion, Rules: []*lint.Rule{lint.Lookup(lint.Rules, "syntax-error"),
-		lint.Lookup(lint.Rules, "copy-stdin"), lint.Lookup(lint.Rules, "psql-meta-command")}})
+	cfg := lint.Config{PGVersion: p.o.pgVersion, Rules: []*lint.Rule{lint.Lookup(lint.Rules, "syntax-error"),
+		lint.Lookup(lint.Rules, "copy-stdin"), lint.Lookup(lint.Rules, "psql-meta-command")}}
+	if opts.Live {
+		if cfg.Live, err = p.ReadLive(ctx, files); err != nil {
+			return nil, err
+		}
+	}
+	l, err := lint.New(cfg)
 	if err != nil {
 		return nil, &InputError{Msg: err.Error(), Err: err}
 	}

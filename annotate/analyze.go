@@ -144,7 +144,11 @@ type Action struct {
 	OldType         string   // ALTER COLUMN TYPE: the previous type when known, else ""
 	Targets         []Column // INSERT column list, UPDATE SET targets (Type empty)
 	Unique          bool     // CREATE UNIQUE INDEX
-	NoWhere         bool     // UPDATE / DELETE without WHERE
+	// Partitioned: CREATE INDEX on a partitioned table, which PostgreSQL
+	// cannot index CONCURRENTLY; with Scan false it is ON ONLY the parent,
+	// which builds nothing.
+	Partitioned bool
+	NoWhere     bool // UPDATE / DELETE without WHERE
 	// Unselective: UPDATE / DELETE whose WHERE does not pin rows down by
 	// an indexed key (or joins another table for them): it touches most
 	// of the table.

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/annotate"
+	"github.com/safemigrate/safemigrate/migration"
 )
 
 // liveUsers is a table as a database's catalog describes it.
@@ -100,4 +101,19 @@ func TestSetNotNullOnNotNullColumnIsNeutral(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCatalogCreateTableIfNotExists (ht10b FP3): with a live catalog, a
+// table it lacks does not exist, so CREATE TABLE IF NOT EXISTS creates it
+// and what follows on it is on a new table.
+func TestCatalogCreateTableIfNotExists(t *testing.T) {
+	an := analyseLive(t, "CREATE TABLE IF NOT EXISTS brand_new (id int);\nCREATE INDEX brand_new_id ON brand_new (id);\nALTER TABLE brand_new ADD COLUMN who text NOT NULL;")
+	for _, st := range an.Statements {
+		assert.True(t, st.Actions[0].New, "brand_new is not in the catalog: %s", st.SQL)
+	}
+	assert.Equal(t, migration.BeforeDeploy, an.Suggested, an.Reason)
+
+	an = analyseLive(t, "CREATE TABLE IF NOT EXISTS users (id bigint);\nCREATE INDEX users_name ON users (name);")
+	assert.False(t, an.Statements[1].Actions[0].New, "users is in the catalog")
+	assert.Equal(t, "creates table users if it does not exist, and it does: nothing happens", an.Statements[0].Reason)
 }

@@ -18,11 +18,9 @@ func (a *analyzer) createTable(st Node) {
 			Reason: fmt.Sprintf("creates table %s if it does not exist, and it does: nothing happens", obj)})
 		return
 	}
-	// Without IF NOT EXISTS, or after the table was dropped, the table is
-	// new here. With IF NOT EXISTS on a table nothing is known of, it may
-	// exist with rows: it is not new for the lock rules, and its indexes
-	// stay unknown.
-	sure := !ine || a.schema.dropped[key]
+	// See surelyNew: otherwise the table may exist with rows, is not new
+	// for the lock rules, and its indexes stay unknown.
+	sure := a.surelyNew(key, ine)
 	a.schema.forget(key)
 	a.created[key] = a.created[key] || sure
 	t := a.schema.ensure(key)
@@ -32,6 +30,7 @@ func (a *analyzer) createTable(st Node) {
 	t.full = sure
 	act := Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand, IfExists: ine, Rerunnable: ine,
 		Reason: fmt.Sprintf("creates table %s: old code does not know it", obj)}
+	t.partitioned = st.Has("partspec")
 	if inh := st.A("inhRelations"); len(inh) > 0 && !st.Has("partbound") {
 		t.full = false // INHERITS adds the parents' columns
 	}
@@ -100,6 +99,17 @@ func (a *analyzer) createTable(st Node) {
 	}
 }
 
+// surelyNew reports whether CREATE TABLE (IF NOT EXISTS when ine) of a
+// relation the schema does not know creates it here. Without IF NOT
+// EXISTS it does; with it, when the table was dropped, when a live
+// catalog was loaded and lacks it, or in the first migration of a
+// history (nothing earlier can have created it: a history that starts
+// with CREATE TABLE IF NOT EXISTS most likely starts from an empty
+// database).
+func (a *analyzer) surelyNew(key string, ine bool) bool {
+	return !ine || a.schema.dropped[key] || a.schema.catalog || a.first
+}
+
 // references records the lock a foreign key takes on the table it
 // references.
 func (a *analyzer) references(con Node, fromNew bool) {
@@ -146,13 +156,28 @@ func (a *analyzer) createIndex(st Node) {
 	}
 	idx := Object{Kind: "index", Schema: schema, Name: name}
 	ine, unique := st.B("if_not_exists"), st.B("unique")
-	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: true, New: isNew, Concurrent: conc,
-		IfExists: ine, Rerunnable: ine, Unique: unique, Effect: Expand,
-		Reason: fmt.Sprintf("creates index %s on %s: old code keeps working", idx.Name, relObject("table", rv))}
+	t := a.schema.table(key)
+	part := t != nil && t.partitioned
+	act := Action{Op: OpCreateIndex, Object: idx, Table: tableName(rv), Lock: lock, Scan: !part || rv.B("inh"), New: isNew, Concurrent: conc,
+		IfExists: ine, Rerunnable: ine, Unique: unique, Effect: Expand, Partitioned: part,
+		Reason: fmt.Sprintf("creates %s on %s: old code keeps working", indexWords(name, false), relObject("table", rv))}
 	if unique && !isNew {
-		act.Reason = fmt.Sprintf("creates unique index %s on %s: old code keeps working unless it writes duplicates", idx.Name, relObject("table", rv))
+		act.Reason = fmt.Sprintf("creates %s on %s: old code keeps working unless it writes duplicates", indexWords(name, true), relObject("table", rv))
 	}
 	a.add(act)
+}
+
+// indexWords names an index in a reason: "index name", "unique index
+// name", "an unnamed index" (PostgreSQL picks its name).
+func indexWords(name string, unique bool) string {
+	kind := "index"
+	if unique {
+		kind = "unique index"
+	}
+	if name == "" {
+		return "an unnamed " + kind
+	}
+	return kind + " " + name
 }
 
 func (a *analyzer) alterTable(st Node) {
@@ -537,6 +562,7 @@ func (a *analyzer) drop(st Node) {
 		key := relKey(obj.Schema, obj.Name)
 		act := Action{Object: obj, IfExists: missing, Rerunnable: missing, Effect: Contract, Concurrent: conc}
 		isView := false
+		redef := "" // a trigger or function: its key among pendingViews
 		switch removeType {
 		case "OBJECT_TABLE":
 			act.Op, act.Table, act.Lock, act.New = OpDropTable, obj.String(), AccessExclusive, a.created[key]
@@ -571,6 +597,17 @@ func (a *analyzer) drop(st Node) {
 			act.Op = OpDrop
 			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
 			a.schema.dropFunction(obj)
+			redef = a.droppedRoutine(o.As("ObjectWithArgs"), obj)
+		case "OBJECT_TRIGGER":
+			act.Op = OpDrop
+			act.Reason = fmt.Sprintf("drops %s %s: old code using it fails", kind, obj)
+			if items := o.As("List").A("items"); len(items) >= 2 {
+				tbl := qualified("table", items[:len(items)-1])
+				redef = triggerKey(relKey(tbl.Schema, tbl.Name), items[len(items)-1].Sval())
+				obj = Object{Kind: "trigger", Name: items[len(items)-1].Sval()}
+				act.Object = obj
+				act.Reason = fmt.Sprintf("drops trigger %s on %s: what it did for old code's writes stops", obj.Name, tbl)
+			}
 		case "OBJECT_SCHEMA":
 			act.Op = OpDropSchema
 			act.Reason = fmt.Sprintf("drops schema %s: old code using anything in it fails", obj)
@@ -589,6 +626,12 @@ func (a *analyzer) drop(st Node) {
 		a.add(act)
 		if isView {
 			a.droppedView(key, obj, cascade, len(a.stmt.Actions)-1)
+		}
+		if redef != "" {
+			if !cascade && !act.New && !a.noTxn {
+				a.droppedForRedefinition(redef, obj, len(a.stmt.Actions)-1)
+			}
+			delete(a.schema.funcs, redef)
 		}
 	}
 }

@@ -25,14 +25,24 @@ type Schema struct {
 	// dropped are the tables the migrations analysed so far dropped (or
 	// renamed away) and did not create again: known not to exist.
 	dropped map[string]bool
+	// funcs are the functions and procedures the migrations created, by
+	// signature ([routineKey]), with their result ([routineResult]).
+	funcs map[string]string
+	// catalog: a live catalog was loaded ([Schema.LoadCatalog]), so a
+	// table it lacks that no migration created does not exist.
+	catalog bool
+	// analysed counts the migrations analysed through the schema.
+	analysed int
 }
 
 type table struct {
 	cols map[string]typeRef
 	// full: cols are all of the table's columns (CREATE TABLE without
 	// LIKE or INHERITS, or the live catalog).
-	full   bool
-	checks map[string]*check // constraint name -> check
+	full bool
+	// partitioned: PARTITION BY; its indexes are built on its partitions.
+	partitioned bool
+	checks      map[string]*check // constraint name -> check
 	// keys are the columns that lead an index (primary key, unique
 	// constraint, CREATE INDEX); nil when the table's indexes are unknown.
 	keys map[string]bool
@@ -49,7 +59,7 @@ type check struct {
 
 // NewSchema returns an empty Schema.
 func NewSchema() *Schema {
-	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, indexed: map[string]int{}, views: map[string]*view{}, dropped: map[string]bool{}}
+	return &Schema{tables: map[string]*table{}, indexes: map[string]string{}, indexed: map[string]int{}, views: map[string]*view{}, dropped: map[string]bool{}, funcs: map[string]string{}}
 }
 
 // setIndex records that index ix belongs to table key.
@@ -242,6 +252,8 @@ type CatalogTable struct {
 	// View: a view, whose Columns are its output columns (their types
 	// and NOT NULL are not used). What depends on it stays unknown.
 	View bool
+	// Partitioned: a partitioned table (relkind 'p').
+	Partitioned bool
 }
 
 // CatalogColumn is one column of a [CatalogTable].
@@ -263,8 +275,12 @@ type CatalogIndex struct {
 // their column types, NOT NULL columns and indexes. Load the catalog
 // before analysing migrations; a migration that creates one of the tables
 // again replaces what the catalog said of its columns. It fails when a
-// type does not parse, naming the table.
+// type does not parse, naming the table. The catalog is taken as
+// complete: a table it lacks, and no migration created, does not exist,
+// so CREATE TABLE IF NOT EXISTS creates it (docs/rules.md).
 func (s *Schema) LoadCatalog(tables []CatalogTable) error {
+	analysed := s.analysed
+	defer func() { s.analysed = analysed }() // the catalog is no migration
 	for _, t := range tables {
 		if t.View {
 			v := &view{obj: Object{Kind: "view", Name: t.Name}, catalog: true}
@@ -306,6 +322,7 @@ func (s *Schema) LoadCatalog(tables []CatalogTable) error {
 		}
 		s.Analyze(stmts, Options{})
 		tb := s.ensure(relKey(t.Schema, t.Name))
+		tb.partitioned = t.Partitioned
 		for _, c := range t.Columns {
 			if c.NotNull {
 				if tb.notNull == nil {
@@ -315,6 +332,7 @@ func (s *Schema) LoadCatalog(tables []CatalogTable) error {
 			}
 		}
 	}
+	s.catalog = true
 	return nil
 }
 

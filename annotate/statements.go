@@ -11,7 +11,9 @@ import (
 // the migration created, changed and dropped, so that the next migration
 // analysed through s sees it. It returns an Analysis holding stmts.
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
-	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
+	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{},
+		first: s.analysed == 0 && !s.catalog}
+	s.analysed++
 	for i := range stmts {
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
@@ -32,6 +34,9 @@ type analyzer struct {
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
 	utc        bool // SET timezone = 'UTC' earlier in the migration
+	// first: the migration is the first of its history, and no live
+	// catalog says what exists (see surelyNew).
+	first bool
 	// viewDrops are the views this migration dropped, in order;
 	// pendingViews those not re-created yet, by key.
 	viewDrops    []*viewDrop
@@ -141,7 +146,7 @@ func (a *analyzer) statement(n Node) {
 				Reason: fmt.Sprintf("creates %s %s if it does not exist, and it does: nothing happens", kind, obj)})
 			break
 		}
-		a.created[key] = a.created[key] || !ine || a.schema.dropped[key]
+		a.created[key] = a.created[key] || a.surelyNew(key, ine)
 		a.schema.forget(key)
 		a.schema.ensure(key).keys = map[string]bool{}
 		a.copies(v.Get("query"), key)
@@ -272,6 +277,7 @@ func (a *analyzer) statement(n Node) {
 		a.viewTrigger(rangeVarKey(rv), name)
 		a.add(Action{Op: OpCreate, Object: Object{Kind: "trigger", Name: name}, Table: tableName(rv), Lock: ShareRowExclusive, New: a.created[rangeVarKey(rv)], Effect: Expand,
 			IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates trigger %s on %s: old code keeps working", name, relObject("table", rv))})
+		a.redefined(triggerKey(rangeVarKey(rv), name), "")
 	case "ViewStmt":
 		a.kind("CREATE VIEW")
 		replace := v.B("replace")
@@ -293,6 +299,7 @@ func (a *analyzer) statement(n Node) {
 		replace := v.B("replace")
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
 		a.viewFunction(v, obj)
+		a.createdRoutine(v, obj)
 	case "CreateSeqStmt":
 		a.kind("CREATE SEQUENCE")
 		seq, ine := relObject("sequence", v.Get("sequence")), v.B("if_not_exists")

@@ -42,6 +42,14 @@ type viewDrop struct {
 	// triggers and granted as the view had them before the drop.
 	triggers []string
 	granted  bool
+	// result: of a dropped function, what it returned ([createdRoutine]).
+	result string
+	// why: the reason of a drop whose object came back different.
+	why string
+	// create is the statement that re-created the view, createAct the
+	// index of that action.
+	create    *Statement
+	createAct int
 }
 
 // dependents returns the keys of the views that read key, directly or
@@ -124,8 +132,17 @@ func (a *analyzer) droppedView(key string, obj Object, cascade bool, act int) {
 	for _, e := range a.viewDrops {
 		if e.key == key && e.recreated {
 			// Dropped and re-created earlier in this migration: old code
-			// knows the view as it was before.
+			// knows the view as it was before, and never sees what the
+			// earlier re-creation added.
 			d.cols, d.known, d.triggers, d.granted = e.cols, e.known, e.triggers, e.granted
+			if c := &e.create.Actions[e.createAct]; c.Effect == Expand {
+				c.Effect = Neutral
+				c.Reason = fmt.Sprintf("re-creates %s %s, dropped again on line %d: old code never sees it", obj.Kind, obj, a.stmt.Line)
+				cur := a.stmt
+				a.stmt = e.create
+				a.summarise()
+				a.stmt = cur
+			}
 			break
 		}
 	}
@@ -196,6 +213,7 @@ func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node)
 	}
 	delete(a.pendingViews, key)
 	d.recreated = true
+	d.create, d.createAct = a.stmt, len(a.stmt.Actions)-1
 	how := "dropped"
 	if d.by != nil {
 		how = "dropped by the CASCADE"
@@ -210,21 +228,36 @@ func (a *analyzer) recreated(key string, obj Object, query Node, aliases []Node)
 		me.Effect = Contract
 		me.Reason = fmt.Sprintf("re-creates %s %s %s on line %d with columns safemigrate cannot tell: old code selecting one the new view lacks fails", obj.Kind, obj, how, d.stmt.Line)
 	default:
-		var lost []string
+		var lost, added []string
 		for _, c := range d.cols {
 			if !slices.Contains(cols, c) && !slices.Contains(lost, c) {
 				lost = append(lost, c)
 			}
 		}
-		if len(lost) > 0 {
-			me.Effect = Contract
-			what := "column " + lost[0]
-			if len(lost) > 1 {
-				what = "columns " + strings.Join(lost, ", ")
+		for _, c := range cols {
+			if !slices.Contains(d.cols, c) && !slices.Contains(added, c) {
+				added = append(added, c)
 			}
-			me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", obj.Kind, obj, what)
+		}
+		switch {
+		case len(lost) > 0:
+			me.Effect = Contract
+			me.Reason = fmt.Sprintf("re-creates %s %s without %s: old code selecting it fails", obj.Kind, obj, columnList(lost))
+		case len(added) > 0:
+			// What CREATE OR REPLACE adding columns is: new code may
+			// select them, so it runs before the deploy.
+			me.Effect = Expand
+			me.Reason = fmt.Sprintf("re-creates %s %s with the new %s: old code keeps working", obj.Kind, obj, columnList(added))
 		}
 	}
+}
+
+// columnList names columns for a reason: "column a", "columns a, b".
+func columnList(cols []string) string {
+	if len(cols) == 1 {
+		return "column " + cols[0]
+	}
+	return "columns " + strings.Join(cols, ", ")
 }
 
 // funcKey is the key of a function among pendingViews.
@@ -347,6 +380,11 @@ func (a *analyzer) finishViews() {
 	cur := a.stmt
 	defer func() { a.stmt = cur }()
 	for _, d := range a.viewDrops {
+		if d.why != "" {
+			d.stmt.Actions[d.act].Reason = d.why
+			a.stmt = d.stmt
+			a.summarise()
+		}
 		if d.act < 0 || !d.recreated {
 			continue
 		}
@@ -650,4 +688,140 @@ func figureColname(n Node) (string, int) {
 		return "?column?", 0
 	}
 	return "", 0
+}
+
+// Triggers and functions dropped and created again in one migration are
+// tracked as views are, among pendingViews and viewDrops: within the
+// migration's transaction nobody sees them missing, so the pair is
+// neutral when the new one is what old code used (a trigger of the same
+// name on the same table; a function of the same signature and result).
+
+// triggerKey is the key of trigger name on table key.
+func triggerKey(table, name string) string {
+	return "trigger " + table + " " + name
+}
+
+// routineKey is the key of a function or procedure: its name and the
+// types of its input arguments, as PostgreSQL tells overloads apart
+// (type modifiers do not count).
+func routineKey(obj Object, args []Node) string {
+	var b strings.Builder
+	b.WriteString("routine " + relKey(obj.Schema, obj.Name) + "(")
+	for i, t := range args {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if tn := t.As("TypeName"); tn.Exists() {
+			t = tn // DROP's objargs come wrapped
+		}
+		tr := typeOf(t)
+		tr.mods, tr.serial = nil, false
+		b.WriteString(tr.String())
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// inputArg reports whether a FunctionParameter's mode makes it part of
+// the signature.
+func inputArg(mode string) bool {
+	return mode != "FUNC_PARAM_OUT" && mode != "FUNC_PARAM_TABLE"
+}
+
+// createdRoutine records a function or procedure CREATE FUNCTION (or
+// PROCEDURE) defines, and when the migration dropped it earlier, makes
+// the creation neutral if it returns what it returned.
+func (a *analyzer) createdRoutine(st Node, obj Object) {
+	var args []Node
+	var result []string
+	for _, p := range st.A("parameters") {
+		fp := p.As("FunctionParameter")
+		if inputArg(fp.S("mode")) {
+			args = append(args, fp.Get("argType"))
+			continue
+		}
+		// OUT and TABLE columns are part of the result old code reads.
+		result = append(result, fp.S("name")+" "+typeOf(fp.Get("argType")).String())
+	}
+	switch rt := st.Get("returnType"); {
+	case result != nil && rt.B("setof"):
+		result = []string{"TABLE (" + strings.Join(result, ", ") + ")"}
+	case result != nil:
+		result = []string{"(" + strings.Join(result, ", ") + ")"}
+	case rt.Exists():
+		result = []string{typeOf(rt).String()}
+		if rt.B("setof") {
+			result[0] = "SETOF " + result[0]
+		}
+	}
+	key := routineKey(obj, args)
+	a.schema.funcs[key] = strings.Join(result, "")
+	a.redefined(key, strings.Join(result, ""))
+}
+
+// droppedRoutine returns the key of the function DROP FUNCTION names
+// (o: its ObjectWithArgs), "" when its signature cannot be told (no
+// argument list, and not exactly one known function of that name).
+func (a *analyzer) droppedRoutine(o Node, obj Object) string {
+	if !o.Exists() {
+		return ""
+	}
+	key := ""
+	if !o.B("args_unspecified") {
+		key = routineKey(obj, o.A("objargs"))
+	} else {
+		prefix := "routine " + relKey(obj.Schema, obj.Name) + "("
+		for k := range a.schema.funcs {
+			if strings.HasPrefix(k, prefix) {
+				if key != "" {
+					return "" // overloaded: PostgreSQL refuses the drop
+				}
+				key = k
+			}
+		}
+	}
+	return key
+}
+
+// droppedForRedefinition records the drop of a trigger or function (key,
+// at action act of the current statement), made neutral if the
+// migration creates it again (see redefined, finishViews).
+func (a *analyzer) droppedForRedefinition(key string, obj Object, act int) {
+	d := &viewDrop{stmt: a.stmt, act: act, key: key, obj: obj, known: true}
+	if strings.HasPrefix(key, "routine ") {
+		d.result, d.known = a.schema.funcs[key]
+	}
+	a.viewDrops = append(a.viewDrops, d)
+	a.pendingViews[key] = d
+}
+
+// redefined handles the creation of the trigger or function key with
+// result ("" for a trigger): when the migration dropped it earlier, the
+// creation is neutral, and so is the drop (finishViews), unless the
+// function's result differs or the old one cannot be told.
+func (a *analyzer) redefined(key, result string) {
+	d := a.pendingViews[key]
+	if d == nil {
+		return
+	}
+	delete(a.pendingViews, key)
+	me := &a.stmt.Actions[len(a.stmt.Actions)-1]
+	obj := d.obj.Kind + " " + d.obj.String()
+	if strings.HasPrefix(key, "trigger ") {
+		obj = fmt.Sprintf("trigger %s on %s", d.obj.Name, me.Table)
+	}
+	switch {
+	case strings.HasPrefix(key, "routine ") && !d.known:
+		me.Effect = Contract
+		me.Reason = fmt.Sprintf("re-creates %s dropped on line %d, whose old result safemigrate cannot tell: old code reading a column or type it no longer returns fails", obj, d.stmt.Line)
+		d.why = fmt.Sprintf("drops %s, re-created on line %d, whose old result safemigrate cannot tell: old code reading a column or type it no longer returns fails", obj, a.stmt.Line)
+	case d.result != result:
+		me.Effect = Contract
+		me.Reason = fmt.Sprintf("re-creates %s dropped on line %d with a different result (%s, was %s): old code reading it may fail", obj, d.stmt.Line, result, d.result)
+		d.why = fmt.Sprintf("drops %s, re-created on line %d with a different result (%s, was %s): old code reading it may fail", obj, a.stmt.Line, result, d.result)
+	default:
+		d.recreated = true
+		me.Effect = Neutral
+		me.Reason = fmt.Sprintf("re-creates %s dropped on line %d: old code keeps working", obj, d.stmt.Line)
+	}
 }

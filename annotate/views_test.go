@@ -74,7 +74,8 @@ func TestRecreatedViewColumns(t *testing.T) {
 		"SELECT * narrowed (ht10 item 2)": {"SELECT * FROM users", "SELECT id FROM users", migration.AfterDeploy,
 			"line 2: re-creates view a without columns email, name: old code selecting it fails"},
 		"u.* narrowed":              {"SELECT u.* FROM users u", "SELECT id, email FROM users", migration.AfterDeploy, "line 2: re-creates view a without column name: old code selecting it fails"},
-		"SELECT * kept":             {"SELECT * FROM users", "SELECT id, email, name, 1 AS one FROM users WHERE id > 0", migration.Always, ""},
+		"SELECT * kept":             {"SELECT * FROM users", "SELECT id, email, name FROM users WHERE id > 0", migration.Always, ""},
+		"SELECT * widened":          {"SELECT * FROM users", "SELECT id, email, name, 1 AS one FROM users WHERE id > 0", migration.BeforeDeploy, "line 2: re-creates view a with the new column one: old code keeps working"},
 		"join star kept":            {"SELECT * FROM users u JOIN orders o ON o.user_id = u.id", "SELECT u.*, o.* FROM users u JOIN orders o ON o.user_id = u.id WHERE o.total > 0", migration.Always, ""},
 		"join qualified star":       {"SELECT o.* FROM users u JOIN orders o ON o.user_id = u.id", "SELECT o.id, user_id FROM users u JOIN orders o ON o.user_id = u.id", migration.AfterDeploy, "line 2: re-creates view a without column total: old code selecting it fails"},
 		"star of unknown table":     {"SELECT * FROM invoices", "SELECT id FROM invoices", migration.AfterDeploy, "line 2: re-creates view a dropped on line 1, whose old columns safemigrate cannot tell: old code selecting one the new view lacks fails"},
@@ -172,4 +173,93 @@ func TestViewCascadeDropsFunctions(t *testing.T) {
 	assert.Equal(t, annotate.Neutral, an.Statements[0].Effect, an.Statements[0].Reason)
 	an = analyseAll(t, annotate.Options{}, append(history, "DROP FUNCTION search_users(text);", recreate)...)
 	assert.Equal(t, migration.Always, an.Suggested, "the function is gone already: %s", an.Reason)
+}
+
+// TestRecreatedViewWider (ht10b LS5): a view dropped and re-created with
+// more columns is what CREATE OR REPLACE adding them is, an expand: new
+// code may select the new columns.
+func TestRecreatedViewWider(t *testing.T) {
+	users := "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, updated_at timestamptz);"
+	for name, tc := range map[string]struct {
+		old, src string
+		want     migration.Safe
+		reason   string
+	}{
+		"view with an extra column": {"CREATE VIEW user_emails AS SELECT id, email FROM users;",
+			"DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT id, email, updated_at FROM users;",
+			migration.BeforeDeploy, "line 2: re-creates view user_emails with the new column updated_at: old code keeps working"},
+		"materialized view with extra columns": {"CREATE MATERIALIZED VIEW user_emails AS SELECT id, email FROM users;",
+			"DROP MATERIALIZED VIEW IF EXISTS user_emails;\nCREATE MATERIALIZED VIEW user_emails AS SELECT id, email, updated_at, now() AS at FROM users;",
+			migration.BeforeDeploy, "line 2: re-creates materialized view user_emails with the new columns updated_at, at: old code keeps working"},
+		"same columns": {"CREATE VIEW user_emails AS SELECT id, email FROM users;",
+			"DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT id, email FROM users WHERE email <> '';",
+			migration.Always, ""},
+		"one lost, one added": {"CREATE VIEW user_emails AS SELECT id, email FROM users;",
+			"DROP VIEW user_emails;\nCREATE VIEW user_emails AS SELECT id, updated_at FROM users;",
+			migration.AfterDeploy, "line 2: re-creates view user_emails without column email: old code selecting it fails"},
+		"CREATE OR REPLACE agrees": {"CREATE VIEW user_emails AS SELECT id, email FROM users;",
+			"CREATE OR REPLACE VIEW user_emails AS SELECT id, email, updated_at FROM users;",
+			migration.BeforeDeploy, "line 1: replaces view user_emails: old code keeps working"},
+	} {
+		an := analyseAll(t, annotate.Options{}, users, tc.old, tc.src)
+		assert.Equal(t, tc.want, an.Suggested, "%s: %s", name, an.Reason)
+		if tc.reason != "" {
+			assert.Equal(t, tc.reason, an.Reason, name)
+		}
+	}
+}
+
+// TestRecreatedTriggerAndFunction (ht10b FP2): a trigger dropped and
+// created again on the same table, or a function dropped and created
+// again with the same signature and result, is neutral, as a re-created
+// view is: within the migration's transaction nobody sees it missing.
+func TestRecreatedTriggerAndFunction(t *testing.T) {
+	history := []string{
+		"CREATE TABLE users (id bigint PRIMARY KEY, email text, updated_at timestamptz);\n" +
+			"CREATE TABLE posts (id bigint PRIMARY KEY, updated_at timestamptz);\n" +
+			"CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;\n" +
+			"CREATE TRIGGER users_updated BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_updated_at();\n" +
+			"CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM users $$;\n" +
+			"CREATE FUNCTION user_emails(p_limit int) RETURNS TABLE (id bigint, email text) LANGUAGE sql AS $$ SELECT id, email FROM users LIMIT p_limit $$;",
+	}
+	trigger := "CREATE TRIGGER users_updated BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION set_updated_at();"
+	for name, tc := range map[string]struct {
+		src    string
+		want   migration.Safe
+		reason string
+	}{
+		"trigger re-created": {"DROP TRIGGER IF EXISTS users_updated ON users;\n" + trigger, migration.Always, ""},
+		"trigger re-created, schema-qualified": {"DROP TRIGGER IF EXISTS users_updated ON public.users;\n" +
+			"CREATE TRIGGER users_updated BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION set_updated_at();", migration.Always, ""},
+		"trigger dropped for good": {"DROP TRIGGER users_updated ON users;", migration.AfterDeploy,
+			"line 1: drops trigger users_updated on users: what it did for old code's writes stops"},
+		"trigger moved to another table": {"DROP TRIGGER users_updated ON users;\nCREATE TRIGGER users_updated BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION set_updated_at();",
+			migration.AfterDeploy, "line 1: drops trigger users_updated on users: what it did for old code's writes stops"},
+		"function re-created": {"DROP FUNCTION IF EXISTS user_count();\nCREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM users WHERE email IS NOT NULL $$;",
+			migration.Always, ""},
+		"function re-created, no argument list": {"DROP FUNCTION user_count;\nCREATE FUNCTION user_count() RETURNS int8 LANGUAGE sql AS $$ SELECT count(*) FROM users WHERE email IS NOT NULL $$;",
+			migration.Always, ""},
+		"table function re-created": {"DROP FUNCTION user_emails(integer);\nCREATE FUNCTION user_emails(lim int4) RETURNS TABLE (id bigint, email text) LANGUAGE sql AS $$ SELECT id, email FROM users ORDER BY id LIMIT lim $$;",
+			migration.Always, ""},
+		"function returns another type": {"DROP FUNCTION IF EXISTS user_count();\nCREATE FUNCTION user_count() RETURNS text LANGUAGE sql AS $$ SELECT count(*)::text FROM users $$;",
+			migration.AfterDeploy, "line 1: drops function user_count, re-created on line 2 with a different result (text, was int8): old code reading it may fail"},
+		"table function loses a column": {"DROP FUNCTION user_emails(int);\nCREATE FUNCTION user_emails(p_limit int) RETURNS TABLE (id bigint) LANGUAGE sql AS $$ SELECT id FROM users LIMIT p_limit $$;",
+			migration.AfterDeploy, "line 1: drops function user_emails, re-created on line 2 with a different result (TABLE (id int8), was TABLE (id int8, email text)): old code reading it may fail"},
+		"function with other arguments": {"DROP FUNCTION user_count();\nCREATE FUNCTION user_count(active boolean) RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM users $$;",
+			migration.AfterDeploy, "line 1: drops function user_count: old code using it fails"},
+		"function unknown to the history": {"DROP FUNCTION IF EXISTS legacy_count();\nCREATE FUNCTION legacy_count() RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$;",
+			migration.AfterDeploy, "line 1: drops function legacy_count, re-created on line 2, whose old result safemigrate cannot tell: old code reading a column or type it no longer returns fails"},
+		"function dropped with CASCADE": {"DROP FUNCTION set_updated_at() CASCADE;\nCREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;",
+			migration.AfterDeploy, "line 1: drops function set_updated_at: old code using it fails"},
+	} {
+		an := analyseAll(t, annotate.Options{}, append(history, tc.src)...)
+		assert.Equal(t, tc.want, an.Suggested, "%s: %s", name, an.Reason)
+		if tc.reason != "" {
+			assert.Equal(t, tc.reason, an.Reason, name)
+		}
+	}
+	// Outside a transaction old code can run between the drop and the
+	// creation.
+	an := analyseAll(t, annotate.Options{NoTransaction: true}, append(history, "DROP TRIGGER IF EXISTS users_updated ON users;\n"+trigger)...)
+	assert.Equal(t, migration.AfterDeploy, an.Suggested, an.Reason)
 }

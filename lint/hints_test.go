@@ -54,3 +54,59 @@ func TestHintsQuoteIdentifiers(t *testing.T) {
 		})
 	}
 }
+
+// TestPartitionedIndexHint (ht10b LS6): PostgreSQL refuses CREATE INDEX
+// CONCURRENTLY on a partitioned table, so the hint gives the procedure
+// that works: the index ON ONLY the parent, built concurrently on each
+// partition, attached. CREATE INDEX ON ONLY the parent builds nothing and
+// is not reported.
+func TestPartitionedIndexHint(t *testing.T) {
+	history := lint.File{Path: "migrations/0001_measurements.sql", Src: []byte("-- safe: before_deploy\n" +
+		"CREATE TABLE measurements (id bigint, taken_on date NOT NULL, value int) PARTITION BY RANGE (taken_on);\n" +
+		"CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n")}
+	for name, tc := range map[string]struct {
+		sql, want string
+		live      bool
+	}{
+		"partitioned": {"CREATE INDEX measurements_value ON measurements (value);",
+			"CREATE INDEX measurements_value ON ONLY measurements (...);\n" +
+				"-- for each partition, in a migration with `-- transaction: false`:\n" +
+				"CREATE INDEX CONCURRENTLY \"measurements_value_<partition>\" ON <partition> (...);\n" +
+				"ALTER INDEX measurements_value ATTACH PARTITION \"measurements_value_<partition>\";", false},
+		"unique, from the live catalog": {`CREATE UNIQUE INDEX "Meas_id" ON measurements (id, taken_on);`,
+			`CREATE UNIQUE INDEX "Meas_id" ON ONLY measurements (...);`, true},
+		"a partition is a plain table": {"CREATE INDEX measurements_2024_value ON measurements_2024 (value);",
+			"CREATE INDEX CONCURRENTLY measurements_2024_value ON measurements_2024 (value);", false},
+	} {
+		files := []lint.File{history, {Path: "migrations/0002_index.sql", Src: []byte("-- safe: before_deploy\n" + tc.sql + "\n")}}
+		cfg := lint.Config{}
+		if tc.live {
+			files = files[1:]
+			lt := liveTable("public", "measurements", true, 1<<20, 1<<19, 1000)
+			lt.Partitioned = true
+			cfg.Live = &lint.Live{Tables: []lint.LiveTable{lt}}
+		}
+		res := run(t, files, cfg)
+		var hints []string
+		for _, d := range res.Diagnostics {
+			if d.Rule == "require-concurrent-index" {
+				hints = append(hints, d.Hint)
+			}
+		}
+		require.Len(t, hints, 1, name)
+		assert.Contains(t, hints[0], tc.want, name)
+	}
+	only := lint.File{Path: "migrations/0002_index.sql", Src: []byte("-- safe: before_deploy\nCREATE INDEX measurements_value ON ONLY measurements (value);\n")}
+	res := run(t, []lint.File{history, only}, lint.Config{})
+	for _, d := range res.Diagnostics {
+		assert.NotEqual(t, "require-concurrent-index", d.Rule, "ON ONLY a partitioned table builds nothing: %s", d)
+	}
+}
+
+// TestUnnamedIndexMessage (ht10b O6): an index without a name is named
+// by its table, not by an empty string.
+func TestUnnamedIndexMessage(t *testing.T) {
+	res := run(t, []lint.File{{Path: "migrations/0002_index.sql", Src: []byte("-- safe: before_deploy\nCREATE INDEX ON users (email);\n")}}, lint.Config{})
+	require.Len(t, res.Diagnostics, 1)
+	assert.Equal(t, "creates an unnamed index on users without CONCURRENTLY: the SHARE lock blocks writes to users while the index builds", res.Diagnostics[0].Message)
+}

@@ -27,12 +27,40 @@ const noTxn = "\nThe migration needs `-- transaction: false` in its header."
 
 func runRequireConcurrentIndex(p *Pass) {
 	p.each(func(s *annotate.Statement, a *annotate.Action) {
-		if a.Op != annotate.OpCreateIndex || a.Concurrent || a.New {
+		if a.Op != annotate.OpCreateIndex || a.Concurrent || a.New || a.Partitioned && !a.Scan {
 			return
 		}
-		p.Reportf(a.Pos, s.End, insertAfter(oneLine(s.SQL), reIndex, "CONCURRENTLY")+";"+noTxn,
-			"creates index %s without CONCURRENTLY: the SHARE lock blocks writes to %s while the index builds", a.Object.Name, a.Table)
+		what := "index " + a.Object.Name
+		if a.Object.Name == "" {
+			what = "an unnamed index on " + a.Table
+		}
+		hint := insertAfter(oneLine(s.SQL), reIndex, "CONCURRENTLY") + ";" + noTxn
+		if a.Partitioned {
+			hint = partitionedIndexHint(a)
+		}
+		p.Reportf(a.Pos, s.End, hint, "creates %s without CONCURRENTLY: the SHARE lock blocks writes to %s while the index builds", what, a.Table)
 	})
+}
+
+// partitionedIndexHint is the procedure for indexing a partitioned table
+// without blocking its writes: PostgreSQL refuses CREATE INDEX
+// CONCURRENTLY on one ("cannot create index on partitioned table
+// concurrently").
+func partitionedIndexHint(a *annotate.Action) string {
+	name := ident(a.Object.Schema, a.Object.Name)
+	part := ident(a.Object.Name + "_<partition>")
+	if a.Object.Name == "" {
+		name, part = "<name>", "<name>_<partition>"
+	}
+	unique := ""
+	if a.Unique {
+		unique = "UNIQUE "
+	}
+	return fmt.Sprintf("a partitioned table cannot be indexed CONCURRENTLY: create the index on the parent alone (it stays invalid), build it on each partition concurrently, then attach each one; the parent's index becomes valid once every partition has one:\n"+
+		"CREATE %[1]sINDEX %[2]s ON ONLY %[3]s (...);\n"+
+		"-- for each partition, in a migration with `-- transaction: false`:\n"+
+		"CREATE %[1]sINDEX CONCURRENTLY %[4]s ON <partition> (...);\n"+
+		"ALTER INDEX %[2]s ATTACH PARTITION %[4]s;", unique, name, tableIdent(a), part)
 }
 
 func runRequireConcurrentDropIndex(p *Pass) {
@@ -397,9 +425,13 @@ func runMultipleAccessExclusive(p *Pass) {
 			}
 			reported[a.Table] = true
 			p.table = a.Table
+			where := fmt.Sprintf("first on line %d, slow work on line %d", stmts[f].Line, stmts[slow].Line)
+			if slow == f {
+				where = fmt.Sprintf("first on line %d, which does slow work under it", stmts[f].Line)
+			}
 			p.Reportf(s.Start, s.End, fmt.Sprintf("split the migration so that the slow step runs in its own transaction, or combine the quick changes to %s into one ALTER TABLE after it", a.Table),
-				"takes ACCESS EXCLUSIVE on %s again (first on line %d, slow work on line %d): reads and writes of %s wait from line %d until commit",
-				a.Table, stmts[f].Line, stmts[slow].Line, a.Table, stmts[f].Line)
+				"takes ACCESS EXCLUSIVE on %s again (%s): reads and writes of %s wait from line %d until commit",
+				a.Table, where, a.Table, stmts[f].Line)
 		}
 	}
 }

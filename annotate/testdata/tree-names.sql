@@ -123,3 +123,6 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
 -- functions of a view's row type (views.go)
 CREATE FUNCTION view_rows(r v_names, n int) RETURNS SETOF v_names LANGUAGE sql AS 'SELECT 1';
 DROP PROCEDURE p(int);
+-- triggers and functions dropped to be re-created (views.go)
+DROP TRIGGER IF EXISTS users_updated ON users;
+DROP FUNCTION IF EXISTS user_count;

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/safemigrate/safemigrate"
 	"github.com/safemigrate/safemigrate/internal/english"
 )
@@ -24,21 +26,32 @@ index) before_deploy, data or neutral statements alone always.
 Examples:
   safemigrate annotate
   safemigrate annotate --write
-  safemigrate annotate --format json`
+  safemigrate annotate --format json
+  safemigrate annotate --database-url "$DATABASE_URL"   # start from the live schema, as lint does
+
+With --database-url on the command line (not from the environment or the
+configuration), annotate reads the database's catalog, read-only, as lint
+--database-url does: the analysis starts from the live schema (column
+types, NOT NULL columns, indexes, views), and the server's version is the
+target unless --pg-version or pg_version says otherwise.`
 }
 
 // Run analyses the migrations directory and prints (and maybe writes).
-func (c *AnnotateCmd) Run(ctx context.Context, env *Env) error {
+func (c *AnnotateCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
 	format, err := env.format("text", "json")
 	if err != nil {
 		return err
 	}
-	p, err := env.provider(safemigrate.WithPGVersion(c.PGVersion))
+	p, err := env.provider(safemigrate.WithPGVersion(pgVersion(env, c.PGVersion)))
 	if err != nil {
 		return err
 	}
-	rep, err := p.Suggest(ctx, safemigrate.SuggestOptions{Write: c.Write})
+	live := databaseURLGiven(kctx)
+	rep, err := p.Suggest(ctx, safemigrate.SuggestOptions{Write: c.Write, Live: live})
 	if err != nil {
+		if live { // the database could not be read: exit 2, as lint
+			return withCode(ExitUsage, err)
+		}
 		return err
 	}
 	if err := env.emit(format, rep, func() { writeAnnotateText(env, rep.Migrations) }); err != nil {
