@@ -348,9 +348,196 @@ func (a *analyzer) allCreated(rels []Node) bool {
 	return len(rels) > 0
 }
 
-// onCreated reports whether a GRANT / REVOKE is on tables created in
-// this migration only: REVOKE ALL ON a new table FROM PUBLIC takes
-// nothing from old code.
+// onCreated reports whether a GRANT / REVOKE is on objects created in
+// this migration only: REVOKE ALL ON a new table (or function, procedure,
+// schema, sequence, type, domain) FROM PUBLIC takes nothing from old
+// code. So does one on everything in a schema created here, and on the
+// sequence of a serial or identity column added here. CREATE OR REPLACE
+// and IF NOT EXISTS do not count: the object may be old code's.
 func (a *analyzer) onCreated(v Node) bool {
-	return v.S("targtype") == "ACL_TARGET_OBJECT" && v.S("objtype") == "OBJECT_TABLE" && a.allCreated(v.A("objects"))
+	objs := v.A("objects")
+	if len(objs) == 0 {
+		return false
+	}
+	if v.S("targtype") == "ACL_TARGET_ALL_IN_SCHEMA" {
+		for _, o := range objs {
+			if !a.createdObject("schema", "", o.Sval()) {
+				return false
+			}
+		}
+		return true
+	}
+	if v.S("targtype") != "ACL_TARGET_OBJECT" {
+		return false
+	}
+	kind := ""
+	switch v.S("objtype") {
+	case "OBJECT_TABLE":
+		// ON TABLE names views and sequences too.
+		for _, o := range objs {
+			rv := o.As("RangeVar")
+			if !a.created[rangeVarKey(rv)] && !a.serialSequence("sequence", relObject("sequence", rv)) && !a.createdObject("sequence", rv.S("schemaname"), rv.S("relname")) {
+				return false
+			}
+		}
+		return true
+	case "OBJECT_FUNCTION":
+		kind = "function"
+	case "OBJECT_PROCEDURE":
+		kind = "procedure"
+	case "OBJECT_ROUTINE":
+		kind = "routine"
+	case "OBJECT_SCHEMA":
+		kind = "schema"
+	case "OBJECT_SEQUENCE":
+		kind = "sequence"
+	case "OBJECT_TYPE":
+		kind = "type"
+	case "OBJECT_DOMAIN":
+		kind = "domain"
+	default:
+		return false
+	}
+	for _, o := range objs {
+		var obj Object
+		args := -1 // argument count of a routine, -1 when not given
+		switch typ, ov := o.Type(); typ {
+		case "ObjectWithArgs":
+			obj = qualified(kind, ov.A("objname"))
+			if !ov.B("args_unspecified") {
+				args = len(ov.A("objargs"))
+			}
+		case "RangeVar":
+			obj = relObject(kind, ov)
+		case "List":
+			obj = qualified(kind, ov.A("items"))
+		case "String":
+			obj = Object{Kind: kind, Name: ov.S("sval")}
+		}
+		if obj.Name == "" || !a.createdObject(kind, obj.Schema, obj.Name) && !a.createdRoutine(kind, obj, args) && !a.serialSequence(kind, obj) {
+			return false
+		}
+	}
+	return true
+}
+
+// createdObject reports whether an earlier statement of this migration
+// created the object of that kind (a type or domain also being a type),
+// not OR REPLACE nor IF NOT EXISTS, or whether it lives in a schema
+// created so.
+func (a *analyzer) createdObject(kind, schema, name string) bool {
+	key := relKey(schema, name)
+	for i := range a.done {
+		for _, s := range a.done[i].Flatten() {
+			for _, act := range s.Actions {
+				if act.Op != OpCreate || act.IfExists || act.Object.Name == "" {
+					continue
+				}
+				if act.Object.Kind == "schema" && schema != "" && act.Object.Name == schema {
+					return true
+				}
+				same := act.Object.Kind == kind || kind == "type" && act.Object.Kind == "domain" || kind == "domain" && act.Object.Kind == "type"
+				if same && kind != "function" && kind != "procedure" && kind != "routine" && relKey(act.Object.Schema, act.Object.Name) == key {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// createdRoutine reports whether an earlier CREATE FUNCTION or CREATE
+// PROCEDURE of this migration (not OR REPLACE) created obj, with args
+// input arguments when args >= 0.
+func (a *analyzer) createdRoutine(kind string, obj Object, args int) bool {
+	switch kind {
+	case "function", "procedure", "routine":
+	default:
+		return false
+	}
+	key := relKey(obj.Schema, obj.Name)
+	for i := range a.done {
+		for _, s := range a.done[i].Flatten() {
+			fn := s.Tree.As("CreateFunctionStmt")
+			if !fn.Exists() || fn.B("replace") || relKey(qualified(kind, fn.A("funcname")).Schema, qualified(kind, fn.A("funcname")).Name) != key {
+				continue
+			}
+			if kind == "function" && fn.B("is_procedure") || kind == "procedure" && !fn.B("is_procedure") {
+				continue
+			}
+			if args < 0 {
+				return true
+			}
+			in := 0
+			for _, p := range fn.A("parameters") {
+				switch p.As("FunctionParameter").S("mode") {
+				case "FUNC_PARAM_OUT", "FUNC_PARAM_TABLE":
+				default:
+					in++
+				}
+			}
+			if in == args {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serialSequence reports whether obj is the sequence of a serial or
+// identity column that an earlier statement of this migration created
+// (with its table or by ADD COLUMN): <table>_<column>_seq.
+func (a *analyzer) serialSequence(kind string, obj Object) bool {
+	if kind != "sequence" || !strings.HasSuffix(obj.Name, "_seq") {
+		return false
+	}
+	key := relKey(obj.Schema, obj.Name)
+	for i := range a.done {
+		for _, s := range a.done[i].Flatten() {
+			var rv Node
+			switch typ, v := s.Tree.Type(); typ {
+			case "CreateStmt":
+				rv = v.Get("relation")
+				if v.B("if_not_exists") {
+					continue
+				}
+			case "AlterTableStmt":
+				rv = v.Get("relation")
+			default:
+				continue
+			}
+			found := false
+			walk(s.Tree, func(k string, c Node) bool {
+				if found || k != "ColumnDef" {
+					return !found
+				}
+				if serialColumn(c) && relKey(rv.S("schemaname"), rv.S("relname")+"_"+c.S("colname")+"_seq") == key {
+					found = true
+				}
+				return false
+			})
+			if found {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serialColumn reports whether a ColumnDef is serial or an identity
+// column, either of which creates a sequence with the column.
+func serialColumn(c Node) bool {
+	names := c.Get("typeName").A("names")
+	if len(names) > 0 {
+		switch strings.ToLower(names[len(names)-1].Sval()) {
+		case "serial", "bigserial", "smallserial", "serial2", "serial4", "serial8":
+			return true
+		}
+	}
+	for _, con := range c.A("constraints") {
+		if con.As("Constraint").S("contype") == "CONSTR_IDENTITY" {
+			return true
+		}
+	}
+	return false
 }

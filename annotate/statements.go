@@ -13,6 +13,7 @@ import (
 func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 	a := &analyzer{schema: s, version: opts.Version(), noTxn: opts.NoTransaction, created: map[string]bool{}, createdIdx: map[string]bool{}, pendingViews: map[string]*viewDrop{}, copied: map[string]int{}}
 	for i := range stmts {
+		a.done = stmts[:i]
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
 		a.stmt.Transactional = true
@@ -31,6 +32,7 @@ type analyzer struct {
 	created    map[string]bool // tables created in this migration
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
+	done       []Statement // the statements before stmt, analysed
 	utc        bool // SET timezone = 'UTC' earlier in the migration
 	// viewDrops are the views this migration dropped, in order;
 	// pendingViews those not re-created yet, by key.
