@@ -33,7 +33,7 @@ type analyzer struct {
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
 	done       []Statement // the statements before stmt, analysed
-	utc        bool // SET timezone = 'UTC' earlier in the migration
+	utc        bool        // SET timezone = 'UTC' earlier in the migration
 	// viewDrops are the views this migration dropped, in order;
 	// pendingViews those not re-created yet, by key.
 	viewDrops    []*viewDrop
