@@ -30,6 +30,9 @@ type Pass struct {
 	// table is the table of the action a rule is reporting on, "" for
 	// none: what a live database's sizes grade the finding by.
 	table string
+	// warn: the diagnostic being reported is a warning whatever the
+	// rule's severity, and not graded by size; see [Pass.Warnf].
+	warn bool
 }
 
 // Report records a diagnostic for the running rule.
@@ -43,6 +46,15 @@ func (p *Pass) Report(d Diagnostic) {
 // Reportf reports a diagnostic spanning [pos, end) with a hint.
 func (p *Pass) Reportf(pos, end int, hint, format string, args ...any) {
 	p.Report(Diagnostic{Pos: pos, End: end, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// Warnf reports like [Pass.Reportf], as a warning whatever the rule's
+// severity: a milder form of the rule's hazard, which table sizes do not
+// grade.
+func (p *Pass) Warnf(pos, end int, hint, format string, args ...any) {
+	p.warn = true
+	p.Reportf(pos, end, hint, format, args...)
+	p.warn = false
 }
 
 // Statements returns the analysed statements, none when the SQL does not
