@@ -200,6 +200,16 @@ func (a *analyzer) dml(n, v Node) bool {
 		a.inCTE = false
 		a.stmt.Kind = kind
 	}
+	if mentions(a.stmt.SQL, "set_config") {
+		a.setConfig(n)
+	}
+	return a.callsUnknown(n)
+}
+
+// callsUnknown makes the statement opaque when n, a part of it that runs
+// (a query, a default filled in for every row), calls a function
+// safemigrate does not know; it reports whether it did.
+func (a *analyzer) callsUnknown(n Node) bool {
 	if !a.mayCallUnknown(a.stmt.SQL) {
 		return false
 	}
@@ -208,6 +218,36 @@ func (a *analyzer) dml(n, v Node) bool {
 		return true
 	}
 	return false
+}
+
+// setConfig follows set_config('timezone', value, is_local) calls, which
+// set the session time zone as SET does: a constant value is read like
+// SET's, any other makes the time zone unknown.
+func (a *analyzer) setConfig(n Node) {
+	walk(n, func(key string, v Node) bool {
+		if key != "FuncCall" || funcName(v) != "set_config" {
+			return true
+		}
+		args := v.A("args")
+		if len(args) != 3 || !strings.EqualFold(constString(args[0]), "timezone") {
+			return true
+		}
+		local := args[2].As("A_Const").Get("boolval")
+		if a.noTxn && local.Exists() && local.B("boolval") {
+			return true // local to a transaction that ends with the statement
+		}
+		a.utc = zeroOffsetZone(args[1])
+		return true
+	})
+}
+
+// constString returns the value of a string constant (cast or not), ""
+// for anything else.
+func constString(n Node) string {
+	if tc := n.As("TypeCast"); tc.Exists() {
+		n = tc.Get("arg")
+	}
+	return n.As("A_Const").Get("sval").S("sval")
 }
 
 // mayCallUnknown is a quick look at a statement's text before its tree
@@ -235,15 +275,19 @@ func (a *analyzer) mayCallUnknown(sql string) bool {
 			continue // "((", ", (", "= (": no call
 		}
 		w := strings.ToLower(sql[k:j])
-		if callFree[w] || knownFunc(w) || newerFuncs[w] != 0 && a.version >= newerFuncs[w] {
+		// A schema-qualified name is a user function whatever its
+		// name, unless the schema is pg_catalog.
+		before, qualified := sql[:k], strings.HasSuffix(sql[:k], ".")
+		if qualified {
+			q := before[:len(before)-1]
+			before = strings.TrimRight(q, "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"")
+			qualified = !strings.EqualFold(strings.Trim(q[len(before):], `"`), "pg_catalog")
+		}
+		if !qualified && (callFree[w] || knownFunc(w) || newerFuncs[w] != 0 && a.version >= newerFuncs[w]) {
 			continue
 		}
 		// INSERT INTO [schema.]t (cols), an alias's column list, a CTE
 		// name. Not after FROM or JOIN: a function there is a call.
-		before := sql[:k]
-		if strings.HasSuffix(before, ".") {
-			before = strings.TrimRight(before[:len(before)-1], "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"")
-		}
 		switch strings.ToLower(lastWord(before)) {
 		case "into", "as", "with", "table":
 			continue
@@ -540,4 +584,36 @@ func serialColumn(c Node) bool {
 		}
 	}
 	return false
+}
+
+// explain analyses EXPLAIN: with ANALYZE the statement runs, and is
+// analysed as if it stood on its own (an EXPLAIN ANALYZE UPDATE updates).
+func (a *analyzer) explain(v Node) {
+	for _, o := range v.A("options") {
+		d := o.As("DefElem")
+		if d.S("defname") != "analyze" {
+			continue
+		}
+		if arg := d.Get("arg"); arg.Exists() && !truthy(arg) {
+			break
+		}
+		a.statement(v.Get("query"))
+		a.kind("EXPLAIN ANALYZE")
+		return
+	}
+	a.kind("UTILITY")
+	a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
+}
+
+// truthy reports whether an EXPLAIN option value turns the option on:
+// true, on, 1 (the parser gives a String or an Integer).
+func truthy(n Node) bool {
+	if n.As("Integer").Exists() {
+		return n.As("Integer").I("ival") != 0
+	}
+	switch strings.ToLower(n.Sval()) {
+	case "false", "off", "0", "no":
+		return false
+	}
+	return true
 }

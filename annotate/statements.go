@@ -147,6 +147,9 @@ func (a *analyzer) statement(n Node) {
 		a.schema.forget(key)
 		a.schema.ensure(key).keys = map[string]bool{}
 		a.copies(v.Get("query"), key)
+		if !v.Get("into").B("skipData") {
+			a.callsUnknown(v.Get("query")) // the query runs now
+		}
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
 		if kind == "materialized view" {
@@ -401,7 +404,9 @@ func (a *analyzer) statement(n Node) {
 		"CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt", "CreateTransformStmt", "CreateAmStmt":
 		a.kind("CREATE")
 		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
-	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt":
+	case "ExplainStmt":
+		a.explain(v)
+	case "NotifyStmt", "ListenStmt", "CheckPointStmt":
 		a.kind("UTILITY")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
 	case "":

@@ -123,3 +123,10 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
 -- functions of a view's row type (views.go)
 CREATE FUNCTION view_rows(r v_names, n int) RETURNS SETOF v_names LANGUAGE sql AS 'SELECT 1';
 DROP PROCEDURE p(int);
+-- REVOKE on objects the migration created (dml.go), a query that does not run
+CREATE FUNCTION split_name(full_name text, OUT first text, OUT last text) LANGUAGE sql AS $$ SELECT 'a', 'b' $$;
+CREATE FUNCTION user_rows() RETURNS TABLE (id bigint) LANGUAGE sql AS $$ SELECT 1::bigint $$;
+REVOKE USAGE ON DOMAIN email FROM PUBLIC;
+REVOKE ALL ON ROUTINE split_name FROM PUBLIC;
+REVOKE ALL ON SEQUENCE users_id_seq FROM PUBLIC;
+CREATE MATERIALIZED VIEW mv_empty AS SELECT 1 AS x WITH NO DATA;
