@@ -24,9 +24,21 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		args := v.A("args")
 		switch v.S("boolop") {
 		case "AND_EXPR":
+			// A range pins rows down when it is bounded on both sides.
+			var lower, upper []string
 			for _, x := range args {
 				if a.selective(x, key, names) {
 					return true
+				}
+				if col, lo, ok := a.rangeBound(x, key, names); ok {
+					if lo {
+						lower = append(lower, col)
+					} else {
+						upper = append(upper, col)
+					}
+					if contains(lower, col) && contains(upper, col) {
+						return true
+					}
 				}
 			}
 			return false
@@ -50,9 +62,9 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 			op = n[0].Sval()
 		}
 		switch op {
-		case "=", "<", ">", "<=", ">=", "BETWEEN":
+		case "=", "BETWEEN":
 		default:
-			return false
+			return false // a one-sided range (id > 0) is open: see rangeBound
 		}
 		l, r := v.Get("lexpr"), v.Get("rexpr")
 		eq := op == "=" && v.S("kind") != "AEXPR_OP_ANY" || v.S("kind") == "AEXPR_IN"
@@ -73,6 +85,43 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		}
 	}
 	return false
+}
+
+// rangeBound returns the key column a one-sided range on it (col > v,
+// v <= col, ...) bounds, and whether it is a lower bound.
+func (a *analyzer) rangeBound(n Node, key string, names []string) (string, bool, bool) {
+	v := n.As("A_Expr")
+	if v.S("kind") != "AEXPR_OP" || len(v.A("name")) == 0 {
+		return "", false, false
+	}
+	op := v.A("name")[0].Sval()
+	lower := op == ">" || op == ">="
+	if !lower && op != "<" && op != "<=" {
+		return "", false, false
+	}
+	l, r := v.Get("lexpr"), v.Get("rexpr")
+	if col, ok := ownColumn(l, names); ok && a.isKey(key, col, false) && !joins(r, names) && !unbounded(r) {
+		return col, lower, true
+	}
+	if col, ok := ownColumn(r, names); ok && a.isKey(key, col, false) && !joins(l, names) && !unbounded(l) {
+		return col, !lower, true
+	}
+	return "", false, false
+}
+
+// mergeBulk reports whether a MERGE (content v) that updates or deletes
+// matched rows finds them by a join rather than by an indexed key of its
+// target: it touches most of the table, like UPDATE ... FROM.
+func (a *analyzer) mergeBulk(v Node) bool {
+	changes := false
+	for _, w := range v.A("mergeWhenClauses") {
+		c := w.As("MergeWhenClause")
+		if c.S("matchKind") != "MERGE_WHEN_NOT_MATCHED_BY_TARGET" && (c.S("commandType") == "CMD_UPDATE" || c.S("commandType") == "CMD_DELETE") {
+			changes = true
+		}
+	}
+	rv := v.Get("relation")
+	return changes && !a.selective(v.Get("joinCondition"), rangeVarKey(rv), relNames(rv, []Node{v.Get("sourceRelation")}))
 }
 
 // unbounded reports whether a value holds ARRAY(SELECT ...) without a

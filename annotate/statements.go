@@ -235,7 +235,7 @@ func (a *analyzer) statement(n Node) {
 		rv := v.Get("relation")
 		a.dml(n, v)
 		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
-			Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
+			Unselective: a.mergeBulk(v), Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
 	case "CopyStmt":
 		a.kind("COPY")
 		rv := v.Get("relation")

@@ -481,8 +481,11 @@ func runDMLWithoutWhere(p *Pass) {
 
 // dmlVerb names the statement of a bulk write action.
 func dmlVerb(a *annotate.Action) string {
-	if a.Op == annotate.OpDelete {
+	switch a.Op {
+	case annotate.OpDelete:
 		return "DELETE"
+	case annotate.OpData:
+		return "MERGE"
 	}
 	return "UPDATE"
 }
