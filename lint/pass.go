@@ -2,6 +2,8 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
@@ -35,12 +37,42 @@ type Pass struct {
 	warn bool
 }
 
-// Report records a diagnostic for the running rule.
+// Report records a diagnostic for the running rule. A hint that says to
+// add `-- transaction: false` names the file's own layout's marker
+// instead: `-- +goose NO TRANSACTION` in a goose file,
+// `-- migrate:up transaction:false` in a dbmate one.
 func (p *Pass) Report(d Diagnostic) {
 	if d.End < d.Pos {
 		d.End = d.Pos
 	}
+	if strings.Contains(d.Hint, txnFalse) {
+		if m := p.noTxnMarker(); m != txnFalse {
+			d.Hint = strings.ReplaceAll(d.Hint, txnFalse, m)
+		}
+	}
 	p.report(d)
+}
+
+// txnFalse is the safemigrate layout's marker of a migration that runs
+// outside a transaction.
+const txnFalse = "`-- transaction: false`"
+
+var (
+	gooseUp  = regexp.MustCompile(`(?im)^[ \t]*--[ \t]*\+goose[ \t]+up\b`)
+	dbmateUp = regexp.MustCompile(`(?im)^[ \t]*--[ \t]*migrate:up\b`)
+)
+
+// noTxnMarker returns, quoted for a hint, the line that makes the file's
+// migration run outside a transaction in the file's layout, which the
+// loader reads as `-- transaction: false`.
+func (p *Pass) noTxnMarker() string {
+	switch {
+	case gooseUp.Match(p.Src):
+		return "`-- +goose NO TRANSACTION`"
+	case dbmateUp.Match(p.Src):
+		return "`-- migrate:up transaction:false`"
+	}
+	return txnFalse
 }
 
 // Reportf reports a diagnostic spanning [pos, end) with a hint.
