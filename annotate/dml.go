@@ -249,7 +249,7 @@ func (a *analyzer) dml(n, v Node) bool {
 		a.inCTE = false
 		a.stmt.Kind = kind
 	}
-	if mentions(a.stmt.SQL, "set_config") {
+	if containsFold(a.stmt.SQL, "set_config") {
 		a.setConfig(n)
 	}
 	return a.callsUnknown(n)
@@ -665,4 +665,15 @@ func truthy(n Node) bool {
 		return false
 	}
 	return true
+}
+
+// containsFold reports whether s holds word (lower case), in any case,
+// without copying s.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -35,6 +36,8 @@ type Pass struct {
 	// warn: the diagnostic being reported is a warning whatever the
 	// rule's severity, and not graded by size; see [Pass.Warnf].
 	warn bool
+	// marker is noTxnMarker's answer, "" before it is asked.
+	marker string
 }
 
 // Report records a diagnostic for the running rule. A hint that says to
@@ -45,10 +48,8 @@ func (p *Pass) Report(d Diagnostic) {
 	if d.End < d.Pos {
 		d.End = d.Pos
 	}
-	if strings.Contains(d.Hint, txnFalse) {
-		if m := p.noTxnMarker(); m != txnFalse {
-			d.Hint = strings.ReplaceAll(d.Hint, txnFalse, m)
-		}
+	if m := p.noTxnMarker(); m != txnFalse && strings.Contains(d.Hint, txnFalse) {
+		d.Hint = strings.ReplaceAll(d.Hint, txnFalse, m)
 	}
 	p.report(d)
 }
@@ -66,13 +67,16 @@ var (
 // migration run outside a transaction in the file's layout, which the
 // loader reads as `-- transaction: false`.
 func (p *Pass) noTxnMarker() string {
-	switch {
-	case gooseUp.Match(p.Src):
-		return "`-- +goose NO TRANSACTION`"
-	case dbmateUp.Match(p.Src):
-		return "`-- migrate:up transaction:false`"
+	if p.marker == "" {
+		p.marker = txnFalse
+		switch {
+		case bytes.Contains(p.Src, []byte("goose")) && gooseUp.Match(p.Src):
+			p.marker = "`-- +goose NO TRANSACTION`"
+		case bytes.Contains(p.Src, []byte("migrate:")) && dbmateUp.Match(p.Src):
+			p.marker = "`-- migrate:up transaction:false`"
+		}
 	}
-	return txnFalse
+	return p.marker
 }
 
 // Reportf reports a diagnostic spanning [pos, end) with a hint.
