@@ -73,16 +73,16 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 	r := &SuggestReport{OK: true, Migrations: []Suggestion{}}
 	for _, f := range files {
 		row := Suggestion{ID: f.ID, File: f.Path}
-		d, _ := migration.ParseHeader(f.Src)
+		d, probs := migration.ParseHeader(f.Src)
 		if d.Has(migration.KeySafe) {
-			v := string(d.Safe)
-			if v == "" { // present but invalid: shown as written
-				v = "(invalid)"
+			if v := string(d.Safe); v != "" {
+				row.Declared = &v
+			} else { // present but invalid: no value, and why
+				row.Error = invalidSafe(f.Path, d, probs)
 			}
-			row.Declared = &v
 		}
 		if diag, bad := broken[f.Path]; bad {
-			row.Reason = fmt.Sprintf("%d:%d: %s", diag.Line, diag.Column, diag.Message)
+			row.Line, row.Column, row.Reason = diag.Line, diag.Column, diag.Message
 			r.OK = false
 			r.Failed++
 			r.Migrations = append(r.Migrations, row)
@@ -98,8 +98,8 @@ func (p *Provider) Suggest(ctx context.Context, opts SuggestOptions) (*SuggestRe
 		}
 		sv := string(s.Suggested)
 		row.Suggested, row.Line, row.Reason = &sv, s.Line, s.Reason
-		row.Differs = row.Declared != nil && *row.Declared != sv
-		if opts.Write && row.Declared == nil {
+		row.Differs = row.Declared != nil && *row.Declared != sv || row.Error != ""
+		if opts.Write && row.Declared == nil && row.Error == "" {
 			if err := insertSafe(filepath.Join(p.o.root, filepath.FromSlash(fsPaths[f.Path])), s.Suggested); err != nil {
 				return nil, err
 			}
@@ -169,17 +169,37 @@ type SuggestReport struct {
 type Suggestion struct {
 	ID   string `json:"id"`
 	File string `json:"file"`
-	// Declared is the header's value, "(invalid)" for one that does not
-	// parse, nil for none.
+	// Declared is the header's value, nil for none or one that is not
+	// valid (then Error says why).
 	Declared *string `json:"declared"`
+	// Error says what is wrong with a safe directive that is present but
+	// not valid ("file:line: message"); "" otherwise.
+	Error string `json:"error,omitempty"`
 	// Suggested is nil when the SQL could not be analysed.
 	Suggested *string `json:"suggested"`
-	// Line is the line of the statement that decided.
-	Line int `json:"line,omitempty"`
+	// Line is the line of the statement that decided, or where the SQL
+	// that could not be analysed fails; Column goes with the latter.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 	// Reason says what that statement does, or why the file failed.
 	Reason  string `json:"reason"`
 	Differs bool   `json:"differs"`
 	Written bool   `json:"written"`
+}
+
+// invalidSafe describes a safe directive that is present but not valid:
+// "file:line: message" from the header's problems.
+func invalidSafe(file string, d migration.Directives, probs []migration.Problem) string {
+	line := d.Lines[migration.KeySafe]
+	for _, p := range probs {
+		if p.Line == line {
+			return fmt.Sprintf("%s:%d: %s", file, p.Line, p.Message)
+		}
+	}
+	if len(probs) > 0 {
+		return fmt.Sprintf("%s:%d: %s", file, probs[0].Line, probs[0].Message)
+	}
+	return fmt.Sprintf("%s:%d: invalid safe directive", file, line)
 }
 
 // insertSafe puts `-- safe: value` on the first line of the file, keeping

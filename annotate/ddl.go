@@ -389,11 +389,17 @@ func (a *analyzer) addColumn(base Action, rv Node, cd Node, ifNotExists bool) {
 			act.Default = ConstantDefault
 			if volatile(con.Get("raw_expr")) {
 				act.Default = VolatileDefault
+				if !a.created[key] {
+					a.callsUnknown(con.Get("raw_expr")) // runs for every row
+				}
 			}
 		case "CONSTR_IDENTITY":
 			act.Serial = true
 		case "CONSTR_GENERATED":
 			act.GeneratedStored = true
+			if !a.created[key] {
+				a.callsUnknown(con.Get("raw_expr")) // runs for every row
+			}
 		case "CONSTR_CHECK", "CONSTR_FOREIGN", "CONSTR_UNIQUE", "CONSTR_PRIMARY", "CONSTR_EXCLUSION":
 			inline = append(inline, con)
 		}
@@ -488,13 +494,8 @@ func (a *analyzer) setVariable(v Node) {
 	if v.S("kind") != "VAR_SET_VALUE" {
 		return
 	}
-	args := v.A("args")
-	if len(args) != 1 {
-		return
-	}
-	switch strings.ToUpper(args[0].As("A_Const").Get("sval").S("sval")) {
-	case "UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU", "UNIVERSAL", "ETC/UNIVERSAL", "UCT", "ETC/UCT", "GMT0", "ETC/GMT0", "UTC0":
-		a.utc = true
+	if args := v.A("args"); len(args) == 1 {
+		a.utc = zeroOffsetZone(args[0])
 	}
 }
 

@@ -24,9 +24,21 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		args := v.A("args")
 		switch v.S("boolop") {
 		case "AND_EXPR":
+			// A range pins rows down when it is bounded on both sides.
+			var lower, upper []string
 			for _, x := range args {
 				if a.selective(x, key, names) {
 					return true
+				}
+				if col, lo, ok := a.rangeBound(x, key, names); ok {
+					if lo {
+						lower = append(lower, col)
+					} else {
+						upper = append(upper, col)
+					}
+					if contains(lower, col) && contains(upper, col) {
+						return true
+					}
 				}
 			}
 			return false
@@ -50,9 +62,9 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 			op = n[0].Sval()
 		}
 		switch op {
-		case "=", "<", ">", "<=", ">=", "BETWEEN":
+		case "=", "BETWEEN":
 		default:
-			return false
+			return false // a one-sided range (id > 0) is open: see rangeBound
 		}
 		l, r := v.Get("lexpr"), v.Get("rexpr")
 		eq := op == "=" && v.S("kind") != "AEXPR_OP_ANY" || v.S("kind") == "AEXPR_IN"
@@ -73,6 +85,43 @@ func (a *analyzer) selective(where Node, key string, names []string) bool {
 		}
 	}
 	return false
+}
+
+// rangeBound returns the key column a one-sided range on it (col > v,
+// v <= col, ...) bounds, and whether it is a lower bound.
+func (a *analyzer) rangeBound(n Node, key string, names []string) (string, bool, bool) {
+	v := n.As("A_Expr")
+	if v.S("kind") != "AEXPR_OP" || len(v.A("name")) == 0 {
+		return "", false, false
+	}
+	op := v.A("name")[0].Sval()
+	lower := op == ">" || op == ">="
+	if !lower && op != "<" && op != "<=" {
+		return "", false, false
+	}
+	l, r := v.Get("lexpr"), v.Get("rexpr")
+	if col, ok := ownColumn(l, names); ok && a.isKey(key, col, false) && !joins(r, names) && !unbounded(r) {
+		return col, lower, true
+	}
+	if col, ok := ownColumn(r, names); ok && a.isKey(key, col, false) && !joins(l, names) && !unbounded(l) {
+		return col, !lower, true
+	}
+	return "", false, false
+}
+
+// mergeBulk reports whether a MERGE (content v) that updates or deletes
+// matched rows finds them by a join rather than by an indexed key of its
+// target: it touches most of the table, like UPDATE ... FROM.
+func (a *analyzer) mergeBulk(v Node) bool {
+	changes := false
+	for _, w := range v.A("mergeWhenClauses") {
+		c := w.As("MergeWhenClause")
+		if c.S("matchKind") != "MERGE_WHEN_NOT_MATCHED_BY_TARGET" && (c.S("commandType") == "CMD_UPDATE" || c.S("commandType") == "CMD_DELETE") {
+			changes = true
+		}
+	}
+	rv := v.Get("relation")
+	return changes && !a.selective(v.Get("joinCondition"), rangeVarKey(rv), relNames(rv, []Node{v.Get("sourceRelation")}))
 }
 
 // unbounded reports whether a value holds ARRAY(SELECT ...) without a
@@ -200,6 +249,16 @@ func (a *analyzer) dml(n, v Node) bool {
 		a.inCTE = false
 		a.stmt.Kind = kind
 	}
+	if containsFold(a.stmt.SQL, "set_config") {
+		a.setConfig(n)
+	}
+	return a.callsUnknown(n)
+}
+
+// callsUnknown makes the statement opaque when n, a part of it that runs
+// (a query, a default filled in for every row), calls a function
+// safemigrate does not know; it reports whether it did.
+func (a *analyzer) callsUnknown(n Node) bool {
 	if !a.mayCallUnknown(a.stmt.SQL) {
 		return false
 	}
@@ -208,6 +267,36 @@ func (a *analyzer) dml(n, v Node) bool {
 		return true
 	}
 	return false
+}
+
+// setConfig follows set_config('timezone', value, is_local) calls, which
+// set the session time zone as SET does: a constant value is read like
+// SET's, any other makes the time zone unknown.
+func (a *analyzer) setConfig(n Node) {
+	walk(n, func(key string, v Node) bool {
+		if key != "FuncCall" || funcName(v) != "set_config" {
+			return true
+		}
+		args := v.A("args")
+		if len(args) != 3 || !strings.EqualFold(constString(args[0]), "timezone") {
+			return true
+		}
+		local := args[2].As("A_Const").Get("boolval")
+		if a.noTxn && local.Exists() && local.B("boolval") {
+			return true // local to a transaction that ends with the statement
+		}
+		a.utc = zeroOffsetZone(args[1])
+		return true
+	})
+}
+
+// constString returns the value of a string constant (cast or not), ""
+// for anything else.
+func constString(n Node) string {
+	if tc := n.As("TypeCast"); tc.Exists() {
+		n = tc.Get("arg")
+	}
+	return n.As("A_Const").Get("sval").S("sval")
 }
 
 // mayCallUnknown is a quick look at a statement's text before its tree
@@ -235,15 +324,19 @@ func (a *analyzer) mayCallUnknown(sql string) bool {
 			continue // "((", ", (", "= (": no call
 		}
 		w := strings.ToLower(sql[k:j])
-		if callFree[w] || knownFunc(w) || newerFuncs[w] != 0 && a.version >= newerFuncs[w] {
+		// A schema-qualified name is a user function whatever its
+		// name, unless the schema is pg_catalog.
+		before, qualified := sql[:k], strings.HasSuffix(sql[:k], ".")
+		if qualified {
+			q := before[:len(before)-1]
+			before = strings.TrimRight(q, "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"")
+			qualified = !strings.EqualFold(strings.Trim(q[len(before):], `"`), "pg_catalog")
+		}
+		if !qualified && (callFree[w] || knownFunc(w) || newerFuncs[w] != 0 && a.version >= newerFuncs[w]) {
 			continue
 		}
 		// INSERT INTO [schema.]t (cols), an alias's column list, a CTE
 		// name. Not after FROM or JOIN: a function there is a call.
-		before := sql[:k]
-		if strings.HasSuffix(before, ".") {
-			before = strings.TrimRight(before[:len(before)-1], "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"")
-		}
 		switch strings.ToLower(lastWord(before)) {
 		case "into", "as", "with", "table":
 			continue
@@ -348,9 +441,239 @@ func (a *analyzer) allCreated(rels []Node) bool {
 	return len(rels) > 0
 }
 
-// onCreated reports whether a GRANT / REVOKE is on tables created in
-// this migration only: REVOKE ALL ON a new table FROM PUBLIC takes
-// nothing from old code.
+// onCreated reports whether a GRANT / REVOKE is on objects created in
+// this migration only: REVOKE ALL ON a new table (or function, procedure,
+// schema, sequence, type, domain) FROM PUBLIC takes nothing from old
+// code. So does one on everything in a schema created here, and on the
+// sequence of a serial or identity column added here. CREATE OR REPLACE
+// and IF NOT EXISTS do not count: the object may be old code's.
 func (a *analyzer) onCreated(v Node) bool {
-	return v.S("targtype") == "ACL_TARGET_OBJECT" && v.S("objtype") == "OBJECT_TABLE" && a.allCreated(v.A("objects"))
+	objs := v.A("objects")
+	if len(objs) == 0 {
+		return false
+	}
+	if v.S("targtype") == "ACL_TARGET_ALL_IN_SCHEMA" {
+		for _, o := range objs {
+			if !a.createdObject("schema", "", o.Sval()) {
+				return false
+			}
+		}
+		return true
+	}
+	if v.S("targtype") != "ACL_TARGET_OBJECT" {
+		return false
+	}
+	kind := ""
+	switch v.S("objtype") {
+	case "OBJECT_TABLE":
+		// ON TABLE names views and sequences too.
+		for _, o := range objs {
+			rv := o.As("RangeVar")
+			if !a.created[rangeVarKey(rv)] && !a.serialSequence("sequence", relObject("sequence", rv)) && !a.createdObject("sequence", rv.S("schemaname"), rv.S("relname")) {
+				return false
+			}
+		}
+		return true
+	case "OBJECT_FUNCTION":
+		kind = "function"
+	case "OBJECT_PROCEDURE":
+		kind = "procedure"
+	case "OBJECT_ROUTINE":
+		kind = "routine"
+	case "OBJECT_SCHEMA":
+		kind = "schema"
+	case "OBJECT_SEQUENCE":
+		kind = "sequence"
+	case "OBJECT_TYPE":
+		kind = "type"
+	case "OBJECT_DOMAIN":
+		kind = "domain"
+	default:
+		return false
+	}
+	for _, o := range objs {
+		var obj Object
+		args := -1 // argument count of a routine, -1 when not given
+		switch typ, ov := o.Type(); typ {
+		case "ObjectWithArgs":
+			obj = qualified(kind, ov.A("objname"))
+			if !ov.B("args_unspecified") {
+				args = len(ov.A("objargs"))
+			}
+		case "RangeVar":
+			obj = relObject(kind, ov)
+		case "List":
+			obj = qualified(kind, ov.A("items"))
+		case "String":
+			obj = Object{Kind: kind, Name: ov.S("sval")}
+		}
+		if obj.Name == "" || !a.createdObject(kind, obj.Schema, obj.Name) && !a.createdRoutine(kind, obj, args) && !a.serialSequence(kind, obj) {
+			return false
+		}
+	}
+	return true
+}
+
+// createdObject reports whether an earlier statement of this migration
+// created the object of that kind (a type or domain also being a type),
+// not OR REPLACE nor IF NOT EXISTS, or whether it lives in a schema
+// created so.
+func (a *analyzer) createdObject(kind, schema, name string) bool {
+	key := relKey(schema, name)
+	for i := range a.done {
+		for _, s := range a.done[i].Flatten() {
+			for _, act := range s.Actions {
+				if act.Op != OpCreate || act.IfExists || act.Object.Name == "" {
+					continue
+				}
+				if act.Object.Kind == "schema" && schema != "" && act.Object.Name == schema {
+					return true
+				}
+				same := act.Object.Kind == kind || kind == "type" && act.Object.Kind == "domain" || kind == "domain" && act.Object.Kind == "type"
+				if same && kind != "function" && kind != "procedure" && kind != "routine" && relKey(act.Object.Schema, act.Object.Name) == key {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// createdRoutine reports whether an earlier CREATE FUNCTION or CREATE
+// PROCEDURE of this migration (not OR REPLACE) created obj, with args
+// input arguments when args >= 0.
+func (a *analyzer) createdRoutine(kind string, obj Object, args int) bool {
+	switch kind {
+	case "function", "procedure", "routine":
+	default:
+		return false
+	}
+	key := relKey(obj.Schema, obj.Name)
+	for i := range a.done {
+		for _, s := range a.done[i].Flatten() {
+			fn := s.Tree.As("CreateFunctionStmt")
+			if !fn.Exists() || fn.B("replace") || relKey(qualified(kind, fn.A("funcname")).Schema, qualified(kind, fn.A("funcname")).Name) != key {
+				continue
+			}
+			if kind == "function" && fn.B("is_procedure") || kind == "procedure" && !fn.B("is_procedure") {
+				continue
+			}
+			if args < 0 {
+				return true
+			}
+			in := 0
+			for _, p := range fn.A("parameters") {
+				switch p.As("FunctionParameter").S("mode") {
+				case "FUNC_PARAM_OUT", "FUNC_PARAM_TABLE":
+				default:
+					in++
+				}
+			}
+			if in == args {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serialSequence reports whether obj is the sequence of a serial or
+// identity column that an earlier statement of this migration created
+// (with its table or by ADD COLUMN): <table>_<column>_seq.
+func (a *analyzer) serialSequence(kind string, obj Object) bool {
+	if kind != "sequence" || !strings.HasSuffix(obj.Name, "_seq") {
+		return false
+	}
+	key := relKey(obj.Schema, obj.Name)
+	for i := range a.done {
+		for _, s := range a.done[i].Flatten() {
+			var rv Node
+			switch typ, v := s.Tree.Type(); typ {
+			case "CreateStmt":
+				rv = v.Get("relation")
+				if v.B("if_not_exists") {
+					continue
+				}
+			case "AlterTableStmt":
+				rv = v.Get("relation")
+			default:
+				continue
+			}
+			found := false
+			walk(s.Tree, func(k string, c Node) bool {
+				if found || k != "ColumnDef" {
+					return !found
+				}
+				if serialColumn(c) && relKey(rv.S("schemaname"), rv.S("relname")+"_"+c.S("colname")+"_seq") == key {
+					found = true
+				}
+				return false
+			})
+			if found {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serialColumn reports whether a ColumnDef is serial or an identity
+// column, either of which creates a sequence with the column.
+func serialColumn(c Node) bool {
+	names := c.Get("typeName").A("names")
+	if len(names) > 0 {
+		switch strings.ToLower(names[len(names)-1].Sval()) {
+		case "serial", "bigserial", "smallserial", "serial2", "serial4", "serial8":
+			return true
+		}
+	}
+	for _, con := range c.A("constraints") {
+		if con.As("Constraint").S("contype") == "CONSTR_IDENTITY" {
+			return true
+		}
+	}
+	return false
+}
+
+// explain analyses EXPLAIN: with ANALYZE the statement runs, and is
+// analysed as if it stood on its own (an EXPLAIN ANALYZE UPDATE updates).
+func (a *analyzer) explain(v Node) {
+	for _, o := range v.A("options") {
+		d := o.As("DefElem")
+		if d.S("defname") != "analyze" {
+			continue
+		}
+		if arg := d.Get("arg"); arg.Exists() && !truthy(arg) {
+			break
+		}
+		a.statement(v.Get("query"))
+		a.kind("EXPLAIN ANALYZE")
+		return
+	}
+	a.kind("UTILITY")
+	a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
+}
+
+// truthy reports whether an EXPLAIN option value turns the option on:
+// true, on, 1 (the parser gives a String or an Integer).
+func truthy(n Node) bool {
+	if n.As("Integer").Exists() {
+		return n.As("Integer").I("ival") != 0
+	}
+	switch strings.ToLower(n.Sval()) {
+	case "false", "off", "0", "no":
+		return false
+	}
+	return true
+}
+
+// containsFold reports whether s holds word (lower case), in any case,
+// without copying s.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }

@@ -33,7 +33,19 @@ func TestBulkDML(t *testing.T) {
 		{"UPDATE orders SET status = 'done' WHERE id = 42;", false},
 		{"UPDATE orders o SET tier = c.tier FROM customers c WHERE o.customer_id = c.id AND o.id BETWEEN 1 AND 10000;", false},
 		{"DELETE FROM customers WHERE email = 'spam@example.com';", false},
-		{"DELETE FROM orders WHERE customer_id IN (7, 8) OR id < 100;", false},
+		{"DELETE FROM orders WHERE customer_id IN (7, 8) OR (id >= 1 AND id < 100);", false},
+		// A one-sided range is open: id > 0 is every row.
+		{"DELETE FROM orders WHERE id > 0;", true},
+		{`DELETE FROM "Orders" WHERE id > 0;`, true},
+		{"DELETE FROM orders WHERE customer_id IN (7, 8) OR id < 100;", true},
+		{"DELETE FROM orders WHERE id >= 5000 AND status = 'void' AND id < 10000;", false},
+		{"DELETE FROM orders WHERE 5000 <= id AND id < 10000;", false},
+		{"DELETE FROM orders WHERE id > 5000 AND customer_id < 10000;", true},
+		// MERGE that updates or deletes matched rows found by a join.
+		{`MERGE INTO "Orders" o USING app_customers c ON o.customer_id = c.id WHEN MATCHED THEN UPDATE SET tier = c.tier;`, true},
+		{"MERGE INTO orders o USING customers c ON o.customer_id = c.id WHEN MATCHED THEN DELETE;", true},
+		{"MERGE INTO orders o USING customers c ON o.customer_id = c.id WHEN NOT MATCHED THEN INSERT (id, customer_id) VALUES (c.id, c.id);", false},
+		{"MERGE INTO orders o USING (SELECT 42 AS id, 'gold' AS tier) s ON o.id = s.id WHEN MATCHED THEN UPDATE SET tier = s.tier;", false},
 		{"DELETE FROM orders WHERE customer_id = 7 OR status = 'x';", true},
 		{"UPDATE orders SET status = 'x';", false}, // no WHERE: dml-without-where's case
 		{"UPDATE orders SET tier = 'basic' WHERE id IN (SELECT id FROM orders WHERE tier IS NULL LIMIT 5000);", false},

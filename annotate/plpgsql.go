@@ -361,18 +361,32 @@ func unknownCall(n Node) string {
 
 // knownFunc reports whether name is a built-in function that changes no
 // schema: calling it in a query is data work, not DDL in disguise. Built-in
-// means PostgreSQL's pg_catalog (builtins.txt), SQL constructs written like
-// calls, and the functions of the extensions migrations use most
-// (pgcrypto, uuid-ossp); dblink's calls are side effects, which the
-// side-effect check names.
+// means PostgreSQL's pg_catalog (builtins.txt: a user function named pg_...
+// is not one), SQL constructs written like calls, and the functions of the
+// extensions migrations use most (pgcrypto, uuid-ossp); dblink's calls are
+// side effects, which the side-effect check names.
 func knownFunc(name string) bool {
-	if stableFuncs[name] || builtins[name] || strings.HasPrefix(name, "pg_") || strings.HasPrefix(name, "dblink") {
-		return true
-	}
-	switch name {
-	case "nullif", "greatest", "least", "trim", "exists", "string", "uuid", "localtimestamp", "current_time",
-		"uuid_generate_v4", "uuid_generate_v1", "gen_random_bytes", "digest", "crypt", "gen_salt":
-		return true
-	}
-	return false
+	return stableFuncs[name] || builtins[name] || extensionFuncs[name]
+}
+
+// extensionFuncs are the functions of uuid-ossp, pgcrypto and dblink, and
+// SQL constructs the parser turns into calls.
+var extensionFuncs = map[string]bool{
+	"nullif": true, "greatest": true, "least": true, "trim": true, "exists": true, "string": true, "uuid": true,
+	"localtimestamp": true, "current_time": true,
+	// uuid-ossp
+	"uuid_generate_v1": true, "uuid_generate_v1mc": true, "uuid_generate_v3": true, "uuid_generate_v4": true,
+	"uuid_generate_v5": true, "uuid_nil": true, "uuid_ns_dns": true, "uuid_ns_url": true, "uuid_ns_oid": true, "uuid_ns_x500": true,
+	// pgcrypto
+	"gen_random_bytes": true, "gen_random_uuid": true, "digest": true, "hmac": true, "crypt": true, "gen_salt": true,
+	"encrypt": true, "decrypt": true, "encrypt_iv": true, "decrypt_iv": true, "armor": true, "dearmor": true,
+	"pgp_sym_encrypt": true, "pgp_sym_decrypt": true, "pgp_sym_encrypt_bytea": true, "pgp_sym_decrypt_bytea": true,
+	"pgp_pub_encrypt": true, "pgp_pub_decrypt": true, "pgp_pub_encrypt_bytea": true, "pgp_pub_decrypt_bytea": true,
+	"pgp_key_id": true, "pgp_armor_headers": true,
+	// dblink
+	"dblink": true, "dblink_exec": true, "dblink_connect": true, "dblink_connect_u": true, "dblink_disconnect": true,
+	"dblink_open": true, "dblink_fetch": true, "dblink_close": true, "dblink_send_query": true, "dblink_get_result": true,
+	"dblink_is_busy": true, "dblink_get_connections": true, "dblink_error_message": true, "dblink_cancel_query": true,
+	"dblink_get_notify": true, "dblink_get_pkey": true, "dblink_build_sql_insert": true, "dblink_build_sql_delete": true,
+	"dblink_build_sql_update": true,
 }

@@ -15,6 +15,7 @@ func (s *Schema) Analyze(stmts []Statement, opts Options) *Analysis {
 		first: s.analysed == 0 && !s.catalog}
 	s.analysed++
 	for i := range stmts {
+		a.done = stmts[:i]
 		a.stmt = &stmts[i]
 		a.stmt.Actions, a.stmt.Inner = a.stmt.Actions[:0], nil
 		a.stmt.Transactional = true
@@ -33,7 +34,8 @@ type analyzer struct {
 	created    map[string]bool // tables created in this migration
 	createdIdx map[string]bool // indexes created in this migration
 	stmt       *Statement
-	utc        bool // SET timezone = 'UTC' earlier in the migration
+	done       []Statement // the statements before stmt, analysed
+	utc        bool        // SET timezone = 'UTC' earlier in the migration
 	// first: the migration is the first of its history, and no live
 	// catalog says what exists (see surelyNew).
 	first bool
@@ -150,6 +152,9 @@ func (a *analyzer) statement(n Node) {
 		a.schema.forget(key)
 		a.schema.ensure(key).keys = map[string]bool{}
 		a.copies(v.Get("query"), key)
+		if !v.Get("into").B("skipData") {
+			a.callsUnknown(v.Get("query")) // the query runs now
+		}
 		a.add(Action{Op: OpCreateTable, Object: obj, Table: obj.String(), New: true, Effect: Expand,
 			Reason: fmt.Sprintf("creates %s %s: old code does not know it", kind, obj), IfExists: ine, Rerunnable: ine})
 		if kind == "materialized view" {
@@ -235,7 +240,7 @@ func (a *analyzer) statement(n Node) {
 		rv := v.Get("relation")
 		a.dml(n, v)
 		a.add(Action{Op: OpData, Object: relObject("table", rv), Table: tableName(rv), Lock: RowExclusive, New: a.created[rangeVarKey(rv)], Effect: Data, Rerunnable: true,
-			Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
+			Unselective: a.mergeBulk(v), Reason: fmt.Sprintf("merges rows into %s", relObject("table", rv))})
 	case "CopyStmt":
 		a.kind("COPY")
 		rv := v.Get("relation")
@@ -299,7 +304,7 @@ func (a *analyzer) statement(n Node) {
 		replace := v.B("replace")
 		a.add(Action{Op: OpCreate, Object: obj, Effect: Expand, IfExists: replace, Rerunnable: replace, Reason: fmt.Sprintf("creates %s %s: old code keeps working", kind, obj)})
 		a.viewFunction(v, obj)
-		a.createdRoutine(v, obj)
+		a.defineRoutine(v, obj)
 	case "CreateSeqStmt":
 		a.kind("CREATE SEQUENCE")
 		seq, ine := relObject("sequence", v.Get("sequence")), v.B("if_not_exists")
@@ -406,7 +411,9 @@ func (a *analyzer) statement(n Node) {
 		"CreateConversionStmt", "CreateOpClassStmt", "CreateOpFamilyStmt", "CreateTransformStmt", "CreateAmStmt":
 		a.kind("CREATE")
 		a.add(Action{Op: OpCreate, Effect: Expand, Reason: "creates an object old code does not use"})
-	case "ExplainStmt", "NotifyStmt", "ListenStmt", "CheckPointStmt":
+	case "ExplainStmt":
+		a.explain(v)
+	case "NotifyStmt", "ListenStmt", "CheckPointStmt":
 		a.kind("UTILITY")
 		a.add(Action{Op: OpOther, Effect: Neutral, Rerunnable: true, Reason: "changes nothing in the schema"})
 	case "":

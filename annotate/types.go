@@ -224,3 +224,44 @@ func anyVolatile(ns []Node) bool {
 	}
 	return false
 }
+
+// zeroOffsetZone reports whether a time zone value (of SET TIME ZONE or
+// set_config) is a fixed offset of zero, under which PostgreSQL 12+
+// changes timestamp to timestamptz without a rewrite: UTC and its
+// aliases, a number of hours that is zero (SET TIME ZONE 0), or an
+// interval that is zero (INTERVAL '+00:00').
+func zeroOffsetZone(n Node) bool {
+	if tc := n.As("TypeCast"); tc.Exists() {
+		names := tc.Get("typeName").A("names")
+		if len(names) == 0 || names[len(names)-1].Sval() != "interval" {
+			return false
+		}
+		return zeroNumber(constString(tc.Get("arg")))
+	}
+	c := n.As("A_Const")
+	if !c.Exists() {
+		return false
+	}
+	if c.Has("ival") {
+		return c.Get("ival").I("ival") == 0
+	}
+	if c.Has("fval") {
+		return zeroNumber(c.Get("fval").S("fval"))
+	}
+	s := c.Get("sval").S("sval")
+	switch strings.ToUpper(s) {
+	case "UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU", "ETC/ZULU", "UNIVERSAL", "ETC/UNIVERSAL", "UCT", "ETC/UCT",
+		"GMT0", "ETC/GMT0", "GMT+0", "ETC/GMT+0", "GMT-0", "ETC/GMT-0", "GREENWICH", "ETC/GREENWICH", "UTC0":
+		return true
+	}
+	// A string that reads as a number of hours, as the server reads it.
+	return s != "" && strings.Trim(s, "+-0123456789.") == "" && zeroNumber(s)
+}
+
+// zeroNumber reports whether s, a number of hours or an interval such as
+// "+00:00", is zero: signs, zeros, colons and points only, one zero at
+// least.
+func zeroNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.ContainsRune(s, '0') && strings.Trim(s, "+-0:.") == ""
+}

@@ -42,7 +42,7 @@ type viewDrop struct {
 	// triggers and granted as the view had them before the drop.
 	triggers []string
 	granted  bool
-	// result: of a dropped function, what it returned ([createdRoutine]).
+	// result: of a dropped function, what it returned ([analyzer.defineRoutine]).
 	result string
 	// why: the reason of a drop whose object came back different.
 	why string
@@ -728,10 +728,10 @@ func inputArg(mode string) bool {
 	return mode != "FUNC_PARAM_OUT" && mode != "FUNC_PARAM_TABLE"
 }
 
-// createdRoutine records a function or procedure CREATE FUNCTION (or
+// defineRoutine records a function or procedure CREATE FUNCTION (or
 // PROCEDURE) defines, and when the migration dropped it earlier, makes
 // the creation neutral if it returns what it returned.
-func (a *analyzer) createdRoutine(st Node, obj Object) {
+func (a *analyzer) defineRoutine(st Node, obj Object) {
 	var args []Node
 	var result []string
 	for _, p := range st.A("parameters") {

@@ -1,7 +1,9 @@
 package lint_test
 
 import (
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,4 +111,55 @@ func TestUnnamedIndexMessage(t *testing.T) {
 	res := run(t, []lint.File{{Path: "migrations/0002_index.sql", Src: []byte("-- safe: before_deploy\nCREATE INDEX ON users (email);\n")}}, lint.Config{})
 	require.Len(t, res.Diagnostics, 1)
 	assert.Equal(t, "creates an unnamed index on users without CONCURRENTLY: the SHARE lock blocks writes to users while the index builds", res.Diagnostics[0].Message)
+}
+
+// TestHintsInTheFileLayout: in a goose file the hint to run outside a
+// transaction said to add `-- transaction: false`; goose files say it
+// with `-- +goose NO TRANSACTION` (the loader reads either), dbmate files
+// on their `-- migrate:up` line.
+func TestHintsInTheFileLayout(t *testing.T) {
+	tests := []struct {
+		name, file, src, rule, want string
+	}{
+		{"goose concurrently", "00002_users_email.sql",
+			"-- safe: before_deploy\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n\n-- +goose Down\nDROP INDEX users_email;\n",
+			"concurrently-in-transaction", "add `-- +goose NO TRANSACTION` to the header"},
+		{"goose plain index", "00002_users_email.sql",
+			"-- safe: before_deploy\n-- +goose Up\nCREATE INDEX users_email ON users (email);\n\n-- +goose Down\nDROP INDEX users_email;\n",
+			"require-concurrent-index", "The migration needs `-- +goose NO TRANSACTION` in its header."},
+		{"dbmate concurrently", "20240101000000_users_email.sql",
+			"-- safe: before_deploy\n-- migrate:up\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n\n-- migrate:down\nDROP INDEX users_email;\n",
+			"concurrently-in-transaction", "add `-- migrate:up transaction:false` to the header"},
+		{"safemigrate layout", "0002_users_email.sql",
+			"-- safe: before_deploy\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n",
+			"concurrently-in-transaction", "add `-- transaction: false` to the header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			users := "0001_users.sql"
+			if tt.name != "safemigrate layout" {
+				users = tt.file[:len(tt.file)-len("2_users_email.sql")] + "1_users.sql"
+			}
+			usersSrc := "-- safe: before_deploy\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+			switch {
+			case strings.Contains(tt.src, "+goose"):
+				usersSrc = "-- safe: before_deploy\n-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+			case strings.Contains(tt.src, "migrate:up"):
+				usersSrc = "-- safe: before_deploy\n-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+			}
+			files, err := lint.Dir(fstest.MapFS{users: {Data: []byte(usersSrc)}, tt.file: {Data: []byte(tt.src)}}, "migrations")
+			require.NoError(t, err)
+			var hints []string
+			for _, d := range run(t, files, lint.Config{}).Diagnostics {
+				if d.Rule == tt.rule {
+					hints = append(hints, d.Hint)
+				}
+			}
+			require.Len(t, hints, 1, "%s reports %s once", tt.file, tt.rule)
+			assert.Contains(t, hints[0], tt.want)
+			if tt.name != "safemigrate layout" {
+				assert.NotContains(t, hints[0], "-- transaction: false")
+			}
+		})
+	}
 }

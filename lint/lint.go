@@ -237,7 +237,10 @@ func (l *Linter) check(f *file) {
 	var r *Rule // the running rule
 	p.report = func(d Diagnostic) {
 		d.Rule, d.Severity, d.File = r.ID, r.Severity, f.Path
-		if r.BySize && l.live != nil && p.table != "" {
+		switch {
+		case p.warn:
+			d.Severity = Warning
+		case r.BySize && l.live != nil && p.table != "":
 			l.live.grade(&d, p.table)
 		}
 		diags = append(diags, d)

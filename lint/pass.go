@@ -1,7 +1,10 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/safemigrate/safemigrate/annotate"
 	"github.com/safemigrate/safemigrate/migration"
@@ -30,19 +33,64 @@ type Pass struct {
 	// table is the table of the action a rule is reporting on, "" for
 	// none: what a live database's sizes grade the finding by.
 	table string
+	// warn: the diagnostic being reported is a warning whatever the
+	// rule's severity, and not graded by size; see [Pass.Warnf].
+	warn bool
+	// marker is noTxnMarker's answer, "" before it is asked.
+	marker string
 }
 
-// Report records a diagnostic for the running rule.
+// Report records a diagnostic for the running rule. A hint that says to
+// add `-- transaction: false` names the file's own layout's marker
+// instead: `-- +goose NO TRANSACTION` in a goose file,
+// `-- migrate:up transaction:false` in a dbmate one.
 func (p *Pass) Report(d Diagnostic) {
 	if d.End < d.Pos {
 		d.End = d.Pos
 	}
+	if m := p.noTxnMarker(); m != txnFalse && strings.Contains(d.Hint, txnFalse) {
+		d.Hint = strings.ReplaceAll(d.Hint, txnFalse, m)
+	}
 	p.report(d)
+}
+
+// txnFalse is the safemigrate layout's marker of a migration that runs
+// outside a transaction.
+const txnFalse = "`-- transaction: false`"
+
+var (
+	gooseUp  = regexp.MustCompile(`(?im)^[ \t]*--[ \t]*\+goose[ \t]+up\b`)
+	dbmateUp = regexp.MustCompile(`(?im)^[ \t]*--[ \t]*migrate:up\b`)
+)
+
+// noTxnMarker returns, quoted for a hint, the line that makes the file's
+// migration run outside a transaction in the file's layout, which the
+// loader reads as `-- transaction: false`.
+func (p *Pass) noTxnMarker() string {
+	if p.marker == "" {
+		p.marker = txnFalse
+		switch {
+		case bytes.Contains(p.Src, []byte("goose")) && gooseUp.Match(p.Src):
+			p.marker = "`-- +goose NO TRANSACTION`"
+		case bytes.Contains(p.Src, []byte("migrate:")) && dbmateUp.Match(p.Src):
+			p.marker = "`-- migrate:up transaction:false`"
+		}
+	}
+	return p.marker
 }
 
 // Reportf reports a diagnostic spanning [pos, end) with a hint.
 func (p *Pass) Reportf(pos, end int, hint, format string, args ...any) {
 	p.Report(Diagnostic{Pos: pos, End: end, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// Warnf reports like [Pass.Reportf], as a warning whatever the rule's
+// severity: a milder form of the rule's hazard, which table sizes do not
+// grade.
+func (p *Pass) Warnf(pos, end int, hint, format string, args ...any) {
+	p.warn = true
+	p.Reportf(pos, end, hint, format, args...)
+	p.warn = false
 }
 
 // Statements returns the analysed statements, none when the SQL does not

@@ -202,6 +202,11 @@ func named(n string) string {
 func runForeignKeyWithoutNotValid(p *Pass) {
 	p.each(func(s *annotate.Statement, a *annotate.Action) {
 		if a.Op == annotate.OpAddConstraint && a.Referenced && !a.New && !a.NotValid && s.Kind == "ALTER TABLE" && newTableConstraint(s, a.ConstraintName) {
+			if t := newTableOf(s, a.ConstraintName); !filledBefore(p, s, t) {
+				p.Warnf(a.Pos, s.End, "add it NOT VALID, or declare the foreign key in the CREATE TABLE, and keep the migration short: the lock on "+a.Table+" lasts until it commits",
+					"adds foreign key %sfrom %s, created empty in this migration, to existing table %s without NOT VALID: it holds SHARE ROW EXCLUSIVE on %s, blocking its writes, until the migration commits", named(a.ConstraintName), t, a.Table, a.Table)
+				return
+			}
 			p.Reportf(a.Pos, s.End, "add it NOT VALID (the new table's rows are checked later, by VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE), or declare the foreign key in the CREATE TABLE before the table is filled",
 				"adds foreign key %sfrom a table created in this migration to existing table %s without NOT VALID: validating it holds SHARE ROW EXCLUSIVE on %s, blocking its writes, while every row of the new table is checked", named(a.ConstraintName), a.Table, a.Table)
 			return
@@ -217,6 +222,34 @@ func runForeignKeyWithoutNotValid(p *Pass) {
 		}
 		p.Reportf(a.Pos, s.End, hint, "adds foreign key %swithout NOT VALID: every row of %s is checked while writes to it and to the referenced table are blocked", named(a.ConstraintName), a.Table)
 	})
+}
+
+// newTableOf returns the table the foreign key name of statement s is
+// added to.
+func newTableOf(s *annotate.Statement, name string) string {
+	for _, b := range s.Actions {
+		if b.Op == annotate.OpAddConstraint && !b.Referenced && b.Constraint == annotate.ConstraintForeignKey && b.ConstraintName == name {
+			return b.Table
+		}
+	}
+	return ""
+}
+
+// filledBefore reports whether a statement of the migration before s
+// may have put rows into table: CREATE TABLE ... AS, SELECT ... INTO,
+// INSERT, COPY, MERGE, or a DO block or call safemigrate cannot see into.
+func filledBefore(p *Pass, s *annotate.Statement, table string) bool {
+	for _, st := range p.Statements() {
+		if st.Start >= s.Start {
+			break
+		}
+		for _, b := range st.Actions {
+			if b.Opaque || b.Table == table && (b.Op == annotate.OpInsert || b.Op == annotate.OpData || b.Op == annotate.OpCreateTable && st.Kind != "CREATE TABLE") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newTableConstraint reports whether the foreign key name of statement s
@@ -480,8 +513,11 @@ func runDMLWithoutWhere(p *Pass) {
 
 // dmlVerb names the statement of a bulk write action.
 func dmlVerb(a *annotate.Action) string {
-	if a.Op == annotate.OpDelete {
+	switch a.Op {
+	case annotate.OpDelete:
 		return "DELETE"
+	case annotate.OpData:
+		return "MERGE"
 	}
 	return "UPDATE"
 }

@@ -126,3 +126,11 @@ DROP PROCEDURE p(int);
 -- triggers and functions dropped to be re-created (views.go)
 DROP TRIGGER IF EXISTS users_updated ON users;
 DROP FUNCTION IF EXISTS user_count;
+-- REVOKE on objects the migration created (dml.go), a query that does not run
+CREATE FUNCTION split_name(full_name text, OUT first text, OUT last text) LANGUAGE sql AS $$ SELECT 'a', 'b' $$;
+CREATE FUNCTION user_rows() RETURNS TABLE (id bigint) LANGUAGE sql AS $$ SELECT 1::bigint $$;
+REVOKE USAGE ON DOMAIN email FROM PUBLIC;
+REVOKE ALL ON ROUTINE split_name FROM PUBLIC;
+REVOKE ALL ON SEQUENCE users_id_seq FROM PUBLIC;
+CREATE MATERIALIZED VIEW mv_empty AS SELECT 1 AS x WITH NO DATA;
+MERGE INTO t USING u ON t.id = u.id WHEN NOT MATCHED THEN DO NOTHING;

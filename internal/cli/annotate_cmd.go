@@ -73,8 +73,11 @@ func writeAnnotateText(env *Env, rows []safemigrate.Suggestion) {
 	written, differs := 0, 0
 	for _, r := range rows {
 		decl := cell{text: "(none)", color: st.red}
-		if r.Declared != nil {
+		switch {
+		case r.Declared != nil:
 			decl = plain(*r.Declared)
+		case r.Error != "":
+			decl.text = "(invalid)"
 		}
 		sugg := cell{text: "?", color: st.red}
 		if r.Suggested != nil {
@@ -85,7 +88,10 @@ func writeAnnotateText(env *Env, rows []safemigrate.Suggestion) {
 			}
 		}
 		why := r.Reason
-		if r.Line > 0 {
+		switch {
+		case r.Suggested == nil && r.Line > 0: // where the SQL fails
+			why = fmt.Sprintf("%d:%d: %s", r.Line, r.Column, r.Reason)
+		case r.Line > 0:
 			why = fmt.Sprintf("line %d: %s", r.Line, r.Reason)
 		}
 		if r.Written {

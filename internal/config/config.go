@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/safemigrate/safemigrate/internal/spell"
+	"github.com/safemigrate/safemigrate/lint"
 	"github.com/safemigrate/safemigrate/migration"
 )
 
@@ -116,7 +121,7 @@ func Parse(data []byte) (Config, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, syntaxError(data, err)
 	}
 	if err := checkShape(&doc); err != nil {
 		return Config{}, err
@@ -132,6 +137,9 @@ func Parse(data []byte) (Config, error) {
 			return Config{}, fmt.Errorf("a second YAML document follows the first; the configuration is one document: remove the `---` separator and merge the settings")
 		}
 		return Config{}, fmt.Errorf("line %d: a second YAML document starts here; the configuration is one document: remove the `---` separator and merge the settings into the first", line)
+	}
+	if err := checkRules(&doc, cfg.Lint.ExcludeRules); err != nil {
+		return Config{}, err
 	}
 	if cfg.DefaultSafe != "" {
 		if _, err := migration.ParseSafe(string(cfg.DefaultSafe)); err != nil {
@@ -178,4 +186,94 @@ func oneOf(key, v string, valid ...string) error {
 		}
 	}
 	return fmt.Errorf("%s: %q is not one of %s", key, v, strings.Join(valid, ", "))
+}
+
+// yamlLine matches the line yaml.v3 puts in its errors.
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
+
+// syntaxError turns a YAML syntax error into "line N: message" with the
+// line where the problem shows. yaml.v3 names the line where the
+// enclosing mapping or sequence starts ("line 1: did not find expected
+// key" for a mistake on line 2): the first prefix of the document that
+// fails with the same message ends on the line to name.
+func syntaxError(data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return errors.New(msg)
+	}
+	reported, _ := strconv.Atoi(m[1])
+	what := msg[len(m[0]):]
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for n := reported; n <= len(lines); n++ {
+		var doc yaml.Node
+		perr := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil))).Decode(&doc)
+		if perr == nil || errors.Is(perr, io.EOF) {
+			continue
+		}
+		pm := strings.TrimPrefix(perr.Error(), "yaml: ")
+		if pl := yamlLine.FindString(pm); pl != "" && pm[len(pl):] == what {
+			if n > reported {
+				return fmt.Errorf("line %d: %s", n, what)
+			}
+			break
+		}
+	}
+	return errors.New(msg)
+}
+
+// checkRules reports an exclude_rules entry that names no rule, with its
+// line in the file.
+func checkRules(doc *yaml.Node, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	known := make([]string, 0, len(lint.Rules))
+	for _, r := range lint.Rules {
+		known = append(known, r.ID)
+	}
+	lines := map[string]int{}
+	if n := lookup(doc, "lint", "exclude_rules"); n != nil {
+		for _, item := range n.Content {
+			if _, seen := lines[item.Value]; !seen {
+				lines[item.Value] = item.Line
+			}
+		}
+	}
+	for _, id := range ids {
+		if slices.Contains(known, id) {
+			continue
+		}
+		msg := fmt.Sprintf("lint: exclude_rules: no rule %q", id)
+		if best := spell.Closest(id, known, 3); best != "" {
+			msg += fmt.Sprintf(", did you mean %s?", best)
+		} else {
+			msg += " (docs/rules.md lists the rules)"
+		}
+		if l := lines[id]; l > 0 {
+			msg = fmt.Sprintf("line %d: %s", l, msg)
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// lookup returns the node at a path of mapping keys, nil when absent.
+func lookup(n *yaml.Node, path ...string) *yaml.Node {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, key := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+			}
+		}
+		n = next
+	}
+	return n
 }

@@ -67,6 +67,11 @@ func TestParseErrors(t *testing.T) {
 		{"connection string where a list goes", "tenants:\n  databases: postgres://app:YAMLLEAK3@db/x\n", `line 2: tenants.databases must be a list, e.g. [a, b], not "postgres://app:xxxxx@db/x"`},
 		{"not a mapping", "hello\n", `line 1: the configuration must be a section of settings (dir, database_url`},
 		{"tenants both", "tenants:\n  schemas: [a]\n  query: SELECT 1\n", "either schemas or query"},
+		// Errors name the line they are on (the file is added by Load).
+		{"unknown rule", "mode: strict\nlint:\n  exclude_rules:\n    - truncate\n    - nosuch-rule\n", `line 5: lint: exclude_rules: no rule "nosuch-rule" (docs/rules.md lists the rules)`},
+		{"misspelt rule", "lint:\n  exclude_rules: [drop-tabel]\n", `line 2: lint: exclude_rules: no rule "drop-tabel", did you mean drop-table?`},
+		{"list item among keys", "mode: strict\n- x\n", "line 2: did not find expected key"},
+		{"key on a value's line", "mode: strict\nfoo: bar: baz\n", "line 2: mapping values are not allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,9 +84,9 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseShapes(t *testing.T) {
-	cfg, err := config.Parse([]byte("lint:\n  exclude_rules: &r [x, y]\n  exclude_paths: *r\ntenants:\n  schemas: [1, two]\n  jobs: ~\ndir: 2024\n"))
+	cfg, err := config.Parse([]byte("lint:\n  exclude_rules: &r [truncate, drop-table]\n  exclude_paths: *r\ntenants:\n  schemas: [1, two]\n  jobs: ~\ndir: 2024\n"))
 	require.NoError(t, err, "aliases, numbers as names and null values are fine")
-	assert.Equal(t, []string{"x", "y"}, cfg.Lint.ExcludePaths)
+	assert.Equal(t, []string{"truncate", "drop-table"}, cfg.Lint.ExcludePaths)
 	assert.Equal(t, []string{"1", "two"}, cfg.Tenants.Schemas)
 	assert.Equal(t, "2024", cfg.Dir)
 	for _, doc := range []string{"", "# nothing\n", "---\n"} {
@@ -104,6 +109,10 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, []byte("mode: [\n"), 0o644))
 	_, err = config.Load(p, false)
 	require.ErrorContains(t, err, p)
+
+	require.NoError(t, os.WriteFile(p, []byte("lint:\n  exclude_rules: [nosuch-rule]\n"), 0o644))
+	_, err = config.Load(p, false)
+	require.ErrorContains(t, err, p+": line 2: lint: exclude_rules: no rule \"nosuch-rule\"")
 }
 
 // TestParseRejectsSecondDocument: a second YAML document was silently
@@ -157,7 +166,7 @@ func TestLargeTable(t *testing.T) {
 		require.NoError(t, err, doc)
 		assert.Equal(t, want, cfg.Lint.LargeTable, doc)
 	}
-	cfg, err := config.Parse([]byte("lint:\n  exclude_rules: [x]\n"))
+	cfg, err := config.Parse([]byte("lint:\n  exclude_rules: [truncate]\n"))
 	require.NoError(t, err)
 	assert.False(t, cfg.Lint.LargeTable.Set)
 

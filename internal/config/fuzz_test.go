@@ -17,7 +17,7 @@ func FuzzParse(f *testing.F) {
 		"dir: db\nmode: strict\n",
 		"tenants:\n  schemas: [a, b]\n  jobs: 2\n",
 		"tenants: [a]\n",
-		"lint:\n  large_table: 1GB or 10M rows\n  exclude_rules: [x]\n",
+		"lint:\n  large_table: 1GB or 10M rows\n  exclude_rules: [truncate]\n",
 		"lock_timeout: 5s\natomic: true\nlock_retries: 3\n",
 		"a: &x {b: *x}\n",
 		"---\ndir: x\n---\ndir: y\n",
