@@ -235,10 +235,12 @@ type Session struct {
 	names   tracking
 	lockKey int64
 	locked  bool
-	ready   bool // tracking tables known to exist
-	watch   *watcher
-	setup   string // session settings of prepareSession, restored by resetSession
-	path    string // SET search_path of a retargeted session, restored by resetSession
+	ready   bool // tracking tables known to exist (safemigrate_progress aside)
+	// readyProgress: safemigrate_progress known to exist
+	readyProgress bool
+	watch         *watcher
+	setup         string // session settings of prepareSession, restored by resetSession
+	path          string // SET search_path of a retargeted session, restored by resetSession
 
 	mu      sync.Mutex // guards current (read by the notice handler)
 	current string     // ID of the migration being run, for notices

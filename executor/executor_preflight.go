@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,14 +123,18 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 	// drops them fails here. The rollback takes them away again; a commit
 	// keeps them.
 	committed := false
-	if ready := s.ready; !ready {
+	if ready, readyProgress := s.ready, s.readyProgress; !ready || !readyProgress {
 		defer func() {
 			if !committed {
-				s.ready = ready
+				s.ready, s.readyProgress = ready, readyProgress
 			}
 		}()
 	}
-	if err := s.ensureTables(ctx); err != nil {
+	ensure := s.ensureTables
+	if s.opts.RehearseNonTransactional && slices.ContainsFunc(steps, func(st planner.Step) bool { return !st.Migration.Directives.Transaction }) {
+		ensure = s.ensureProgress // apply creates it for them
+	}
+	if err := ensure(ctx); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	rh := &rehearsal{phase: phase, commit: commit}

@@ -230,8 +230,16 @@ func TestRunSchemaAndTrackingSchema(t *testing.T) {
 	g := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n"))
 	_, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
 	require.NoError(t, err)
-	require.Equal(t, []string{"Tenant-1.a", "Tenant-1.safemigrate_detected", "Tenant-1.safemigrate_migrations", "Tenant-1.safemigrate_progress"},
-		queryStrings(t, conn, `SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`))
+	tables := `SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`
+	// safemigrate_progress waits for the first transaction: false
+	// migration (a table costs what a migration's CREATE TABLE costs).
+	require.Equal(t, []string{"Tenant-1.a", "Tenant-1.safemigrate_detected", "Tenant-1.safemigrate_migrations"}, queryStrings(t, conn, tables))
+	g2 := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0002_b.sql", "-- safe: always\n-- transaction: false\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"))
+	_, err = executor.Run(ctx(t), tg, g2, executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+	require.Equal(t, []string{"Tenant-1.a", "Tenant-1.safemigrate_detected", "Tenant-1.safemigrate_migrations", "Tenant-1.safemigrate_progress"}, queryStrings(t, conn, tables))
+	require.Equal(t, 0, queryInt(t, conn, `SELECT count(*) FROM "Tenant-1".safemigrate_progress`), "no progress left once applied")
 
 	// A tracking schema that does not exist is created.
 	_, tg2 := fresh(t)

@@ -88,7 +88,7 @@ func (s *Session) retarget(ctx context.Context, t Target) error {
 	s.target = t
 	s.names = newTracking(t.trackingSchema())
 	s.log = newLogger(s.opts.Log, t.Name)
-	s.ready = false
+	s.ready, s.readyProgress = false, false
 	s.watch.target = t
 	s.setCurrent("")
 	return nil

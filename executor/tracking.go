@@ -255,9 +255,10 @@ func (s *Session) State(ctx context.Context) (*State, error) {
 	}
 	hasMig, hasDet, hasProg := exists[MigrationsTable], exists[DetectedTable], exists[ProgressTable]
 	st.Exists = hasMig
-	if hasMig && hasDet && hasProg {
+	if hasMig && hasDet {
 		s.ready = true
 	}
+	s.readyProgress = hasProg
 	if hasMig {
 		rows, err := s.conn.Query(ctx, `SELECT id, checksum, safe, phase, applied_at, duration_ms FROM `+s.names.migrations)
 		if err != nil {
@@ -317,8 +318,13 @@ func (s *Session) stateErr(err error) error {
 	return fmt.Errorf("read tracking tables in schema %q: %w", s.names.schema, s.connLost(err))
 }
 
-// ensureTables creates the tracking schema and tables when missing. It
-// runs under the migration lock, so concurrent runs never race on it.
+// ensureTables creates the tracking schema, safemigrate_migrations and
+// safemigrate_detected when missing, together or not at all. It runs
+// under the migration lock, so concurrent runs never race on it.
+// safemigrate_progress is created by the first `transaction: false`
+// migration that needs it ([Session.ensureProgress]): a table costs about
+// what a migration's CREATE TABLE costs, and a fleet of schemas pays it
+// in every tenant.
 func (s *Session) ensureTables(ctx context.Context) error {
 	if s.ready {
 		return nil
@@ -347,14 +353,6 @@ CREATE TABLE IF NOT EXISTS ` + s.names.migrations + ` (
 CREATE TABLE IF NOT EXISTS ` + s.names.detected + ` (
 	id          text PRIMARY KEY,
 	detected_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ` + s.names.progress + ` (
-	id               text PRIMARY KEY,
-	checksum         text NOT NULL,
-	statements_done  integer NOT NULL,
-	statements_total integer NOT NULL,
-	last_error       text,
-	updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
 );`
 	// One implicit transaction: the tables appear together or not at all.
 	if _, err := s.conn.Exec(ctx, ddl); err != nil {
@@ -366,6 +364,38 @@ CREATE TABLE IF NOT EXISTS ` + s.names.progress + ` (
 		return err
 	}
 	s.ready = true
+	return nil
+}
+
+// ensureProgress creates safemigrate_progress when missing, after the
+// other tracking tables ([Session.ensureTables]), and checks again that
+// the tables can be trusted.
+func (s *Session) ensureProgress(ctx context.Context) error {
+	if err := s.ensureTables(ctx); err != nil {
+		return err
+	}
+	if s.readyProgress {
+		return nil
+	}
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
+	if _, err := s.conn.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS `+s.names.progress+` (
+	id                text PRIMARY KEY,
+	checksum          text NOT NULL,
+	statements_done   integer NOT NULL,
+	statements_total  integer NOT NULL,
+	last_error        text,
+	updated_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
+	started_statement text,
+	started_indexes   oid[]
+)`); err != nil {
+		return s.trackingErr(err)
+	}
+	if _, err := s.verifyTracking(ctx); err != nil {
+		return err
+	}
+	s.readyProgress = true
 	return nil
 }
 

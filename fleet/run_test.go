@@ -216,7 +216,7 @@ func TestQuotedSchemaNamesAndSearchPath(t *testing.T) {
 	require.NoError(t, err, log.String())
 	assert.True(t, res.OK)
 	for _, s := range schemas {
-		assert.Equal(t, []string{"items", executor.DetectedTable, executor.MigrationsTable, executor.ProgressTable}, d.tables(t, s), s)
+		assert.Equal(t, []string{"items", executor.DetectedTable, executor.MigrationsTable}, d.tables(t, s), s)
 		assert.Equal(t, []string{"0001_items", "0002_more"}, d.applied(t, s), s)
 	}
 	assert.Equal(t, []string{"c-1"}, d.strings(t, `SELECT code FROM "big co".items`))
