@@ -535,3 +535,26 @@ func TestBatchedMigrationBoundaries(t *testing.T) {
 	require.Equal(t, []string{"a", "b"}, queryStrings(t, conn, `SELECT tablename FROM pg_tables WHERE tablename IN ('a', 'b') ORDER BY 1`))
 	require.Equal(t, []string{"0"}, queryStrings(t, conn, `SELECT count(*)::text FROM b`), "the failed migration was rolled back")
 }
+
+// TestTrackingTablesCommitWithTheFirstMigration: apply creates the
+// tracking tables in the first migration's transaction, so that a first
+// migration that fails leaves nothing behind, tables included, and one
+// that passes commits them with its row.
+func TestTrackingTablesCommitWithTheFirstMigration(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	tables := `SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`
+	bad := load(t, files("0001_bad.sql", "-- safe: always\nCREATE TABLE a (id int);\nSELECT 1/0;\n"))
+	_, err := executor.Run(ctx(t), tg, bad, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.ErrorIs(t, err, executor.ErrMigration)
+	require.Empty(t, queryStrings(t, conn, tables), "nothing left behind")
+
+	good := load(t, files("0001_bad.sql", "-- safe: always\nCREATE TABLE a (id int);\n"))
+	_, err = executor.Run(ctx(t), tg, good, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "safemigrate_detected", "safemigrate_migrations"}, queryStrings(t, conn, tables))
+	require.Equal(t, []string{"0001_bad"}, appliedIDs(t, conn, "public"))
+	require.Equal(t, 1, queryInt(t, conn, `SELECT count(DISTINCT xmin::text::bigint) FROM pg_class WHERE relname IN ('a', 'safemigrate_migrations', 'safemigrate_detected')`),
+		"one transaction created the migration's table and the tracking tables")
+}
