@@ -74,6 +74,12 @@ type State struct {
 	Applied  map[string]Applied
 	Detected map[string]time.Time
 	Progress map[string]Progress
+
+	hasDetected, hasProgress bool // the other tracking tables exist
+}
+
+func newState() *State {
+	return &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
 }
 
 // Checksums returns the applied IDs with their checksums, the form
@@ -161,36 +167,60 @@ var trackingTables = []string{MigrationsTable, DetectedTable, ProgressTable}
 // no rules and no row-level security; otherwise an
 // *UntrustedTrackingError.
 func (s *Session) verifyTracking(ctx context.Context) (map[string]bool, error) {
+	v, err := s.verifyTrackingIn(ctx, []string{s.names.schema})
+	if err != nil {
+		return nil, err
+	}
+	if e := v.untrusted[s.names.schema]; e != nil {
+		return nil, e
+	}
+	return v.exists[s.names.schema], nil
+}
+
+// trackingCheck is what [Session.verifyTrackingIn] found, by schema.
+type trackingCheck struct {
+	exists    map[string]map[string]bool // the trusted tracking tables
+	untrusted map[string]*UntrustedTrackingError
+	oids      map[uint32]string // the trusted tables' OIDs → schema
+}
+
+// verifyTrackingIn checks the tracking tables of every schema of schemas
+// in one query, as [Session.verifyTracking] does for one.
+func (s *Session) verifyTrackingIn(ctx context.Context, schemas []string) (*trackingCheck, error) {
 	rows, err := s.conn.Query(ctx, `
 WITH RECURSIVE mine(oid) AS (
 	SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
 	UNION
 	SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN mine ON m.member = mine.oid
 )
-SELECT u.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
+SELECT n.nspname::text, u.name, c.oid::bigint, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        c.relowner IN (SELECT oid FROM mine),
        (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid)::int,
        (SELECT pg_catalog.count(*) FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)::int,
        (SELECT pg_catalog.count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)::int,
        c.relrowsecurity, current_user::text
-  FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS u(name, i)
-  JOIN pg_catalog.pg_class c ON c.relname = u.name
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = $1
- ORDER BY u.i`, s.names.schema, trackingTables)
+  FROM pg_catalog.unnest($1::text[]) AS sc(name)
+  JOIN pg_catalog.pg_namespace n ON n.nspname = sc.name
+  CROSS JOIN pg_catalog.unnest($2::text[]) WITH ORDINALITY AS u(name, i)
+  JOIN pg_catalog.pg_class c ON c.relname = u.name AND c.relnamespace = n.oid
+ ORDER BY 1, u.i`, schemas, trackingTables)
 	if err != nil {
 		return nil, s.stateErr(err)
 	}
 	defer rows.Close()
-	exists := map[string]bool{}
-	e := &UntrustedTrackingError{Schema: s.names.schema, Target: Target{Config: s.target.Config}.String()}
+	v := &trackingCheck{exists: map[string]map[string]bool{}, untrusted: map[string]*UntrustedTrackingError{}, oids: map[uint32]string{}}
+	for _, sc := range schemas {
+		v.exists[sc] = map[string]bool{}
+	}
+	where := Target{Config: s.target.Config}.String()
 	for rows.Next() {
-		var name, kind, owner, role string
+		var schema, name, kind, owner, role string
+		var oid int64
 		var owned, rls bool
 		var triggers, rules, policies int
-		if err := rows.Scan(&name, &kind, &owner, &owned, &triggers, &rules, &policies, &rls, &role); err != nil {
+		if err := rows.Scan(&schema, &name, &oid, &kind, &owner, &owned, &triggers, &rules, &policies, &rls, &role); err != nil {
 			return nil, s.stateErr(err)
 		}
-		e.Role = role
 		var probs []string
 		if kind != "r" {
 			probs = append(probs, fmt.Sprintf("is a %s, not a table", relkindName(kind)))
@@ -208,18 +238,21 @@ SELECT u.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
 			probs = append(probs, "has row-level security policies or row-level security enabled")
 		}
 		if len(probs) > 0 {
-			e.Problems = append(e.Problems, fmt.Sprintf("%s.%s %s", s.names.schema, name, strings.Join(probs, ", ")))
+			e := v.untrusted[schema]
+			if e == nil {
+				e = &UntrustedTrackingError{Schema: schema, Target: where, Role: role}
+				v.untrusted[schema] = e
+			}
+			e.Problems = append(e.Problems, fmt.Sprintf("%s.%s %s", schema, name, strings.Join(probs, ", ")))
 			continue
 		}
-		exists[name] = true
+		v.exists[schema][name] = true
+		v.oids[uint32(oid)] = schema
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.stateErr(err)
 	}
-	if len(e.Problems) > 0 {
-		return nil, e
-	}
-	return exists, nil
+	return v, nil
 }
 
 // relkindName names a pg_class.relkind for messages.
@@ -248,17 +281,14 @@ func relkindName(kind string) string {
 func (s *Session) State(ctx context.Context) (*State, error) {
 	ctx, cancel := ownCtx(ctx)
 	defer cancel()
-	st := &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
+	st := newState()
 	exists, err := s.verifyTracking(ctx)
 	if err != nil {
 		return nil, err
 	}
 	hasMig, hasDet, hasProg := exists[MigrationsTable], exists[DetectedTable], exists[ProgressTable]
-	st.Exists = hasMig
-	if hasMig && hasDet {
-		s.ready = true
-	}
-	s.readyProgress = hasProg
+	st.Exists, st.hasDetected, st.hasProgress = hasMig, hasDet, hasProg
+	s.useState(st)
 	if hasMig {
 		rows, err := s.conn.Query(ctx, `SELECT id, checksum, safe, phase, applied_at, duration_ms FROM `+s.names.migrations)
 		if err != nil {
@@ -312,6 +342,12 @@ func (s *Session) State(ctx context.Context) (*State, error) {
 		}
 	}
 	return st, nil
+}
+
+// useState notes which tracking tables st, read under the lock, found.
+func (s *Session) useState(st *State) {
+	s.ready = st.Exists && st.hasDetected
+	s.readyProgress = st.hasProgress
 }
 
 func (s *Session) stateErr(err error) error {
