@@ -44,7 +44,7 @@ import (
 
 type config struct {
 	tenants, n, jobs, dbs, perServer, rounds, statements int
-	bin, cpuprofile                                      string
+	bin, cpuprofile, compare                             string
 	atomic                                               bool
 }
 
@@ -57,6 +57,7 @@ func main() {
 	flag.IntVar(&c.perServer, "jobs-per-server", 2, "--jobs-per-server of the database fleet")
 	flag.IntVar(&c.rounds, "rounds", 1, "rounds (median reported)")
 	flag.StringVar(&c.bin, "bin", "bin/safemigrate", "safemigrate binary")
+	flag.StringVar(&c.compare, "compare", "", "another safemigrate binary (an earlier version), measured in the same rounds")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of an in-process schema fleet run to FILE")
 	flag.BoolVar(&c.atomic, "atomic", false, "also measure migrate --atomic (needs a binary that has it)")
 	flag.IntVar(&c.statements, "statements", 0, "print each tool's N costliest statements, server side (pg_stat_statements, last round)")
@@ -235,6 +236,20 @@ func run(ctx context.Context, c config) error {
 			return exec.Command(c.bin, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy", "--atomic",
 				"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
 		}})
+	}
+	if c.compare != "" {
+		// The earlier version's runs, in the same rounds: a comparison
+		// that does not depend on what else the machine did in between.
+		tools = append(tools, tool{fmt.Sprintf("-compare two-pass --jobs %d", c.jobs), func(dsn string) *exec.Cmd {
+			return exec.Command(c.compare, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy",
+				"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
+		}})
+		if c.atomic {
+			tools = append(tools, tool{fmt.Sprintf("-compare --atomic --jobs %d", c.jobs), func(dsn string) *exec.Cmd {
+				return exec.Command(c.compare, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy", "--atomic",
+					"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
+			}})
+		}
 	}
 	results := make([]*result, len(tools))
 	for i, t := range tools {
