@@ -85,10 +85,14 @@ func serverSettings(c config) map[string]string {
 	return s
 }
 
-// counts are server-side counters of one database.
-type counts struct{ sessions, xacts int64 }
+// counts are server-side counters of one database, and the WAL the
+// server wrote (the cluster's, but a run is all that writes): unlike
+// time, they do not depend on what else the machine is doing.
+type counts struct{ sessions, xacts, wal int64 }
 
-func (a counts) minus(b counts) counts { return counts{a.sessions - b.sessions, a.xacts - b.xacts} }
+func (a counts) minus(b counts) counts {
+	return counts{a.sessions - b.sessions, a.xacts - b.xacts, a.wal - b.wal}
+}
 
 func readCounts(ctx context.Context, c *pgcluster.Cluster, db string) (counts, error) {
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
@@ -101,7 +105,8 @@ func readCounts(ctx context.Context, c *pgcluster.Cluster, db string) (counts, e
 	time.Sleep(600 * time.Millisecond)
 	var k counts
 	_, _ = conn.Exec(ctx, `SELECT pg_stat_clear_snapshot()`)
-	err = conn.QueryRow(ctx, `SELECT coalesce(sessions, 0), xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1`, db).Scan(&k.sessions, &k.xacts)
+	err = conn.QueryRow(ctx, `SELECT coalesce(sessions, 0), xact_commit + xact_rollback, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+  FROM pg_stat_database WHERE datname = $1`, db).Scan(&k.sessions, &k.xacts, &k.wal)
 	return k, err
 }
 
@@ -320,11 +325,11 @@ func run(ctx context.Context, c config) error {
 	floorT := results[0].median()
 	fmt.Printf("Schema fleet: %d tenant schemas × %d migrations (CREATE TABLE + INSERT each), median of %d round(s):\n\n", c.tenants, c.n, c.rounds)
 	floorCPU := median(results[0].cpu)
-	fmt.Printf("  %-36s %10s %10s %9s %10s %9s %10s %12s\n", "tool", "wall", "per tenant", "vs floor", "CPU", "vs floor", "sessions", "transactions")
+	fmt.Printf("  %-36s %10s %10s %9s %10s %9s %10s %12s %9s\n", "tool", "wall", "per tenant", "vs floor", "CPU", "vs floor", "sessions", "transactions", "WAL MB")
 	for _, r := range results {
 		m, cpu := r.median(), median(r.cpu)
-		fmt.Printf("  %-36s %10s %10s %8.2fx %10s %8.2fx %10d %12d\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
-			float64(m)/float64(floorT), cpu.Round(10*time.Millisecond), float64(cpu)/float64(max(floorCPU, 1)), r.k.sessions, r.k.xacts)
+		fmt.Printf("  %-36s %10s %10s %8.2fx %10s %8.2fx %10d %12d %9.1f\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
+			float64(m)/float64(floorT), cpu.Round(10*time.Millisecond), float64(cpu)/float64(max(floorCPU, 1)), r.k.sessions, r.k.xacts, float64(r.k.wal)/(1<<20))
 	}
 	fmt.Printf("\n  CPU is the tool's and the server's (backends, autovacuum): what the run costs\n  whatever else the machine is doing; wall time depends on that too.\n")
 	fmt.Printf("  The server runs with a production's durability (fsync, synchronous_commit,\n  full_page_writes on; wal_level replica); each run gets a fresh database.\n")
