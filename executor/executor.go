@@ -235,10 +235,12 @@ type Session struct {
 	names   tracking
 	lockKey int64
 	locked  bool
-	ready   bool // tracking tables known to exist
-	watch   *watcher
-	setup   string // session settings of prepareSession, restored by resetSession
-	path    string // SET search_path of a retargeted session, restored by resetSession
+	ready   bool // tracking tables known to exist (safemigrate_progress aside)
+	// readyProgress: safemigrate_progress known to exist
+	readyProgress bool
+	watch         *watcher
+	setup         string // session settings of prepareSession, restored by resetSession
+	path          string // SET search_path of a retargeted session, restored by resetSession
 
 	mu      sync.Mutex // guards current (read by the notice handler)
 	current string     // ID of the migration being run, for notices
@@ -402,9 +404,25 @@ func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *Sta
 	if err != nil {
 		return nil, nil, err
 	}
+	p, err := s.planFrom(ctx, g, st)
+	return p, st, err
+}
+
+// PlanFrom plans as [Session.Plan] does, from st, the state of the
+// session's target that [LockSet.States] read under the migration lock
+// the set still holds (a fleet reads every tenant's in a few queries).
+func (s *Session) PlanFrom(ctx context.Context, g *graph.Graph, st *State) (*planner.Plan, error) {
+	if st == nil {
+		return nil, fmt.Errorf("executor: PlanFrom needs the State of %s", s.target)
+	}
+	s.useState(st)
+	return s.planFrom(ctx, g, st)
+}
+
+func (s *Session) planFrom(ctx context.Context, g *graph.Graph, st *State) (*planner.Plan, error) {
 	initial, reason, err := s.planInitial(ctx, st)
 	if err != nil {
-		return nil, st, err
+		return nil, err
 	}
 	p, err := planner.New(planner.Input{
 		Graph:         g,
@@ -420,9 +438,9 @@ func (s *Session) Plan(ctx context.Context, g *graph.Graph) (*planner.Plan, *Sta
 		Target:        s.opts.Target,
 	})
 	if err != nil {
-		return nil, st, err
+		return nil, err
 	}
-	return p, st, nil
+	return p, nil
 }
 
 // Check returns the error that stops a run of plan before it touches the

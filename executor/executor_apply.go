@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/safemigrate/safemigrate/migration"
@@ -13,7 +14,8 @@ import (
 // together with its tracking row (`transaction: false` migrations
 // statement by statement, see [Session.applyNonTx]). It stops at the first
 // failure and returns a *PartialError; what was applied before stays
-// applied and is returned. The tracking tables are created on first use.
+// applied and is returned. The tracking tables are created on first use,
+// in the transaction of the first migration (see [Session.beginTables]).
 // A migration that cannot run as written stops it before anything runs
 // (*InputError).
 func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, error) {
@@ -25,10 +27,15 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 	if err := s.checkInput(plan); err != nil {
 		return applied, err
 	}
-	if err := s.ensureTables(ctx); err != nil {
-		return applied, err
-	}
-	for _, step := range plan.Run {
+	for i, step := range plan.Run {
+		if i == 0 && step.Migration.Directives.Transaction && !s.ready {
+			// Refused tracking tables stop the run as they always did,
+			// before any migration (a transaction: false one creates the
+			// tables in its own way: ensureProgress).
+			if err := s.beginTables(ctx); err != nil {
+				return applied, err
+			}
+		}
 		s.setCurrent(step.ID())
 		began := s.startMigration(PassApply, step)
 		var err error
@@ -58,6 +65,11 @@ func (s *Session) applyTx(ctx context.Context, step planner.Step, phase string) 
 	}
 	var seen []Blocker // blockers of earlier attempts
 	for attempt := 1; ; attempt++ {
+		if !s.ready && s.conn.PgConn().TxStatus() == 'I' {
+			if err := s.beginTables(ctx); err != nil {
+				return err
+			}
+		}
 		me := s.applyTxOnce(ctx, u, phase)
 		if me == nil {
 			return nil
@@ -79,14 +91,44 @@ func (s *Session) applyTx(ctx context.Context, step planner.Step, phase string) 
 	}
 }
 
+// beginTables resets the session and begins the transaction of the first
+// migration, and creates the tracking tables in it ([Session.ensureTables]):
+// they commit with the migration (or go with its rollback), which saves
+// the server a transaction of their own and its commit in every tenant of
+// a fleet. On error nothing is left open.
+func (s *Session) beginTables(ctx context.Context) error {
+	qctx, cancel := ownCtx(ctx)
+	defer cancel()
+	if _, err := s.conn.Exec(qctx, strings.Join(append(s.resetSession(), "BEGIN"), "; ")); err != nil {
+		s.rollback(ctx)
+		return s.trackingErr(err)
+	}
+	if err := s.ensureTables(ctx); err != nil {
+		s.rollback(ctx)
+		s.ready = false
+		return err
+	}
+	return nil
+}
+
 // applyTxOnce runs one attempt in one round trip: the session reset,
 // BEGIN, the timeouts, the statements, the tracking row and COMMIT travel
-// as one batch. It returns the failure, after rolling back.
-func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *MigrationError {
+// as one batch (the reset and BEGIN went ahead when [Session.beginTables]
+// opened the transaction to create the tracking tables in). It returns
+// the failure, after rolling back.
+func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) (me *MigrationError) {
 	m := u.m
 	var b batch
-	b.own(s.resetSession()...)
-	b.own("BEGIN")
+	if s.conn.PgConn().TxStatus() == 'T' {
+		defer func() {
+			if me != nil {
+				s.ready = false // the tracking tables went with the rollback, or may have
+			}
+		}()
+	} else {
+		b.own(s.resetSession()...)
+		b.own("BEGIN")
+	}
 	b.own(u.timeouts(true)...)
 	for i, st := range u.stmts {
 		b.add(st.SQL, i+1, "")
@@ -117,7 +159,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) *Migra
 		}
 	}
 	s.rollback(ctx)
-	me := s.fail(u, cmd.stmt, err, blockers)
+	me = s.fail(u, cmd.stmt, err, blockers)
 	switch {
 	case cmd.stmt > 0:
 		atPosition(me, err, cmd.start, u.stmts[cmd.stmt-1])

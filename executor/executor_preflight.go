@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,14 +123,18 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 	// drops them fails here. The rollback takes them away again; a commit
 	// keeps them.
 	committed := false
-	if ready := s.ready; !ready {
+	if ready, readyProgress := s.ready, s.readyProgress; !ready || !readyProgress {
 		defer func() {
 			if !committed {
-				s.ready = ready
+				s.ready, s.readyProgress = ready, readyProgress
 			}
 		}()
 	}
-	if err := s.ensureTables(ctx); err != nil {
+	ensure := s.ensureTables
+	if s.opts.RehearseNonTransactional && slices.ContainsFunc(steps, func(st planner.Step) bool { return !st.Migration.Directives.Transaction }) {
+		ensure = s.ensureProgress // apply creates it for them
+	}
+	if err := ensure(ctx); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	rh := &rehearsal{phase: phase, commit: commit}
@@ -429,15 +434,21 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 // are left out (the statement would fail), and a name shared by
 // constraints declared differently stays IMMEDIATE. The names are quoted
 // by the server (format's %I) and never leave it. It returns at once when
-// no constraint is deferrable (formatting every constraint's name after
-// every migration made a long atomic segment measurably slower).
+// no trigger is deferrable (formatting every constraint's name after
+// every migration made a long atomic segment measurably slower, and
+// scanning pg_constraint for deferrable ones a fleet of many tenants).
 const fireDeferred = `DO $safemigrate$
 DECLARE
 	immediate text;
 	deferred text;
 BEGIN
-	-- The common case, and a cheap one: nothing deferrable at all.
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE condeferrable) THEN
+	-- The common case, and a cheap one: nothing deferrable at all. Only a
+	-- deferrable trigger (a deferrable foreign key's, unique or exclusion
+	-- constraint's, a constraint trigger) can leave an event pending or
+	-- be switched by SET CONSTRAINTS; pg_trigger holds none for primary
+	-- keys, and a database of many tenants has thousands of those in
+	-- pg_constraint.
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgdeferrable) THEN
 		RETURN;
 	END IF;
 	SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', nspname, conname), ', '),

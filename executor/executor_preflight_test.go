@@ -162,6 +162,27 @@ func TestPreflightDeferredConstraints(t *testing.T) {
 		require.Contains(t, f.Error.Message, "child_parent_id_fkey")
 		require.Empty(t, appliedIDs(t, pgtest.Connect(t, url), "public"))
 	})
+	t.Run("deferred unique constraints and constraint triggers are checked", func(t *testing.T) {
+		t.Parallel()
+		_, tg := fresh(t)
+		g := load(t, files(
+			"0001_schema.sql", "-- safe: always\nCREATE TABLE u (id int UNIQUE DEFERRABLE INITIALLY DEFERRED);\n"+
+				"CREATE TABLE audited (id int);\n"+
+				"CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$;\n"+
+				"CREATE CONSTRAINT TRIGGER audited_refuse AFTER INSERT ON audited DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse();\n",
+			"0002_dup.sql", "-- safe: always\nINSERT INTO u VALUES (1), (1);\n",
+			"0003_audited.sql", "-- safe: always\nINSERT INTO audited VALUES (1);\n",
+		))
+		res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+		require.ErrorIs(t, err, executor.ErrPreflight)
+		dup, audited := res.Preflight.Migrations[1], res.Preflight.Migrations[2]
+		require.Equal(t, executor.StatusFailed, dup.Status)
+		require.Equal(t, "23505", dup.Error.SQLState)
+		require.Contains(t, dup.Error.Context, "deferred constraint")
+		require.Equal(t, executor.StatusFailed, audited.Status)
+		require.Contains(t, audited.Error.Message, "refused at commit")
+		require.Contains(t, audited.Error.Context, "deferred constraint")
+	})
 	t.Run("later migrations keep deferred mode", func(t *testing.T) {
 		t.Parallel()
 		_, tg := fresh(t)

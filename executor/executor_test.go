@@ -230,8 +230,16 @@ func TestRunSchemaAndTrackingSchema(t *testing.T) {
 	g := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n"))
 	_, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
 	require.NoError(t, err)
-	require.Equal(t, []string{"Tenant-1.a", "Tenant-1.safemigrate_detected", "Tenant-1.safemigrate_migrations", "Tenant-1.safemigrate_progress"},
-		queryStrings(t, conn, `SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`))
+	tables := `SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`
+	// safemigrate_progress waits for the first transaction: false
+	// migration (a table costs what a migration's CREATE TABLE costs).
+	require.Equal(t, []string{"Tenant-1.a", "Tenant-1.safemigrate_detected", "Tenant-1.safemigrate_migrations"}, queryStrings(t, conn, tables))
+	g2 := load(t, files("0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0002_b.sql", "-- safe: always\n-- transaction: false\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"))
+	_, err = executor.Run(ctx(t), tg, g2, executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+	require.Equal(t, []string{"Tenant-1.a", "Tenant-1.safemigrate_detected", "Tenant-1.safemigrate_migrations", "Tenant-1.safemigrate_progress"}, queryStrings(t, conn, tables))
+	require.Equal(t, 0, queryInt(t, conn, `SELECT count(*) FROM "Tenant-1".safemigrate_progress`), "no progress left once applied")
 
 	// A tracking schema that does not exist is created.
 	_, tg2 := fresh(t)
@@ -526,4 +534,27 @@ func TestBatchedMigrationBoundaries(t *testing.T) {
 	require.Equal(t, "22P02", me.SQLState)
 	require.Equal(t, []string{"a", "b"}, queryStrings(t, conn, `SELECT tablename FROM pg_tables WHERE tablename IN ('a', 'b') ORDER BY 1`))
 	require.Equal(t, []string{"0"}, queryStrings(t, conn, `SELECT count(*)::text FROM b`), "the failed migration was rolled back")
+}
+
+// TestTrackingTablesCommitWithTheFirstMigration: apply creates the
+// tracking tables in the first migration's transaction, so that a first
+// migration that fails leaves nothing behind, tables included, and one
+// that passes commits them with its row.
+func TestTrackingTablesCommitWithTheFirstMigration(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	tables := `SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`
+	bad := load(t, files("0001_bad.sql", "-- safe: always\nCREATE TABLE a (id int);\nSELECT 1/0;\n"))
+	_, err := executor.Run(ctx(t), tg, bad, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.ErrorIs(t, err, executor.ErrMigration)
+	require.Empty(t, queryStrings(t, conn, tables), "nothing left behind")
+
+	good := load(t, files("0001_bad.sql", "-- safe: always\nCREATE TABLE a (id int);\n"))
+	_, err = executor.Run(ctx(t), tg, good, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "safemigrate_detected", "safemigrate_migrations"}, queryStrings(t, conn, tables))
+	require.Equal(t, []string{"0001_bad"}, appliedIDs(t, conn, "public"))
+	require.Equal(t, 1, queryInt(t, conn, `SELECT count(DISTINCT xmin::text::bigint) FROM pg_class WHERE relname IN ('a', 'safemigrate_migrations', 'safemigrate_detected')`),
+		"one transaction created the migration's table and the tracking tables")
 }

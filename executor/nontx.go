@@ -27,6 +27,9 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if me != nil {
 		return me
 	}
+	if err := s.bounded(ctx, u, s.ensureProgress); err != nil {
+		return s.fail(u, 0, err, nil)
+	}
 	var done int
 	var recorded bool
 	err := s.bounded(ctx, u, func(ctx context.Context) (err error) {

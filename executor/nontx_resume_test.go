@@ -259,7 +259,7 @@ func TestRerunAfterKillWithOlderProgressRow(t *testing.T) {
 			// The older version's table and the row its run wrote as the
 			// statement started (statement 1 done), then the build the
 			// server finished.
-			_, err = conn.Exec(ctx(t), `DROP TABLE safemigrate_progress; CREATE TABLE safemigrate_progress (
+			_, err = conn.Exec(ctx(t), `DROP TABLE IF EXISTS safemigrate_progress; CREATE TABLE safemigrate_progress (
 	id text PRIMARY KEY, checksum text NOT NULL, statements_done integer NOT NULL, statements_total integer NOT NULL,
 	last_error text, updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE audit (id int)`)

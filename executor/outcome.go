@@ -48,6 +48,12 @@ func (s *Session) committed(ctx context.Context, m *migration.Migration) (commit
 	}
 	var n int
 	err = conn.QueryRow(ctx, `SELECT count(*) FROM `+s.names.migrations+` WHERE id = $1 AND checksum = $2`, m.ID, m.Checksum).Scan(&n)
+	if pe := pgError(err); pe != nil && (pe.Code == sqlstateUndefinedTable || pe.Code == sqlstateInvalidSchemaName) {
+		// The tracking tables are created in the transaction of the first
+		// migration (and of an atomic run's first segment), and commit
+		// with it: without them, it did not commit.
+		return false, true
+	}
 	if err != nil {
 		return false, false
 	}

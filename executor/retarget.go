@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Retarget points a session opened by [Open] at t, another schema of the
@@ -76,19 +77,20 @@ func (s *Session) retarget(ctx context.Context, t Target) error {
 	}
 	qctx, cancel := ownCtx(ctx)
 	defer cancel()
-	if _, err := s.conn.Exec(qctx, "RESET ALL; "+path); err != nil {
+	// The whole reset of resetSession, in one round trip: the last
+	// migration of the previous target may have left a SET ROLE in place
+	// (apply resets the session before each migration, not after the
+	// last), and t's tracking tables must not be read, created or
+	// trusted as that role.
+	s.path = ""
+	if _, err := s.conn.Exec(qctx, strings.Join(append(s.resetSession(), path), "; ")); err != nil {
 		return s.connLost(err)
-	}
-	if s.setup != "" {
-		if _, err := s.conn.Exec(qctx, s.setup); err != nil {
-			return s.connLost(err)
-		}
 	}
 	s.path = path
 	s.target = t
 	s.names = newTracking(t.trackingSchema())
 	s.log = newLogger(s.opts.Log, t.Name)
-	s.ready = false
+	s.ready, s.readyProgress = false, false
 	s.watch.target = t
 	s.setCurrent("")
 	return nil

@@ -74,6 +74,12 @@ type State struct {
 	Applied  map[string]Applied
 	Detected map[string]time.Time
 	Progress map[string]Progress
+
+	hasDetected, hasProgress bool // the other tracking tables exist
+}
+
+func newState() *State {
+	return &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
 }
 
 // Checksums returns the applied IDs with their checksums, the form
@@ -161,7 +167,43 @@ var trackingTables = []string{MigrationsTable, DetectedTable, ProgressTable}
 // no rules and no row-level security; otherwise an
 // *UntrustedTrackingError.
 func (s *Session) verifyTracking(ctx context.Context) (map[string]bool, error) {
-	if err := s.verifySchema(ctx); err != nil { // see tracking_schema.go
+	v, err := s.verifyTrackingIn(ctx, []string{s.names.schema})
+	if err != nil {
+		return nil, err
+	}
+	if err := v.refused(s.names.schema); err != nil {
+		return nil, err
+	}
+	return v.exists[s.names.schema], nil
+}
+
+// trackingCheck is what [Session.verifyTrackingIn] found, by schema.
+type trackingCheck struct {
+	exists    map[string]map[string]bool // the trusted tracking tables
+	untrusted map[string]*UntrustedTrackingError
+	// schemas are the tracking schemas owned by a role the migrator
+	// does not trust (tracking_schema.go).
+	schemas map[string]*UntrustedSchemaError
+	oids    map[uint32]string // the trusted tables' OIDs → schema
+}
+
+// refused is why schema's tracking tables cannot be trusted (its owner
+// first, then the tables), nil when they can.
+func (v *trackingCheck) refused(schema string) error {
+	if e := v.schemas[schema]; e != nil {
+		return e
+	}
+	if e := v.untrusted[schema]; e != nil {
+		return e
+	}
+	return nil
+}
+
+// verifyTrackingIn checks the tracking tables of every schema of schemas
+// in one query, as [Session.verifyTracking] does for one.
+func (s *Session) verifyTrackingIn(ctx context.Context, schemas []string) (*trackingCheck, error) {
+	schemaErrs, err := s.untrustedSchemas(ctx, schemas)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, `
@@ -170,30 +212,34 @@ WITH RECURSIVE mine(oid) AS (
 	UNION
 	SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN mine ON m.member = mine.oid
 )
-SELECT u.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
+SELECT n.nspname::text, u.name, c.oid::bigint, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        c.relowner IN (SELECT oid FROM mine),
        (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid)::int,
        (SELECT pg_catalog.count(*) FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)::int,
        (SELECT pg_catalog.count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)::int,
        c.relrowsecurity, current_user::text
-  FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS u(name, i)
-  JOIN pg_catalog.pg_class c ON c.relname = u.name
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = $1
- ORDER BY u.i`, s.names.schema, trackingTables)
+  FROM pg_catalog.unnest($1::text[]) AS sc(name)
+  JOIN pg_catalog.pg_namespace n ON n.nspname = sc.name
+  CROSS JOIN pg_catalog.unnest($2::text[]) WITH ORDINALITY AS u(name, i)
+  JOIN pg_catalog.pg_class c ON c.relname = u.name AND c.relnamespace = n.oid
+ ORDER BY 1, u.i`, schemas, trackingTables)
 	if err != nil {
 		return nil, s.stateErr(err)
 	}
 	defer rows.Close()
-	exists := map[string]bool{}
-	e := &UntrustedTrackingError{Schema: s.names.schema, Target: Target{Config: s.target.Config}.String()}
+	v := &trackingCheck{exists: map[string]map[string]bool{}, untrusted: map[string]*UntrustedTrackingError{}, schemas: schemaErrs, oids: map[uint32]string{}}
+	for _, sc := range schemas {
+		v.exists[sc] = map[string]bool{}
+	}
+	where := Target{Config: s.target.Config}.String()
 	for rows.Next() {
-		var name, kind, owner, role string
+		var schema, name, kind, owner, role string
+		var oid int64
 		var owned, rls bool
 		var triggers, rules, policies int
-		if err := rows.Scan(&name, &kind, &owner, &owned, &triggers, &rules, &policies, &rls, &role); err != nil {
+		if err := rows.Scan(&schema, &name, &oid, &kind, &owner, &owned, &triggers, &rules, &policies, &rls, &role); err != nil {
 			return nil, s.stateErr(err)
 		}
-		e.Role = role
 		var probs []string
 		if kind != "r" {
 			probs = append(probs, fmt.Sprintf("is a %s, not a table", relkindName(kind)))
@@ -211,18 +257,21 @@ SELECT u.name, c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
 			probs = append(probs, "has row-level security policies or row-level security enabled")
 		}
 		if len(probs) > 0 {
-			e.Problems = append(e.Problems, fmt.Sprintf("%s.%s %s", s.names.schema, name, strings.Join(probs, ", ")))
+			e := v.untrusted[schema]
+			if e == nil {
+				e = &UntrustedTrackingError{Schema: schema, Target: where, Role: role}
+				v.untrusted[schema] = e
+			}
+			e.Problems = append(e.Problems, fmt.Sprintf("%s.%s %s", schema, name, strings.Join(probs, ", ")))
 			continue
 		}
-		exists[name] = true
+		v.exists[schema][name] = true
+		v.oids[uint32(oid)] = schema
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.stateErr(err)
 	}
-	if len(e.Problems) > 0 {
-		return nil, e
-	}
-	return exists, nil
+	return v, nil
 }
 
 // relkindName names a pg_class.relkind for messages.
@@ -251,16 +300,14 @@ func relkindName(kind string) string {
 func (s *Session) State(ctx context.Context) (*State, error) {
 	ctx, cancel := ownCtx(ctx)
 	defer cancel()
-	st := &State{Applied: map[string]Applied{}, Detected: map[string]time.Time{}, Progress: map[string]Progress{}}
+	st := newState()
 	exists, err := s.verifyTracking(ctx)
 	if err != nil {
 		return nil, err
 	}
 	hasMig, hasDet, hasProg := exists[MigrationsTable], exists[DetectedTable], exists[ProgressTable]
-	st.Exists = hasMig
-	if hasMig && hasDet && hasProg {
-		s.ready = true
-	}
+	st.Exists, st.hasDetected, st.hasProgress = hasMig, hasDet, hasProg
+	s.useState(st)
 	if hasMig {
 		rows, err := s.conn.Query(ctx, `SELECT id, checksum, safe, phase, applied_at, duration_ms FROM `+s.names.migrations)
 		if err != nil {
@@ -316,12 +363,23 @@ func (s *Session) State(ctx context.Context) (*State, error) {
 	return st, nil
 }
 
+// useState notes which tracking tables st, read under the lock, found.
+func (s *Session) useState(st *State) {
+	s.ready = st.Exists && st.hasDetected
+	s.readyProgress = st.hasProgress
+}
+
 func (s *Session) stateErr(err error) error {
 	return fmt.Errorf("read tracking tables in schema %q: %w", s.names.schema, s.connLost(err))
 }
 
-// ensureTables creates the tracking schema and tables when missing. It
-// runs under the migration lock, so concurrent runs never race on it.
+// ensureTables creates the tracking schema, safemigrate_migrations and
+// safemigrate_detected when missing, together or not at all. It runs
+// under the migration lock, so concurrent runs never race on it.
+// safemigrate_progress is created by the first `transaction: false`
+// migration that needs it ([Session.ensureProgress]): a table costs about
+// what a migration's CREATE TABLE costs, and a fleet of schemas pays it
+// in every tenant.
 func (s *Session) ensureTables(ctx context.Context) error {
 	if s.ready {
 		return nil
@@ -350,14 +408,6 @@ CREATE TABLE IF NOT EXISTS ` + s.names.migrations + ` (
 CREATE TABLE IF NOT EXISTS ` + s.names.detected + ` (
 	id          text PRIMARY KEY,
 	detected_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ` + s.names.progress + ` (
-	id               text PRIMARY KEY,
-	checksum         text NOT NULL,
-	statements_done  integer NOT NULL,
-	statements_total integer NOT NULL,
-	last_error       text,
-	updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
 );`
 	// One implicit transaction: the tables appear together or not at all.
 	if _, err := s.conn.Exec(ctx, ddl); err != nil {
@@ -369,6 +419,38 @@ CREATE TABLE IF NOT EXISTS ` + s.names.progress + ` (
 		return err
 	}
 	s.ready = true
+	return nil
+}
+
+// ensureProgress creates safemigrate_progress when missing, after the
+// other tracking tables ([Session.ensureTables]), and checks again that
+// the tables can be trusted.
+func (s *Session) ensureProgress(ctx context.Context) error {
+	if err := s.ensureTables(ctx); err != nil {
+		return err
+	}
+	if s.readyProgress {
+		return nil
+	}
+	ctx, cancel := ownCtx(ctx)
+	defer cancel()
+	if _, err := s.conn.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS `+s.names.progress+` (
+	id                text PRIMARY KEY,
+	checksum          text NOT NULL,
+	statements_done   integer NOT NULL,
+	statements_total  integer NOT NULL,
+	last_error        text,
+	updated_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
+	started_statement text,
+	started_indexes   oid[]
+)`); err != nil {
+		return s.trackingErr(err)
+	}
+	if _, err := s.verifyTracking(ctx); err != nil {
+		return err
+	}
+	s.readyProgress = true
 	return nil
 }
 

@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -43,32 +42,39 @@ func (e *UntrustedSchemaError) Is(target error) bool { return target == ErrUntru
 
 var _ error = (*UntrustedSchemaError)(nil)
 
-// verifySchema checks, for [Session.verifyTracking], who owns the
-// tracking schema when it exists: the running role or a role it is a
+// untrustedSchemas checks, for [Session.verifyTrackingIn], who owns each
+// of the tracking schemas that exists: the running role or a role it is a
 // member of (by real membership, as for the tables), a superuser (who can
 // do anything anyway), or pg_database_owner (the database's owner, the
-// default owner of public since PostgreSQL 15). Anyone else is an
-// *UntrustedSchemaError.
-func (s *Session) verifySchema(ctx context.Context) error {
-	var owner, role string
-	var trusted bool
-	err := s.conn.QueryRow(ctx, `
+// default owner of public since PostgreSQL 15). A schema owned by anyone
+// else has an *UntrustedSchemaError; one that does not exist yet is
+// created on first use, owned by the running role.
+func (s *Session) untrustedSchemas(ctx context.Context, schemas []string) (map[string]*UntrustedSchemaError, error) {
+	rows, err := s.conn.Query(ctx, `
 WITH RECURSIVE mine(oid) AS (
 	SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
 	UNION
 	SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN mine ON m.member = mine.oid
 )
-SELECT pg_catalog.pg_get_userbyid(n.nspowner)::text, current_user::text,
-       n.nspowner IN (SELECT oid FROM mine)
-       OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = n.nspowner AND (r.rolsuper OR r.rolname = 'pg_database_owner'))
-  FROM pg_catalog.pg_namespace n WHERE n.nspname = $1`, s.names.schema).Scan(&owner, &role, &trusted)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil // created on first use, owned by the running role
-	case err != nil:
-		return s.stateErr(err)
-	case !trusted:
-		return &UntrustedSchemaError{Schema: s.names.schema, Target: Target{Config: s.target.Config}.String(), Owner: owner, Role: role}
+SELECT n.nspname::text, pg_catalog.pg_get_userbyid(n.nspowner)::text, current_user::text
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname = ANY ($1::text[])
+   AND n.nspowner NOT IN (SELECT oid FROM mine)
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = n.nspowner AND (r.rolsuper OR r.rolname = 'pg_database_owner'))`, schemas)
+	if err != nil {
+		return nil, s.stateErr(err)
 	}
-	return nil
+	defer rows.Close()
+	out := map[string]*UntrustedSchemaError{}
+	for rows.Next() {
+		var schema, owner, role string
+		if err := rows.Scan(&schema, &owner, &role); err != nil {
+			return nil, s.stateErr(err)
+		}
+		out[schema] = &UntrustedSchemaError{Schema: schema, Target: Target{Config: s.target.Config}.String(), Owner: owner, Role: role}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.stateErr(err)
+	}
+	return out, nil
 }

@@ -167,7 +167,8 @@ CREATE FUNCTION nop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; E
 CREATE TRIGGER t BEFORE INSERT ON safemigrate_detected FOR EACH ROW EXECUTE FUNCTION nop();
 ALTER TABLE safemigrate_detected DISABLE TRIGGER t`, "public.safemigrate_detected has 1 trigger(s) (enabled or not)"},
 		{"rule", `CREATE RULE r AS ON INSERT TO safemigrate_migrations DO ALSO NOTIFY x`, "public.safemigrate_migrations has 1 rule(s)"},
-		{"row-level security", `ALTER TABLE safemigrate_progress ENABLE ROW LEVEL SECURITY`, "public.safemigrate_progress has row-level security"},
+		{"row-level security", `CREATE TABLE safemigrate_progress (id text PRIMARY KEY);
+ALTER TABLE safemigrate_progress ENABLE ROW LEVEL SECURITY`, "public.safemigrate_progress has row-level security"},
 		{"policy", `CREATE POLICY p ON safemigrate_migrations USING (true)`, "public.safemigrate_migrations has row-level security"},
 		{"view", `
 ALTER TABLE safemigrate_migrations RENAME TO real_migrations;

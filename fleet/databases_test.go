@@ -299,7 +299,7 @@ func TestDatabaseFleetWithSchemas(t *testing.T) {
 			// The workers kept their connection from s1 to s2, and the
 			// SET search_path of 0001 did not send 0002 to public.
 			assert.Equal(t, []string{"0001_a", "0002_b"}, d.applied(t, s), s)
-			assert.Equal(t, []string{"a", "b", "safemigrate_detected", "safemigrate_migrations", "safemigrate_progress"}, d.tables(t, s), s)
+			assert.Equal(t, []string{"a", "b", "safemigrate_detected", "safemigrate_migrations"}, d.tables(t, s), s)
 		}
 		assert.Empty(t, d.tables(t, "public"))
 	}

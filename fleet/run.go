@@ -142,6 +142,14 @@ func (f *Fleet) Run(ctx context.Context, g *graph.Graph, opts Options) (*Result,
 	r := &run{g: g, exec: exec, jobs: jobs, perServer: perServer, progress: opts.Progress, targets: targets, res: res,
 		databases: f.databases, pool: newPool(locks, exec, jobs, perServer)}
 	defer r.pool.closeAll(ctx)
+	if locks != nil {
+		// Every tenant's state in a few queries, under the locks, instead
+		// of a query per tenant. Should that fail, each tenant reads its
+		// own, as without the locks' connection.
+		if states, errs, err := locks.States(ctx, targets); err == nil {
+			r.states, r.stateErrs = states, errs
+		}
+	}
 
 	var err error
 	if exec.Atomic {
@@ -181,6 +189,10 @@ type run struct {
 	res       *Result
 	databases bool
 	pool      *pool
+	// states and stateErrs are the tenants' states read together
+	// ([executor.LockSet.States]); nil: each tenant reads its own.
+	states    []*executor.State
+	stateErrs []error
 
 	mu   sync.Mutex // guards done and calls of progress
 	done map[Pass]int
@@ -231,6 +243,19 @@ func (r *run) open(ctx context.Context, i int) (*executor.Session, func(ok bool)
 	return s, func(ok bool) { r.pool.release(ctx, s, r.targets[i], ok) }, nil
 }
 
+// plan plans tenant i on s: from its state read with every tenant's, or
+// from its own.
+func (r *run) plan(ctx context.Context, s *executor.Session, i int) (*planner.Plan, error) {
+	if r.states == nil {
+		plan, _, err := s.Plan(ctx, r.g)
+		return plan, err
+	}
+	if err := r.stateErrs[i]; err != nil {
+		return nil, err
+	}
+	return s.PlanFrom(ctx, r.g, r.states[i])
+}
+
 // serverOf names the server of tenant i, for JobsPerServer.
 func (r *run) serverOf(i int) string { return server(r.targets[i]) }
 
@@ -258,7 +283,7 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 		ok := false
 		defer func() { done(ok) }()
-		plan, _, err := s.Plan(ctx, r.g)
+		plan, err := r.plan(ctx, s, i)
 		if err != nil {
 			t.fail(StateFailed, err)
 			return
@@ -437,7 +462,7 @@ func (r *run) atomicTenant(ctx context.Context, i int, t *Tenant) bool {
 	}
 	ok := false
 	defer func() { done(ok) }()
-	plan, _, err := s.Plan(ctx, r.g)
+	plan, err := r.plan(ctx, s, i)
 	if err != nil {
 		t.fail(StateFailed, err)
 		return false

@@ -1,7 +1,10 @@
 package fleet_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -216,7 +220,7 @@ func TestQuotedSchemaNamesAndSearchPath(t *testing.T) {
 	require.NoError(t, err, log.String())
 	assert.True(t, res.OK)
 	for _, s := range schemas {
-		assert.Equal(t, []string{"items", executor.DetectedTable, executor.MigrationsTable, executor.ProgressTable}, d.tables(t, s), s)
+		assert.Equal(t, []string{"items", executor.DetectedTable, executor.MigrationsTable}, d.tables(t, s), s)
 		assert.Equal(t, []string{"0001_items", "0002_more"}, d.applied(t, s), s)
 	}
 	assert.Equal(t, []string{"c-1"}, d.strings(t, `SELECT code FROM "big co".items`))
@@ -456,4 +460,47 @@ func TestLostLocksStopTheApply(t *testing.T) {
 	assert.Empty(t, res.Applied)
 	assert.Empty(t, d.applied(t, "a"))
 	assert.Empty(t, d.applied(t, "b"))
+}
+
+// TestRoleLeftByATenantDoesNotOwnTheNextTenantsTables: a migration that
+// ends with SET ROLE leaves the role set after its COMMIT (apply resets
+// it before the next migration, not after the last one). A worker that
+// takes its connection on to the next tenant must not read, create or
+// trust that tenant's tracking tables as that role: they would be owned
+// by it, and the next run would refuse them.
+func TestRoleLeftByATenantDoesNotOwnTheNextTenantsTables(t *testing.T) {
+	t.Parallel()
+	d := newDB(t, "a", "b")
+	role := fmt.Sprintf("sm_fleet_role_%d", rand.Uint32())
+	r := pgx.Identifier{role}.Sanitize()
+	d.exec(t, "CREATE ROLE "+r+"; GRANT USAGE, CREATE ON SCHEMA a, b TO "+r)
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), d.url)
+		if err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "DROP OWNED BY "+r+"; DROP ROLE "+r); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
+	g := load(t, "0001_t.sql", "-- safe: always\nCREATE TABLE t (id int);\nGRANT INSERT ON safemigrate_migrations TO "+r+";\nSET ROLE "+r+";\n")
+	me := d.strings(t, `SELECT current_user::text`)[0]
+	for _, atomic := range []bool{false, true} {
+		f := d.fleetOf(t, fleet.Source{Schemas: []string{"a", "b"}})
+		opts := post(nil)
+		opts.Jobs = 1 // one connection, from a to b
+		opts.Exec.Atomic = atomic
+		if atomic {
+			d.exec(t, "DROP TABLE a.t, a.safemigrate_migrations, a.safemigrate_detected, b.t, b.safemigrate_migrations, b.safemigrate_detected")
+		}
+		_, err := f.Run(ctx(t), g, opts)
+		require.NoError(t, err, "atomic %v", atomic)
+		for _, s := range []string{"a", "b"} {
+			assert.Equal(t, []string{me, me}, d.strings(t, `SELECT tableowner::text FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'safemigrate\_%' ORDER BY 1`, s), "atomic %v: %s", atomic, s)
+		}
+		_, err = f.Run(ctx(t), g, opts)
+		require.NoError(t, err, "atomic %v: a rerun trusts the tables", atomic)
+	}
 }

@@ -43,9 +43,9 @@ import (
 )
 
 type config struct {
-	tenants, n, jobs, dbs, perServer, rounds int
-	bin, cpuprofile                          string
-	atomic                                   bool
+	tenants, n, jobs, dbs, perServer, rounds, statements int
+	bin, cpuprofile, compare                             string
+	atomic                                               bool
 }
 
 func main() {
@@ -57,8 +57,10 @@ func main() {
 	flag.IntVar(&c.perServer, "jobs-per-server", 2, "--jobs-per-server of the database fleet")
 	flag.IntVar(&c.rounds, "rounds", 1, "rounds (median reported)")
 	flag.StringVar(&c.bin, "bin", "bin/safemigrate", "safemigrate binary")
+	flag.StringVar(&c.compare, "compare", "", "another safemigrate binary (an earlier version), measured in the same rounds")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of an in-process schema fleet run to FILE")
 	flag.BoolVar(&c.atomic, "atomic", false, "also measure migrate --atomic (needs a binary that has it)")
+	flag.IntVar(&c.statements, "statements", 0, "print each tool's N costliest statements, server side (pg_stat_statements, last round)")
 	flag.Parse()
 	if err := run(context.Background(), c); err != nil {
 		fmt.Fprintf(os.Stderr, "fleet-bench: %v\n", redact.Error(err))
@@ -66,10 +68,31 @@ func main() {
 	}
 }
 
-// counts are server-side counters of one database.
-type counts struct{ sessions, xacts int64 }
+// serverSettings are the schema fleet's server settings: a production
+// server's durability (pgcluster's throwaway defaults turn fsync and
+// synchronous commits off, which would flatter whichever tool commits
+// more often), room for the runs' sessions and locks and, with
+// -statements, pg_stat_statements.
+func serverSettings(c config) map[string]string {
+	s := map[string]string{
+		"max_connections": "200", "max_locks_per_transaction": "256",
+		"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on", "wal_level": "replica",
+	}
+	if c.statements > 0 {
+		s["shared_preload_libraries"] = "pg_stat_statements"
+		s["pg_stat_statements.track"] = "all"
+	}
+	return s
+}
 
-func (a counts) minus(b counts) counts { return counts{a.sessions - b.sessions, a.xacts - b.xacts} }
+// counts are server-side counters of one database, and the WAL the
+// server wrote (the cluster's, but a run is all that writes): unlike
+// time, they do not depend on what else the machine is doing.
+type counts struct{ sessions, xacts, wal int64 }
+
+func (a counts) minus(b counts) counts {
+	return counts{a.sessions - b.sessions, a.xacts - b.xacts, a.wal - b.wal}
+}
 
 func readCounts(ctx context.Context, c *pgcluster.Cluster, db string) (counts, error) {
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
@@ -82,7 +105,8 @@ func readCounts(ctx context.Context, c *pgcluster.Cluster, db string) (counts, e
 	time.Sleep(600 * time.Millisecond)
 	var k counts
 	_, _ = conn.Exec(ctx, `SELECT pg_stat_clear_snapshot()`)
-	err = conn.QueryRow(ctx, `SELECT coalesce(sessions, 0), xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1`, db).Scan(&k.sessions, &k.xacts)
+	err = conn.QueryRow(ctx, `SELECT coalesce(sessions, 0), xact_commit + xact_rollback, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+  FROM pg_stat_database WHERE datname = $1`, db).Scan(&k.sessions, &k.xacts, &k.wal)
 	return k, err
 }
 
@@ -134,6 +158,22 @@ type result struct {
 	wall []time.Duration
 	cpu  []time.Duration // the tool's and the server's
 	k    counts
+	top  []string // -statements
+}
+
+// ratios are r's per-round ratios to the floor's same round, wall and CPU.
+func (r *result) ratios(floor *result) (wall, cpu []float64) {
+	for i := range r.wall {
+		wall = append(wall, float64(r.wall[i])/float64(floor.wall[i]))
+		cpu = append(cpu, float64(r.cpu[i])/float64(max(floor.cpu[i], 1)))
+	}
+	return wall, cpu
+}
+
+func medianF(fs []float64) float64 {
+	w := slices.Clone(fs)
+	slices.Sort(w)
+	return w[len(w)/2]
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -162,7 +202,7 @@ func run(ctx context.Context, c config) error {
 			return err
 		}
 	}
-	a, err := pgcluster.Start(ctx, pgcluster.Options{Settings: map[string]string{"max_connections": "200", "max_locks_per_transaction": "256"}})
+	a, err := pgcluster.Start(ctx, pgcluster.Options{Settings: serverSettings(c)})
 	if err != nil {
 		return err
 	}
@@ -202,13 +242,38 @@ func run(ctx context.Context, c config) error {
 				"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
 		}})
 	}
+	if c.compare != "" {
+		// The earlier version's runs, in the same rounds: a comparison
+		// that does not depend on what else the machine did in between.
+		tools = append(tools, tool{fmt.Sprintf("-compare two-pass --jobs %d", c.jobs), func(dsn string) *exec.Cmd {
+			return exec.Command(c.compare, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy",
+				"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
+		}})
+		if c.atomic {
+			tools = append(tools, tool{fmt.Sprintf("-compare --atomic --jobs %d", c.jobs), func(dsn string) *exec.Cmd {
+				return exec.Command(c.compare, "--dir", dir, "--database-url", dsn, "migrate", "--phase", "post-deploy", "--atomic",
+					"--schemas-query", query, "--jobs", fmt.Sprint(c.jobs))
+			}})
+		}
+	}
 	results := make([]*result, len(tools))
 	for i, t := range tools {
 		results[i] = &result{name: t.name}
 	}
+	if c.statements > 0 {
+		if err := pgAdmin(ctx, a, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+			return err
+		}
+	}
+	load0 := loadAverage()
 	round := 0
 	for r := 0; r < c.rounds; r++ {
-		for i, t := range tools {
+		// Each round starts with another tool, so that no tool always
+		// runs right after the same one (whose dropped database the
+		// server and the kernel may still be cleaning up).
+		for k := range tools {
+			i := (k + r) % len(tools)
+			t := tools[i]
 			round++
 			name := fmt.Sprintf("fleet_%d", round)
 			url, err := a.CreateDatabase(ctx, name)
@@ -230,6 +295,11 @@ func run(ctx context.Context, c config) error {
 			cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
 			out := &strings.Builder{}
 			cmd.Stdout, cmd.Stderr = out, out
+			if c.statements > 0 {
+				if err := pgAdmin(ctx, a, `SELECT pg_stat_statements_reset()`); err != nil {
+					return err
+				}
+			}
 			cpu0 := serverCPU(a)
 			start := time.Now()
 			if err := cmd.Run(); err != nil {
@@ -242,6 +312,11 @@ func run(ctx context.Context, c config) error {
 			}
 			results[i].cpu = append(results[i].cpu, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()+serverCPU(a)-cpu0)
 			results[i].k = after.minus(before)
+			if c.statements > 0 && r == c.rounds-1 {
+				if results[i].top, err = topStatements(ctx, a, name, c.statements); err != nil {
+					return err
+				}
+			}
 			if err := a.DropDatabase(ctx, name); err != nil {
 				return err
 			}
@@ -250,28 +325,44 @@ func run(ctx context.Context, c config) error {
 	floorT := results[0].median()
 	fmt.Printf("Schema fleet: %d tenant schemas × %d migrations (CREATE TABLE + INSERT each), median of %d round(s):\n\n", c.tenants, c.n, c.rounds)
 	floorCPU := median(results[0].cpu)
-	fmt.Printf("  %-36s %10s %10s %9s %10s %9s %10s %12s\n", "tool", "wall", "per tenant", "vs floor", "CPU", "vs floor", "sessions", "transactions")
+	fmt.Printf("  %-36s %10s %10s %9s %10s %9s %10s %12s %9s\n", "tool", "wall", "per tenant", "vs floor", "CPU", "vs floor", "sessions", "transactions", "WAL MB")
 	for _, r := range results {
 		m, cpu := r.median(), median(r.cpu)
-		fmt.Printf("  %-36s %10s %10s %8.2fx %10s %8.2fx %10d %12d\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
-			float64(m)/float64(floorT), cpu.Round(10*time.Millisecond), float64(cpu)/float64(max(floorCPU, 1)), r.k.sessions, r.k.xacts)
+		fmt.Printf("  %-36s %10s %10s %8.2fx %10s %8.2fx %10d %12d %9.1f\n", r.name, m.Round(time.Millisecond), (m / time.Duration(c.tenants)).Round(time.Microsecond),
+			float64(m)/float64(floorT), cpu.Round(10*time.Millisecond), float64(cpu)/float64(max(floorCPU, 1)), r.k.sessions, r.k.xacts, float64(r.k.wal)/(1<<20))
 	}
 	fmt.Printf("\n  CPU is the tool's and the server's (backends, autovacuum): what the run costs\n  whatever else the machine is doing; wall time depends on that too.\n")
-	two := float64(results[1].median()) / float64(floorT)
-	fmt.Printf("\n  rounds (in the order run):\n")
+	fmt.Printf("  The server runs with a production's durability (fsync, synchronous_commit,\n  full_page_writes on; wal_level replica); each run gets a fresh database.\n")
+	fmt.Printf("  Load average before / after: %s / %s\n", load0, loadAverage())
+	fmt.Printf("\n  rounds (each round starts with the next tool; wall, and wall/CPU vs the floor's round):\n")
 	for _, r := range results {
-		walls := make([]string, len(r.wall))
+		wr, cr := r.ratios(results[0])
+		cells := make([]string, len(r.wall))
 		for i, w := range r.wall {
-			walls[i] = w.Round(time.Millisecond).String()
+			cells[i] = fmt.Sprintf("%s (%.2fx/%.2fx)", w.Round(time.Millisecond), wr[i], cr[i])
 		}
-		fmt.Printf("  %-36s %s\n", r.name, strings.Join(walls, "  "))
+		fmt.Printf("  %-36s %s\n", r.name, strings.Join(cells, "  "))
 	}
-	fmt.Printf("\nTarget: two-pass <= 2.50x the floor: %.2fx %s\n", two, verdict(two <= 2.5))
+	target := func(what string, r *result, limit float64) {
+		wr, cr := r.ratios(results[0])
+		w, cpu := medianF(wr), medianF(cr)
+		fmt.Printf("Target: %s <= %.2fx the floor (median of the per-round ratios): wall %.2fx %s, CPU %.2fx %s\n", what, limit, w, verdict(w <= limit), cpu, verdict(cpu <= limit))
+	}
+	fmt.Println()
+	target("two-pass", results[1], 2.5)
 	if c.atomic {
-		at := float64(results[2].median()) / float64(floorT)
-		fmt.Printf("Target: --atomic <= 1.30x the floor: %.2fx %s\n", at, verdict(at <= 1.3))
+		target("--atomic", results[2], 1.3)
 	} else {
 		fmt.Printf("--atomic: not measured (-atomic not given)\n")
+	}
+	for _, r := range results {
+		if len(r.top) == 0 {
+			continue
+		}
+		fmt.Printf("\n  %s, costliest statements (server side, last round): calls, total ms, statement\n", r.name)
+		for _, l := range r.top {
+			fmt.Printf("    %s\n", l)
+		}
 	}
 
 	if c.cpuprofile != "" {
@@ -283,6 +374,61 @@ func run(ctx context.Context, c config) error {
 		return databases(ctx, a, c, dir, bodies.String(), psql, work)
 	}
 	return nil
+}
+
+// loadAverage is the machine's load average over 1, 5 and 15 minutes.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// pgAdmin runs sql in the database postgres of c.
+func pgAdmin(ctx context.Context, c *pgcluster.Cluster, sql string) error {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+// topStatements lists the n statements that cost the server the most in
+// database db since the last pg_stat_statements_reset.
+func topStatements(ctx context.Context, c *pgcluster.Cluster, db string, n int) ([]string, error) {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	// A tenant's schema name makes its tracking tables' DDL a statement
+	// of its own: they are counted together.
+	rows, err := conn.Query(ctx, `SELECT sum(calls)::bigint, sum(total_exec_time), q
+  FROM (SELECT calls, total_exec_time, regexp_replace(regexp_replace(left(query, 100), '\s+', ' ', 'g'), '"tenant_[0-9]+"', '"tenant_N"', 'g') AS q
+          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1) s
+ GROUP BY q ORDER BY 2 DESC LIMIT $2`, db, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var calls int64
+		var ms float64
+		var q string
+		if err := rows.Scan(&calls, &ms, &q); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprintf("%7d %9.0f  %s", calls, ms, q))
+	}
+	return out, rows.Err()
 }
 
 func tail(s string) string {
@@ -361,7 +507,7 @@ func profile(ctx context.Context, a *pgcluster.Cluster, c config, dir, query str
 // databases measures a fleet of c.dbs databases spread over a and a
 // second cluster.
 func databases(ctx context.Context, a *pgcluster.Cluster, c config, dir, bodies, psql, work string) error {
-	b, err := pgcluster.Start(ctx, pgcluster.Options{})
+	b, err := pgcluster.Start(ctx, pgcluster.Options{Settings: serverSettings(config{})})
 	if err != nil {
 		return err
 	}
