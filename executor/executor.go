@@ -367,6 +367,12 @@ func (s *Session) resetSession() []string {
 	return reset
 }
 
+// resetToConnecting runs [Session.resetSession] on its own.
+func (s *Session) resetToConnecting(ctx context.Context) error {
+	_, err := s.conn.Exec(ctx, strings.Join(s.resetSession(), "; "))
+	return err
+}
+
 // connLost wraps an error of safemigrate's own queries.
 func (s *Session) connLost(err error) error {
 	return fmt.Errorf("%s: %w", s.target, redact.Error(err))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -248,4 +249,36 @@ func TestSessionAuthorizationIsResetBetweenMigrations(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"0001_a", "0002_b"}, res.Applied)
 	})
+}
+
+// TestRoleLeftBehindDoesNotOwnTrackingTablesOrRunTheNextMigration: a
+// transactional migration that ends in SET ROLE (granted what it needs to
+// record itself) must not make the next `transaction: false` migration
+// run as that role, nor the progress table (created by that migration)
+// or the detection rows be that role's: the next run refused such a
+// table, and the detection rows failed with permission denied.
+func TestRoleLeftBehindDoesNotOwnTrackingTablesOrRunTheNextMigration(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	role := testRole(t, url, conn)
+	me := queryStrings(t, conn, `SELECT current_user::text`)[0]
+	_, err := executor.Run(ctx(t), tg, load(t, files("0000_z.sql", "-- safe: always\nCREATE TABLE z (id int);\n")), executor.Options{Phase: planner.PostDeploy})
+	require.NoError(t, err)
+	g := load(t, files(
+		"0000_z.sql", "-- safe: always\nCREATE TABLE z (id int);\n",
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\nGRANT INSERT, SELECT ON "+executor.MigrationsTable+" TO "+role+";\nGRANT CREATE ON SCHEMA public TO "+role+";\nSET ROLE "+role+";\n",
+		"0002_b.sql", "-- safe: always\n-- transaction: false\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON a (id);\n",
+		"0003_later.sql", "-- safe: after_deploy\n-- delay: 1h\nDROP TABLE z;\n",
+	))
+	res, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PreDeploy})
+	require.NoError(t, err)
+	require.Equal(t, []string{"0001_a", "0002_b"}, res.Applied)
+	require.Equal(t, []string{"0003_later"}, res.Detected)
+	require.Equal(t, []string{me, me, me}, queryStrings(t, conn,
+		`SELECT tableowner::text FROM pg_tables WHERE tablename LIKE 'safemigrate%' ORDER BY tablename`), "every tracking table is the migrator's")
+	require.Equal(t, []string{me}, queryStrings(t, conn,
+		`SELECT pg_get_userbyid(c.relowner)::text FROM pg_class c WHERE c.relname = 'a_idx'`), "the next migration ran as the migrator")
+	_, err = executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, Now: func() time.Time { return time.Now().Add(2 * time.Hour) }})
+	require.NoError(t, err, "the next run trusts the tables")
 }

@@ -27,6 +27,13 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if me != nil {
 		return me
 	}
+	// A transactional migration before this one may have left SET ROLE
+	// (or SET SESSION AUTHORIZATION) behind: this migration's statements,
+	// and the progress table when this creates it, are the connecting
+	// role's, as every migration's are.
+	if err := s.bounded(ctx, u, s.resetToConnecting); err != nil {
+		return s.fail(u, 0, err, nil)
+	}
 	if err := s.bounded(ctx, u, s.ensureProgress); err != nil {
 		return s.fail(u, 0, err, nil)
 	}

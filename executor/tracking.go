@@ -390,7 +390,9 @@ func (s *Session) ensureTables(ctx context.Context) error {
 	if err := s.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, s.names.schema).Scan(&schemaExists); err != nil {
 		return s.trackingErr(err)
 	}
-	ddl := ""
+	// As the connecting role, whatever role a migration left behind:
+	// tables created as another role would be refused by the next run.
+	ddl := strings.Join(s.resetSession(), "; ") + ";"
 	if !schemaExists {
 		ddl += `CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{s.names.schema}.Sanitize() + `;`
 	}
@@ -434,7 +436,7 @@ func (s *Session) ensureProgress(ctx context.Context) error {
 	}
 	ctx, cancel := ownCtx(ctx)
 	defer cancel()
-	if _, err := s.conn.Exec(ctx, `
+	if _, err := s.conn.Exec(ctx, strings.Join(s.resetSession(), "; ")+`;
 CREATE TABLE IF NOT EXISTS `+s.names.progress+` (
 	id                text PRIMARY KEY,
 	checksum          text NOT NULL,
@@ -472,6 +474,11 @@ func (s *Session) RecordDetected(ctx context.Context, plan *planner.Plan) ([]str
 	now := s.opts.Now()
 	ctx, cancel := ownCtx(ctx)
 	defer cancel()
+	// The last migration may have left SET ROLE behind: the rows are the
+	// connecting role's.
+	if err := s.resetToConnecting(ctx); err != nil {
+		return nil, fmt.Errorf("record detection times: %w", s.connLost(err))
+	}
 	_, err := s.conn.Exec(ctx,
 		`INSERT INTO `+s.names.detected+` (id, detected_at) SELECT pg_catalog.unnest($1::text[]), $2 ON CONFLICT (id) DO NOTHING`,
 		ids, now)

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -61,7 +62,15 @@ func (e *StatesError) Error() string {
 		b.WriteString("\n")
 		b.WriteString(strings.ReplaceAll(f.Error(), "\n", "\n  "))
 	}
-	b.WriteString("\nstart their servers or fix their connection strings (the databases file, query or config), then run again")
+	unreachable := false
+	for _, f := range e.Failures {
+		unreachable = unreachable || errors.Is(f.Err, executor.ErrConnect)
+	}
+	if unreachable {
+		b.WriteString("\nstart the servers of those that could not be reached, or fix their connection strings (the databases file, query or config), then run again")
+	} else {
+		b.WriteString("\nfix what is named above for each of them, then run again")
+	}
 	return b.String()
 }
 
