@@ -410,6 +410,17 @@ func (s *Session) hintAdopt(ctx context.Context, plan *planner.Plan, err error) 
 	if !errors.As(err, &me) || !slices.Contains(alreadyExists, me.SQLState) {
 		return
 	}
+	for _, t := range trackingTables {
+		if strings.Contains(me.Message, `"`+t+`"`) {
+			// It exists because safemigrate made it, for this very run.
+			hint := fmt.Sprintf("%s creates a table named like safemigrate's own tracking table %s.%s: rename the migration's table, or keep the tracking tables in a schema of their own (config tracking_schema)", me.ID, s.names.schema, t)
+			if me.Hint != "" {
+				hint = me.Hint + "\n  " + hint
+			}
+			me.Hint = hint
+			return
+		}
+	}
 	adopt := "if another tool (" + strings.Join(AdoptTools, ", ") + ") migrated this database, `safemigrate adopt --from " + strings.Join(AdoptTools, "|") + "` records what it applied"
 	if tool, table := s.foreignTable(ctx); tool != "" {
 		adopt = fmt.Sprintf("%s.%s is here: if %s applied these migrations, `safemigrate adopt --from %s` records what it applied", s.names.schema, table, tool, tool)

@@ -428,6 +428,20 @@ func TestAlreadyExistsHint(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a table named like safemigrate's own", func(t *testing.T) {
+		own := loadLayout(t, fstest.MapFS{
+			"0001_a.sql": {Data: []byte("CREATE TABLE safemigrate_migrations (id int);\n")},
+		}, migration.LayoutSafemigrate)
+		url := pgtest.NewDatabase(t)
+		_, err := executor.Run(ctx, target(t, url), own, executor.Options{Phase: "post-deploy"})
+		var me *executor.MigrationError
+		if !errors.As(err, &me) || me.SQLState != "42P07" {
+			t.Fatalf("err = %v, want a 42P07 migration error", err)
+		}
+		if !strings.Contains(me.Hint, "safemigrate's own tracking table public.safemigrate_migrations") || strings.Contains(me.Hint, "adopt") {
+			t.Errorf("hint %q should name the collision with the tracking table, not suggest adopt", me.Hint)
+		}
+	})
 	t.Run("not once something is recorded", func(t *testing.T) {
 		url := pgtest.NewDatabase(t)
 		if _, err := executor.Baseline(ctx, target(t, url), g, "0001_a", executor.Options{}); err != nil {

@@ -102,7 +102,7 @@ var Rules = []*Rule{
 	{ID: "dml-without-where", Severity: Warning, BySize: true, Run: runDMLWithoutWhere,
 		Doc: "UPDATE or DELETE without WHERE on an existing table touches every row in one transaction: long row locks, bloat, and replication lag."},
 	{ID: "bulk-dml", Severity: Warning, BySize: true, Run: runBulkDML,
-		Doc: "UPDATE ... FROM, DELETE ... WHERE or MERGE whose WHERE (or ON) does not pin rows down by an indexed key touches most of the table in one transaction, like one without WHERE."},
+		Doc: "UPDATE ... FROM, DELETE ... WHERE or MERGE whose WHERE (or ON) does not pin rows down by an indexed key reads the whole table in one transaction, like one without WHERE, and locks every row it changes until commit."},
 	{ID: "copy-then-drop", Severity: Warning, Run: runCopyThenDrop,
 		Doc: "A migration copies a table (CREATE TABLE ... AS SELECT, SELECT ... INTO, INSERT ... SELECT) and then drops it, under its name or a new one: rows old code writes to it between the copy and the drop are lost."},
 }

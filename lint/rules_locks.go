@@ -528,7 +528,7 @@ func runBulkDML(p *Pass) {
 			return
 		}
 		p.Reportf(s.Start, s.End, "work in batches by key range (AND id BETWEEN ... AND ...) in a `-- transaction: false` migration, or move the backfill out of the migration; if the table is small, silence this with `-- safemigrate:ignore bulk-dml -- why`",
-			"%s on %s selects its rows by no indexed key: it likely touches most of the table in one transaction", dmlVerb(a), a.Table)
+			"%s on %s selects its rows by no indexed key: it reads the whole table, and holds a lock on every row it changes until the migration commits", dmlVerb(a), a.Table)
 	})
 }
 
