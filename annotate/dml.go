@@ -375,9 +375,15 @@ var newerFuncs = map[string]int{
 }
 
 // unknownFunc returns the first function a statement calls that is not a
-// built-in safemigrate knows in the target version, qualified by its
-// schema when the SQL names one; "" when there is none.
-func (a *analyzer) unknownFunc(n Node) string {
+// built-in of the target version ([unknownCall]).
+func (a *analyzer) unknownFunc(n Node) string { return unknownCall(n, a.version) }
+
+// unknownCall returns the first function n calls that is not a built-in
+// safemigrate knows in PostgreSQL version (0: only those of every
+// version), qualified by its schema when the SQL names one; "" when there
+// is none. A call qualified by a schema other than pg_catalog is never a
+// built-in, whatever its name.
+func unknownCall(n Node, version int) string {
 	found := ""
 	walk(n, func(key string, v Node) bool {
 		if found != "" {
@@ -393,7 +399,7 @@ func (a *analyzer) unknownFunc(n Node) string {
 			schema = strings.ToLower(fn[len(fn)-2].Sval())
 		}
 		since, newer := newerFuncs[name]
-		known := knownFunc(name) || newer && a.version >= since
+		known := knownFunc(name) || newer && version >= since
 		if schema != "" && schema != "pg_catalog" || !known {
 			found = name
 			if schema != "" {

@@ -169,7 +169,7 @@ func (w *plWalker) expr(e Node, line int) {
 		w.addOpaque(line, "evaluates a PL/pgSQL expression safemigrate cannot read")
 		return
 	}
-	if name := unknownCall(stmts[0].Tree); name != "" {
+	if name := unknownCall(stmts[0].Tree, 0); name != "" {
 		w.addOpaque(line, fmt.Sprintf("calls %s() in a DO block, whose effect safemigrate cannot see", name))
 	}
 }
@@ -329,34 +329,6 @@ func (w *plWalker) statements(do *Statement) []Statement {
 		out[i].Index = i
 	}
 	return out
-}
-
-// unknownCall returns the first function a statement calls whose effect
-// safemigrate cannot see, "" when there is none.
-func unknownCall(n Node) string {
-	found := ""
-	walk(n, func(key string, v Node) bool {
-		if found != "" {
-			return false
-		}
-		if key == "FuncCall" {
-			fn := v.A("funcname")
-			name := funcName(v)
-			schema := ""
-			if len(fn) > 1 {
-				schema = strings.ToLower(fn[len(fn)-2].Sval())
-			}
-			if schema != "" && schema != "pg_catalog" || !knownFunc(name) {
-				found = name
-				if schema != "" {
-					found = schema + "." + name
-				}
-				return false
-			}
-		}
-		return true
-	})
-	return found
 }
 
 // knownFunc reports whether name is a built-in function that changes no
