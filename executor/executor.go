@@ -395,8 +395,29 @@ func (s *Session) closeConn() {
 	if s.conn != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		closeAndWait(ctx, s.conn.PgConn())
 		_ = s.conn.Close(ctx)
 	}
+}
+
+// closeAndWait ends a connection the way PostgreSQL documents as a
+// synchronous close: it sends Terminate and waits, up to a second, for the
+// server to close its side, which the backend does only once it has
+// exited and left pg_stat_activity. A fleet that opens its next
+// connection to a server right after closing one then stays within
+// --jobs-per-server on the server's side too, not only on its own.
+func closeAndWait(ctx context.Context, pc *pgconn.PgConn) {
+	if pc.IsClosed() || pc.SyncConn(ctx) != nil {
+		return
+	}
+	nc := pc.Conn()
+	if nc.SetDeadline(time.Now().Add(time.Second)) != nil {
+		return
+	}
+	if _, err := nc.Write([]byte{'X', 0, 0, 0, 4}); err != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, nc) // until EOF: the backend has exited
 }
 
 // Target returns the session's target.

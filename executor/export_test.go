@@ -1,6 +1,10 @@
 package executor
 
-import "github.com/safemigrate/safemigrate/internal/sqlparse"
+import (
+	"context"
+
+	"github.com/safemigrate/safemigrate/internal/sqlparse"
+)
 
 // CleanQuery exposes the masking and truncation of other sessions' query
 // text.
@@ -21,4 +25,13 @@ func Equivalents(src string) ([]string, error) {
 		out[i] = st.SQL
 	}
 	return out, nil
+}
+
+// BackendPID is the server process of the session's connection.
+func (s *Session) BackendPID() uint32 { return s.conn.PgConn().PID() }
+
+// ExecForTest runs sql on the session's connection.
+func (s *Session) ExecForTest(ctx context.Context, sql string) error {
+	_, err := s.conn.Exec(ctx, sql)
+	return err
 }

@@ -230,3 +230,23 @@ func containsPID(pids []int32, pid int) bool {
 	}
 	return false
 }
+
+// TestCloseWaitsForTheBackendToExit: when Close returns, the session's
+// backend is gone from pg_stat_activity, so that a fleet opening its next
+// connection to the server right away never has one more than
+// --jobs-per-server there (found flaky in TestDatabaseFleetAcrossTwoServers).
+func TestCloseWaitsForTheBackendToExit(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	for range 3 {
+		s, err := executor.Open(ctx(t), tg, executor.Options{})
+		require.NoError(t, err)
+		// Temporary tables make the backend's exit slow (it drops them
+		// first), so that a close that does not wait shows.
+		require.NoError(t, s.ExecForTest(ctx(t), `DO $$ BEGIN FOR i IN 1..1500 LOOP EXECUTE format('CREATE TEMP TABLE t%s (id int)', i); END LOOP; END $$`))
+		pid := s.BackendPID()
+		require.NoError(t, s.Close(ctx(t)))
+		require.Equal(t, 0, queryInt(t, conn, fmt.Sprintf(`SELECT count(*) FROM pg_stat_activity WHERE pid = %d`, pid)), "backend %d still listed after Close", pid)
+	}
+}
