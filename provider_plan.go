@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -209,6 +210,9 @@ type PlanReport struct {
 type TenantPlan struct {
 	Tenant string `json:"tenant"`
 	*PlanReport
+	// Error is set, and PlanReport nil, when the tenant's state could
+	// not be read (its server down, its database missing).
+	Error *ErrorInfo `json:"error,omitempty"`
 }
 
 // Step is a migration in a plan list.
@@ -370,14 +374,18 @@ func (p *Provider) planFleet(ctx context.Context, g *graph.Graph, in planner.Inp
 	if err != nil {
 		return nil, err
 	}
-	sts, err := f.States(ctx, jobs)
-	if err != nil {
-		return nil, err
+	sts, readErr := f.States(ctx, jobs)
+	var se *fleet.StatesError
+	if readErr != nil && !errors.As(readErr, &se) {
+		return nil, readErr
 	}
 	schemas := f.Schemas()
 	plans := make([]*planner.Plan, len(schemas))
 	var drifted []string
 	for i, st := range sts {
+		if st == nil {
+			continue // not read: listed with its error below
+		}
 		in := in
 		in.Applied, in.Detected = st.Checksums(), st.DetectedTimes()
 		if in.InitialAuto {
@@ -400,11 +408,32 @@ func (p *Provider) planFleet(ctx context.Context, g *graph.Graph, in planner.Inp
 	if len(drifted) > 0 {
 		return nil, &driftError{strings.Join(drifted, "\n")}
 	}
-	r := mergePlans(g, plans, in.Phase, in.Mode)
+	var read []*planner.Plan
+	for _, pl := range plans {
+		if pl != nil {
+			read = append(read, pl)
+		}
+	}
+	r := mergePlans(g, read, in.Phase, in.Mode)
 	r.fleet = true
 	r.Tenants = make([]TenantPlan, len(plans))
+	failed := map[string]error{}
+	if se != nil {
+		for _, te := range se.Failures {
+			failed[te.Tenant] = te.Err
+		}
+	}
 	for i, pl := range plans {
+		if pl == nil {
+			// One server down does not hide the rest of the fleet.
+			r.Tenants[i] = TenantPlan{Tenant: schemas[i], Error: &ErrorInfo{Message: failed[schemas[i]].Error()}}
+			r.OK = false
+			continue
+		}
 		r.Tenants[i] = TenantPlan{Tenant: schemas[i], PlanReport: newPlanReport(pl, true)}
+	}
+	if se != nil {
+		return r, se
 	}
 	return r, nil
 }
@@ -460,9 +489,17 @@ func mergePlans(g *graph.Graph, plans []*planner.Plan, phase Phase, mode Mode) *
 // displayTenant is how messages name a tenant schema.
 func displayTenant(schema string) string { return fleet.Display(schema) }
 
-// MarshalJSON writes the tenant's name, then its plan.
+// MarshalJSON writes the tenant's name, then its plan, or the error that
+// kept it from being read.
 func (t TenantPlan) MarshalJSON() ([]byte, error) {
 	type plain PlanReport
+	if t.PlanReport == nil {
+		return marshal(struct {
+			Tenant string     `json:"tenant"`
+			OK     bool       `json:"ok"`
+			Error  *ErrorInfo `json:"error"`
+		}{t.Tenant, false, t.Error})
+	}
 	return marshal(struct {
 		Tenant string `json:"tenant"`
 		*plain

@@ -72,7 +72,8 @@ func (c *PlanCmd) Run(ctx context.Context, env *Env) error {
 	if errors.Is(err, safemigrate.ErrConnect) && !p.Tenants() {
 		return fmt.Errorf("%w\n(plan reads the applied state from the database; --applied or --offline plan without one)", err)
 	}
-	if err != nil {
+	var unread *safemigrate.FleetReadError
+	if err != nil && (rep == nil || !errors.As(err, &unread)) {
 		return err
 	}
 	if err := env.emit(format, rep, func() {
@@ -83,6 +84,9 @@ func (c *PlanCmd) Run(ctx context.Context, env *Env) error {
 		}
 	}); err != nil {
 		return err
+	}
+	if unread != nil {
+		return unread // after the tenants that could be read (exit 2)
 	}
 	if !rep.OK {
 		return silentExit{ExitBlocked}

@@ -115,6 +115,14 @@ func renderFleetPlan(env *Env, rep *safemigrate.PlanReport) {
 		t.add(cell{"tenant", st.dim}, cell{"applied", st.dim}, cell{"to run", st.dim}, cell{"delayed", st.dim}, cell{"blocked", st.dim})
 		for _, tp := range rep.Tenants {
 			p := tp.PlanReport
+			if p == nil {
+				msg := ""
+				if tp.Error != nil {
+					msg = strings.SplitN(tp.Error.Message, "\n", 2)[0]
+				}
+				t.add(cell{fleet.Display(tp.Tenant), st.red}, plain("-"), plain("-"), plain("-"), plain("-"), plain("not read: "+msg))
+				continue
+			}
 			note := ""
 			if len(p.Blocked) > 0 {
 				note = "blocked by " + strings.Join(p.RootCauses(), ", ")
@@ -128,14 +136,21 @@ func renderFleetPlan(env *Env, rep *safemigrate.PlanReport) {
 		t.write(w)
 	}
 	fmt.Fprintln(w)
-	blocked, run := 0, 0
+	blocked, run, unread := 0, 0, 0
 	for _, tp := range rep.Tenants {
-		if !tp.OK {
+		switch {
+		case tp.PlanReport == nil:
+			unread++
+		case !tp.OK:
 			blocked++
 		}
-		run += len(tp.Run)
+		if tp.PlanReport != nil {
+			run += len(tp.Run)
+		}
 	}
 	switch {
+	case unread > 0:
+		fmt.Fprintf(w, "%s %d of %s could not be read; the plan above covers the others (exit 2).\n", st.red("INCOMPLETE:"), unread, english.Plural(len(plans), "tenant"))
 	case blocked > 0:
 		fmt.Fprintf(w, "%s strict pre-deploy runs nothing in any tenant while a migration is blocked in %d of %s (exit 3).\n", st.red("BLOCKED:"), blocked, english.Plural(len(plans), "tenant"))
 		fmt.Fprintln(w, "  Deploy, run the post-deploy phase, then release again; or use --mode nonstrict\n  to run what is ready and skip the blocked migrations.")
