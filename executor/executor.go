@@ -401,17 +401,25 @@ func (s *Session) closeConn() {
 }
 
 // closeAndWait ends a connection the way PostgreSQL documents as a
-// synchronous close: it sends Terminate and waits, up to a second, for the
-// server to close its side, which the backend does only once it has
-// exited and left pg_stat_activity. A fleet that opens its next
-// connection to a server right after closing one then stays within
-// --jobs-per-server on the server's side too, not only on its own.
+// synchronous close: it sends Terminate and waits for the server to close
+// its side, which the backend does only once it has exited and left
+// pg_stat_activity. A fleet that opens its next connection to a server
+// right after closing one then stays within --jobs-per-server on the
+// server's side too, not only on its own. It gives up after a second in
+// all (a stalled network must not make closing slow: the connection is
+// closed regardless).
 func closeAndWait(ctx context.Context, pc *pgconn.PgConn) {
-	if pc.IsClosed() || pc.SyncConn(ctx) != nil {
+	if pc.IsClosed() {
+		return
+	}
+	deadline := time.Now().Add(time.Second)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if pc.SyncConn(ctx) != nil {
 		return
 	}
 	nc := pc.Conn()
-	if nc.SetDeadline(time.Now().Add(time.Second)) != nil {
+	if nc.SetDeadline(deadline) != nil {
 		return
 	}
 	if _, err := nc.Write([]byte{'X', 0, 0, 0, 4}); err != nil {

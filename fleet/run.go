@@ -272,20 +272,39 @@ func (r *run) note(t *Tenant, plan *planner.Plan) {
 // preflight is PassPreflight.
 func (r *run) preflight(ctx context.Context) error {
 	var refused atomic.Bool // a tenant is blocked or drifted: rehearsing is pointless
+	// gone: servers whose connection stalled in this pass, by
+	// the tenant it happened to. The tenants still to come there are
+	// reported failed at once instead of each waiting out the documented
+	// deadlines again (docs/security.md, "Stalled connections").
+	var gone sync.Map
+	fail := func(t *Tenant, i int, err error) {
+		t.fail(StateFailed, err)
+		// Only a stall: a missing database or a refused connection is
+		// that tenant's own problem and quick to find.
+		var se *executor.StalledError
+		if errors.As(err, &se) {
+			gone.LoadOrStore(r.serverOf(i), t.Tenant)
+		}
+	}
 	n := len(r.targets)
 	r.each(n, func() bool { return ctx.Err() != nil }, func(i int) {
 		t := r.res.Tenants[i]
 		defer r.report(PassPreflight, n, t)
+		if who, ok := gone.Load(r.serverOf(i)); ok {
+			t.fail(StateFailed, fmt.Errorf("%w: not rehearsed: the connection to %s stopped answering while tenant %s was worked on; nothing was applied anywhere: run again once the server answers",
+				executor.ErrConnect, r.serverOf(i), Display(who.(string))))
+			return
+		}
 		s, done, err := r.openFirst(ctx, i)
 		if err != nil {
-			t.fail(StateFailed, err)
+			fail(t, i, err)
 			return
 		}
 		ok := false
 		defer func() { done(ok) }()
 		plan, err := r.plan(ctx, s, i)
 		if err != nil {
-			t.fail(StateFailed, err)
+			fail(t, i, err)
 			return
 		}
 		t.Plan = plan
@@ -316,7 +335,7 @@ func (r *run) preflight(ctx context.Context) error {
 		switch {
 		case err != nil:
 			ok = false
-			t.fail(StateFailed, err)
+			fail(t, i, err)
 		case !pf.OK:
 			t.fail(StateFailed, pf.Err())
 		default:
