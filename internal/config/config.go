@@ -127,7 +127,7 @@ func Parse(data []byte) (Config, error) {
 		return Config{}, err
 	}
 	if err := doc.Decode(&cfg); err != nil {
-		return Config{}, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, errors.New(yamlMessage(err))
 	}
 	// A second document would be ignored, settings and typos alike.
 	var extra yaml.Node
@@ -188,6 +188,16 @@ func oneOf(key, v string, valid ...string) error {
 	return fmt.Errorf("%s: %q is not one of %s", key, v, strings.Join(valid, ", "))
 }
 
+// yamlMessage is a yaml.v3 error without the library's framing ("yaml: ",
+// "unmarshal errors:"): its lines, each "line N: what".
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return strings.Join(te.Errors, "\n")
+	}
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
 // yamlLine matches the line yaml.v3 puts in its errors.
 var yamlLine = regexp.MustCompile(`^line (\d+): `)
 
@@ -197,7 +207,7 @@ var yamlLine = regexp.MustCompile(`^line (\d+): `)
 // key" for a mistake on line 2): the first prefix of the document that
 // fails with the same message ends on the line to name.
 func syntaxError(data []byte, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg := yamlMessage(err)
 	m := yamlLine.FindStringSubmatch(msg)
 	if m == nil {
 		return errors.New(msg)

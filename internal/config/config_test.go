@@ -65,6 +65,7 @@ func TestParseErrors(t *testing.T) {
 		{"top-level key in a section", "tenants:\n  lock_timeout: 5s\n", "line 2: unknown key lock_timeout in tenants; it is a top-level setting: move it out of the tenants section"},
 		{"alias to the wrong shape", "lint:\n  exclude_rules: &r [x]\n  large_table: *r\n", "line 2: lint.large_table must be a single value, not a list"},
 		{"connection string where a list goes", "tenants:\n  databases: postgres://app:YAMLLEAK3@db/x\n", `line 2: tenants.databases must be a list, e.g. [a, b], not "postgres://app:xxxxx@db/x"`},
+		{"a key given twice", "dir: a\ndir: b\n", `line 2: mapping key "dir" already defined at line 1`},
 		{"not a mapping", "hello\n", `line 1: the configuration must be a section of settings (dir, database_url`},
 		{"tenants both", "tenants:\n  schemas: [a]\n  query: SELECT 1\n", "either schemas or query"},
 		// Errors name the line they are on (the file is added by Load).
