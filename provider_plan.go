@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -370,16 +369,10 @@ func planWarnings(p *planner.Plan, driftAllowed bool) []string {
 
 // planFleet plans every tenant from its tracking tables.
 func (p *Provider) planFleet(ctx context.Context, g *graph.Graph, in planner.Input, allowDrift bool) (*PlanReport, error) {
-	f, jobs, err := p.openFleet(ctx)
+	schemas, sts, se, err := p.readFleet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sts, readErr := f.States(ctx, jobs)
-	var se *fleet.StatesError
-	if readErr != nil && !errors.As(readErr, &se) {
-		return nil, readErr
-	}
-	schemas := f.Schemas()
 	plans := make([]*planner.Plan, len(schemas))
 	var drifted []string
 	for i, st := range sts {
@@ -417,16 +410,9 @@ func (p *Provider) planFleet(ctx context.Context, g *graph.Graph, in planner.Inp
 	r := mergePlans(g, read, in.Phase, in.Mode)
 	r.fleet = true
 	r.Tenants = make([]TenantPlan, len(plans))
-	failed := map[string]error{}
-	if se != nil {
-		for _, te := range se.Failures {
-			failed[te.Tenant] = te.Err
-		}
-	}
 	for i, pl := range plans {
 		if pl == nil {
-			// One server down does not hide the rest of the fleet.
-			r.Tenants[i] = TenantPlan{Tenant: schemas[i], Error: &ErrorInfo{Message: failed[schemas[i]].Error()}}
+			r.Tenants[i] = TenantPlan{Tenant: schemas[i], Error: unread(se, schemas[i])}
 			r.OK = false
 			continue
 		}

@@ -64,30 +64,15 @@ func statusOf(g *graph.Graph, st *executor.State, mode Mode, now time.Time) (*ex
 }
 
 func (p *Provider) statusFleet(ctx context.Context, g *graph.Graph, mode Mode) (*StatusReport, error) {
-	f, jobs, err := p.openFleet(ctx)
+	schemas, sts, se, err := p.readFleet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sts, readErr := f.States(ctx, jobs)
-	var se *fleet.StatesError
-	if readErr != nil && !errors.As(readErr, &se) {
-		return nil, readErr
-	}
 	now := p.o.now()
-	schemas := f.Schemas()
 	r := &StatusReport{OK: true, Tenants: make([]TenantStatus, len(schemas)), Now: now, fleet: true}
-	failed := map[string]error{}
-	if se != nil {
-		for _, te := range se.Failures {
-			failed[te.Tenant] = te.Err
-		}
-	}
 	for i, st := range sts {
 		if st == nil {
-			// Unread: shown as such, so that one server down does not
-			// hide every other tenant's state.
-			r.Tenants[i] = TenantStatus{Tenant: schemas[i], Migrations: []StatusEntry{}, Unknown: []AppliedRow{},
-				Error: &ErrorInfo{Message: failed[schemas[i]].Error()}}
+			r.Tenants[i] = TenantStatus{Tenant: schemas[i], Migrations: []StatusEntry{}, Unknown: []AppliedRow{}, Error: unread(se, schemas[i])}
 			r.OK = false
 			continue
 		}
@@ -102,6 +87,27 @@ func (p *Provider) statusFleet(ctx context.Context, g *graph.Graph, mode Mode) (
 		return r, se
 	}
 	return r, nil
+}
+
+// readFleet reads every tenant's state for plan and status. A tenant
+// that cannot be read (its server down, its database missing) has a nil
+// state and its failure in se, so that one server down does not hide
+// every other tenant; err is for a fleet that cannot be read at all.
+func (p *Provider) readFleet(ctx context.Context) (tenants []string, states []*executor.State, se *fleet.StatesError, err error) {
+	f, jobs, err := p.openFleet(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	states, err = f.States(ctx, jobs)
+	if err != nil && !errors.As(err, &se) {
+		return nil, nil, nil, err
+	}
+	return f.Schemas(), states, se, nil
+}
+
+// unread is the report of a tenant that [Provider.readFleet] could not read.
+func unread(se *fleet.StatesError, tenant string) *ErrorInfo {
+	return &ErrorInfo{Message: se.For(tenant).Error()}
 }
 
 // StatusEntry is one migration's line of a status.

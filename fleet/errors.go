@@ -169,9 +169,13 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns every tenant's failure.
-func (e *Error) Unwrap() []error {
-	errs := make([]error, len(e.Failures))
-	for i, f := range e.Failures {
+func (e *Error) Unwrap() []error { return tenantErrors(e.Failures) }
+
+// tenantErrors is fs as errors, for the Unwrap of an error that holds
+// several tenants' failures.
+func tenantErrors(fs []*TenantError) []error {
+	errs := make([]error, len(fs))
+	for i, f := range fs {
 		errs[i] = f
 	}
 	return errs

@@ -75,10 +75,14 @@ func (e *StatesError) Error() string {
 }
 
 // Unwrap returns every tenant's failure.
-func (e *StatesError) Unwrap() []error {
-	errs := make([]error, len(e.Failures))
-	for i, f := range e.Failures {
-		errs[i] = f
+func (e *StatesError) Unwrap() []error { return tenantErrors(e.Failures) }
+
+// For returns why tenant could not be read, nil when it was.
+func (e *StatesError) For(tenant string) error {
+	for _, f := range e.Failures {
+		if f.Tenant == tenant {
+			return f.Err
+		}
 	}
-	return errs
+	return nil
 }
