@@ -57,10 +57,7 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	}
 	defer func() {
 		if !s.conn.IsClosed() {
-			_ = s.bounded(context.WithoutCancel(ctx), u, func(ctx context.Context) error {
-				_, err := s.conn.Exec(ctx, strings.Join(s.resetSession(), "; "))
-				return err
-			})
+			_ = s.bounded(context.WithoutCancel(ctx), u, s.resetToConnecting)
 		}
 	}()
 	start := time.Now()

@@ -256,6 +256,18 @@ func (r *run) plan(ctx context.Context, s *executor.Session, i int) (*planner.Pl
 	return s.PlanFrom(ctx, r.g, r.states[i])
 }
 
+// refusal is the state of a tenant whose plan [executor.Session.Check]
+// refused: blocked, drifted, or failed for any other reason.
+func refusal(err error) State {
+	switch {
+	case errors.Is(err, executor.ErrBlocked):
+		return StateBlocked
+	case errors.Is(err, executor.ErrDrift):
+		return StateDrift
+	}
+	return StateFailed
+}
+
 // serverOf names the server of tenant i, for JobsPerServer.
 func (r *run) serverOf(i int) string { return server(r.targets[i]) }
 
@@ -310,14 +322,7 @@ func (r *run) preflight(ctx context.Context) error {
 		t.Plan = plan
 		ok = true
 		if err := s.Check(plan); err != nil {
-			state := StateFailed
-			switch {
-			case errors.Is(err, executor.ErrBlocked):
-				state = StateBlocked
-			case errors.Is(err, executor.ErrDrift):
-				state = StateDrift
-			}
-			t.fail(state, err)
+			t.fail(refusal(err), err)
 			refused.Store(true)
 			return
 		}
@@ -488,15 +493,8 @@ func (r *run) atomicTenant(ctx context.Context, i int, t *Tenant) bool {
 	}
 	t.Plan = plan
 	if err := s.Check(plan); err != nil {
-		state := StateFailed
-		switch {
-		case errors.Is(err, executor.ErrBlocked):
-			state = StateBlocked
-		case errors.Is(err, executor.ErrDrift):
-			state = StateDrift
-		}
 		ok = true // nothing ran: the connection is as good as before
-		t.fail(state, err)
+		t.fail(refusal(err), err)
 		return false
 	}
 	t.State = StatePlanned
