@@ -278,7 +278,17 @@ SELECT coalesce(state, ''), coalesce(wait_event, ''),
 				if found {
 					// End the session: its transaction rolls back and
 					// its locks, the migration lock included, are freed.
+					// Wait (within qctx) until it is gone, so that the
+					// locks are free when the run reports the stall: a
+					// rerun right after must not find them held.
 					_, _ = conn.Exec(qctx, `SELECT pg_catalog.pg_terminate_backend($1)`, int32(pid))
+					for qctx.Err() == nil {
+						var alive bool
+						if conn.QueryRow(qctx, `SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE pid = $1)`, int32(pid)).Scan(&alive) != nil || !alive {
+							break
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
 				}
 				qcancel()
 				cancel(&StalledError{Waited: time.Since(start), Reason: reason})
