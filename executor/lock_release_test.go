@@ -19,6 +19,10 @@ const (
 	unlockKey = "DO $$ DECLARE k bigint; BEGIN\n" +
 		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
 		"  EXECUTE 'SELECT pg_advisory_' || 'unlock($1)' USING k;\nEND $$;\n"
+	// The session holds the key in share mode too (see lockHeldSQL).
+	unlockShared = "DO $$ DECLARE k bigint; BEGIN\n" +
+		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
+		"  EXECUTE 'SELECT pg_advisory_' || 'unlock_shared($1)' USING k;\nEND $$;\n"
 )
 
 // TestMigrationReleasingTheLockIsRefusedAtRunTime: a migration that
@@ -38,6 +42,7 @@ func TestMigrationReleasingTheLockIsRefusedAtRunTime(t *testing.T) {
 	}{
 		{"apply/unlock_all", unlockAll, executor.Options{NoPreflight: true}, []string{"0001_a"}},
 		{"apply/unlock_key", unlockKey, executor.Options{NoPreflight: true}, []string{"0001_a"}},
+		{"apply/unlock_shared", unlockShared, executor.Options{NoPreflight: true}, []string{"0001_a"}},
 		{"preflight", unlockAll, executor.Options{}, []string{}},
 		{"atomic", unlockKey, executor.Options{Atomic: true}, []string{}},
 	} {

@@ -73,6 +73,19 @@ func defaultSettings() map[string]string {
 	}
 }
 
+// DurableSettings are a production server's durability settings, which
+// [Start]'s throwaway defaults turn off: pass them in [Options.Settings]
+// when a measurement must not flatter whoever commits more often (with
+// fsync off a commit costs nothing). The map is new on each call.
+func DurableSettings() map[string]string {
+	return map[string]string{
+		"fsync":              "on",
+		"synchronous_commit": "on",
+		"full_page_writes":   "on",
+		"wal_level":          "replica",
+	}
+}
+
 // managedSettings are set by [Start] to keep the server private: no TCP
 // listener, a socket only the server's user may use, password
 // authentication.

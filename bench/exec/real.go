@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -287,14 +285,8 @@ func (g *rgen) migration(i int) *rmig {
 	return &rmig{name: "analyze_" + t.name, stmts: []string{fmt.Sprintf("COMMENT ON TABLE %s IS 'reviewed in release %d'", t.name, i), "ANALYZE " + t.name}}
 }
 
-// writeReal writes the realistic history of n migrations in safemigrate's
-// and goose's formats, and everything in one file for psql.
-func writeReal(n int, seed uint64, smDir, gooseDir, all string) error {
-	for _, d := range []string{smDir, gooseDir} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
-	}
+// realHistory is a realistic history of n migrations of real DDL.
+func realHistory(n int, seed uint64) []*rmig {
 	g := &rgen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	var ms []*rmig
 	for _, core := range []struct {
@@ -312,32 +304,5 @@ func writeReal(n int, seed uint64, smDir, gooseDir, all string) error {
 	for i := len(ms) + 1; i <= n; i++ {
 		ms = append(ms, g.migration(i))
 	}
-	var everything strings.Builder
-	for i, m := range ms {
-		file := fmt.Sprintf("%05d_%s.sql", i+1, m.name)
-		var sm, goose strings.Builder
-		sm.WriteString("-- safe: before_deploy\n")
-		goose.WriteString("-- +goose Up\n")
-		if m.notx {
-			sm.WriteString("-- transaction: false\n")
-			goose.WriteString("-- +goose NO TRANSACTION\n")
-		}
-		sm.WriteString("\n")
-		for _, st := range m.stmts {
-			sm.WriteString(st + ";\n")
-			everything.WriteString(st + ";\n")
-			if strings.Contains(st, "$$") {
-				goose.WriteString("-- +goose StatementBegin\n" + st + ";\n-- +goose StatementEnd\n")
-			} else {
-				goose.WriteString(st + ";\n")
-			}
-		}
-		if err := os.WriteFile(filepath.Join(smDir, file), []byte(sm.String()), 0o644); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(gooseDir, file), []byte(goose.String()), 0o644); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(all, []byte(everything.String()), 0o644)
+	return ms
 }

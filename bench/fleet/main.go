@@ -69,15 +69,11 @@ func main() {
 }
 
 // serverSettings are the schema fleet's server settings: a production
-// server's durability (pgcluster's throwaway defaults turn fsync and
-// synchronous commits off, which would flatter whichever tool commits
-// more often), room for the runs' sessions and locks and, with
-// -statements, pg_stat_statements.
+// server's durability (pgcluster.DurableSettings), room for the runs'
+// sessions and locks and, with -statements, pg_stat_statements.
 func serverSettings(c config) map[string]string {
-	s := map[string]string{
-		"max_connections": "200", "max_locks_per_transaction": "256",
-		"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on", "wal_level": "replica",
-	}
+	s := pgcluster.DurableSettings()
+	s["max_connections"], s["max_locks_per_transaction"] = "200", "256"
 	if c.statements > 0 {
 		s["shared_preload_libraries"] = "pg_stat_statements"
 		s["pg_stat_statements.track"] = "all"
