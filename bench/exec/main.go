@@ -7,8 +7,11 @@
 // It starts a throwaway PostgreSQL (pgcluster), writes N migrations in
 // each tool's format, applies them to a fresh database per tool and round
 // (tools interleaved within each round), and prints median wall times and
-// the ratios against goose: psql (one session, the floor), goose, and
-// safemigrate with --no-preflight, the default two passes, and --atomic.
+// the ratios against goose: psql (one session, the floor), goose,
+// safemigrate with --no-preflight, the default two passes, and --atomic,
+// and psql doing the two-pass and --atomic protocols by hand (files.go),
+// the floors of those protocols. The server runs with production
+// durability.
 //
 // -history synthetic: N small migrations (create a table, insert a row).
 // -history real: a realistic history of real DDL on tables holding data
@@ -79,12 +82,12 @@ func run(ctx context.Context, history string, ms []*rmig, rounds int, bin, goose
 		return err
 	}
 	smDir, gooseDir := filepath.Join(work, smSubdir), filepath.Join(work, gooseSubdir)
+	// Durability as in production (pgcluster.DurableSettings): with
+	// fsync off a commit is free, which flatters whoever commits more.
 	// Autovacuum off: a CREATE INDEX CONCURRENTLY that meets an
 	// autovacuum worker on its table waits deadlock_timeout (1s) for it
 	// to be cancelled, which would add a random second to one tool or
 	// another. No tool depends on it.
-	// Durability as in production (pgcluster.DurableSettings): with
-	// fsync off a commit is free, which flatters whoever commits more.
 	settings := pgcluster.DurableSettings()
 	settings["autovacuum"] = "off"
 	c, err := pgcluster.Start(ctx, pgcluster.Options{Settings: settings})
