@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,10 +20,6 @@ const (
 	unlockKey = "DO $$ DECLARE k bigint; BEGIN\n" +
 		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
 		"  EXECUTE 'SELECT pg_advisory_' || 'unlock($1)' USING k;\nEND $$;\n"
-	// The session holds the key in share mode too (see lockHeldSQL).
-	unlockShared = "DO $$ DECLARE k bigint; BEGIN\n" +
-		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
-		"  EXECUTE 'SELECT pg_advisory_' || 'unlock_shared($1)' USING k;\nEND $$;\n"
 )
 
 // TestMigrationReleasingTheLockIsRefusedAtRunTime: a migration that
@@ -42,7 +39,6 @@ func TestMigrationReleasingTheLockIsRefusedAtRunTime(t *testing.T) {
 	}{
 		{"apply/unlock_all", unlockAll, executor.Options{NoPreflight: true}, []string{"0001_a"}},
 		{"apply/unlock_key", unlockKey, executor.Options{NoPreflight: true}, []string{"0001_a"}},
-		{"apply/unlock_shared", unlockShared, executor.Options{NoPreflight: true}, []string{"0001_a"}},
 		{"preflight", unlockAll, executor.Options{}, []string{}},
 		{"atomic", unlockKey, executor.Options{Atomic: true}, []string{}},
 	} {
@@ -93,4 +89,47 @@ func TestNonTransactionalMigrationReleasingTheLockStops(t *testing.T) {
 	assert.Equal(t, "0001_nontx", me.ID)
 	assert.Empty(t, appliedIDs(t, conn, "public"))
 	assert.Empty(t, queryStrings(t, conn, `SELECT tablename::text FROM pg_tables WHERE tablename = 'after_unlock'`), "the next statement did not run")
+}
+
+// TestSessionQueuedForTheLockDoesNotFailTheRun: another session blocked
+// in pg_advisory_lock on the migration lock's key while a run applies
+// (PostgreSQL queues it) changes nothing for the run: its check that the
+// lock is still held must not take the lock again, which the queue would
+// refuse.
+func TestSessionQueuedForTheLockDoesNotFailTheRun(t *testing.T) {
+	t.Parallel()
+	g := load(t, files(
+		"0001_slow.sql", "-- safe: always\nCREATE TABLE a (id int);\nSELECT pg_sleep(1.5);\n",
+		"0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n",
+	))
+	for name, opts := range map[string]executor.Options{"apply": {NoPreflight: true}, "two passes": {}, "atomic": {Atomic: true}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			url, tg := fresh(t)
+			conn := pgtest.Connect(t, url)
+			waiter := pgtest.Connect(t, url)
+			opts.Phase = planner.PostDeploy
+			done := make(chan error, 1)
+			go func() {
+				_, err := executor.Run(ctx(t), tg, g, opts)
+				done <- err
+			}()
+			// Queue behind the run's lock as soon as it holds it.
+			var key int64
+			require.Eventually(t, func() bool {
+				err := conn.QueryRow(ctx(t), `SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
+					WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+					  AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1`).Scan(&key)
+				return err == nil
+			}, 10*time.Second, 10*time.Millisecond)
+			queued := make(chan error, 1)
+			go func() {
+				_, err := waiter.Exec(ctx(t), `SELECT pg_advisory_lock($1)`, key)
+				queued <- err
+			}()
+			require.NoError(t, <-done)
+			require.NoError(t, <-queued, "the queued session gets the lock once the run is over")
+			assert.Equal(t, []string{"0001_slow", "0002_b"}, appliedIDs(t, conn, "public"))
+		})
+	}
 }

@@ -439,7 +439,8 @@ func (s *Session) asMigrator(ctx context.Context, qs ...query) error {
 	// above stays, the next statement does not run.)
 	check := s.locked
 	if check {
-		b.Queue(lockHeldSQL, s.lockKey)
+		args := s.lockArgs()
+		b.Queue(lockHeldSQL, args[0], args[1])
 	}
 	br := s.conn.SendBatch(ctx, b)
 	var err error
