@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -264,6 +265,14 @@ type rehearsal struct {
 	ran int
 }
 
+// undone says what a failure that stops the rehearsal left undone.
+func (rh *rehearsal) undone() string {
+	if rh.commit {
+		return "its atomic transaction was rolled back and nothing of it was applied"
+	}
+	return "the rehearsal was rolled back and nothing was applied"
+}
+
 func (rh *rehearsal) skip(r *MigrationReport, why, notice string) {
 	r.Status, r.Notice = StatusSkipped, notice
 	rh.skipped = append(rh.skipped, r.ID+" ("+why+")")
@@ -373,7 +382,7 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	case cmd.role == roleLockCheck:
 		// Without the lock the run cannot go on: not even to rehearse
 		// the next migration.
-		s.lockReleased(me, "the rehearsal was rolled back and nothing was applied")
+		s.lockReleased(me, rh.undone())
 		return r, me, fmt.Errorf("%s: %w", passName(rh.commit), me)
 	default:
 		// The savepoint, timeouts and releases cannot fail on a healthy
@@ -389,6 +398,20 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	}
 	if err := rollback(); err != nil {
 		return r, me, err
+	}
+	// The failure skipped the lock check at the end of the batch: had the
+	// migration released the lock before failing, the next one would be
+	// blamed for it.
+	if err := s.checkLock(ctx); err != nil {
+		if !errors.Is(err, errLockReleased) {
+			return r, me, fmt.Errorf("%s: %w", passName(rh.commit), err)
+		}
+		failed := me
+		me = &MigrationError{ID: m.ID, File: m.Path, Attempts: 1}
+		s.lockReleased(me, rh.undone())
+		me.Detail = "it also failed: " + failureText(failed)
+		r.Status, r.Error = StatusFailed, me
+		return r, me, fmt.Errorf("%s: %w", passName(rh.commit), me)
 	}
 	if cmd.stmt > 0 && me.SQLState == sqlstateActiveSQLTxn && !m.Directives.Transaction {
 		// No transactional equivalent for this statement.

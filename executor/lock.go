@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -176,6 +177,25 @@ func (s *Session) addLockCheck(b *batch) {
 	}
 }
 
+// checkLock runs lockHeldSQL on its own: errLockReleased when the session
+// no longer holds its lock. Inside a transaction, a failed check leaves
+// it aborted; the run stops then anyway.
+func (s *Session) checkLock(ctx context.Context) error {
+	if !s.locked {
+		return nil
+	}
+	k := s.lockArgs()
+	_, err := s.conn.Exec(ctx, lockHeldSQL, k[0], k[1])
+	switch {
+	case err == nil:
+		return nil
+	case pgError(err) != nil:
+		return errLockReleased
+	default:
+		return s.connLost(err)
+	}
+}
+
 // errLockReleased is a lock check that failed outside a batch.
 var errLockReleased = errors.New("the session no longer holds the migration lock")
 
@@ -187,4 +207,18 @@ func (s *Session) lockReleased(me *MigrationError, undone string) *MigrationErro
 	me.Message = "migration " + me.ID + " released safemigrate's migration lock (pg_advisory_unlock or pg_advisory_unlock_all, perhaps built in dynamic SQL), so another run could apply at the same time"
 	me.Hint = "remove the pg_advisory_unlock call from " + me.File + "; " + undone
 	return me
+}
+
+// failureText is a migration's failure in one line, for the detail of a
+// failure reported in its place.
+func failureText(me *MigrationError) string {
+	var b strings.Builder
+	if me.Statement > 0 {
+		fmt.Fprintf(&b, "statement %d (line %d): ", me.Statement, me.Line)
+	}
+	b.WriteString(me.Message)
+	if me.SQLState != "" {
+		fmt.Fprintf(&b, " (SQLSTATE %s)", me.SQLState)
+	}
+	return b.String()
 }

@@ -133,3 +133,32 @@ func TestSessionQueuedForTheLockDoesNotFailTheRun(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationReleasingTheLockThenFailingIsBlamed: a migration that
+// releases the lock and then fails skips the check at the end of its
+// batch; the rehearsal checks after rolling it back, so that the release
+// is its own and not the next migration's.
+func TestMigrationReleasingTheLockThenFailingIsBlamed(t *testing.T) {
+	t.Parallel()
+	g := load(t, files(
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0002_unlock.sql", "-- safe: always\n"+unlockAll+"SELECT 1/0;\n",
+		"0003_c.sql", "-- safe: always\nCREATE TABLE c (id int);\n",
+	))
+	for name, opts := range map[string]executor.Options{"preflight": {}, "atomic": {Atomic: true}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			url, tg := fresh(t)
+			conn := pgtest.Connect(t, url)
+			opts.Phase = planner.PostDeploy
+			_, err := executor.Run(ctx(t), tg, g, opts)
+			require.Error(t, err)
+			var me *executor.MigrationError
+			require.ErrorAs(t, err, &me)
+			assert.Equal(t, "0002_unlock", me.ID)
+			assert.Contains(t, me.Message, "migration 0002_unlock released safemigrate's migration lock")
+			assert.Contains(t, me.Detail, "it also failed: statement 2 (line 3): division by zero (SQLSTATE 22012)")
+			assert.Empty(t, appliedIDs(t, conn, "public"))
+		})
+	}
+}

@@ -50,6 +50,19 @@ func TestMigrateAtomic(t *testing.T) {
 		require.Equal(t, 1, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "2 migrations applied before the failure")
 	})
+	t.Run("failure that stops the run", func(t *testing.T) {
+		// Releasing the migration lock stops an atomic run at once: its
+		// failure is not in the atomic list, and is printed on its own.
+		url := pgtest.NewDatabase(t)
+		dir := writeDir(t, map[string]string{
+			"0001_a.sql":      files["0001_a.sql"],
+			"0002_unlock.sql": "-- safe: always\nDO $$ BEGIN EXECUTE 'SELECT pg_advisory_' || 'unlock_all()'; END $$;\n",
+		})
+		r := runDB(t, url, dir, "migrate", "--phase", "post-deploy", "--atomic")
+		require.Equal(t, 1, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "✗ failed: "+filepath.Join(dir, "0002_unlock.sql")+": migration 0002_unlock: migration 0002_unlock released safemigrate's migration lock")
+		assert.Contains(t, r.stdout, "0002_unlock.sql; its atomic transaction was rolled back and nothing of it was applied")
+	})
 	t.Run("conflicting flags", func(t *testing.T) {
 		r := run(t, "--dir", writeDir(t, files), "migrate", "--phase", "post-deploy", "--atomic", "--no-preflight")
 		assert.Equal(t, 2, r.code)

@@ -188,7 +188,7 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 			fmt.Fprintf(w, "  %s %s\n", st.green("✓"), id)
 		}
 	}
-	if res.Failed != nil && (pf == nil || !pf.Atomic) { // an atomic run's failures are listed above
+	if res.Failed != nil && !listedAbove(pf, res.Failed) {
 		fmt.Fprintf(w, "\n%s %s\n", st.red("✗ failed:"), indent(res.Failed.Error()))
 	}
 	if len(res.Detected) > 0 {
@@ -220,6 +220,21 @@ func renderRun(env *Env, res *safemigrate.RunReport, runErr error) {
 		}
 		fmt.Fprintf(w, "%s %s applied%s.\n", st.green("OK:"), english.Plural(len(res.Applied), "migration"), extra)
 	}
+}
+
+// listedAbove reports whether an atomic run's report lists failed
+// already, with its error. A failure that stopped the run (a released
+// migration lock, a lost connection) is not in that list.
+func listedAbove(pf *safemigrate.PreflightReport, failed *safemigrate.MigrationError) bool {
+	if pf == nil || !pf.Atomic {
+		return false
+	}
+	for _, m := range pf.Migrations {
+		if m.ID == failed.ID && m.Error != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func failureLine(e *safemigrate.MigrationError) string {
