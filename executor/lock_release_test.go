@@ -13,13 +13,20 @@ import (
 )
 
 // Dynamic SQL the input check cannot read releases the run's advisory
-// lock: every lock the session holds, or the migration lock by its key
-// (read from pg_locks).
+// lock: every lock the session holds, or every hold of the migration lock
+// by its key (read from pg_locks), or one of its two holds.
 const (
 	unlockAll = "DO $$ BEGIN EXECUTE 'SELECT pg_advisory_' || 'unlock_all()'; END $$;\n"
-	unlockKey = "DO $$ DECLARE k bigint; BEGIN\n" +
+	unlockKey = "DO $$ DECLARE k bigint; r boolean; BEGIN\n" +
+		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
+		"  LOOP EXECUTE 'SELECT pg_advisory_' || 'unlock($1)' USING k INTO r; EXIT WHEN NOT r; END LOOP;\nEND $$;\n"
+	unlockOnce = "DO $$ DECLARE k bigint; BEGIN\n" +
 		"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1;\n" +
 		"  EXECUTE 'SELECT pg_advisory_' || 'unlock($1)' USING k;\nEND $$;\n"
+	// lockStillHeld fails a migration unless its session holds an
+	// advisory lock.
+	lockStillHeld = "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted)" +
+		" THEN RAISE EXCEPTION 'the migration lock is gone'; END IF; END $$;\n"
 )
 
 // TestMigrationReleasingTheLockIsRefusedAtRunTime: a migration that
@@ -161,4 +168,66 @@ func TestMigrationReleasingTheLockThenFailingIsBlamed(t *testing.T) {
 			assert.Empty(t, appliedIDs(t, conn, "public"))
 		})
 	}
+}
+
+// TestMigrationReleasingOneHoldKeepsTheLock: the session holds the
+// migration lock twice, so a migration that releases it once by its key
+// still runs under the lock, as does the next one: one pass goes on. Two
+// passes release it twice, once in the rehearsal and once on apply, and
+// the apply refuses the migration.
+func TestMigrationReleasingOneHoldKeepsTheLock(t *testing.T) {
+	t.Parallel()
+	g := load(t, files(
+		"0001_once.sql", "-- safe: always\n"+unlockOnce+lockStillHeld,
+		"0002_after.sql", "-- safe: always\n"+lockStillHeld+"CREATE TABLE after_once (id int);\n",
+	))
+	for _, tc := range []struct {
+		name    string
+		opts    executor.Options
+		applied []string
+	}{
+		{"apply", executor.Options{NoPreflight: true}, []string{"0001_once", "0002_after"}},
+		{"atomic", executor.Options{Atomic: true}, []string{"0001_once", "0002_after"}},
+		{"two passes", executor.Options{}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url, tg := fresh(t)
+			conn := pgtest.Connect(t, url)
+			opts := tc.opts
+			opts.Phase = planner.PostDeploy
+			_, err := executor.Run(ctx(t), tg, g, opts)
+			if len(tc.applied) == 2 {
+				require.NoError(t, err)
+			} else {
+				var me *executor.MigrationError
+				require.ErrorAs(t, err, &me)
+				assert.Equal(t, "0001_once", me.ID)
+			}
+			assert.Equal(t, tc.applied, appliedIDs(t, conn, "public"))
+		})
+	}
+}
+
+// TestRefusedReleaseLeavesNoHold: a session whose migration released the
+// lock holds none of it afterwards (the check's failure leaves no hold
+// behind), and another session can take the lock while it stays open.
+func TestRefusedReleaseLeavesNoHold(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	g := load(t, files(
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0002_unlock.sql", "-- safe: always\n"+unlockOnce+unlockOnce,
+	))
+	s, err := executor.Open(ctx(t), tg, executor.Options{Phase: planner.PostDeploy, NoPreflight: true})
+	require.NoError(t, err)
+	defer s.Close(ctx(t))
+	plan, _, err := s.Plan(ctx(t), g)
+	require.NoError(t, err)
+	_, err = s.Apply(ctx(t), plan)
+	require.ErrorContains(t, err, "migration 0002_unlock released safemigrate's migration lock")
+	require.NoError(t, s.ReleaseLock(ctx(t)))
+	assert.Empty(t, queryStrings(t, conn, `SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`), "the open session holds nothing")
 }

@@ -439,8 +439,7 @@ func (s *Session) asMigrator(ctx context.Context, qs ...query) error {
 	// above stays, the next statement does not run.)
 	check := s.locked
 	if check {
-		args := s.lockArgs()
-		b.Queue(lockHeldSQL, args[0], args[1])
+		b.Queue(lockHeldSQL, s.lockKey)
 	}
 	br := s.conn.SendBatch(ctx, b)
 	var err error
