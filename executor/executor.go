@@ -313,6 +313,12 @@ func sessionConfig(t Target) *pgx.ConnConfig {
 	if t.Schema != "" {
 		cfg.RuntimeParams["search_path"] = searchPath(t)
 	}
+	// Unnamed statements only: a migration may run DEALLOCATE ALL or
+	// DISCARD ALL, which drop every prepared statement of the session,
+	// and pgx's default caches named ones (the next query of safemigrate
+	// failed with "prepared statement … does not exist"). The cached
+	// descriptions still save the round trip that describes a statement.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	configureWire(cfg)
 	return cfg
 }

@@ -231,3 +231,35 @@ func TestRefusedReleaseLeavesNoHold(t *testing.T) {
 	assert.Empty(t, queryStrings(t, conn, `SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
 		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`), "the open session holds nothing")
 }
+
+// TestMigrationDroppingPreparedStatements: DEALLOCATE ALL in a migration
+// drops every prepared statement of the session; safemigrate's own
+// queries use none, so the run goes on. DISCARD ALL (transaction: false
+// only) also releases the migration lock, and is refused as that.
+func TestMigrationDroppingPreparedStatements(t *testing.T) {
+	t.Parallel()
+	t.Run("DEALLOCATE ALL", func(t *testing.T) {
+		t.Parallel()
+		url, tg := fresh(t)
+		conn := pgtest.Connect(t, url)
+		g := load(t, files(
+			"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\nDEALLOCATE ALL;\n",
+			"0002_nontx.sql", "-- safe: always\n-- transaction: false\nDEALLOCATE ALL;\nCREATE TABLE b (id int);\n",
+			"0003_c.sql", "-- safe: always\nCREATE TABLE c (id int);\n",
+		))
+		_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"0001_a", "0002_nontx", "0003_c"}, appliedIDs(t, conn, "public"))
+	})
+	t.Run("DISCARD ALL", func(t *testing.T) {
+		t.Parallel()
+		url, tg := fresh(t)
+		conn := pgtest.Connect(t, url)
+		g := load(t, files(
+			"0001_discard.sql", "-- safe: always\n-- transaction: false\nDISCARD ALL;\nCREATE TABLE after_discard (id int);\n",
+		))
+		_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy})
+		require.ErrorContains(t, err, "migration 0001_discard released safemigrate's migration lock")
+		assert.Empty(t, queryStrings(t, conn, `SELECT tablename::text FROM pg_tables WHERE tablename = 'after_discard'`))
+	})
+}
