@@ -95,7 +95,9 @@ func (b *batch) send(pl *pgconn.Pipeline, ev *events) error {
 }
 
 // execBatch sends b and, on failure, returns the command that failed and
-// the sessions it waited for (sampled as for a single statement). The
+// the sessions it waited for (sampled as for a single statement). It
+// fails only when a command did: the failure of the Sync after the last
+// command's result is left to the next use of the session. The
 // results arrive one per command; with Options.Events each statement's
 // start is reported as the results before it arrive.
 func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, []Blocker, error) {
@@ -145,7 +147,11 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 		err = first
 	}
 	err = finish(err)
-	if err == nil {
+	if err == nil || done == len(b.cmds) {
+		// Every command's result came: the batch did its work, COMMIT
+		// included, even when the session ended before the Sync's reply
+		// (a server's fast shutdown sends its FATAL error there). The
+		// next use of the session finds it closed and says so.
 		return nil, nil, nil
 	}
 	return &b.cmds[min(done, len(b.cmds)-1)], blockers, err

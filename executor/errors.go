@@ -179,6 +179,9 @@ type PartialError struct {
 	// OutcomeUnknown is set when the connection was lost after Failed's
 	// COMMIT was sent and whether it committed could not be checked.
 	OutcomeUnknown bool
+	// NotStarted is set when the session's connection ended before
+	// Failed was sent: nothing of it ran.
+	NotStarted bool
 }
 
 // Error says what failed, what stays applied and what to do next.
@@ -191,12 +194,19 @@ func (e *PartialError) Error() string {
 	if errors.Is(e.Err, context.Canceled) {
 		what, next = "was interrupted", "run again to continue"
 	}
+	if e.NotStarted {
+		kept := "nothing was applied"
+		if len(e.Applied) > 0 {
+			kept = "applied and kept: " + strings.Join(e.Applied, ", ")
+		}
+		return fmt.Sprintf("apply stopped before %s: the connection to the database ended (%s); run again to continue:\n%v", e.Failed, kept, e.Err)
+	}
 	if e.OutcomeUnknown {
 		before := "it was the first of this run"
 		if len(e.Applied) > 0 {
 			before = "applied before it and kept: " + strings.Join(e.Applied, ", ")
 		}
-		return fmt.Sprintf("apply %s: the connection was lost after it was sent, and whether it committed is unknown (%s); run `safemigrate status` to see, then run again to continue:\n%v", e.Failed, before, e.Err)
+		return fmt.Sprintf("apply %s: the connection was lost or ended by the server after it was sent, and whether it committed is unknown (%s); run `safemigrate status` to see, then run again to continue:\n%v", e.Failed, before, e.Err)
 	}
 	if e.NonTransactional {
 		return fmt.Sprintf("apply %s %s (transaction: false: its earlier statements stay applied and a rerun resumes at the one that stopped; %s); %s:\n%v", e.Failed, what, applied, next, e.Err)
@@ -283,6 +293,17 @@ const (
 )
 
 // pgError returns err's *pgconn.PgError, or nil.
+// mayHaveCommitted reports whether a failed batch may have committed
+// all the same: no reply came (the connection was lost), or the server
+// ended the session (a FATAL error: a shutdown, pg_terminate_backend) in
+// place of COMMIT's reply, which it can do after the commit is durable,
+// e.g. while waiting for a synchronous standby. A FATAL error in reply to
+// an earlier command ended the session before COMMIT was read.
+func mayHaveCommitted(err error, role string) bool {
+	pe := pgError(err)
+	return pe == nil || role == roleCommit && (pe.Severity == "FATAL" || pe.Severity == "PANIC")
+}
+
 func pgError(err error) *pgconn.PgError {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

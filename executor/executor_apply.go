@@ -36,6 +36,12 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 				return applied, err
 			}
 		}
+		if i > 0 && s.conn.IsClosed() {
+			// The server ended the session after the last migration's
+			// COMMIT succeeded (a shutdown sends its FATAL error there).
+			return applied, &PartialError{Applied: applied, Failed: step.ID(), NotStarted: true,
+				Err: s.connLost(errors.New("the server ended the session after " + plan.Run[i-1].ID() + " committed"))}
+		}
 		s.setCurrent(step.ID())
 		began := s.startMigration(PassApply, step)
 		var err error
@@ -144,8 +150,9 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) (me *M
 		}
 		return nil
 	}
-	if pgError(err) == nil {
-		// No reply from the server: the batch, COMMIT included, may have
+	if mayHaveCommitted(err, cmd.role) {
+		// No reply from the server, or the server ended the session in
+		// place of COMMIT's reply: the batch, COMMIT included, may have
 		// run. Say what happened, never "rolled back" on a guess.
 		switch committed, known := s.committed(ctx, m); {
 		case committed:
@@ -154,7 +161,7 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) (me *M
 		case !known:
 			me := s.fail(u, cmd.stmt, err, blockers)
 			me.OutcomeUnknown = true
-			me.Hint = "the connection was lost after the migration was sent, and whether it committed could not be checked: run `safemigrate status` to see whether " + m.ID + " is applied; a rerun continues either way"
+			me.Hint = "the connection was lost or ended by the server after the migration was sent, and whether it committed could not be checked: run `safemigrate status` to see whether " + m.ID + " is applied; a rerun continues either way"
 			return me
 		}
 	}

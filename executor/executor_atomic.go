@@ -197,8 +197,9 @@ func (s *Session) commitSegment(ctx context.Context, steps []planner.Step, rh *r
 	if err == nil {
 		return nil, nil
 	}
-	if pgError(err) == nil {
-		// No reply: the COMMIT may have run. The segment's tracking rows
+	if mayHaveCommitted(err, cmd.role) {
+		// No reply, or the session ended in place of COMMIT's reply: the
+		// COMMIT may have run. The segment's tracking rows
 		// committed with it or not at all; its last one tells.
 		switch committed, known := s.committed(ctx, last); {
 		case committed:
@@ -208,7 +209,7 @@ func (s *Session) commitSegment(ctx context.Context, steps []planner.Step, rh *r
 			me := s.fail(u, 0, err, blockers)
 			me.Context = "commit of the atomic transaction"
 			me.OutcomeUnknown = true
-			me.Hint = "the connection was lost after COMMIT was sent, and whether the atomic transaction committed could not be checked: run `safemigrate status` to see whether " + last.ID + " is applied; a rerun continues either way"
+			me.Hint = "the connection was lost or ended by the server after COMMIT was sent, and whether the atomic transaction committed could not be checked: run `safemigrate status` to see whether " + last.ID + " is applied; a rerun continues either way"
 			return nil, fmt.Errorf("atomic: commit: %w", me)
 		}
 	}
