@@ -118,7 +118,9 @@ func (s *Session) execBatch(ctx context.Context, b *batch, u *unit) (*command, [
 	if first == nil {
 		s.ev.batchAt(b, u, 0)
 	}
+	defer s.setChecking(false)
 	for first == nil && done < len(b.cmds) {
+		s.setChecking(b.cmds[done].role == roleLockCheck) // its notices come with its result
 		res, err := pl.GetResults()
 		if err != nil {
 			first = err

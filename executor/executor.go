@@ -242,8 +242,12 @@ type Session struct {
 	setup         string // session settings of prepareSession, restored by resetSession
 	path          string // SET search_path of a retargeted session, restored by resetSession
 
-	mu      sync.Mutex // guards current (read by the notice handler)
+	mu      sync.Mutex // guards current and checking (read by the notice handler)
 	current string     // ID of the migration being run, for notices
+	// checking is set while the lock check (lockHeldSQL) runs: its
+	// release of a lock the session lost warns, and the failure says it
+	// better.
+	checking bool
 
 	parsed map[string][]sqlparse.Statement
 }
@@ -281,8 +285,11 @@ func connect(ctx context.Context, t Target, opts Options) (*Session, error) {
 	cfg := sessionConfig(t)
 	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
 		s.mu.Lock()
-		id := s.current
+		id, checking := s.current, s.checking
 		s.mu.Unlock()
+		if checking && strings.HasPrefix(n.Message, lockNotOwned) {
+			return
+		}
 		if id != "" {
 			s.log.printf("%s %s: %s", n.Severity, id, n.Message)
 		}

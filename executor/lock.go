@@ -135,16 +135,25 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), c
 	return &bs[0], nil
 }
 
-// unlock releases the advisory lock (both holds, see lock).
+// unlock releases the migration lock, and with it every advisory lock
+// the session holds at session level: a migration can add holds of its
+// own (pg_advisory_lock, _shared, on the migration lock's key or any
+// other), which releasing the two holds of lock would leave behind, and a
+// session kept for another target ([Session.Retarget], a fleet's worker)
+// would keep other runs waiting for a target it is done with.
 func (s *Session) unlock(ctx context.Context) error {
 	ctx, cancel := ownCtx(ctx)
 	defer cancel()
-	if _, err := s.conn.Exec(ctx, `SELECT pg_catalog.pg_advisory_unlock($1), pg_catalog.pg_advisory_unlock($1)`, s.lockKey); err != nil {
+	if _, err := s.conn.Exec(ctx, unlockAllSQL); err != nil {
 		return s.connLost(err)
 	}
 	s.locked = false
 	return nil
 }
+
+// unlockAllSQL releases every session-level advisory lock of the session
+// (see unlock).
+const unlockAllSQL = `SELECT pg_catalog.pg_advisory_unlock_all()`
 
 // lockHeldSQL fails (division by zero) unless this session still holds
 // the advisory lock $1: a migration can release it
@@ -174,6 +183,17 @@ func (s *Session) unlock(ctx context.Context) error {
 const lockHeldSQL = `SELECT 1 / CASE WHEN pg_catalog.pg_advisory_unlock($1::bigint)
   THEN CASE WHEN pg_catalog.pg_try_advisory_lock($1::bigint) THEN 1 ELSE 0 END ELSE 0 END`
 
+// lockNotOwned begins the server's warning when pg_advisory_unlock finds
+// the lock not held (an internal message, never translated).
+const lockNotOwned = "you don't own a lock of type"
+
+// setChecking marks whether the lock check runs now (see Session.checking).
+func (s *Session) setChecking(on bool) {
+	s.mu.Lock()
+	s.checking = on
+	s.mu.Unlock()
+}
+
 // roleLockCheck is the batch command of lockHeldSQL.
 const roleLockCheck = "lock check"
 
@@ -193,7 +213,9 @@ func (s *Session) checkLock(ctx context.Context) error {
 	if !s.locked {
 		return nil
 	}
+	s.setChecking(true)
 	_, err := s.conn.Exec(ctx, lockHeldSQL, s.lockKey)
+	s.setChecking(false)
 	switch {
 	case err == nil:
 		return nil

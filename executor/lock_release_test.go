@@ -60,9 +60,17 @@ func TestMigrationReleasingTheLockIsRefusedAtRunTime(t *testing.T) {
 			))
 			opts := tc.opts
 			opts.Phase = planner.PostDeploy
+			log := &syncBuffer{}
+			opts.Log = log
 			_, err := executor.Run(ctx(t), tg, g, opts)
 			require.Error(t, err)
 			t.Log(err)
+			if tc.unlock == unlockAll {
+				// The check's own release of the lost lock warns; the
+				// failure says it better. (unlockKey's loop warns too,
+				// and that warning is the migration's.)
+				assert.NotContains(t, log.String(), "you don't own a lock")
+			}
 			assert.Contains(t, err.Error(), "migration 0002_unlock released safemigrate's migration lock")
 			assert.Contains(t, err.Error(), "remove the pg_advisory_unlock call from 0002_unlock.sql")
 			assert.NotContains(t, err.Error(), "division by zero")
@@ -262,4 +270,70 @@ func TestMigrationDroppingPreparedStatements(t *testing.T) {
 		require.ErrorContains(t, err, "migration 0001_discard released safemigrate's migration lock")
 		assert.Empty(t, queryStrings(t, conn, `SELECT tablename::text FROM pg_tables WHERE tablename = 'after_discard'`))
 	})
+}
+
+// takeHolds is a migration that takes advisory locks of its own at
+// session level, which outlive its transaction: two more holds of the
+// migration lock (exclusive and shared) and one on another key.
+const takeHolds = "-- safe: always\nDO $$ DECLARE k bigint; BEGIN\n" +
+	"  SELECT (classid::bigint << 32) | objid::bigint INTO k FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND mode = 'ExclusiveLock' AND objid <> 4242 LIMIT 1;\n" +
+	"  PERFORM pg_advisory_lock(k), pg_advisory_lock_shared(k), pg_advisory_lock(4242);\nEND $$;\n"
+
+// TestMigrationsOwnAdvisoryLocksAreReleased: advisory locks a migration
+// took go with the migration lock when the session releases it or moves
+// to another target, so a fleet's worker does not keep other runs of a
+// tenant it is done with waiting.
+func TestMigrationsOwnAdvisoryLocksAreReleased(t *testing.T) {
+	t.Parallel()
+	url, tg := fresh(t)
+	conn := pgtest.Connect(t, url)
+	_, err := conn.Exec(ctx(t), `CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA c`)
+	require.NoError(t, err)
+	ts := tenants(tg, "a", "b", "c")
+	g := load(t, files("0001_holds.sql", takeHolds))
+	opts := executor.Options{Phase: planner.PostDeploy, LockWait: -1}
+	held := func() []string {
+		t.Helper()
+		return queryStrings(t, conn, `SELECT objid::text || ' ' || mode FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1`)
+	}
+	apply := func(s *executor.Session) {
+		t.Helper()
+		plan, _, err := s.Plan(ctx(t), g)
+		require.NoError(t, err)
+		pf, err := s.Preflight(ctx(t), plan)
+		require.NoError(t, err)
+		require.True(t, pf.OK)
+		_, err = s.Apply(ctx(t), plan)
+		require.NoError(t, err)
+	}
+
+	s, err := executor.Open(ctx(t), ts[0], opts)
+	require.NoError(t, err)
+	defer s.Close(ctx(t))
+	apply(s)
+	require.Len(t, held(), 3, "the migration's holds outlive its transaction: %v", held())
+	require.NoError(t, s.Retarget(ctx(t), ts[1]))
+	require.Len(t, held(), 1, "only b's lock: %v", held())
+	other, err := executor.Open(ctx(t), ts[0], opts)
+	require.NoError(t, err, "a is free at once")
+	require.NoError(t, other.Close(ctx(t)))
+	apply(s)
+	require.NoError(t, s.ReleaseLock(ctx(t)))
+	assert.Empty(t, held(), "released, the session holds nothing")
+
+	// A lock set's session: its migrations' locks go when it moves on;
+	// the set's own locks stay with the set.
+	l, err := executor.LockAll(ctx(t), ts, executor.Options{})
+	require.NoError(t, err)
+	defer l.Close(ctx(t))
+	setLocks := held()
+	require.Len(t, setLocks, 3)
+	ls, err := l.Open(ctx(t), ts[2], opts)
+	require.NoError(t, err)
+	defer ls.Close(ctx(t))
+	apply(ls)
+	require.Greater(t, len(held()), len(setLocks))
+	require.NoError(t, l.Retarget(ctx(t), ls, ts[0]))
+	assert.Equal(t, setLocks, held())
 }

@@ -8,8 +8,9 @@ import (
 
 // Retarget points a session opened by [Open] at t, another schema of the
 // same database, keeping its connection: it releases the lock of the old
-// tracking schema (unless [Session.ReleaseLock] did already) and takes the
-// one of t's, waiting up to Options.LockWait as [Open] does. A fleet that
+// tracking schema (unless [Session.ReleaseLock] did already) and every
+// advisory lock its migrations took, and takes the one of t's, waiting
+// up to Options.LockWait as [Open] does. A fleet that
 // works through many tenants of one database this way pays for one
 // connection (and its authentication and cold catalog caches) per worker
 // instead of one per tenant and pass. Sessions of a [LockSet] use
@@ -20,11 +21,6 @@ import (
 func (s *Session) Retarget(ctx context.Context, t Target) error {
 	if err := s.retarget(ctx, t); err != nil {
 		return err
-	}
-	if s.locked {
-		if err := s.unlock(ctx); err != nil {
-			return err
-		}
 	}
 	s.lockKey = lockKey(t.trackingSchema())
 	return s.lock(ctx)
@@ -81,11 +77,14 @@ func (s *Session) retarget(ctx context.Context, t Target) error {
 	// migration of the previous target may have left a SET ROLE in place
 	// (apply resets the session before each migration, not after the
 	// last), and t's tracking tables must not be read, created or
-	// trusted as that role.
+	// trusted as that role. The old target's lock goes with every
+	// advisory lock its migrations took (see unlock): a session of a
+	// [LockSet] holds none of its own, the set's connection does.
 	s.path = ""
-	if _, err := s.conn.Exec(qctx, strings.Join(append(s.resetSession(), path), "; ")); err != nil {
+	if _, err := s.conn.Exec(qctx, strings.Join(append(s.resetSession(), path, unlockAllSQL), "; ")); err != nil {
 		return s.connLost(err)
 	}
+	s.locked = false
 	s.path = path
 	s.target = t
 	s.names = newTracking(t.trackingSchema())
