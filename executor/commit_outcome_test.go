@@ -1,17 +1,9 @@
 package executor_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
-	"fmt"
-	"io"
-	"net"
-	neturl "net/url"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -140,139 +132,135 @@ func endWaitingCommit(admin *pgx.Conn, dbname string, refuse bool, stop <-chan s
 
 // TestFatalErrorAroundCommitsReply: a server ending the session (a fast
 // shutdown, pg_terminate_backend) sends a FATAL error where the session
-// is: after COMMIT's reply, in place of the reply to the Sync that ends
-// the round trip, or in place of COMMIT's reply itself. Both times the
-// migration committed, and the run must say so, not "rolled back" (a CI
-// run did, in a fast shutdown). A proxy between the session and the
-// server ends the session at either point, sending the FATAL error the
-// server sends.
+// is: after COMMIT's reply, in place of the reply to what follows (the
+// lock check, the Sync that ends the round trip), or in place of
+// COMMIT's reply itself. The run must report what the tracking table
+// shows, never "rolled back" on a guess (a CI run did, in a fast
+// shutdown), and never blame the migration for the lost session; a rerun
+// finishes the job. A proxy ends the session at each point
+// ([pgtest.EndSession]).
 func TestFatalErrorAroundCommitsReply(t *testing.T) {
 	t.Parallel()
-	g := load(t, files(
+	tx := files(
 		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
 		"0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n",
-	))
+	)
+	nontx := files(
+		"0001_nontx.sql", "-- safe: always\n-- transaction: false\nCREATE SEQUENCE s1;\nCREATE SEQUENCE s2;\n",
+		"0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n",
+	)
+	segments := files( // an added enum value ends an atomic segment
+		"0001_enum.sql", "-- safe: always\nCREATE TYPE e AS ENUM ('a');\nALTER TYPE e ADD VALUE 'b';\n",
+		"0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n",
+	)
+	all := []string{"0001_a", "0002_b"}
 	for _, tc := range []struct {
-		name    string
-		instead bool
-		atomic  bool
+		name string
+		fsys fstest.MapFS
+		opts executor.Options
+		mode pgtest.EndMode
+		tags []string
+		// stoppedBefore is the migration a run that stops after a
+		// commit names as not started.
+		stoppedBefore string
 	}{
-		{name: "after COMMIT's reply"},
-		{name: "in place of COMMIT's reply", instead: true},
-		{name: "atomic, after COMMIT's reply", atomic: true},
-		{name: "atomic, in place of COMMIT's reply", atomic: true, instead: true},
+		{name: "after COMMIT's reply", fsys: tx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndAfter, tags: []string{"COMMIT"}, stoppedBefore: "0002_b"},
+		{name: "in place of COMMIT's reply", fsys: tx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndInstead, tags: []string{"COMMIT"}},
+		{name: "atomic, after COMMIT's reply", fsys: tx, opts: executor.Options{Atomic: true},
+			mode: pgtest.EndAfter, tags: []string{"COMMIT"}},
+		{name: "atomic, in place of COMMIT's reply", fsys: tx, opts: executor.Options{Atomic: true},
+			mode: pgtest.EndInstead, tags: []string{"COMMIT"}},
+		{name: "atomic, after the first segment's COMMIT", fsys: segments, opts: executor.Options{Atomic: true},
+			mode: pgtest.EndAfter, tags: []string{"COMMIT"}, stoppedBefore: "0002_b"},
+		{name: "transaction: false, after its record's COMMIT", fsys: nontx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndAfter, tags: []string{"DELETE 1", "COMMIT"}, stoppedBefore: "0002_b"},
+		{name: "transaction: false, in place of its record's lock check", fsys: nontx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndInstead, tags: []string{"DELETE 1", "COMMIT", "SELECT 1"}, stoppedBefore: "0002_b"},
+		{name: "transaction: false, in place of its record's COMMIT", fsys: nontx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndInstead, tags: []string{"DELETE 1", "COMMIT"}},
+		{name: "transaction: false, after a statement's progress", fsys: nontx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndAfter, tags: []string{"CREATE SEQUENCE", "INSERT 0 1", "COMMIT"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			url, _ := fresh(t)
-			p := newCommitProxy(t, url, tc.instead)
-			res, err := executor.Run(ctx(t), target(t, p.url), g, executor.Options{Phase: planner.PostDeploy, Atomic: tc.atomic, Log: &syncBuffer{}})
-			require.True(t, p.fired(), "the proxy ended the session at a COMMIT")
+			end := pgtest.EndSession(t, url, tc.mode, tc.tags...)
+			opts := tc.opts
+			opts.Phase, opts.Log = planner.PostDeploy, &syncBuffer{}
+			g := load(t, tc.fsys)
+			res, err := executor.Run(ctx(t), target(t, end.URL), g, opts)
+			require.True(t, end.Fired(), "the proxy ended the session")
 			conn := pgtest.Connect(t, url)
 			got := queryStrings(t, conn, `SELECT id FROM safemigrate_migrations ORDER BY id`)
-			require.NotEmpty(t, got, "the first COMMIT went through")
 			if err != nil {
 				t.Logf("%v", err)
-				assert.NotContains(t, err.Error(), "rolled back")
-				assert.NotContains(t, err.Error(), "nothing was applied")
+				for _, s := range []string{"rolled back", "nothing was applied", "released safemigrate's migration lock"} {
+					assert.NotContains(t, err.Error(), s)
+				}
 			}
-			assert.Equal(t, got, res.Applied, "the report matches the tracking table")
+			assert.Equal(t, nilIfEmpty(got), nilIfEmpty(res.Applied), "the report matches the tracking table")
+			if tc.stoppedBefore != "" {
+				var pe *executor.PartialError
+				require.ErrorAs(t, err, &pe)
+				assert.True(t, pe.NotStarted)
+				assert.Equal(t, tc.stoppedBefore, pe.Failed)
+				assert.Contains(t, err.Error(), "apply stopped before "+tc.stoppedBefore)
+			}
 			// A rerun finishes the job.
-			_, err = executor.Run(ctx(t), target(t, url), g, executor.Options{Phase: planner.PostDeploy, Atomic: tc.atomic})
+			_, err = executor.Run(ctx(t), target(t, url), g, executor.Options{Phase: planner.PostDeploy, Atomic: tc.opts.Atomic})
 			require.NoError(t, err)
-			assert.Equal(t, []string{"0001_a", "0002_b"}, queryStrings(t, conn, `SELECT id FROM safemigrate_migrations ORDER BY id`))
+			assert.Len(t, queryStrings(t, conn, `SELECT id FROM safemigrate_migrations ORDER BY id`), len(all))
 		})
 	}
 }
 
-// commitProxy forwards connections to a server and ends the first session
-// whose COMMIT succeeds with a FATAL error, as a server shutting down does:
-// after the reply to COMMIT, or in place of it (instead).
-type commitProxy struct {
-	url     string
-	instead bool
-	once    sync.Once
-	done    atomic.Bool
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
-func (p *commitProxy) fired() bool { return p.done.Load() }
-
-func newCommitProxy(t *testing.T, url string, instead bool) *commitProxy {
-	t.Helper()
-	cfg, err := pgx.ParseConfig(url)
-	require.NoError(t, err)
-	network, addr := "tcp", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
-	if strings.HasPrefix(cfg.Host, "/") {
-		network, addr = "unix", fmt.Sprintf("%s/.s.PGSQL.%d", cfg.Host, cfg.Port)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	require.NoError(t, err)
-	u := neturl.URL{
-		Scheme:   "postgres",
-		User:     neturl.UserPassword(cfg.User, cfg.Password),
-		Host:     net.JoinHostPort(host, port),
-		Path:     "/" + cfg.Database,
-		RawQuery: "sslmode=disable",
-	}
-	p := &commitProxy{url: u.String(), instead: instead}
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial(network, addr)
-			if err != nil {
-				_ = client.Close()
-				continue
-			}
-			go func() { _, _ = io.Copy(server, client); _ = server.Close() }()
-			go p.serverToClient(server, client)
-		}
-	}()
-	return p
-}
-
-// serverToClient forwards the server's messages whole (after the
-// untyped startup, every message is a type byte and a length), watching
-// for CommandComplete "COMMIT".
-func (p *commitProxy) serverToClient(server, client net.Conn) {
-	defer client.Close()
-	defer server.Close()
-	r := bufio.NewReader(server)
-	for {
-		head := make([]byte, 5)
-		if _, err := io.ReadFull(r, head); err != nil {
-			return
-		}
-		body := make([]byte, int(binary.BigEndian.Uint32(head[1:]))-4)
-		if _, err := io.ReadFull(r, body); err != nil {
-			return
-		}
-		commit := head[0] == 'C' && string(body) == "COMMIT\x00"
-		end := false
-		if commit {
-			p.once.Do(func() { end = true })
-		}
-		if !(end && p.instead) {
-			if _, err := client.Write(append(head, body...)); err != nil {
-				return
-			}
-		}
-		if end {
-			// The server's own words for a fast shutdown.
-			var e []byte
-			for _, f := range []string{"SFATAL", "VFATAL", "C57P01", "Mterminating connection due to administrator command"} {
-				e = append(append(e, f...), 0)
-			}
-			e = append(e, 0)
-			msg := binary.BigEndian.AppendUint32([]byte{'E'}, uint32(len(e)+4))
-			_, _ = client.Write(append(msg, e...))
-			p.done.Store(true)
-			return
-		}
+// TestSessionEndedAtTheLockCheckIsNotBlamedOnTheMigration: a FATAL error
+// in reply to the lock check (the server shut down as it ran) says
+// nothing about what the migration did: the error says the session
+// ended there, not that the migration released the lock. (The server
+// ended the session before COMMIT: the transaction was rolled back. The
+// proxy cannot stop the server from reading the COMMIT it already has,
+// so what the tracking table shows is not compared here.)
+func TestSessionEndedAtTheLockCheckIsNotBlamedOnTheMigration(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts executor.Options
+		tags []string
+	}{
+		{"apply", executor.Options{NoPreflight: true}, []string{"CREATE TABLE", "INSERT 0 1", "SELECT 1"}},
+		{"rehearsal", executor.Options{}, []string{"CREATE TABLE", "INSERT 0 1", "SELECT 1"}},
+		{"transaction: false", executor.Options{NoPreflight: true}, []string{"CREATE SEQUENCE", "INSERT 0 1", "COMMIT", "SELECT 1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url, _ := fresh(t)
+			end := pgtest.EndSession(t, url, pgtest.EndInstead, tc.tags...)
+			g := load(t, files(
+				"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+				"0002_nontx.sql", "-- safe: always\n-- transaction: false\nCREATE SEQUENCE s1;\nCREATE SEQUENCE s2;\n",
+			))
+			opts := tc.opts
+			opts.Phase, opts.Log = planner.PostDeploy, &syncBuffer{}
+			_, err := executor.Run(ctx(t), target(t, end.URL), g, opts)
+			require.True(t, end.Fired())
+			require.Error(t, err)
+			t.Log(err)
+			assert.NotContains(t, err.Error(), "released safemigrate's migration lock")
+			assert.NotContains(t, err.Error(), "pg_advisory_unlock")
+			// In a transaction: false migration the check follows its
+			// progress row's COMMIT: the next statement finds the
+			// session gone.
+			assert.Regexp(t, `terminating connection due to administrator command|lost the connection to the database`, err.Error())
+		})
 	}
 }

@@ -209,6 +209,9 @@ func (e *PartialError) Error() string {
 		return fmt.Sprintf("apply %s: the connection was lost or ended by the server after it was sent, and whether it committed is unknown (%s); run `safemigrate status` to see, then run again to continue:\n%v", e.Failed, before, e.Err)
 	}
 	if e.NonTransactional {
+		if len(e.Applied) == 0 {
+			applied = "no migration before it was applied in this run"
+		}
 		return fmt.Sprintf("apply %s %s (transaction: false: its earlier statements stay applied and a rerun resumes at the one that stopped; %s); %s:\n%v", e.Failed, what, applied, next, e.Err)
 	}
 	return fmt.Sprintf("apply %s %s and was rolled back (%s); %s:\n%v", e.Failed, what, applied, next, e.Err)
@@ -285,6 +288,7 @@ const (
 	sqlstateActiveSQLTxn     = "25001"
 	sqlstateSyntaxError      = "42601"
 	sqlstateInvalidTxnTerm   = "2D000"
+	sqlstateDivisionByZero   = "22012"
 
 	sqlstateUnsafeNewEnumValue    = "55P04"
 	sqlstateInsufficientPrivilege = "42501"

@@ -36,11 +36,8 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 				return applied, err
 			}
 		}
-		if i > 0 && s.conn.IsClosed() {
-			// The server ended the session after the last migration's
-			// COMMIT succeeded (a shutdown sends its FATAL error there).
-			return applied, &PartialError{Applied: applied, Failed: step.ID(), NotStarted: true,
-				Err: s.connLost(errors.New("the server ended the session after " + plan.Run[i-1].ID() + " committed"))}
+		if err := s.endedAfter(applied, step.ID()); err != nil {
+			return applied, err
 		}
 		s.setCurrent(step.ID())
 		began := s.startMigration(PassApply, step)
@@ -59,6 +56,18 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 		applied = append(applied, step.ID())
 	}
 	return applied, nil
+}
+
+// endedAfter is the error of a run whose session the server ended after
+// the last applied migration committed (a shutdown sends its FATAL error
+// after COMMIT's reply), before next was sent; nil while the session
+// lives or before anything was applied.
+func (s *Session) endedAfter(applied []string, next string) *PartialError {
+	if len(applied) == 0 || !s.conn.IsClosed() {
+		return nil
+	}
+	return &PartialError{Applied: applied, Failed: next, NotStarted: true,
+		Err: s.connLost(errors.New("the server ended the session after " + applied[len(applied)-1] + " committed"))}
 }
 
 // applyTx applies one transactional migration, retrying it whole after a
@@ -172,8 +181,10 @@ func (s *Session) applyTxOnce(ctx context.Context, u *unit, phase string) (me *M
 		atPosition(me, err, cmd.start, u.stmts[cmd.stmt-1])
 	case cmd.role == roleRecord:
 		me.Context = "recording it in " + MigrationsTable
-	case cmd.role == roleLockCheck:
+	case cmd.role == roleLockCheck && lockCheckFailed(err):
 		s.lockReleased(me, "its transaction was rolled back and nothing of it was applied")
+	case cmd.role == roleLockCheck:
+		me.Context = lockCheckContext
 	case cmd.role == roleCommit:
 		me.Context = "deferred constraint check at commit" // integrity errors at COMMIT
 	default:

@@ -93,6 +93,10 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 	for segs := s.segments(plan.Run); len(segs) > 0; {
 		seg := segs[0]
 		segs = segs[1:]
+		if err := s.endedAfter(applied, seg.steps[0].ID()); err != nil {
+			return rep, applied, err
+		}
+		s.setCurrent(seg.steps[0].ID())
 		if !seg.tx {
 			step := seg.steps[0]
 			s.setCurrent(step.ID())
@@ -109,7 +113,9 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 				r.Status = StatusFailed
 				errors.As(err, &r.Error)
 				rep.Migrations = append(rep.Migrations, r)
-				return rep, applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: true}
+				var me *MigrationError
+				unknown := errors.As(err, &me) && me.OutcomeUnknown
+				return rep, applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: true, OutcomeUnknown: unknown}
 			}
 			rep.Migrations = append(rep.Migrations, r)
 			applied = append(applied, step.ID())

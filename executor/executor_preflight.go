@@ -382,7 +382,11 @@ func (s *Session) rehearse(ctx context.Context, step planner.Step, rh *rehearsal
 	case cmd.role == roleLockCheck:
 		// Without the lock the run cannot go on: not even to rehearse
 		// the next migration.
-		s.lockReleased(me, rh.undone())
+		if lockCheckFailed(err) {
+			s.lockReleased(me, rh.undone())
+		} else {
+			me.Context = lockCheckContext
+		}
 		return r, me, fmt.Errorf("%s: %w", passName(rh.commit), me)
 	default:
 		// The savepoint, timeouts and releases cannot fail on a healthy

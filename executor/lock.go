@@ -194,6 +194,19 @@ func (s *Session) setChecking(on bool) {
 	s.mu.Unlock()
 }
 
+// lockCheckFailed reports whether err is lockHeldSQL's own failure (its
+// division by zero), as opposed to the session ending while it ran (a
+// FATAL error: a shutdown, pg_terminate_backend), which says nothing
+// about what the migration did.
+func lockCheckFailed(err error) bool {
+	pe := pgError(err)
+	return pe != nil && pe.Code == sqlstateDivisionByZero && pe.Severity == "ERROR"
+}
+
+// lockCheckContext is the context of a failure in the lock check that is
+// not the check's own (see lockCheckFailed).
+const lockCheckContext = "checking that the session still holds the migration lock"
+
 // roleLockCheck is the batch command of lockHeldSQL.
 const roleLockCheck = "lock check"
 
@@ -219,7 +232,7 @@ func (s *Session) checkLock(ctx context.Context) error {
 	switch {
 	case err == nil:
 		return nil
-	case pgError(err) != nil:
+	case lockCheckFailed(err):
 		return errLockReleased
 	default:
 		return s.connLost(err)

@@ -92,6 +92,22 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 			query{s.recordSQL(), s.recordArgs(m, phase, time.Since(start))},
 			query{`DELETE FROM ` + s.names.progress + ` WHERE id = $1`, []any{m.ID}})
 	})
+	var cu *commitUnknownError
+	if errors.As(err, &cu) {
+		// The tracking row commits with the migration's record: a new
+		// connection tells, as for a transactional migration.
+		switch committed, known := s.committed(ctx, m); {
+		case committed:
+			s.log.printf("applied %s (the reply to its record was lost; its tracking row shows it committed)", m.ID)
+			return nil
+		case !known:
+			me := s.fail(u, 0, err, nil)
+			me.Context = "recording it in " + MigrationsTable
+			me.OutcomeUnknown = true
+			me.Hint = "its statements ran; the connection was lost or ended by the server after its record was sent, and whether it was recorded could not be checked: run `safemigrate status` to see whether " + m.ID + " is applied; a rerun records it either way"
+			return me
+		}
+	}
 	if err != nil {
 		me := s.fail(u, 0, err, nil)
 		me.Context = "recording it in " + MigrationsTable
@@ -434,28 +450,55 @@ func (s *Session) asMigrator(ctx context.Context, qs ...query) error {
 		b.Queue(q.sql, q.args...)
 	}
 	b.Queue("COMMIT")
+	commitAt := b.Len() - 1
 	// After each statement of a transaction: false migration: is the
 	// migration lock still held? (see lockHeldSQL; the progress committed
 	// above stays, the next statement does not run.)
 	check := s.locked
 	if check {
+		s.setChecking(true) // its warning comes with the last result
+		defer s.setChecking(false)
 		b.Queue(lockHeldSQL, s.lockKey)
 	}
 	br := s.conn.SendBatch(ctx, b)
 	var err error
-	for i := 0; i < b.Len() && err == nil; i++ {
-		if _, err = br.Exec(); err != nil && check && i == b.Len()-1 && pgError(err) != nil {
-			err = errLockReleased
+	at := 0 // the command that failed; b.Len() for the Sync
+	for ; at < b.Len(); at++ {
+		if _, err = br.Exec(); err != nil {
+			break
 		}
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil && !s.conn.IsClosed() && s.conn.PgConn().TxStatus() != 'I' {
+	role := ""
+	if at == commitAt {
+		role = roleCommit
+	}
+	switch {
+	case err == nil:
+		return nil
+	case check && at == b.Len()-1 && lockCheckFailed(err):
+		return errLockReleased
+	case at > commitAt:
+		// COMMIT's reply came: qs committed, and the session ended after
+		// (the next use finds it closed).
+		return nil
+	case mayHaveCommitted(err, role):
+		return &commitUnknownError{err}
+	}
+	if !s.conn.IsClosed() && s.conn.PgConn().TxStatus() != 'I' {
 		_, _ = s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 	}
 	return err
 }
+
+// commitUnknownError is a failure of [Session.asMigrator] after its
+// COMMIT was sent, without a reply that tells whether it committed.
+type commitUnknownError struct{ err error }
+
+func (e *commitUnknownError) Error() string { return e.err.Error() }
+func (e *commitUnknownError) Unwrap() error { return e.err }
 
 // ensureStartedColumns adds the columns [Session.saveStarted] writes to a
 // safemigrate_progress table created before they existed (nullable, no

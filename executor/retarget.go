@@ -26,6 +26,11 @@ func (s *Session) Retarget(ctx context.Context, t Target) error {
 	return s.lock(ctx)
 }
 
+// Closed reports whether the session's connection has ended (the server
+// can end it after a migration committed: see docs/executing.md, "When
+// the connection ends"); such a session is only good for [Session.Close].
+func (s *Session) Closed() bool { return s.conn.IsClosed() }
+
 // ReleaseLock releases the migration lock a session opened by [Open]
 // holds, keeping its connection for a later [Session.Retarget]: an idle
 // session must not keep another run waiting for a target it is done with.
@@ -61,6 +66,9 @@ func (l *LockSet) Retarget(ctx context.Context, s *Session, t Target) error {
 // after its RESET ALL (which would otherwise restore the first target's
 // startup search_path).
 func (s *Session) retarget(ctx context.Context, t Target) error {
+	if s.conn.IsClosed() {
+		return fmt.Errorf("executor: cannot retarget a session whose connection has ended")
+	}
 	if !sameDatabase(t, s.target) {
 		return fmt.Errorf("executor: cannot retarget a session on %s to %s: another database", s.target, t)
 	}

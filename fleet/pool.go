@@ -107,6 +107,7 @@ func (p *pool) evict(match func(db string) bool) bool {
 
 // release gives s back after a tenant of t: idle when ok, closed when not.
 func (p *pool) release(ctx context.Context, s *executor.Session, t executor.Target, ok bool) {
+	ok = ok && !s.Closed() // the server may end a session after a tenant's last COMMIT
 	if ok && p.locks == nil {
 		// Idle, it must not hold the tenant's lock: another run waiting
 		// for it while holding a lock this run waits for would wait in a
