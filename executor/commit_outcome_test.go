@@ -163,6 +163,7 @@ func TestFatalErrorAroundCommitsReply(t *testing.T) {
 		// stoppedBefore is the migration a run that stops after a
 		// commit names as not started.
 		stoppedBefore string
+		hint          string // what the error says to do
 	}{
 		{name: "after COMMIT's reply", fsys: tx, opts: executor.Options{NoPreflight: true},
 			mode: pgtest.EndAfter, tags: []string{"COMMIT"}, stoppedBefore: "0002_b"},
@@ -182,6 +183,9 @@ func TestFatalErrorAroundCommitsReply(t *testing.T) {
 			mode: pgtest.EndInstead, tags: []string{"DELETE 1", "COMMIT"}},
 		{name: "transaction: false, after a statement's progress", fsys: nontx, opts: executor.Options{NoPreflight: true},
 			mode: pgtest.EndAfter, tags: []string{"CREATE SEQUENCE", "INSERT 0 1", "COMMIT"}},
+		{name: "transaction: false, in place of a statement's progress COMMIT", fsys: nontx, opts: executor.Options{NoPreflight: true},
+			mode: pgtest.EndInstead, tags: []string{"CREATE SEQUENCE", "INSERT 0 1", "COMMIT"},
+			hint: "statement 1 ran and stays applied; unless the progress of statement 1 was recorded, the next run runs it again"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -201,6 +205,10 @@ func TestFatalErrorAroundCommitsReply(t *testing.T) {
 				}
 			}
 			assert.Equal(t, nilIfEmpty(got), nilIfEmpty(res.Applied), "the report matches the tracking table")
+			if tc.hint != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.hint)
+			}
 			if tc.stoppedBefore != "" {
 				var pe *executor.PartialError
 				require.ErrorAs(t, err, &pe)

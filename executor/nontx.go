@@ -84,6 +84,11 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 				return s.lockReleased(me, undone)
 			}
 			me.Context = fmt.Sprintf("recording progress after statement %d (which completed)", i+1)
+			ran := "statement 1 ran and stays applied"
+			if i > 0 {
+				ran = fmt.Sprintf("statements 1 to %d ran and stay applied", i+1)
+			}
+			me.Hint = fmt.Sprintf("transaction: false: %s; unless the progress of statement %d was recorded, the next run runs it again (check with `safemigrate status`, and write such statements to be safe to repeat, e.g. IF NOT EXISTS)", ran, i+1)
 			return me
 		}
 	}
@@ -111,6 +116,7 @@ func (s *Session) applyNonTx(ctx context.Context, step planner.Step, phase strin
 	if err != nil {
 		me := s.fail(u, 0, err, nil)
 		me.Context = "recording it in " + MigrationsTable
+		me.Hint = "transaction: false: its statements ran and stay applied; the next run records it"
 		return me
 	}
 	noun := "statements"
