@@ -272,3 +272,36 @@ func TestSessionEndedAtTheLockCheckIsNotBlamedOnTheMigration(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionEndedDuringTheRehearsal: the server ending the session after
+// every reply to a migration's rehearsal stops the pass there, saying so,
+// instead of blaming the next migration, which was never sent; nothing
+// is applied, and a rerun finishes the job.
+func TestSessionEndedDuringTheRehearsal(t *testing.T) {
+	t.Parallel()
+	for _, atomic := range []bool{false, true} {
+		t.Run(map[bool]string{false: "preflight", true: "atomic"}[atomic], func(t *testing.T) {
+			t.Parallel()
+			url, _ := fresh(t)
+			// RELEASE ends the round trip of 0001_a's rehearsal.
+			end := pgtest.EndSession(t, url, pgtest.EndAfter, "CREATE TABLE", "RELEASE")
+			g := load(t, files(
+				"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+				"0002_b.sql", "-- safe: always\nCREATE TABLE b (id int);\n",
+			))
+			opts := executor.Options{Phase: planner.PostDeploy, Atomic: atomic, Log: &syncBuffer{}}
+			res, err := executor.Run(ctx(t), target(t, end.URL), g, opts)
+			require.True(t, end.Fired())
+			require.Error(t, err)
+			t.Log(err)
+			assert.Contains(t, err.Error(), "the server ended the session after 0001_a was rehearsed, before 0002_b")
+			assert.NotContains(t, err.Error(), "0001_a failed")
+			assert.Empty(t, res.Applied)
+			conn := pgtest.Connect(t, url)
+			assert.Empty(t, queryStrings(t, conn, `SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'`), "nothing applied")
+			_, err = executor.Run(ctx(t), target(t, url), g, executor.Options{Phase: planner.PostDeploy, Atomic: atomic})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"0001_a", "0002_b"}, queryStrings(t, conn, `SELECT id FROM safemigrate_migrations ORDER BY id`))
+		})
+	}
+}

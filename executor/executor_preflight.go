@@ -139,8 +139,15 @@ func (s *Session) rehearseOnce(ctx context.Context, steps []planner.Step, phase 
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	rh := &rehearsal{phase: phase, commit: commit}
-	for _, step := range steps {
+	for i, step := range steps {
 		m := step.Migration
+		if i > 0 && s.conn.IsClosed() {
+			// The server ended the session after every reply to the last
+			// migration's round trip (a shutdown sends its FATAL error
+			// there): the next one was never sent.
+			s.setCurrent(m.ID) // an atomic run reports the transaction's failure at it
+			return nil, nil, fmt.Errorf("%s: %w", name, s.connLost(fmt.Errorf("the server ended the session after %s was rehearsed, before %s; the transaction was rolled back and nothing of it was applied", steps[i-1].ID(), m.ID)))
+		}
 		s.setCurrent(m.ID)
 		began := s.startMigration(name, step)
 		r, me, err := s.rehearse(ctx, step, rh)
