@@ -1,7 +1,7 @@
 # safemigrate — see README.md.
 GO       ?= go
 BIN      := bin/safemigrate
-FUZZTIME ?= 5s
+FUZZTIME ?= 50000x
 CHAOS_FLAGS ?=
 
 .PHONY: all build test fuzz demo bench bench-lint chaos corpus check staticcheck clean release
@@ -28,7 +28,8 @@ check:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## fuzz: a short run of every fuzz target (FUZZTIME each).
+## fuzz: a short run of every fuzz target (FUZZTIME executions each, or a
+## duration such as 30s).
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
