@@ -296,7 +296,6 @@ const (
 	sqlstateInvalidSchemaName     = "3F000"
 )
 
-// pgError returns err's *pgconn.PgError, or nil.
 // mayHaveCommitted reports whether a failed batch may have committed
 // all the same: no reply came (the connection was lost), or the server
 // ended the session (a FATAL error: a shutdown, pg_terminate_backend) in
@@ -305,9 +304,10 @@ const (
 // an earlier command ended the session before COMMIT was read.
 func mayHaveCommitted(err error, role string) bool {
 	pe := pgError(err)
-	return pe == nil || role == roleCommit && (pe.Severity == "FATAL" || pe.Severity == "PANIC")
+	return pe == nil || (role == roleCommit && (pe.Severity == "FATAL" || pe.Severity == "PANIC"))
 }
 
+// pgError returns err's *pgconn.PgError, or nil.
 func pgError(err error) *pgconn.PgError {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

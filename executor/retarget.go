@@ -10,10 +10,10 @@ import (
 // same database, keeping its connection: it releases the lock of the old
 // tracking schema (unless [Session.ReleaseLock] did already) and every
 // advisory lock its migrations took, and takes the one of t's, waiting
-// up to Options.LockWait as [Open] does. A fleet that
-// works through many tenants of one database this way pays for one
-// connection (and its authentication and cold catalog caches) per worker
-// instead of one per tenant and pass. Sessions of a [LockSet] use
+// up to Options.LockWait as [Open] does. A fleet that works through many
+// tenants of one database this way pays for one connection (and its
+// authentication and cold catalog caches) per worker instead of one per
+// tenant and pass. Sessions of a [LockSet] use
 // [LockSet.Retarget] instead.
 //
 // On error the session should be closed (that releases any lock it
