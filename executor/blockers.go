@@ -88,12 +88,46 @@ var sqlPassword = regexp.MustCompile(`(?i)(password\s+)(?:e?'(?:[^'\\]|''|\\.)*(
 func cleanQuery(q string) string {
 	q = strings.Join(strings.Fields(q), " ")
 	q = sqlPassword.ReplaceAllString(q, "${1}'"+redact.Mask+"'")
-	q = redact.String(q)
+	q = hideAfterUnmaskedPassword(redact.String(q))
 	if utf8.RuneCountInString(q) > MaxQueryText {
 		r := []rune(q)
 		q = string(r[:MaxQueryText-1]) + "…"
 	}
 	return q
+}
+
+// maskedAfter is what follows the word "password" once it is masked: a
+// masked literal, or a masked conninfo value.
+var maskedAfter = regexp.MustCompile(`^(?:\s*'` + regexp.QuoteMeta(redact.Mask) + `'|\s*=\s*` + regexp.QuoteMeta(redact.Mask) + `(?:[\s',)]|$))`)
+
+// hideAfterUnmaskedPassword fails closed: where the word "password" is
+// not followed by a masked value (a form the masks do not know: U&'…', a
+// comment before the literal, ” inside a quoted conninfo), everything
+// after it is hidden. The query text only identifies another session.
+func hideAfterUnmaskedPassword(q string) string {
+	lower := strings.ToLower(q)
+	const word = "password"
+	for i := 0; ; {
+		j := strings.Index(lower[i:], word)
+		if j < 0 {
+			return q
+		}
+		j += i
+		end := j + len(word)
+		if !wordByte(q, j-1) && !wordByte(q, end) && !maskedAfter.MatchString(q[end:]) {
+			return q[:end] + " " + redact.Mask + "…"
+		}
+		i = end
+	}
+}
+
+// wordByte reports whether q[i] is a letter, digit or underscore.
+func wordByte(q string, i int) bool {
+	if i < 0 || i >= len(q) {
+		return false
+	}
+	c := q[i]
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // watcher identifies the sessions a migration's statement waits for. While

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,8 +61,33 @@ func ParseTarget(connString string) (Target, error) {
 	if err != nil {
 		return Target{}, fmt.Errorf("%w: %w", ErrConnect, parseError(connString, err))
 	}
+	if strings.Contains(connString, "://") && splitByPassword(cfg) {
+		// Naming the target would show what follows the split: the rest
+		// of the password.
+		return Target{}, fmt.Errorf("%w: the connection URL's host or database name contains '@': a password with '/', '?' or '#' that is not percent-encoded splits the URL there; percent-encode the password (/ as %%2F, ? as %%3F, # as %%23, @ as %%40)", ErrConnect)
+	}
 	return Target{Config: cfg}, nil
 }
+
+// splitByPassword reports whether a URL's host or database name holds an
+// '@', which in practice means the URL was split inside a password that
+// was not percent-encoded (postgres://u:12/ab@host/db parses as host u,
+// port 12, database "ab@host/db").
+func splitByPassword(cfg *pgx.ConnConfig) bool {
+	if strings.Contains(cfg.Database, "@") || strings.Contains(cfg.Host, "@") {
+		return true
+	}
+	for _, fb := range cfg.Fallbacks {
+		if strings.Contains(fb.Host, "@") {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedToken is a quoted part of pgx's parse error: the part of the
+// string it could not parse, which can be the middle of a password.
+var quotedToken = regexp.MustCompile(`"[^"]*"`)
 
 // parseError redacts a connection string parse error. pgx's message
 // echoes the string with pgx's own masking, which misses passwords with
@@ -78,7 +104,14 @@ func parseError(connString string, err error) error {
 	if !strings.HasPrefix(msg, prefix) || tail < len(prefix) {
 		return redact.Error(err)
 	}
-	return errors.New(prefix + redact.ConnString(connString) + redact.String(msg[tail:]))
+	rest := msg[tail:]
+	if strings.Contains(connString, "@") || strings.Contains(strings.ToLower(connString), "password") {
+		// pgx quotes the token it could not parse (an invalid
+		// percent-encoding), which in a password that was not
+		// percent-encoded is part of the password.
+		rest = quotedToken.ReplaceAllString(rest, `"…"`)
+	}
+	return errors.New(prefix + redact.ConnString(connString) + redact.String(rest))
 }
 
 func (t Target) trackingSchema() string {

@@ -163,10 +163,47 @@ func TestCleanQuery(t *testing.T) {
 		{"ALTER ROLE app PASSWORD E'" + secret + "'", "ALTER ROLE app PASSWORD 'xxxxx'"},
 		{"ALTER ROLE app ENCRYPTED PASSWORD $pw$" + secret + "$pw$ VALID UNTIL 'infinity'", "ALTER ROLE app ENCRYPTED PASSWORD 'xxxxx' VALID UNTIL 'infinity'"},
 		{"ALTER ROLE app PASSWORD $$" + secret, "ALTER ROLE app PASSWORD 'xxxxx'"},
+		// Forms the masks do not know hide everything after the word.
+		{"ALTER ROLE weak PASSWORD U&'" + secret + "'", "ALTER ROLE weak PASSWORD xxxxx…"},
+		{"ALTER ROLE weak PASSWORD/**/'" + secret + "'", "ALTER ROLE weak PASSWORD xxxxx…"},
+		{"ALTER ROLE weak PASSWORD -- c\n '" + secret + "'", "ALTER ROLE weak PASSWORD xxxxx…"},
+		{"SELECT 'dbname=x password=''S3cr " + secret + "'''", "SELECT 'dbname=x password xxxxx…"},
+		{"SELECT password_hash FROM users", "SELECT password_hash FROM users"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in[:min(len(tc.in), 30)], func(t *testing.T) {
 			require.Equal(t, tc.want, executor.CleanQuery(tc.in))
 		})
+	}
+}
+
+// TestUnencodedPasswordInURLNeverAppears: a password with '/', '?' or '#'
+// that is not percent-encoded splits the URL inside it. pgx then either
+// quotes the token it cannot parse (the middle of the password) in its
+// error, or parses the rest of the password as the database name, which
+// would name the target: both are refused without showing it.
+func TestUnencodedPasswordInURLNeverAppears(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ url, pw string }{
+		{"postgres://app:ab/S3crX%zzY@127.0.0.1:5611/t1", "S3crX"},
+		{"postgres://app:Sup3r:S3cr/t@p%w#?&=x y@127.0.0.1:5611/t1", "t@p"},
+		{"postgres://app:5432/S3crXhunter@127.0.0.1:5611/t1", "S3crXhunter"},
+		{"postgres://app:12/S3crXhunter@h1:5611,h2:5612/t1", "S3crXhunter"},
+	} {
+		_, err := executor.ParseTarget(tc.url)
+		require.Error(t, err, tc.url)
+		require.ErrorIs(t, err, executor.ErrConnect)
+		require.NotContains(t, err.Error(), tc.pw, tc.url)
+		require.NotContains(t, err.Error(), "hunter", tc.url)
+	}
+	_, err := executor.ParseTarget("postgres://app:5432/S3crXhunter@127.0.0.1:5611/t1")
+	require.ErrorContains(t, err, "percent-encode the password")
+	// After '?' the rest is a query pgx ignores: the target's name shows
+	// none of it.
+	tg, err := executor.ParseTarget("postgres://app:5432?S3crXhunter@127.0.0.1:5611/t1")
+	if err == nil {
+		require.NotContains(t, tg.String(), "hunter")
+	} else {
+		require.NotContains(t, err.Error(), "hunter")
 	}
 }
