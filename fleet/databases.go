@@ -91,6 +91,9 @@ func NewDatabases(ctx context.Context, src DatabaseSource) (*Fleet, error) {
 			return nil, fmt.Errorf("%w: entry %d is not a connection string: %s; nothing was run", ErrDatabases, i+1,
 				strings.TrimPrefix(err.Error(), executor.ErrConnect.Error()+": "))
 		}
+		if multiHost(t) {
+			return nil, fmt.Errorf("%w: entry %d %s; nothing was run", ErrDatabases, i+1, errMultiHost)
+		}
 		name := DatabaseName(t)
 		if _, ok := seen[name]; ok {
 			dup = append(dup, name)
@@ -144,3 +147,21 @@ func server(t executor.Target) string {
 
 // Databases reports whether f is a fleet of databases ([NewDatabases]).
 func (f *Fleet) Databases() bool { return f.databases }
+
+// errMultiHost refuses a fleet entry that lists several servers: a
+// tenant is named by its server and counted against that server's
+// --jobs-per-server, and with a host list the server that answers is
+// not known until connecting (the first one would be named even when a
+// later one was used).
+var errMultiHost = errors.New("lists several hosts; a fleet entry names one server: put each server's databases on lines (entries) of their own")
+
+// multiHost reports whether t lists more than one host:port (pgx adds
+// fallbacks of the same host for sslmode=prefer: those do not count).
+func multiHost(t executor.Target) bool {
+	for _, fb := range t.Config.Fallbacks {
+		if fb.Host != t.Config.Host || fb.Port != t.Config.Port {
+			return true
+		}
+	}
+	return false
+}

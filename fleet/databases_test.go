@@ -409,6 +409,10 @@ func TestNewDatabasesRefusesBadLists(t *testing.T) {
 	assert.ErrorIs(t, err, fleet.ErrDatabases)
 	assert.Contains(t, err.Error(), "entry 1")
 	assert.NotContains(t, err.Error(), "s3cret-pw")
+	_, err = fleet.NewDatabases(ctx(t), fleet.DatabaseSource{URLs: []string{"postgres://u:s3cret-pw@h1:5699,h2:5612/x"}})
+	assert.ErrorIs(t, err, fleet.ErrDatabases)
+	assert.Contains(t, err.Error(), "entry 1 lists several hosts")
+	assert.NotContains(t, err.Error(), "s3cret-pw")
 	_, err = fleet.NewDatabases(ctx(t), fleet.DatabaseSource{})
 	assert.ErrorIs(t, err, fleet.ErrDatabases)
 

@@ -49,6 +49,10 @@ func ParseDatabaseList(name string, data []byte) ([]string, error) {
 				strings.TrimPrefix(err.Error(), executor.ErrConnect.Error()+": ")))
 			continue
 		}
+		if multiHost(t) {
+			problems = append(problems, fmt.Sprintf("%s:%d: %s", name, n, errMultiHost))
+			continue
+		}
 		db := DatabaseName(t)
 		if at, ok := first[db]; ok {
 			problems = append(problems, fmt.Sprintf("%s:%d: names database %s again (first on line %d); remove one of them", name, n, db, at))

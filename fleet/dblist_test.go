@@ -32,6 +32,11 @@ func TestParseDatabaseList(t *testing.T) {
 			},
 		},
 		{name: "nothing but comments", file: "# none yet\n\n", problems: []string{"dbs.txt lists no database"}},
+		{
+			name:     "a host list names several servers; sslmode=prefer alone is one",
+			file:     "postgres://app:LEAK1@db1:5699,db2:5612/f1\npostgres://db3/x?sslmode=prefer\nhost=db1,db2 dbname=y\n",
+			problems: []string{"dbs.txt:1: lists several hosts", "dbs.txt:3: lists several hosts"},
+		},
 		{name: "IPv6 hosts are bracketed", file: "postgres://[::1]:5433/a\npostgres://[::1]:5433/a\n", problems: []string{"names database [::1]:5433/a again"}},
 	}
 	for _, tt := range tests {
