@@ -102,11 +102,12 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 			s.setCurrent(step.ID())
 			r := MigrationReport{ID: step.ID(), Status: StatusOK,
 				Notice: "transaction: false: applied statement by statement, outside the atomic transactions"}
-			start := time.Now()
+			start := s.startMigration(PassApply, step) // a long index build shows as running
 			err := s.ensureTables(ctx)
 			if err == nil {
 				err = s.applyNonTx(ctx, step, phase)
 			}
+			s.endMigration(step, err == nil, start)
 			r.DurationMS = time.Since(start).Milliseconds()
 			if err != nil {
 				rep.OK = false

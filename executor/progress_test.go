@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/safemigrate/safemigrate/executor"
@@ -138,4 +139,21 @@ func TestEventsOfAnAtomicRun(t *testing.T) {
 		"atomic 0001_a statement 1/1 line 2",
 		"atomic 0001_a ok",
 	}, log.lines())
+}
+
+// TestEventsOfAnAtomicRunWithANonTransactionalMigration: a transaction:
+// false migration between atomic segments is reported as it starts and
+// ends (a long index build must show as running), in the apply pass.
+func TestEventsOfAnAtomicRunWithANonTransactionalMigration(t *testing.T) {
+	_, tg := fresh(t)
+	g := load(t, files(
+		"0001_a.sql", "-- safe: always\nCREATE TABLE a (id int);\n",
+		"0002_idx.sql", "-- safe: always\n-- transaction: false\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+	))
+	var log eventLog
+	_, err := executor.Run(ctx(t), tg, g, executor.Options{Phase: planner.PostDeploy, Atomic: true, Events: log.add})
+	require.NoError(t, err)
+	lines := log.lines()
+	assert.Contains(t, lines, "apply start 0002_idx")
+	assert.Contains(t, lines, "apply 0002_idx ok")
 }
