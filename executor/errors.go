@@ -296,6 +296,13 @@ const (
 	sqlstateInvalidSchemaName     = "3F000"
 )
 
+// outcomeUnknown reports whether err is a migration's failure whose
+// outcome could not be checked (MigrationError.OutcomeUnknown).
+func outcomeUnknown(err error) bool {
+	var me *MigrationError
+	return errors.As(err, &me) && me.OutcomeUnknown
+}
+
 // mayHaveCommitted reports whether a failed batch may have committed
 // all the same: no reply came (the connection was lost), or the server
 // ended the session (a FATAL error: a shutdown, pg_terminate_backend) in

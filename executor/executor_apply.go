@@ -49,9 +49,7 @@ func (s *Session) Apply(ctx context.Context, plan *planner.Plan) ([]string, erro
 		}
 		s.endMigration(step, err == nil, began)
 		if err != nil {
-			var me *MigrationError
-			unknown := errors.As(err, &me) && me.OutcomeUnknown
-			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction, OutcomeUnknown: unknown}
+			return applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: !step.Migration.Directives.Transaction, OutcomeUnknown: outcomeUnknown(err)}
 		}
 		applied = append(applied, step.ID())
 	}

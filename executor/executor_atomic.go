@@ -99,7 +99,6 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 		s.setCurrent(seg.steps[0].ID())
 		if !seg.tx {
 			step := seg.steps[0]
-			s.setCurrent(step.ID())
 			r := MigrationReport{ID: step.ID(), Status: StatusOK,
 				Notice: "transaction: false: applied statement by statement, outside the atomic transactions"}
 			start := s.startMigration(PassApply, step) // a long index build shows as running
@@ -114,9 +113,7 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 				r.Status = StatusFailed
 				errors.As(err, &r.Error)
 				rep.Migrations = append(rep.Migrations, r)
-				var me *MigrationError
-				unknown := errors.As(err, &me) && me.OutcomeUnknown
-				return rep, applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: true, OutcomeUnknown: unknown}
+				return rep, applied, &PartialError{Applied: applied, Failed: step.ID(), Err: err, NonTransactional: true, OutcomeUnknown: outcomeUnknown(err)}
 			}
 			rep.Migrations = append(rep.Migrations, r)
 			applied = append(applied, step.ID())
@@ -136,9 +133,7 @@ func (s *Session) ApplyAtomic(ctx context.Context, plan *planner.Plan) (*Preflig
 		}
 		if err != nil {
 			rep.OK = false
-			var me *MigrationError
-			unknown := errors.As(err, &me) && me.OutcomeUnknown
-			return rep, applied, &PartialError{Applied: applied, Failed: s.currentID(), Err: err, OutcomeUnknown: unknown}
+			return rep, applied, &PartialError{Applied: applied, Failed: s.currentID(), Err: err, OutcomeUnknown: outcomeUnknown(err)}
 		}
 		if !sr.OK {
 			rep.OK = false

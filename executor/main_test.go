@@ -130,3 +130,20 @@ SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
 	}
 	return b.String()
 }
+
+// migrateOn plans, rehearses and applies g on the open session s, and
+// requires every step to pass.
+func migrateOn(t testing.TB, s *executor.Session, g *graph.Graph) {
+	t.Helper()
+	plan, _, err := s.Plan(ctx(t), g)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	pf, err := s.Preflight(ctx(t), plan)
+	if err != nil || !pf.OK {
+		t.Fatalf("preflight: ok=%v err=%v", pf != nil && pf.OK, err)
+	}
+	if _, err := s.Apply(ctx(t), plan); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+}

@@ -25,21 +25,11 @@ func TestRetargetMovesASessionToAnotherSchema(t *testing.T) {
 		"0002_u.sql", "-- safe: always\nCREATE TABLE u (id int);\n",
 	))
 	opts := executor.Options{Phase: planner.PostDeploy, LockWait: -1}
-	apply := func(s *executor.Session) {
-		t.Helper()
-		plan, _, err := s.Plan(ctx(t), g)
-		require.NoError(t, err)
-		pf, err := s.Preflight(ctx(t), plan)
-		require.NoError(t, err)
-		require.True(t, pf.OK)
-		_, err = s.Apply(ctx(t), plan)
-		require.NoError(t, err)
-	}
 
 	s, err := executor.Open(ctx(t), ts[0], opts)
 	require.NoError(t, err)
 	defer s.Close(ctx(t))
-	apply(s)
+	migrateOn(t, s, g)
 	require.NoError(t, s.Retarget(ctx(t), ts[1]))
 	// The lock moved with it: a is free, b is taken.
 	other, err := executor.Open(ctx(t), ts[0], opts)
@@ -47,14 +37,14 @@ func TestRetargetMovesASessionToAnotherSchema(t *testing.T) {
 	require.NoError(t, other.Close(ctx(t)))
 	_, err = executor.Open(ctx(t), ts[1], opts)
 	assert.ErrorIs(t, err, executor.ErrLockWait)
-	apply(s)
+	migrateOn(t, s, g)
 	// Released, it holds no lock until retargeted again.
 	require.NoError(t, s.ReleaseLock(ctx(t)))
 	other, err = executor.Open(ctx(t), ts[1], opts)
 	require.NoError(t, err)
 	require.NoError(t, other.Close(ctx(t)))
 	require.NoError(t, s.Retarget(ctx(t), ts[2]))
-	apply(s)
+	migrateOn(t, s, g)
 
 	for _, sc := range []string{"a", "b", "c"} {
 		assert.Equal(t, []string{"0001_t", "0002_u"}, appliedIDs(t, conn, sc), sc)
